@@ -1,0 +1,90 @@
+"""Composition root: database, clock, Slack client and the Bolt app. No module globals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+
+from bot.clock import Clock, system_clock
+from bot.handlers import register_all
+from bot.handlers.deps import Deps
+from bot.services.sets import SetService
+from bot.services.workspaces import WorkspaceService
+from bot.slack.directory import SlackDirectory
+from bot.storage.db import Database
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+
+def make_client(token: str, api_url: str) -> WebClient:
+    return WebClient(token=token, base_url=api_url, timeout=10)
+
+
+@dataclass
+class AlsBot:
+    """Everything one process needs to answer Slack."""
+
+    bolt: App
+    deps: Deps
+    db: Database
+
+    def wsgi(self) -> Callable[..., Iterable[bytes]]:
+        return make_wsgi(self.bolt, self.db)
+
+
+def create_app(
+    *,
+    db: Database,
+    bot_token: str,
+    signing_secret: str,
+    api_url: str,
+    clock: Clock = system_clock,
+    verify_token: bool = True,
+) -> AlsBot:
+    client = make_client(bot_token, api_url)
+    deps = Deps(
+        clock=clock,
+        sets=SetService(db, clock),
+        workspaces=WorkspaceService(db, clock),
+        directory=SlackDirectory(client),
+    )
+    bolt = App(
+        client=client,
+        signing_secret=signing_secret,
+        token_verification_enabled=verify_token,
+        # Slack needs an answer within 3 s: listeners ack first, slow work continues after.
+        process_before_response=False,
+    )
+
+    @bolt.middleware
+    def inject(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002
+        context["deps"] = deps
+        next()
+
+    register_all(bolt)
+    return AlsBot(bolt=bolt, deps=deps, db=db)
+
+
+def make_wsgi(bolt: App, db: Database) -> Callable[..., Iterable[bytes]]:
+    """The WSGI app served in production: ``POST /slack/events`` and ``GET /healthz``."""
+    slack = SlackRequestHandler(bolt, path=EVENTS_PATH)
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            healthy = db.ping()
+            body = json.dumps({"status": "ok" if healthy else "unavailable", "database": healthy}).encode()
+            start_response(
+                "200 OK" if healthy else "503 Service Unavailable",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
+            return [body]
+        return slack(environ, start_response)
+
+    return application

@@ -1,0 +1,61 @@
+"""Small shared pieces for Block Kit builders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message ready for ``chat.postMessage``/``chat.update``/``respond``: fallback text (shown
+    in notifications) and blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+def render(blocks: list[Block]) -> list[dict[str, Any]]:
+    """Validate (``slack_sdk`` checks its known limits) and turn blocks into dicts."""
+    out = []
+    for block in blocks:
+        block.validate_json()
+        out.append(block.to_dict())
+    return out
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=PlainTextObject(text=clip(text, 150), emoji=True))
+
+
+def md(text: str, *, block_id: str | None = None) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, 3000)), block_id=block_id)
+
+
+def plain(text: str) -> SectionBlock:
+    return SectionBlock(text=PlainTextObject(text=clip(text, 3000), emoji=False))
+
+
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, 2000))])
+
+
+def simple(text: str) -> Message:
+    """A one-section message (ephemeral answers and the like). ``text`` is mrkdwn."""
+    return Message(text=text, blocks=render([md(text)]))

@@ -1,0 +1,263 @@
+"""The set-up modal (``/als setup``) and its state parser."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    CheckboxesElement,
+    ContextBlock,
+    DatePickerElement,
+    InputBlock,
+    MarkdownTextObject,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    StaticSelectElement,
+    TimePickerElement,
+    UserMultiSelectElement,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.blocks.common import clip
+from bot.domain.schedule import (
+    CADENCE_WEEKS,
+    DEFAULT_SESSION_MINUTES,
+    MAX_SESSION_MINUTES,
+    MIN_SESSION_MINUTES,
+)
+from bot.domain.sets import DEFAULT_GROUND_RULES, NAME_MAX, PLACE_MAX, RULES_MAX, SetupForm
+from bot.ids import CallbackId
+from bot.ids import SetupField as F
+from bot.services.views import SetInfo
+
+PARTICIPATES = "participates"
+
+
+@dataclass(frozen=True)
+class SetupMeta:
+    """``private_metadata`` of the modal. A claim from the client, re-checked on submit."""
+
+    channel_id: str
+    set_id: int | None
+
+    def dump(self) -> str:
+        return json.dumps({"c": self.channel_id, "s": self.set_id})
+
+    @classmethod
+    def load(cls, raw: str | None) -> SetupMeta | None:
+        try:
+            data = json.loads(raw or "")
+            channel = data["c"]
+            set_id = data["s"]
+        except (ValueError, KeyError, TypeError):
+            return None
+        if not isinstance(channel, str) or not (set_id is None or isinstance(set_id, int)):
+            return None
+        return cls(channel_id=channel, set_id=set_id)
+
+
+def _cadence_option(weeks: int) -> Option:
+    label = "Every week" if weeks == 1 else f"Every {weeks} weeks"
+    return Option(text=PlainTextObject(text=label), value=str(weeks))
+
+
+def setup_modal(
+    *, channel_id: str, caller_id: str, caller_tz: str | None, existing: SetInfo | None
+) -> dict[str, Any]:
+    """The modal, empty for a new set or prefilled from ``existing``."""
+    tz = existing.timezone if existing else (caller_tz or "UTC")
+    next_session = existing.next_session if existing else None
+    first_date: date | None = next_session.local_date if next_session else None
+    first_time: time = existing.session_time if existing else time(10, 0)
+    cadence = existing.cadence_weeks if existing else 4
+    length = existing.session_minutes if existing else DEFAULT_SESSION_MINUTES
+    facilitator = existing.facilitator_id if existing and existing.facilitator_id else caller_id
+    members = [u for u in existing.member_ids if u != facilitator] if existing else []
+    participates_option = Option(
+        text=PlainTextObject(text="The facilitator also brings topics and votes"), value=PARTICIPATES
+    )
+    participates = existing.facilitator_participates if existing else False
+
+    blocks = [
+        InputBlock(
+            block_id=F.NAME,
+            label="Set name",
+            element=PlainTextInputElement(
+                action_id=F.NAME.action_id,
+                max_length=NAME_MAX,
+                initial_value=existing.name if existing else None,
+                placeholder="e.g. Leaders' set 2027",
+            ),
+        ),
+        InputBlock(
+            block_id=F.FACILITATOR,
+            label="Facilitator",
+            hint="A member with an extra role. Often an external coach at first; it can rotate later.",
+            element=UserSelectElement(action_id=F.FACILITATOR.action_id, initial_user=facilitator),
+        ),
+        InputBlock(
+            block_id=F.MEMBERS,
+            label="Members",
+            hint="5-7 participants is recommended; 2-12 are allowed.",
+            element=UserMultiSelectElement(
+                action_id=F.MEMBERS.action_id,
+                initial_users=members or None,
+                placeholder="Choose the members",
+            ),
+        ),
+        InputBlock(
+            block_id=F.PARTICIPATES,
+            label="Facilitator's part",
+            optional=True,
+            element=CheckboxesElement(
+                action_id=F.PARTICIPATES.action_id,
+                options=[participates_option],
+                initial_options=[participates_option] if participates else None,
+            ),
+        ),
+        InputBlock(
+            block_id=F.TIMEZONE,
+            label="Set's time zone",
+            hint="IANA name, e.g. Europe/London, America/New_York, Australia/Sydney.",
+            element=PlainTextInputElement(action_id=F.TIMEZONE.action_id, initial_value=tz, max_length=64),
+        ),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=(
+                        f":clock3: The date and time below are wall-clock time in the set's time "
+                        f"zone above (*{tz}*), not in your own. Each member sees sessions in their "
+                        "own zone."
+                    )
+                )
+            ]
+        ),
+        InputBlock(
+            block_id=F.FIRST_DATE,
+            label="Next session: date" if existing else "First session: date",
+            element=DatePickerElement(
+                action_id=F.FIRST_DATE.action_id,
+                initial_date=first_date.isoformat() if first_date else None,
+            ),
+        ),
+        InputBlock(
+            block_id=F.FIRST_TIME,
+            label="Start time",
+            element=TimePickerElement(
+                action_id=F.FIRST_TIME.action_id, initial_time=first_time.strftime("%H:%M")
+            ),
+        ),
+        InputBlock(
+            block_id=F.CADENCE,
+            label="Meets",
+            element=StaticSelectElement(
+                action_id=F.CADENCE.action_id,
+                options=[_cadence_option(w) for w in CADENCE_WEEKS],
+                initial_option=_cadence_option(cadence),
+            ),
+        ),
+        InputBlock(
+            block_id=F.LENGTH,
+            label="Session length (minutes)",
+            element=NumberInputElement(
+                action_id=F.LENGTH.action_id,
+                is_decimal_allowed=False,
+                min_value=str(MIN_SESSION_MINUTES),
+                max_value=str(MAX_SESSION_MINUTES),
+                initial_value=str(length),
+            ),
+        ),
+        InputBlock(
+            block_id=F.PLACE,
+            label="Place or meeting link",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=F.PLACE.action_id,
+                max_length=PLACE_MAX,
+                initial_value=existing.place if existing and existing.place else None,
+            ),
+        ),
+        InputBlock(
+            block_id=F.GROUND_RULES,
+            label="Ground rules (the set's contract)",
+            hint=(
+                "Every member is asked to agree. Changing them asks everyone to agree again."
+                if existing
+                else "Every member is asked to agree to these."
+            ),
+            element=PlainTextInputElement(
+                action_id=F.GROUND_RULES.action_id,
+                multiline=True,
+                max_length=RULES_MAX,
+                initial_value=clip(existing.ground_rules if existing else DEFAULT_GROUND_RULES, RULES_MAX),
+            ),
+        ),
+    ]
+    view = View(
+        type="modal",
+        callback_id=CallbackId.SETUP,
+        title=PlainTextObject(text="Change the set" if existing else "Set up a set"),
+        submit=PlainTextObject(text="Save" if existing else "Create set"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=SetupMeta(channel_id=channel_id, set_id=existing.id if existing else None).dump(),
+        blocks=blocks,
+    )
+    view.validate_json()
+    return view.to_dict()
+
+
+def _value(values: dict[str, Any], field: F) -> dict[str, Any]:
+    return (values.get(field.value) or {}).get(field.action_id) or {}
+
+
+def parse_setup(view: dict[str, Any]) -> SetupForm:
+    """Turn the submitted ``view.state`` into a ``SetupForm`` (bad values become None and are
+    reported by validation)."""
+    values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
+
+    def text(field: F) -> str:
+        return (_value(values, field).get("value") or "").strip()
+
+    first_date: date | None
+    try:
+        first_date = date.fromisoformat(_value(values, F.FIRST_DATE).get("selected_date") or "")
+    except ValueError:
+        first_date = None
+    first_time: time | None
+    try:
+        first_time = time.fromisoformat(_value(values, F.FIRST_TIME).get("selected_time") or "")
+    except ValueError:
+        first_time = None
+    cadence: int | None
+    try:
+        cadence = int((_value(values, F.CADENCE).get("selected_option") or {}).get("value", ""))
+    except ValueError:
+        cadence = None
+    minutes: int | None
+    try:
+        minutes = int(text(F.LENGTH))
+    except ValueError:
+        minutes = None
+    participates = any(
+        o.get("value") == PARTICIPATES
+        for o in _value(values, F.PARTICIPATES).get("selected_options") or []
+    )
+    return SetupForm(
+        name=text(F.NAME),
+        facilitator_id=_value(values, F.FACILITATOR).get("selected_user") or None,
+        member_ids=tuple(_value(values, F.MEMBERS).get("selected_users") or ()),
+        timezone=text(F.TIMEZONE),
+        first_date=first_date,
+        first_time=first_time,
+        cadence_weeks=cadence,
+        session_minutes=minutes,
+        place=text(F.PLACE) or None,
+        facilitator_participates=participates,
+        ground_rules=_value(values, F.GROUND_RULES).get("value") or "",
+    )

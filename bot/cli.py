@@ -1,0 +1,178 @@
+"""``als-bot``: serve | socket | migrate | tick."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot import __version__
+from bot.config import ConfigError, Settings
+
+log = logging.getLogger("bot")
+
+
+class UsageError(Exception):
+    """A problem the operator must fix; printed as one line, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="als-bot",
+        description="Runs Action Learning Sets in Slack. Settings come from the environment and .env.",
+    )
+    parser.add_argument("--version", action="version", version=f"als-bot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def scheduler_flags(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler in this process")
+        p.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations at start")
+
+    serve = sub.add_parser("serve", help="serve Slack over HTTP on POST /slack/events (production)")
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    serve.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000)")
+    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    scheduler_flags(serve)
+
+    socket = sub.add_parser("socket", help="connect to Slack over Socket Mode (development)")
+    scheduler_flags(socket)
+
+    sub.add_parser("migrate", help="apply database migrations to DATABASE_URL")
+
+    tick = sub.add_parser("tick", help="run one scheduler pass and print what it did")
+    tick.add_argument("--at", help="ISO-8601 instant to run as of (default now; no offset means UTC)")
+    return parser
+
+
+def parse_instant(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--at {value!r} is not an ISO-8601 date-time, e.g. 2026-03-29T09:00:00+01:00") from None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _database(settings: Settings, *, migrate: bool):  # type: ignore[no-untyped-def]
+    from bot.storage.db import Database
+    from bot.storage.migrate import upgrade
+
+    db = Database(settings.database_url)
+    if migrate:
+        try:
+            upgrade(db.engine)
+        except Exception as exc:
+            raise UsageError(
+                f"DATABASE_URL could not be migrated ({type(exc).__name__}): check that the database is reachable"
+            ) from None
+    return db
+
+
+def _bot(settings: Settings, *, migrate: bool, signing_secret: str):  # type: ignore[no-untyped-def]
+    from slack_bolt.error import BoltError
+
+    from bot.app import create_app
+
+    token = settings.bot_token
+    api_url = settings.api_url
+    db = _database(settings, migrate=migrate)
+    try:
+        return create_app(db=db, bot_token=token, signing_secret=signing_secret, api_url=api_url)
+    except BoltError as exc:
+        raise UsageError(
+            f"SLACK_BOT_TOKEN was not accepted by Slack at {api_url} ({exc}): check the token in .env"
+        ) from None
+
+
+def _start_scheduler(app, enabled: bool):  # type: ignore[no-untyped-def]
+    if not enabled:
+        return None
+    from bot.scheduler.runner import start_scheduler
+    from bot.scheduler.tick import run_tick
+
+    return start_scheduler(lambda: run_tick(app.deps.sets, app.deps.clock()))
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import waitress
+
+    _ = settings.bot_token  # named first: it is what a new install is missing first
+    signing_secret = settings.signing_secret
+    app = _bot(settings, migrate=not args.no_migrate, signing_secret=signing_secret)
+    scheduler = _start_scheduler(app, not args.no_scheduler)
+    log.info("serving Slack on http://%s:%s/slack/events", args.host, args.port)
+    try:
+        waitress.serve(app.wsgi(), host=args.host, port=args.port, threads=args.threads, ident="als-bot")
+    finally:
+        if scheduler:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    app_token = settings.app_token
+    # Socket Mode requests are not signed; Bolt still wants a secret string.
+    app = _bot(settings, migrate=not args.no_migrate, signing_secret=settings.values.get("SLACK_SIGNING_SECRET") or "unused-in-socket-mode")
+    scheduler = _start_scheduler(app, not args.no_scheduler)
+    try:
+        SocketModeHandler(app.bolt, app_token).start()
+    finally:
+        if scheduler:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.migrate import pending
+
+    from bot.storage.migrate import upgrade
+
+    db = _database(settings, migrate=False)
+    todo = pending(db.engine)
+    upgrade(db.engine)
+    print(f"migrations applied: {len(todo)} ({', '.join(reversed(todo)) or 'already up to date'})")
+    return 0
+
+
+def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.scheduler.tick import run_tick
+    from bot.services.sets import SetService
+
+    at = parse_instant(args.at)
+    _ = settings.bot_token  # reminders will be sent with it; fail early and clearly if missing
+    db = _database(settings, migrate=False)
+    from bot.storage.migrate import pending
+
+    if pending(db.engine):
+        raise UsageError("the database schema is not up to date: run `als-bot migrate` first")
+    summary = run_tick(SetService(db, lambda: at), at)
+    print(summary.line())
+    return 0
+
+
+COMMANDS = {"serve": cmd_serve, "socket": cmd_socket, "migrate": cmd_migrate, "tick": cmd_tick}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.load(Path.cwd())
+        from bot.logs import setup_logging
+
+        setup_logging(settings.log_level)
+        return COMMANDS[args.command](args, settings)
+    except (ConfigError, UsageError) as exc:
+        print(f"als-bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Settings, read once from the environment and a ``.env`` file in the working directory.
+
+The real environment wins over ``.env``. Each command asks only for the settings it needs
+(``serve`` needs the signing secret, ``tick`` does not); a missing or malformed value raises
+:class:`ConfigError`, which the CLI turns into one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DB_FILE = "als-bot.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed. ``str(error)`` is the one line shown to the operator."""
+
+    def __init__(self, variable: str, problem: str, fix: str) -> None:
+        self.variable = variable
+        super().__init__(f"{variable} {problem}: {fix} (see .env.example)")
+
+
+def read_environment(cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Merge ``.env`` (if present in ``cwd``) under the real environment."""
+    env_file = (cwd or Path.cwd()) / ".env"
+    merged: dict[str, str] = {}
+    if env_file.is_file():
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ if environ is None else environ)
+    return merged
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Raw values; use the ``require_*`` accessors, which validate."""
+
+    values: Mapping[str, str]
+    cwd: Path
+
+    @classmethod
+    def load(cls, cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+        cwd = cwd or Path.cwd()
+        return cls(values=read_environment(cwd, environ), cwd=cwd)
+
+    def _get(self, name: str) -> str:
+        return (self.values.get(name) or "").strip()
+
+    @property
+    def bot_token(self) -> str:
+        value = self._get("SLACK_BOT_TOKEN")
+        if not value:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN",
+                "is not set",
+                "put the Bot User OAuth Token (xoxb-...) from your Slack app's "
+                "'OAuth & Permissions' page in .env",
+            )
+        if not value.startswith("xoxb-"):
+            raise ConfigError(
+                "SLACK_BOT_TOKEN",
+                "is not a bot token",
+                "it must start with xoxb- (the Bot User OAuth Token, not a user or app token)",
+            )
+        return value
+
+    @property
+    def signing_secret(self) -> str:
+        value = self._get("SLACK_SIGNING_SECRET")
+        if not value:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET",
+                "is not set",
+                "put the Signing Secret from your Slack app's 'Basic Information' page in .env",
+            )
+        if re.search(r"\s", value):
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET", "contains spaces", "paste the Signing Secret exactly"
+            )
+        return value
+
+    @property
+    def app_token(self) -> str:
+        value = self._get("SLACK_APP_TOKEN")
+        if not value:
+            raise ConfigError(
+                "SLACK_APP_TOKEN",
+                "is not set",
+                "Socket Mode needs an app-level token (xapp-...) with the connections:write "
+                "scope, from your Slack app's 'Basic Information' page, in .env",
+            )
+        if not value.startswith("xapp-"):
+            raise ConfigError(
+                "SLACK_APP_TOKEN", "is not an app-level token", "it must start with xapp-"
+            )
+        return value
+
+    @property
+    def api_url(self) -> str:
+        value = self._get("SLACK_API_URL") or DEFAULT_API_URL
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ConfigError(
+                "SLACK_API_URL",
+                f"is not an http(s) URL ({value!r})",
+                f"leave it unset for {DEFAULT_API_URL} or give a full URL",
+            )
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def database_url(self) -> str:
+        value = self._get("DATABASE_URL")
+        if not value:
+            return f"sqlite:///{(self.cwd / DEFAULT_DB_FILE).resolve()}"
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ConfigError(
+                "DATABASE_URL",
+                "is not a database URL",
+                "use sqlite:///path/to/als-bot.db or postgresql+psycopg://user@host/dbname",
+            ) from None
+        backend = url.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise ConfigError(
+                "DATABASE_URL",
+                f"names an unsupported database ({backend})",
+                "use sqlite:///... or postgresql+psycopg://...",
+            )
+        if backend == "postgresql" and url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        return url.render_as_string(hide_password=False)
+
+    @property
+    def log_level(self) -> int:
+        value = (self._get("LOG_LEVEL") or "INFO").upper()
+        if value not in LOG_LEVELS:
+            raise ConfigError("LOG_LEVEL", f"is not a log level ({value!r})", "use one of " + ", ".join(LOG_LEVELS))
+        return int(getattr(logging, value))

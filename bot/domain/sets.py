@@ -1,0 +1,192 @@
+"""Rules for setting up a set: what a valid set-up looks like. Pure: no Slack, no SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from bot.domain.directory import UserFacts
+from bot.domain.schedule import (
+    CADENCE_WEEKS,
+    MAX_SESSION_MINUTES,
+    MIN_SESSION_MINUTES,
+    is_valid_zone,
+    occurrence_on,
+)
+
+NAME_MAX = 80
+PLACE_MAX = 500
+RULES_MAX = 3000
+MIN_PARTICIPANTS = 2
+MAX_PARTICIPANTS = 12
+RECOMMENDED_PARTICIPANTS = (5, 7)
+
+DEFAULT_GROUND_RULES = """\
+1. Confidentiality: what is said in the set stays in the set. Share your own learning, never someone else's story.
+2. Attendance: come to every session, on time, for the whole session. If you cannot, tell the set in advance.
+3. Speaking time: the presenter owns their time. Keep contributions short so everyone is heard.
+4. Questions before advice: ask open questions that help the presenter think; hold back advice and your own stories unless asked.
+5. Commitment: the presenter decides their actions and reports back on them next time.
+6. Respect: challenge ideas, support people. Phones away while someone presents."""
+
+
+@dataclass(frozen=True)
+class SetupForm:
+    """What the facilitator entered in the set-up modal, already parsed into Python values."""
+
+    name: str
+    facilitator_id: str | None
+    member_ids: tuple[str, ...]
+    timezone: str
+    first_date: date | None
+    first_time: time | None
+    cadence_weeks: int | None
+    session_minutes: int | None
+    place: str | None
+    facilitator_participates: bool
+    ground_rules: str
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        """Everyone in the set: the members plus the facilitator, without repeats."""
+        ordered = list(dict.fromkeys(self.member_ids))
+        if self.facilitator_id and self.facilitator_id not in ordered:
+            ordered.append(self.facilitator_id)
+        return tuple(ordered)
+
+    @property
+    def participants(self) -> tuple[str, ...]:
+        """People who bring topics and vote (the facilitator only if the set says so)."""
+        return tuple(
+            p for p in self.people if p != self.facilitator_id or self.facilitator_participates
+        )
+
+
+@dataclass(frozen=True)
+class Schedule:
+    anchor_date: date
+    session_time: time
+    timezone: str
+    cadence_weeks: int
+    session_minutes: int
+
+
+def schedule_of(form: SetupForm) -> Schedule:
+    assert form.first_date and form.first_time and form.cadence_weeks and form.session_minutes
+    return Schedule(
+        anchor_date=form.first_date,
+        session_time=form.first_time.replace(second=0, microsecond=0),
+        timezone=form.timezone,
+        cadence_weeks=form.cadence_weeks,
+        session_minutes=form.session_minutes,
+    )
+
+
+def _person_problem(facts: UserFacts | None, user_id: str) -> str | None:
+    if facts is None:
+        return f"{user_id} is not a member of this workspace"
+    if facts.deleted:
+        return f"{facts.name} has been deactivated"
+    if facts.is_bot:
+        return f"{facts.name} is a bot"
+    return None
+
+
+def validate_setup(
+    form: SetupForm,
+    *,
+    lookup: Callable[[str], UserFacts | None],
+    now: datetime,
+    current: Schedule | None,
+) -> dict[str, str]:
+    """Field name -> what is wrong. Empty when the form is acceptable.
+
+    ``current`` is the existing set's schedule when the set is being edited: the first-session
+    date may then stay in the past as long as the schedule is not changed.
+    """
+    errors: dict[str, str] = {}
+    name = form.name.strip()
+    if not name:
+        errors["name"] = "Give the set a name."
+    elif len(name) > NAME_MAX:
+        errors["name"] = f"Keep the name to {NAME_MAX} characters."
+
+    if not form.facilitator_id:
+        errors["facilitator"] = "Choose the facilitator."
+    else:
+        problem = _person_problem(lookup(form.facilitator_id), form.facilitator_id)
+        if problem:
+            errors["facilitator"] = f"{problem}: choose someone else."
+
+    member_problems = [
+        p for p in (_person_problem(lookup(u), u) for u in dict.fromkeys(form.member_ids)) if p
+    ]
+    if not form.member_ids:
+        errors["members"] = "Add the members of the set."
+    elif member_problems:
+        errors["members"] = "; ".join(member_problems) + ". Remove them to continue."
+    else:
+        count = len(form.participants)
+        if count < MIN_PARTICIPANTS:
+            errors["members"] = (
+                f"A set needs at least {MIN_PARTICIPANTS} participants besides a facilitator "
+                f"who does not participate (5-7 is recommended)."
+            )
+        elif count > MAX_PARTICIPANTS:
+            errors["members"] = (
+                f"A set can have at most {MAX_PARTICIPANTS} participants (5-7 is recommended)."
+            )
+
+    if not is_valid_zone(form.timezone):
+        errors["timezone"] = "Use an IANA time zone name, such as Europe/London or America/New_York."
+
+    if form.cadence_weeks not in CADENCE_WEEKS:
+        errors["cadence"] = "Choose how often the set meets."
+
+    if form.session_minutes is None:
+        errors["length"] = "Enter the session length in minutes."
+    elif not MIN_SESSION_MINUTES <= form.session_minutes <= MAX_SESSION_MINUTES:
+        errors["length"] = (
+            f"A session lasts between {MIN_SESSION_MINUTES} and {MAX_SESSION_MINUTES} minutes."
+        )
+
+    if form.first_date is None:
+        errors["first_date"] = "Choose the date of the first session."
+    if form.first_time is None:
+        errors["first_time"] = "Choose the start time."
+    if (
+        "timezone" not in errors
+        and "cadence" not in errors
+        and "length" not in errors
+        and form.first_date is not None
+        and form.first_time is not None
+    ):
+        schedule = schedule_of(form)
+        if current is None or schedule != current:
+            start = occurrence_on(form.first_date, form.first_time, form.timezone).starts_at
+            if start <= now:
+                errors["first_date"] = (
+                    "That is in the past. Choose a date and time still to come."
+                    if current is None
+                    else "A changed schedule must start in the future: choose the next session's date."
+                )
+
+    if form.place is not None and len(form.place) > PLACE_MAX:
+        errors["place"] = f"Keep the place or link to {PLACE_MAX} characters."
+
+    rules = form.ground_rules.strip()
+    if not rules:
+        errors["ground_rules"] = "Write the ground rules the set agrees to (a default is provided)."
+    elif len(rules) > RULES_MAX:
+        errors["ground_rules"] = f"Keep the ground rules to {RULES_MAX} characters."
+    return errors
+
+
+def size_warning(participants: int) -> str | None:
+    low, high = RECOMMENDED_PARTICIPANTS
+    if participants < low:
+        return f"The set has {participants} participants; {low}-{high} is recommended for a lively set."
+    if participants > high:
+        return f"The set has {participants} participants; {low}-{high} is recommended so everyone gets airtime."
+    return None

@@ -1,0 +1,9 @@
+"""Text that is safe to put inside a chat message's markup."""
+
+from __future__ import annotations
+
+
+def escape(text: str) -> str:
+    """Escape ``&``, ``<`` and ``>``: user text can then neither ping ``@channel``/``@here`` nor
+    impersonate a mention or a link, however it is echoed."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,93 @@
+"""Button clicks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+
+from bot.blocks.messages import RulesClaim, member_left_notice, rules_agreed_dm
+from bot.domain.errors import DomainError
+from bot.handlers.common import publish_home, team_of, tell, user_of
+from bot.handlers.deps import Deps
+from bot.ids import ActionId
+from bot.slack.text import escape
+
+STALE = "This button is out of date. Run `/als help` to see what you can do now."
+
+
+def handle_agree(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    deps: Deps,
+) -> None:
+    ack()
+    team_id = team_of(context, body)
+    user_id = user_of(body)
+    claim = RulesClaim.load(action.get("value"))
+    if claim is None:
+        tell(body, respond, client, STALE)
+        return
+    try:
+        lset = deps.sets.agree_to_rules(team_id, user_id, claim.set_id, claim.version)
+    except DomainError as exc:
+        tell(body, respond, client, exc.message)
+        return
+    container = body.get("container") or {}
+    if container.get("type") == "message" and not container.get("is_ephemeral"):
+        client.chat_update(
+            channel=container["channel_id"],
+            ts=container["message_ts"],
+            **rules_agreed_dm(lset, deps.clock()).kwargs(),
+        )
+    else:
+        tell(body, respond, client, f"Thank you: you agreed to the ground rules of *{escape(lset.name)}*.")
+    publish_home(client, deps, team_id, user_id)
+    if lset.facilitator_id and lset.facilitator_id != user_id:
+        publish_home(client, deps, team_id, lset.facilitator_id)
+
+
+def handle_leave_confirm(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    deps: Deps,
+) -> None:
+    ack()
+    team_id = team_of(context, body)
+    user_id = user_of(body)
+    try:
+        set_id = int(action.get("value") or "")
+    except ValueError:
+        tell(body, respond, client, STALE)
+        return
+    try:
+        lset = deps.sets.leave(team_id, user_id, set_id)
+    except DomainError as exc:
+        tell(body, respond, client, exc.message)
+        return
+    respond(replace_original=True, text=f"You left *{escape(lset.name)}*.")
+    client.chat_postMessage(channel=lset.channel_id, **member_left_notice(lset, user_id).kwargs())
+    publish_home(client, deps, team_id, user_id)
+    if lset.facilitator_id:
+        publish_home(client, deps, team_id, lset.facilitator_id)
+
+
+def handle_leave_cancel(ack: Ack, respond: Respond) -> None:
+    ack()
+    respond(delete_original=True)
+
+
+def register(app: App) -> None:
+    app.action(ActionId.AGREE_RULES)(handle_agree)
+    app.action(ActionId.LEAVE_CONFIRM)(handle_leave_confirm)
+    app.action(ActionId.LEAVE_CANCEL)(handle_leave_cancel)

@@ -1,0 +1,55 @@
+"""Helpers shared by listeners: who is asking, how to answer them privately."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.common import Message, simple
+from bot.blocks.home import home_view
+from bot.handlers.deps import Deps
+
+log = logging.getLogger("bot.handlers")
+
+
+def team_of(context: BoltContext, body: dict[str, Any]) -> str:
+    team = context.team_id or body.get("team_id") or (body.get("team") or {}).get("id")
+    if not team:
+        raise ValueError("request without a team id")
+    return str(team)
+
+
+def user_of(body: dict[str, Any]) -> str:
+    return str(body.get("user_id") or (body.get("user") or {}).get("id"))
+
+
+def tell(body: dict[str, Any], respond: Respond | None, client: WebClient, message: Message | str) -> None:
+    """Answer the person who acted, privately: an ephemeral reply where Slack gave a response
+    URL, otherwise a DM (clicks in App Home or in a modal have no response URL)."""
+    msg = simple(message) if isinstance(message, str) else message
+    if respond is not None and body.get("response_url"):
+        respond(response_type="ephemeral", replace_original=False, **msg.kwargs())
+    else:
+        client.chat_postMessage(channel=user_of(body), **msg.kwargs())
+
+
+def publish_home(client: WebClient, deps: Deps, team_id: str, user_id: str) -> None:
+    try:
+        client.views_publish(user_id=user_id, view=home_view(user_id, deps.sets.for_user(team_id, user_id)))
+    except SlackApiError as exc:
+        log.warning("views.publish failed: %s", exc.response.get("error"))
+
+
+def send_dm(client: WebClient, user_id: str, message: Message) -> bool:
+    """DM a member; a failure for one person (deactivated meanwhile...) does not stop the rest."""
+    try:
+        client.chat_postMessage(channel=user_id, **message.kwargs())
+    except SlackApiError as exc:
+        log.warning("DM failed: %s", exc.response.get("error"))
+        return False
+    return True

@@ -1,0 +1,56 @@
+"""Every slash subcommand, callback_id, action_id and block_id, in one place."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+COMMAND = "/als"
+
+
+class Sub(StrEnum):
+    """``/als`` subcommands, with their one-line help."""
+
+    HELP = "help"
+    SETUP = "setup"
+    LEAVE = "leave"
+
+    @property
+    def summary(self) -> str:
+        return _SUMMARIES[self]
+
+
+_SUMMARIES = {
+    Sub.HELP: "this list",
+    Sub.SETUP: "create the Action Learning Set for this channel, or change it (facilitator)",
+    Sub.LEAVE: "leave your set (asks to confirm first)",
+}
+
+
+class CallbackId(StrEnum):
+    SETUP = "als_setup"
+
+
+class ActionId(StrEnum):
+    AGREE_RULES = "als_agree_rules"
+    LEAVE_CONFIRM = "als_leave_confirm"
+    LEAVE_CANCEL = "als_leave_cancel"
+
+
+class SetupField(StrEnum):
+    """Block ids of the setup modal; also the field names of ``InvalidInput`` errors."""
+
+    NAME = "name"
+    FACILITATOR = "facilitator"
+    MEMBERS = "members"
+    TIMEZONE = "timezone"
+    FIRST_DATE = "first_date"
+    FIRST_TIME = "first_time"
+    CADENCE = "cadence"
+    LENGTH = "length"
+    PLACE = "place"
+    PARTICIPATES = "participates"
+    GROUND_RULES = "ground_rules"
+
+    @property
+    def action_id(self) -> str:
+        return f"{self.value}_input"

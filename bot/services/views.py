@@ -1,0 +1,94 @@
+"""Plain data handed from services to renderers (no ORM objects leave a unit of work)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from bot.domain.sets import Schedule
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: int
+    starts_at: datetime
+    duration_minutes: int
+    local_date: date
+    local_time: time
+    timezone: str
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+
+@dataclass(frozen=True)
+class SetInfo:
+    id: int
+    team_id: str
+    channel_id: str
+    name: str
+    timezone: str
+    anchor_date: date
+    session_time: time
+    cadence_weeks: int
+    session_minutes: int
+    place: str | None
+    facilitator_id: str | None
+    facilitator_participates: bool
+    member_ids: tuple[str, ...]  # active members, the facilitator included
+    ground_rules: str
+    rules_version: int
+    agreed_ids: frozenset[str]
+    upcoming: tuple[SessionInfo, ...] = field(default=())
+
+    @property
+    def next_session(self) -> SessionInfo | None:
+        return self.upcoming[0] if self.upcoming else None
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(
+            anchor_date=self.anchor_date,
+            session_time=self.session_time,
+            timezone=self.timezone,
+            cadence_weeks=self.cadence_weeks,
+            session_minutes=self.session_minutes,
+        )
+
+    @property
+    def participants(self) -> tuple[str, ...]:
+        return tuple(
+            u
+            for u in self.member_ids
+            if u != self.facilitator_id or self.facilitator_participates
+        )
+
+    @property
+    def not_agreed(self) -> tuple[str, ...]:
+        return tuple(u for u in self.member_ids if u not in self.agreed_ids)
+
+
+@dataclass(frozen=True)
+class SetupOutcome:
+    set: SetInfo
+    created: bool
+    repeated: bool = False  # the same submission arrived twice: nothing was changed
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    rules_changed: bool = False
+    schedule_changed: bool = False
+    previous_facilitator: str | None = None
+
+    @property
+    def facilitator_changed(self) -> bool:
+        return self.previous_facilitator is not None
+
+    @property
+    def needs_agreement(self) -> tuple[str, ...]:
+        """Who must be asked to agree to the ground rules now."""
+        if self.repeated:
+            return ()
+        if self.created or self.rules_changed:
+            return self.set.member_ids
+        return tuple(u for u in self.added if u not in self.set.agreed_ids)

@@ -1,0 +1,157 @@
+"""SQLAlchemy 2 typed models. Every table carries the Slack workspace (``team_id``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.storage.types import UTCDateTime, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SlackId = String(32)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class Workspace(Base):
+    """A Slack workspace the app is installed in."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(SlackId, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    installed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    uninstalled_at: Mapped[datetime | None]
+
+
+class LearningSet(Base):
+    """An Action Learning Set, bound to one channel of one workspace."""
+
+    __tablename__ = "learning_sets"
+    __table_args__ = (
+        UniqueConstraint("team_id", "channel_id"),
+        UniqueConstraint("team_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(SlackId, ForeignKey("workspaces.team_id"))
+    channel_id: Mapped[str] = mapped_column(SlackId)
+    name: Mapped[str] = mapped_column(String(80))
+    timezone: Mapped[str] = mapped_column(String(64))
+    # Recurrence anchor: the series is anchor_date + n * cadence, at session_time local.
+    anchor_date: Mapped[date] = mapped_column(Date)
+    session_time: Mapped[time] = mapped_column(Time)
+    cadence_weeks: Mapped[int] = mapped_column(Integer)
+    session_minutes: Mapped[int] = mapped_column(Integer)
+    place: Mapped[str | None] = mapped_column(String(500))
+    facilitator_participates: Mapped[bool] = mapped_column(Boolean, default=False)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ground_rules: Mapped[str] = mapped_column(Text)
+    rules_version: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_by: Mapped[str] = mapped_column(SlackId)
+    # The modal submission that created the set: a repeated submit of the same view is a no-op.
+    source_view_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The start of the latest planned session (the planning horizon).
+    planned_until: Mapped[datetime | None]
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="learning_set", cascade="all, delete-orphan"
+    )
+    sessions: Mapped[list[PlannedSession]] = relationship(
+        back_populates="learning_set", cascade="all, delete-orphan"
+    )
+
+
+class Membership(Base):
+    """A person in a set. The facilitator is a member with an extra role."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("set_id", "user_id"),
+        ForeignKeyConstraint(["team_id", "set_id"], ["learning_sets.team_id", "learning_sets.id"]),
+        Index("ix_memberships_team_user", "team_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(SlackId)
+    set_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[str] = mapped_column(SlackId)
+    is_facilitator: Mapped[bool] = mapped_column(Boolean, default=False)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    left_at: Mapped[datetime | None]
+
+    learning_set: Mapped[LearningSet] = relationship(back_populates="memberships")
+
+    @property
+    def active(self) -> bool:
+        return self.left_at is None
+
+
+class RulesAgreement(Base):
+    """A member agreed to a version of the set's ground rules."""
+
+    __tablename__ = "rules_agreements"
+    __table_args__ = (
+        UniqueConstraint("set_id", "user_id", "rules_version"),
+        ForeignKeyConstraint(["team_id", "set_id"], ["learning_sets.team_id", "learning_sets.id"]),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(SlackId)
+    set_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[str] = mapped_column(SlackId)
+    rules_version: Mapped[int] = mapped_column(Integer)
+    agreed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlannedSession(Base):
+    """One occurrence of a set's meeting: local date and time, its zone, and the UTC instant."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        UniqueConstraint("set_id", "starts_at"),
+        ForeignKeyConstraint(["team_id", "set_id"], ["learning_sets.team_id", "learning_sets.id"]),
+        Index("ix_sessions_team_starts", "team_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(SlackId)
+    set_id: Mapped[int] = mapped_column(Integer)
+    local_date: Mapped[date] = mapped_column(Date)
+    local_time: Mapped[time] = mapped_column(Time)
+    timezone: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime]
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    learning_set: Mapped[LearningSet] = relationship(back_populates="sessions")

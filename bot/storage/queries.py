@@ -1,0 +1,122 @@
+"""Queries shared by the services. Every query is scoped by team id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.domain.schedule import MAX_SESSION_MINUTES
+from bot.storage.models import LearningSet, Membership, PlannedSession, RulesAgreement, Workspace
+
+
+def ensure_workspace(session: Session, team_id: str) -> None:
+    """Insert the workspace row if it is missing (safe under concurrent requests)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(Workspace).values(team_id=team_id).on_conflict_do_nothing(index_elements=["team_id"])
+    )
+
+
+def set_by_channel(session: Session, team_id: str, channel_id: str) -> LearningSet | None:
+    return session.scalar(
+        select(LearningSet).where(
+            LearningSet.team_id == team_id,
+            LearningSet.channel_id == channel_id,
+            LearningSet.status == "active",
+        )
+    )
+
+
+def set_by_id(session: Session, team_id: str, set_id: int) -> LearningSet | None:
+    return session.scalar(
+        select(LearningSet).where(LearningSet.team_id == team_id, LearningSet.id == set_id)
+    )
+
+
+def membership(session: Session, team_id: str, set_id: int, user_id: str) -> Membership | None:
+    return session.scalar(
+        select(Membership).where(
+            Membership.team_id == team_id,
+            Membership.set_id == set_id,
+            Membership.user_id == user_id,
+        )
+    )
+
+
+def active_members(session: Session, team_id: str, set_id: int) -> Sequence[Membership]:
+    return session.scalars(
+        select(Membership)
+        .where(
+            Membership.team_id == team_id,
+            Membership.set_id == set_id,
+            Membership.left_at.is_(None),
+        )
+        .order_by(Membership.joined_at, Membership.id)
+    ).all()
+
+
+def sets_of_user(session: Session, team_id: str, user_id: str) -> Sequence[LearningSet]:
+    return session.scalars(
+        select(LearningSet)
+        .join(Membership, Membership.set_id == LearningSet.id)
+        .where(
+            LearningSet.team_id == team_id,
+            LearningSet.status == "active",
+            Membership.team_id == team_id,
+            Membership.user_id == user_id,
+            Membership.left_at.is_(None),
+        )
+        .order_by(LearningSet.name, LearningSet.id)
+    ).all()
+
+
+def agreed_user_ids(session: Session, team_id: str, set_id: int, version: int) -> set[str]:
+    return set(
+        session.scalars(
+            select(RulesAgreement.user_id).where(
+                RulesAgreement.team_id == team_id,
+                RulesAgreement.set_id == set_id,
+                RulesAgreement.rules_version == version,
+            )
+        )
+    )
+
+
+def upcoming_sessions(
+    session: Session, team_id: str, set_id: int, now: datetime
+) -> list[PlannedSession]:
+    """Non-cancelled sessions whose end is after ``now``, earliest first."""
+    rows = session.scalars(
+        select(PlannedSession)
+        .where(
+            PlannedSession.team_id == team_id,
+            PlannedSession.set_id == set_id,
+            PlannedSession.status == "planned",
+            PlannedSession.starts_at > now - timedelta(minutes=MAX_SESSION_MINUTES),
+        )
+        .order_by(PlannedSession.starts_at)
+    ).all()
+    return [r for r in rows if r.starts_at + timedelta(minutes=r.duration_minutes) > now]
+
+
+def latest_session(session: Session, team_id: str, set_id: int) -> PlannedSession | None:
+    return session.scalar(
+        select(PlannedSession)
+        .where(PlannedSession.team_id == team_id, PlannedSession.set_id == set_id)
+        .order_by(PlannedSession.starts_at.desc())
+        .limit(1)
+    )
+
+
+def active_sets(session: Session) -> Sequence[LearningSet]:
+    return session.scalars(
+        select(LearningSet)
+        .join(Workspace, Workspace.team_id == LearningSet.team_id)
+        .where(LearningSet.status == "active", Workspace.uninstalled_at.is_(None))
+        .order_by(LearningSet.id)
+    ).all()
