@@ -64,7 +64,7 @@ def create_app(
     )
 
     @bolt.middleware
-    def inject(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002
+    def inject(context: BoltContext, next: Callable[[], None]) -> None:
         context["deps"] = deps
         next()
 
@@ -77,9 +77,14 @@ def make_wsgi(bolt: App, db: Database) -> Callable[..., Iterable[bytes]]:
     slack = SlackRequestHandler(bolt, path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in (
+            "GET",
+            "HEAD",
+        ):
             healthy = db.ping()
-            body = json.dumps({"status": "ok" if healthy else "unavailable", "database": healthy}).encode()
+            body = json.dumps(
+                {"status": "ok" if healthy else "unavailable", "database": healthy}
+            ).encode()
             start_response(
                 "200 OK" if healthy else "503 Service Unavailable",
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],

@@ -28,8 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def scheduler_flags(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler in this process")
-        p.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations at start")
+        p.add_argument(
+            "--no-scheduler", action="store_true", help="do not run the scheduler in this process"
+        )
+        p.add_argument(
+            "--no-migrate", action="store_true", help="do not apply pending migrations at start"
+        )
 
     serve = sub.add_parser("serve", help="serve Slack over HTTP on POST /slack/events (production)")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
@@ -43,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations to DATABASE_URL")
 
     tick = sub.add_parser("tick", help="run one scheduler pass and print what it did")
-    tick.add_argument("--at", help="ISO-8601 instant to run as of (default now; no offset means UTC)")
+    tick.add_argument(
+        "--at", help="ISO-8601 instant to run as of (default now; no offset means UTC)"
+    )
     return parser
 
 
@@ -53,7 +59,9 @@ def parse_instant(value: str | None) -> datetime:
     try:
         when = datetime.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"--at {value!r} is not an ISO-8601 date-time, e.g. 2026-03-29T09:00:00+01:00") from None
+        raise UsageError(
+            f"--at {value!r} is not an ISO-8601 date-time, e.g. 2026-03-29T09:00:00+01:00"
+        ) from None
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
@@ -106,7 +114,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     scheduler = _start_scheduler(app, not args.no_scheduler)
     log.info("serving Slack on http://%s:%s/slack/events", args.host, args.port)
     try:
-        waitress.serve(app.wsgi(), host=args.host, port=args.port, threads=args.threads, ident="als-bot")
+        waitress.serve(
+            app.wsgi(), host=args.host, port=args.port, threads=args.threads, ident="als-bot"
+        )
     finally:
         if scheduler:
             scheduler.shutdown(wait=False)
@@ -116,9 +126,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    _ = settings.bot_token
     app_token = settings.app_token
     # Socket Mode requests are not signed; Bolt still wants a secret string.
-    app = _bot(settings, migrate=not args.no_migrate, signing_secret=settings.values.get("SLACK_SIGNING_SECRET") or "unused-in-socket-mode")
+    app = _bot(
+        settings,
+        migrate=not args.no_migrate,
+        signing_secret=settings.values.get("SLACK_SIGNING_SECRET") or "unused-in-socket-mode",
+    )
     scheduler = _start_scheduler(app, not args.no_scheduler)
     try:
         SocketModeHandler(app.bolt, app_token).start()
@@ -129,9 +144,7 @@ def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.storage.migrate import pending
-
-    from bot.storage.migrate import upgrade
+    from bot.storage.migrate import pending, upgrade
 
     db = _database(settings, migrate=False)
     todo = pending(db.engine)

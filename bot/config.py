@@ -32,7 +32,9 @@ class ConfigError(Exception):
         super().__init__(f"{variable} {problem}: {fix} (see .env.example)")
 
 
-def read_environment(cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+def read_environment(
+    cwd: Path | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """Merge ``.env`` (if present in ``cwd``) under the real environment."""
     env_file = (cwd or Path.cwd()) / ".env"
     merged: dict[str, str] = {}
@@ -146,5 +148,9 @@ class Settings:
     def log_level(self) -> int:
         value = (self._get("LOG_LEVEL") or "INFO").upper()
         if value not in LOG_LEVELS:
-            raise ConfigError("LOG_LEVEL", f"is not a log level ({value!r})", "use one of " + ", ".join(LOG_LEVELS))
+            raise ConfigError(
+                "LOG_LEVEL",
+                f"is not a log level ({value!r})",
+                "use one of " + ", ".join(LOG_LEVELS),
+            )
         return int(getattr(logging, value))

@@ -18,7 +18,9 @@ class NoPayloadFilter(logging.Filter):
             return False
         message = record.getMessage()
         if "{" in message or "payload" in message.lower() or "body" in message.lower():
-            record.msg = message.split("\n", 1)[0].split("{", 1)[0].strip() + " (payload not logged)"
+            record.msg = (
+                message.split("\n", 1)[0].split("{", 1)[0].strip() + " (payload not logged)"
+            )
             record.args = ()
         return True
 

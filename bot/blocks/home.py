@@ -27,7 +27,11 @@ def home_view(user_id: str, sets: list[SetInfo]) -> dict[str, Any]:
         )
     for lset in sets[:MAX_SETS_SHOWN]:
         facilitating = lset.facilitator_id == user_id
-        role = "you facilitate" if facilitating else f"facilitator {mention(lset.facilitator_id or '')}"
+        role = (
+            "you facilitate"
+            if facilitating
+            else f"facilitator {mention(lset.facilitator_id or '')}"
+        )
         blocks.append(DividerBlock())
         blocks.append(
             md(

@@ -43,7 +43,9 @@ def length_text(minutes: int) -> str:
 
 def _facts(lset: SetInfo) -> SectionBlock:
     fields = [
-        MarkdownTextObject(text=f"*Facilitator*\n{mention(lset.facilitator_id) if lset.facilitator_id else 'none'}"),
+        MarkdownTextObject(
+            text=f"*Facilitator*\n{mention(lset.facilitator_id) if lset.facilitator_id else 'none'}"
+        ),
         MarkdownTextObject(text=f"*Next session*\n{session_when(lset.next_session)}"),
         MarkdownTextObject(
             text=f"*Meets*\n{cadence_text(lset.cadence_weeks)}, {length_text(lset.session_minutes)}"
@@ -116,16 +118,22 @@ def rules_dm(lset: SetInfo, *, again: bool = False) -> Message:
         ActionsBlock(block_id="rules", elements=[agree_button(lset)]),
         context(f"First session: {session_when(lset.next_session)}"),
     ]
-    return Message(text=f"Please agree to the ground rules of {escape(lset.name)}", blocks=render(blocks))
+    return Message(
+        text=f"Please agree to the ground rules of {escape(lset.name)}", blocks=render(blocks)
+    )
 
 
 def rules_agreed_dm(lset: SetInfo, at: datetime) -> Message:
     blocks = [
         header(f"Ground rules: {lset.name}"),
         plain(lset.ground_rules),
-        context(f":white_check_mark: You agreed to these ground rules on {date_token(at, '{date_short_pretty}')}."),
+        context(
+            f":white_check_mark: You agreed to these ground rules on {date_token(at, '{date_short_pretty}')}."
+        ),
     ]
-    return Message(text=f"You agreed to the ground rules of {escape(lset.name)}", blocks=render(blocks))
+    return Message(
+        text=f"You agreed to the ground rules of {escape(lset.name)}", blocks=render(blocks)
+    )
 
 
 def agreement_summary(lset: SetInfo) -> str:
@@ -168,7 +176,9 @@ def setup_confirmation(
             f":eyes: In this channel but not in the set (they can read the channel): {mentions(not_in_set)}."
         )
     if outcome.needs_agreement:
-        lines.append(f"I've sent the ground rules to {len(outcome.needs_agreement)} member(s) to agree.")
+        lines.append(
+            f"I've sent the ground rules to {len(outcome.needs_agreement)} member(s) to agree."
+        )
     lines.append(agreement_summary(lset))
     blocks = [md(clip(line, 3000)) for line in lines]
     blocks.append(context("Only you can see this. My Home tab shows who has agreed."))
@@ -190,11 +200,15 @@ def set_updated_message(outcome: SetupOutcome) -> Message:
             f"next session {session_when(lset.next_session)}."
         )
     if outcome.rules_changed:
-        changes.append("The ground rules changed: everyone is asked to agree again (check your DMs).")
+        changes.append(
+            "The ground rules changed: everyone is asked to agree again (check your DMs)."
+        )
     if not changes:
         changes.append("The set's details were updated.")
     text = f"*{escape(lset.name)}* was updated by the facilitator."
-    return Message(text=text, blocks=render([md(text + "\n" + "\n".join(f"• {c}" for c in changes))]))
+    return Message(
+        text=text, blocks=render([md(text + "\n" + "\n".join(f"• {c}" for c in changes))])
+    )
 
 
 def leave_confirm(lset: SetInfo) -> Message:

@@ -80,7 +80,8 @@ def setup_modal(
     facilitator = existing.facilitator_id if existing and existing.facilitator_id else caller_id
     members = [u for u in existing.member_ids if u != facilitator] if existing else []
     participates_option = Option(
-        text=PlainTextObject(text="The facilitator also brings topics and votes"), value=PARTICIPATES
+        text=PlainTextObject(text="The facilitator also brings topics and votes"),
+        value=PARTICIPATES,
     )
     participates = existing.facilitator_participates if existing else False
 
@@ -125,7 +126,9 @@ def setup_modal(
             block_id=F.TIMEZONE,
             label="Set's time zone",
             hint="IANA name, e.g. Europe/London, America/New_York, Australia/Sydney.",
-            element=PlainTextInputElement(action_id=F.TIMEZONE.action_id, initial_value=tz, max_length=64),
+            element=PlainTextInputElement(
+                action_id=F.TIMEZONE.action_id, initial_value=tz, max_length=64
+            ),
         ),
         ContextBlock(
             elements=[
@@ -195,7 +198,9 @@ def setup_modal(
                 action_id=F.GROUND_RULES.action_id,
                 multiline=True,
                 max_length=RULES_MAX,
-                initial_value=clip(existing.ground_rules if existing else DEFAULT_GROUND_RULES, RULES_MAX),
+                initial_value=clip(
+                    existing.ground_rules if existing else DEFAULT_GROUND_RULES, RULES_MAX
+                ),
             ),
         ),
     ]
@@ -205,7 +210,9 @@ def setup_modal(
         title=PlainTextObject(text="Change the set" if existing else "Set up a set"),
         submit=PlainTextObject(text="Save" if existing else "Create set"),
         close=PlainTextObject(text="Cancel"),
-        private_metadata=SetupMeta(channel_id=channel_id, set_id=existing.id if existing else None).dump(),
+        private_metadata=SetupMeta(
+            channel_id=channel_id, set_id=existing.id if existing else None
+        ).dump(),
         blocks=blocks,
     )
     view.validate_json()

@@ -139,7 +139,9 @@ def validate_setup(
             )
 
     if not is_valid_zone(form.timezone):
-        errors["timezone"] = "Use an IANA time zone name, such as Europe/London or America/New_York."
+        errors["timezone"] = (
+            "Use an IANA time zone name, such as Europe/London or America/New_York."
+        )
 
     if form.cadence_weeks not in CADENCE_WEEKS:
         errors["cadence"] = "Choose how often the set meets."

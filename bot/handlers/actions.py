@@ -47,7 +47,12 @@ def handle_agree(
             **rules_agreed_dm(lset, deps.clock()).kwargs(),
         )
     else:
-        tell(body, respond, client, f"Thank you: you agreed to the ground rules of *{escape(lset.name)}*.")
+        tell(
+            body,
+            respond,
+            client,
+            f"Thank you: you agreed to the ground rules of *{escape(lset.name)}*.",
+        )
     publish_home(client, deps, team_id, user_id)
     if lset.facilitator_id and lset.facilitator_id != user_id:
         publish_home(client, deps, team_id, lset.facilitator_id)

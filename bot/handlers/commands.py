@@ -24,9 +24,7 @@ def closest_subcommand(word: str) -> Sub:
     return Sub(match[0]) if match else Sub.HELP
 
 
-def _setup(
-    command: dict[str, Any], team_id: str, client: WebClient, deps: Deps
-) -> None:
+def _setup(command: dict[str, Any], team_id: str, client: WebClient, deps: Deps) -> None:
     user_id = command["user_id"]
     channel = deps.directory.channel(command["channel_id"], command.get("channel_name"))
     existing = deps.sets.start_setup(team_id, user_id, channel)

@@ -28,7 +28,9 @@ def user_of(body: dict[str, Any]) -> str:
     return str(body.get("user_id") or (body.get("user") or {}).get("id"))
 
 
-def tell(body: dict[str, Any], respond: Respond | None, client: WebClient, message: Message | str) -> None:
+def tell(
+    body: dict[str, Any], respond: Respond | None, client: WebClient, message: Message | str
+) -> None:
     """Answer the person who acted, privately: an ephemeral reply where Slack gave a response
     URL, otherwise a DM (clicks in App Home or in a modal have no response URL)."""
     msg = simple(message) if isinstance(message, str) else message
@@ -40,7 +42,9 @@ def tell(body: dict[str, Any], respond: Respond | None, client: WebClient, messa
 
 def publish_home(client: WebClient, deps: Deps, team_id: str, user_id: str) -> None:
     try:
-        client.views_publish(user_id=user_id, view=home_view(user_id, deps.sets.for_user(team_id, user_id)))
+        client.views_publish(
+            user_id=user_id, view=home_view(user_id, deps.sets.for_user(team_id, user_id))
+        )
     except SlackApiError as exc:
         log.warning("views.publish failed: %s", exc.response.get("error"))
 

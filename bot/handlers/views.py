@@ -33,7 +33,10 @@ def handle_setup_submit(
     user_id = body["user"]["id"]
     meta = SetupMeta.load(view.get("private_metadata"))
     if meta is None:
-        ack(response_action="errors", errors={F.NAME: "This form is damaged. Close it and run the command again."})
+        ack(
+            response_action="errors",
+            errors={F.NAME: "This form is damaged. Close it and run the command again."},
+        )
         return
     try:
         channel = deps.directory.channel(meta.channel_id)

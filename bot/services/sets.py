@@ -60,7 +60,9 @@ def set_info(session: Session, lset: LearningSet, now: datetime) -> SetInfo:
         ground_rules=lset.ground_rules,
         rules_version=lset.rules_version,
         agreed_ids=frozenset(q.agreed_user_ids(session, lset.team_id, lset.id, lset.rules_version)),
-        upcoming=tuple(_session_info(r) for r in q.upcoming_sessions(session, lset.team_id, lset.id, now)),
+        upcoming=tuple(
+            _session_info(r) for r in q.upcoming_sessions(session, lset.team_id, lset.id, now)
+        ),
     )
 
 
@@ -74,17 +76,28 @@ def plan_sessions(session: Session, lset: LearningSet, now: datetime) -> int:
     latest = q.latest_session(session, lset.team_id, lset.id)
     index = 0
     if latest is not None and latest.local_date >= lset.anchor_date:
-        index = sched.index_on_or_after(
-            lset.anchor_date, lset.cadence_weeks, latest.local_date
-        )
-        if sched.occurrences(
-            lset.anchor_date, lset.session_time, lset.timezone, lset.cadence_weeks, start=index, count=1
-        )[0].local_date <= latest.local_date:
+        index = sched.index_on_or_after(lset.anchor_date, lset.cadence_weeks, latest.local_date)
+        if (
+            sched.occurrences(
+                lset.anchor_date,
+                lset.session_time,
+                lset.timezone,
+                lset.cadence_weeks,
+                start=index,
+                count=1,
+            )[0].local_date
+            <= latest.local_date
+        ):
             index += 1
     added = 0
     while added < missing:
         occ = sched.occurrences(
-            lset.anchor_date, lset.session_time, lset.timezone, lset.cadence_weeks, start=index, count=1
+            lset.anchor_date,
+            lset.session_time,
+            lset.timezone,
+            lset.cadence_weeks,
+            start=index,
+            count=1,
         )[0]
         index += 1
         if sched.session_end(occ.starts_at, lset.session_minutes) <= now:
@@ -204,7 +217,13 @@ class SetService:
             return SetupOutcome(set=set_info(s, lset, self._clock()), created=False, repeated=True)
 
     def _create(
-        self, team_id: str, user_id: str, channel_id: str, form: SetupForm, view_id: str, now: datetime
+        self,
+        team_id: str,
+        user_id: str,
+        channel_id: str,
+        form: SetupForm,
+        view_id: str,
+        now: datetime,
     ) -> SetupOutcome:
         schedule = schedule_of(form)
         with self._db.write() as s, s.begin():
@@ -320,7 +339,9 @@ class SetService:
         )
 
     # -- membership -----------------------------------------------------------------------
-    def _active_membership(self, s: Session, team_id: str, set_id: int, user_id: str) -> LearningSet:
+    def _active_membership(
+        self, s: Session, team_id: str, set_id: int, user_id: str
+    ) -> LearningSet:
         lset = q.set_by_id(s, team_id, set_id)
         if lset is None or lset.status != "active":
             raise NotFound("That set no longer exists.")
@@ -347,7 +368,11 @@ class SetService:
             if user_id not in q.agreed_user_ids(s, team_id, set_id, version):
                 s.add(
                     RulesAgreement(
-                        team_id=team_id, set_id=set_id, user_id=user_id, rules_version=version, agreed_at=now
+                        team_id=team_id,
+                        set_id=set_id,
+                        user_id=user_id,
+                        rules_version=version,
+                        agreed_at=now,
                     )
                 )
                 s.flush()

@@ -59,9 +59,7 @@ class SetInfo:
     @property
     def participants(self) -> tuple[str, ...]:
         return tuple(
-            u
-            for u in self.member_ids
-            if u != self.facilitator_id or self.facilitator_participates
+            u for u in self.member_ids if u != self.facilitator_id or self.facilitator_participates
         )
 
     @property

@@ -20,5 +20,7 @@ class WorkspaceService:
         with self._db.write() as s, s.begin():
             q.ensure_workspace(s, team_id)
             s.execute(
-                update(Workspace).where(Workspace.team_id == team_id).values(uninstalled_at=self._clock())
+                update(Workspace)
+                .where(Workspace.team_id == team_id)
+                .values(uninstalled_at=self._clock())
             )

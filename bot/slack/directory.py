@@ -51,7 +51,10 @@ class SlackDirectory:
             profile = data.get("profile") or {}
             facts = UserFacts(
                 id=data["id"],
-                name=profile.get("display_name") or data.get("real_name") or data.get("name") or data["id"],
+                name=profile.get("display_name")
+                or data.get("real_name")
+                or data.get("name")
+                or data["id"],
                 tz=data.get("tz"),
                 is_bot=bool(data.get("is_bot")) or data.get("id") == "USLACKBOT",
                 deleted=bool(data.get("deleted")),
@@ -74,7 +77,11 @@ class SlackDirectory:
         try:
             data = self._client.conversations_info(channel=channel_id)["channel"]
         except SlackApiError as exc:
-            if exc.response.get("error") in ("channel_not_found", "not_in_channel", "method_not_supported_for_channel_type"):
+            if exc.response.get("error") in (
+                "channel_not_found",
+                "not_in_channel",
+                "method_not_supported_for_channel_type",
+            ):
                 return ChannelFacts(id=channel_id, found=False, is_im=channel_id.startswith("D"))
             raise
         return ChannelFacts(
@@ -90,7 +97,9 @@ class SlackDirectory:
         members: list[str] = []
         cursor: str | None = None
         while True:
-            response = self._client.conversations_members(channel=channel_id, cursor=cursor, limit=200)
+            response = self._client.conversations_members(
+                channel=channel_id, cursor=cursor, limit=200
+            )
             members.extend(response.get("members") or [])
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:

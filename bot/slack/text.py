@@ -17,7 +17,9 @@ def channel_link(channel_id: str) -> str:
     return f"<#{channel_id}>"
 
 
-def date_token(when: datetime, fmt: str = "{date_short_pretty} at {time}", fallback: str | None = None) -> str:
+def date_token(
+    when: datetime, fmt: str = "{date_short_pretty} at {time}", fallback: str | None = None
+) -> str:
     """Slack's date token, so every reader sees ``when`` in their own time zone."""
     epoch = int(when.timestamp())
     if fallback is None:

@@ -39,7 +39,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; parameters are never echoed into logs or error messages."""
     options: dict[str, Any] = {"hide_parameters": True, "future": True}
     if url.startswith("sqlite"):
-        options["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        options["connect_args"] = {
+            "check_same_thread": False,
+            "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+        }
     else:
         options["pool_pre_ping"] = True
     options.update(kwargs)

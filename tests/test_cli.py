@@ -1,0 +1,214 @@
+"""The ``als-bot`` command as an operator runs it (subprocesses, no mocks)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot import __version__
+from bot.fakeslack.server import FakeSlack
+
+
+def run(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "DATABASE_URL", "LOG_LEVEL"))
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_version_and_help(tmp_path: Path) -> None:
+    assert run(["--version"], tmp_path).stdout.strip() == f"als-bot {__version__}"
+    out = run(["--help"], tmp_path).stdout
+    for command in ("serve", "socket", "migrate", "tick"):
+        assert command in out
+
+
+@pytest.mark.parametrize("command", ["serve", "socket", "tick"])
+def test_missing_token_is_one_line_exit_2(tmp_path: Path, command: str) -> None:
+    result = run([command], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "SLACK_BOT_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_socket_needs_app_token(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-1\n")
+    result = run(["socket"], tmp_path)
+    assert result.returncode == 2 and "SLACK_APP_TOKEN" in result.stderr
+
+
+def test_serve_needs_signing_secret(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-1\n")
+    result = run(["serve"], tmp_path)
+    assert result.returncode == 2 and "SLACK_SIGNING_SECRET" in result.stderr
+
+
+def test_malformed_setting_is_one_line_exit_2(tmp_path: Path) -> None:
+    result = run(["migrate"], tmp_path, {"DATABASE_URL": "mysql://x@y/z"})
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("als-bot: DATABASE_URL")
+    assert "Traceback" not in result.stderr
+
+
+def test_migrate_then_tick(tmp_path: Path) -> None:
+    first = run(["migrate"], tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "migrations applied: 1" in first.stdout
+    assert (tmp_path / "als-bot.db").exists()
+    again = run(["migrate"], tmp_path)
+    assert "already up to date" in again.stdout
+    # tick needs the database and the bot token, not the signing secret
+    tick = run(["tick", "--at", "2027-01-04T09:30"], tmp_path, {"SLACK_BOT_TOKEN": "xoxb-test"})
+    assert tick.returncode == 0, tick.stderr
+    assert tick.stdout.startswith("tick at 2027-01-04T09:30:00+00:00:")
+    assert tick.stdout.count("\n") == 1
+
+
+def test_tick_rejects_bad_instant_and_unmigrated_db(tmp_path: Path) -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxb-test"}
+    bad = run(["tick", "--at", "next tuesday"], tmp_path, env)
+    assert bad.returncode == 2 and "--at" in bad.stderr
+    unmigrated = run(["tick"], tmp_path, env)
+    assert unmigrated.returncode == 2 and "als-bot migrate" in unmigrated.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, FakeSlack, Path]]:
+    """``als-bot serve`` as a real process on the production server, against the fake Slack."""
+    fake = FakeSlack()
+    fake.start()
+    port = _free_port()
+    env = {
+        "SLACK_BOT_TOKEN": fake.bot_token,
+        "SLACK_SIGNING_SECRET": "serve-test-secret",
+        "SLACK_API_URL": fake.api_url,
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-scheduler",
+        ],
+        cwd=tmp_path,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=1)
+            break
+        except (urllib.error.URLError, ConnectionError):
+            if proc.poll() is not None:
+                raise AssertionError(
+                    proc.stdout.read() if proc.stdout else "serve exited"
+                ) from None
+            time.sleep(0.1)
+    try:
+        yield url, fake, tmp_path
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        fake.stop()
+
+
+def test_serve_healthz_and_signed_slack_requests(served: tuple[str, FakeSlack, Path]) -> None:
+    from bot.fakeslack.driver import SlackDriver
+
+    url, fake, cwd = served
+    with urllib.request.urlopen(url + "/healthz") as response:
+        assert response.status == 200
+        assert json.load(response) == {"status": "ok", "database": True}
+    assert (cwd / "als-bot.db").exists()  # migrations applied at start
+    fake.add_user("U0HELPER01", "helper")
+    fake.add_channel("C0HELP0001", "help", members=["U0HELPER01"])
+    driver = SlackDriver(url + "/slack/events", "serve-test-secret", fake)
+    assert driver.command("U0HELPER01", "help", channel_id="C0HELP0001").status == 200
+    posted = fake.wait_for("response_url")
+    assert "/als setup" in json.dumps(posted[-1].args)
+    forged = SlackDriver(url + "/slack/events", "wrong-secret", fake)
+    assert forged.command("U0HELPER01", "help", channel_id="C0HELP0001").status == 401
+
+
+def test_healthz_503_when_database_is_down(tmp_path: Path) -> None:
+    fake = FakeSlack()
+    fake.start()
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
+        "SLACK_BOT_TOKEN": fake.bot_token,
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_API_URL": fake.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/missing-dir/als.db",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-migrate",
+            "--no-scheduler",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        status = None
+        while time.monotonic() < deadline and status is None:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                status = 200
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        assert status == 503
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        fake.stop()
