@@ -12,6 +12,7 @@ from bot.blocks.messages import RulesClaim, member_left_notice, rules_agreed_dm
 from bot.domain.errors import DomainError
 from bot.handlers.common import publish_home, team_of, tell, user_of
 from bot.handlers.deps import Deps
+from bot.handlers.errors import guarded
 from bot.ids import ActionId
 from bot.slack.text import escape
 
@@ -87,12 +88,12 @@ def handle_leave_confirm(
         publish_home(client, deps, team_id, lset.facilitator_id)
 
 
-def handle_leave_cancel(ack: Ack, respond: Respond) -> None:
+def handle_leave_cancel(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     ack()
     respond(delete_original=True)
 
 
 def register(app: App) -> None:
-    app.action(ActionId.AGREE_RULES)(handle_agree)
-    app.action(ActionId.LEAVE_CONFIRM)(handle_leave_confirm)
-    app.action(ActionId.LEAVE_CANCEL)(handle_leave_cancel)
+    app.action(ActionId.AGREE_RULES)(guarded(handle_agree))
+    app.action(ActionId.LEAVE_CONFIRM)(guarded(handle_leave_confirm))
+    app.action(ActionId.LEAVE_CANCEL)(guarded(handle_leave_cancel))

@@ -15,6 +15,7 @@ from bot.blocks.setup import setup_modal
 from bot.domain.errors import DomainError
 from bot.handlers.common import team_of
 from bot.handlers.deps import Deps
+from bot.handlers.errors import guarded
 from bot.ids import COMMAND, Sub
 
 
@@ -42,6 +43,7 @@ def _setup(command: dict[str, Any], team_id: str, client: WebClient, deps: Deps)
 
 def handle_als(
     ack: Ack,
+    body: dict[str, Any],
     command: dict[str, Any],
     respond: Respond,
     client: WebClient,
@@ -71,4 +73,4 @@ def handle_als(
 
 
 def register(app: App) -> None:
-    app.command(COMMAND)(handle_als)
+    app.command(COMMAND)(guarded(handle_als))

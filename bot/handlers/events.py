@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.handlers.common import publish_home, team_of
 from bot.handlers.deps import Deps
+from bot.handlers.errors import guarded
 
 EVENTS = ("app_home_opened", "app_uninstalled")
 
@@ -26,5 +27,5 @@ def handle_app_uninstalled(body: dict[str, Any], context: BoltContext, deps: Dep
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(handle_app_home_opened)
-    app.event("app_uninstalled")(handle_app_uninstalled)
+    app.event("app_home_opened")(guarded(handle_app_home_opened))
+    app.event("app_uninstalled")(guarded(handle_app_uninstalled))

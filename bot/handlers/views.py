@@ -13,6 +13,7 @@ from bot.blocks.setup import SetupMeta, parse_setup
 from bot.domain.errors import DomainError, InvalidInput
 from bot.handlers.common import publish_home, send_dm, team_of
 from bot.handlers.deps import Deps
+from bot.handlers.errors import guarded, report_failure
 from bot.ids import CallbackId
 from bot.ids import SetupField as F
 
@@ -55,9 +56,11 @@ def handle_setup_submit(
     except DomainError as exc:
         ack(response_action="errors", errors={F.NAME: exc.message})
         return
-    except Exception:
+    except Exception as exc:
+        # Answer the modal (keeps what was typed) and report; never re-raise into Bolt.
         ack(response_action="errors", errors={F.NAME: GENERIC_FAILURE})
-        raise
+        report_failure(exc, body)
+        return
     ack()
     if outcome.repeated:
         return
@@ -85,4 +88,4 @@ def handle_setup_submit(
 
 
 def register(app: App) -> None:
-    app.view(CallbackId.SETUP)(handle_setup_submit)
+    app.view(CallbackId.SETUP)(guarded(handle_setup_submit))

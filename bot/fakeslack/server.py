@@ -1,0 +1,1342 @@
+"""A fake of Slack's Web API (and response URLs) served over loopback HTTP.
+
+Typical use::
+
+    with FakeSlack() as slack:
+        slack.add_user("U0ALICE001", "alice")
+        slack.add_channel("C0SET00001", "set-1", members=["U0ALICE001"])
+        client = WebClient(token=slack.bot_token, base_url=slack.api_url)
+        client.chat_postMessage(channel="C0SET00001", text="hi")
+        assert slack.messages("C0SET00001")[0].text == "hi"
+
+Every method answers HTTP 200 with ``{"ok": true, ...}`` or
+``{"ok": false, "error": "<slack error name>"}`` like Slack does.  All state
+is guarded by one re-entrant lock, so the fake can be used from the test
+thread while the app under test calls it from its own threads.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import copy
+import hashlib
+import itertools
+import json
+import secrets
+import string
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from bot.fakeslack.blockkit import find_action, iter_elements, validate_blocks, validate_view
+from bot.fakeslack.state import (
+    Call,
+    Ephemeral,
+    FakeChannel,
+    FakeUser,
+    Message,
+    ResponseUrlPost,
+)
+
+__all__ = ["FakeSlack", "find_action"]
+
+JsonDict = dict[str, Any]
+_Result = tuple[int, JsonDict]
+
+#: Argument names whose values Slack accepts as JSON-encoded strings.
+_JSON_FIELDS = ("blocks", "view", "attachments", "metadata", "user_auth_blocks")
+_ID_ALPHABET = string.ascii_letters + string.digits + "+/="
+_MAX_TEXT = 40000
+_MAX_VIEW_STACK = 3
+
+
+def _flag(value: Any) -> bool:
+    """Interpret a form/JSON boolean argument."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    return str(value).strip().lower() in ("1", "true", "yes")
+
+
+def _error(error: str, **extra: Any) -> JsonDict:
+    return {"ok": False, "error": error, **extra}
+
+
+def _invalid_blocks(errors: list[str]) -> JsonDict:
+    return _error(
+        "invalid_blocks",
+        errors=list(errors),
+        response_metadata={"messages": [f"[ERROR] {e}" for e in errors]},
+    )
+
+
+def _invalid_arguments(errors: list[str]) -> JsonDict:
+    return _error(
+        "invalid_arguments", response_metadata={"messages": [f"[ERROR] {e}" for e in errors]}
+    )
+
+
+@dataclass
+class _Trigger:
+    user_id: str
+    issued_at: float
+    used: bool = False
+
+
+@dataclass
+class _ResponseUrl:
+    url: str
+    channel_id: str | None
+    user_id: str | None
+    message_ts: str | None
+    is_ephemeral: bool
+    thread_ts: str | None
+    issued_at: float
+    uses: int = 0
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], fake: FakeSlack) -> None:
+        super().__init__(address, _Handler)
+        self.fake = fake
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    server_version = "FakeSlack/1.0"
+
+    def do_GET(self) -> None:
+        self.server.fake._handle_http(self)
+
+    def do_POST(self) -> None:
+        self.server.fake._handle_http(self)
+
+    def log_message(self, format: str, *args: Any) -> None:  # silence stderr logging
+        pass
+
+
+class FakeSlack:
+    """In-process fake of the Slack Web API, listening on ``host:port`` (loopback).
+
+    Args:
+        team_id, bot_user_id, bot_token, app_id: identity of the installed app.
+        bot_id: the bot's ``B...`` id; bot_name: the bot user's name.
+        team_domain, team_name: workspace naming used in ``auth.test`` and payloads.
+        host, port: where to listen; ``port=0`` picks a free ephemeral port.
+        clock: monotonic clock (seconds) used for trigger/response-URL expiry;
+            inject a fake to test expiry without sleeping.
+        trigger_ttl: seconds a ``trigger_id`` stays valid (Slack: 3).
+        response_url_ttl, response_url_max_uses: response URL limits (Slack: 30 min, 5 uses).
+    """
+
+    def __init__(
+        self,
+        team_id: str = "T0TEAM0001",
+        bot_user_id: str = "U0BOT00001",
+        bot_token: str = "xoxb-test-token",
+        app_id: str = "A0APP00001",
+        *,
+        bot_id: str = "B0BOT00001",
+        bot_name: str = "als-bot",
+        team_domain: str = "als-test",
+        team_name: str = "ALS Test",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+        trigger_ttl: float = 3.0,
+        response_url_ttl: float = 30 * 60,
+        response_url_max_uses: int = 5,
+    ) -> None:
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_token = bot_token
+        self.app_id = app_id
+        self.bot_id = bot_id
+        self.bot_name = bot_name
+        self.team_domain = team_domain
+        self.team_name = team_name
+        self.clock = clock
+        self.trigger_ttl = trigger_ttl
+        self.response_url_ttl = response_url_ttl
+        self.response_url_max_uses = response_url_max_uses
+        self._host = host
+        self._requested_port = port
+
+        self._lock = threading.RLock()
+        self._cond = threading.Condition(self._lock)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._counter = itertools.count(1)
+        self._last_ts_us = 0
+
+        self._users: dict[str, FakeUser] = {}
+        self._channels: dict[str, FakeChannel] = {}
+        self._messages: dict[str, list[Message]] = {}
+        self._ephemerals: list[Ephemeral] = []
+        self._views: dict[str, JsonDict] = {}
+        self._view_owner: dict[str, str] = {}
+        self._stacks: dict[str, list[str]] = {}
+        self._homes: dict[str, str] = {}
+        self._view_state: dict[str, dict[str, dict[str, JsonDict]]] = {}
+        self._triggers: dict[str, _Trigger] = {}
+        self._response_urls: dict[str, _ResponseUrl] = {}
+        self._response_posts: list[ResponseUrlPost] = []
+        self._calls: list[Call] = []
+        self._listeners: list[Callable[[Call], None]] = []
+        self._injected: dict[str, list[JsonDict]] = {}
+
+        self._methods: dict[str, Callable[[JsonDict], JsonDict]] = {
+            "auth.test": self._auth_test,
+            "users.info": self._users_info,
+            "conversations.info": self._conversations_info,
+            "conversations.members": self._conversations_members,
+            "conversations.open": self._conversations_open,
+            "chat.postMessage": self._chat_post_message,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.update": self._chat_update,
+            "chat.delete": self._chat_delete,
+            "views.open": self._views_open,
+            "views.push": self._views_push,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
+        }
+        self.add_user(bot_user_id, bot_name, is_bot=True)
+
+    # ================================================================ lifecycle
+    def start(self) -> FakeSlack:
+        """Bind the HTTP server and serve it from a daemon thread. Returns ``self``."""
+        with self._lock:
+            if self._server is not None:
+                return self
+            server = _Server((self._host, self._requested_port), self)
+            thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"FakeSlack:{server.server_address[1]}",
+                daemon=True,
+            )
+            self._server, self._thread = server, thread
+        thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port (idempotent)."""
+        with self._lock:
+            server, thread = self._server, self._thread
+            self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The bound TCP port (only once started)."""
+        server = self._server
+        if server is None:
+            raise RuntimeError("FakeSlack is not started")
+        return int(server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT`` (no trailing slash)."""
+        return f"http://{self._host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """Web API base URL for ``WebClient(base_url=...)`` / ``SLACK_API_URL`` (ends in ``/``)."""
+        return f"{self.base_url}/api/"
+
+    # ================================================================ directory
+    def add_user(
+        self,
+        id: str,
+        name: str,
+        *,
+        real_name: str | None = None,
+        display_name: str = "",
+        tz: str = "Europe/London",
+        is_bot: bool = False,
+        deleted: bool = False,
+        is_admin: bool = False,
+        email: str | None = None,
+    ) -> FakeUser:
+        """Add (or replace) a workspace member and return a copy of it."""
+        user = FakeUser(
+            id=id, name=name, real_name=real_name, display_name=display_name, tz=tz,
+            is_bot=is_bot, deleted=deleted, is_admin=is_admin, email=email,
+            team_id=self.team_id,
+        )
+        with self._lock:
+            self._users[id] = user
+            return replace(user)
+
+    def update_user(self, id: str, **changes: Any) -> FakeUser:
+        """Change fields of an existing user (e.g. ``deleted=True``, ``tz=...``)."""
+        with self._lock:
+            user = replace(self._users[id], **changes)
+            self._users[id] = user
+            return replace(user)
+
+    def user(self, id: str) -> FakeUser | None:
+        """A copy of the user with ``id``, or None."""
+        with self._lock:
+            user = self._users.get(id)
+            return replace(user) if user else None
+
+    def add_channel(
+        self,
+        id: str,
+        name: str,
+        *,
+        is_private: bool = True,
+        members: Iterable[str] = (),
+        bot_is_member: bool = True,
+        is_archived: bool = False,
+    ) -> FakeChannel:
+        """Add (or replace) a channel. The bot is a member unless ``bot_is_member=False``."""
+        member_set = set(members)
+        if bot_is_member:
+            member_set.add(self.bot_user_id)
+        channel = FakeChannel(
+            id=id, name=name, is_private=is_private, members=member_set, is_archived=is_archived
+        )
+        with self._lock:
+            self._channels[id] = channel
+            self._messages.setdefault(id, [])
+            return self._copy_channel(channel)
+
+    def channel(self, id: str) -> FakeChannel | None:
+        """A copy of the conversation with ``id`` (channel or IM), or None."""
+        with self._lock:
+            channel = self._channels.get(id)
+            return self._copy_channel(channel) if channel else None
+
+    def add_to_channel(self, channel_id: str, *user_ids: str) -> None:
+        """Add members to a channel (use ``bot_user_id`` to invite the bot)."""
+        with self._lock:
+            self._channels[channel_id].members.update(user_ids)
+
+    def remove_from_channel(self, channel_id: str, *user_ids: str) -> None:
+        """Remove members from a channel (use ``bot_user_id`` to kick the bot)."""
+        with self._lock:
+            self._channels[channel_id].members.difference_update(user_ids)
+
+    def archive_channel(self, channel_id: str, archived: bool = True) -> None:
+        """Mark a channel (un)archived; posting to it then fails with ``is_archived``."""
+        with self._lock:
+            self._channels[channel_id].is_archived = archived
+
+    def im_channel_id(self, user_id: str) -> str:
+        """The id of the bot's IM with ``user_id`` ("D" + the user id without its prefix)."""
+        return "D" + user_id[1:]
+
+    def open_im(self, user_id: str) -> FakeChannel:
+        """Create (if needed) and return the bot's IM with ``user_id``."""
+        with self._lock:
+            if user_id not in self._users:
+                raise KeyError(f"unknown user {user_id}")
+            return self._copy_channel(self._ensure_im(user_id))
+
+    # ======================================================= platform-side state
+    def new_trigger_id(self, user_id: str) -> str:
+        """Issue a ``trigger_id`` for an interaction by ``user_id``.
+
+        It can be exchanged once (``views.open``/``views.push``) within
+        ``trigger_ttl`` seconds of ``clock()``.
+        """
+        with self._lock:
+            n = next(self._counter)
+            trigger_id = f"{1000000000000 + n}.{self.team_id[1:]}.{secrets.token_hex(16)}"
+            self._triggers[trigger_id] = _Trigger(user_id=user_id, issued_at=self.clock())
+            return trigger_id
+
+    def new_response_url(
+        self,
+        *,
+        channel_id: str | None = None,
+        user_id: str | None = None,
+        message_ts: str | None = None,
+        is_ephemeral: bool = False,
+        thread_ts: str | None = None,
+    ) -> str:
+        """Issue a response URL bound to an interaction context.
+
+        ``channel_id``/``user_id`` say where responses appear; ``message_ts``
+        (+ ``is_ephemeral``) names the original message that
+        ``replace_original``/``delete_original`` act on.
+        """
+        with self._lock:
+            if self._server is None:
+                raise RuntimeError("FakeSlack is not started")
+            n = next(self._counter)
+            token = f"{n}/{secrets.token_urlsafe(18)}"
+            url = f"{self.base_url}/response/{self.team_id}/{token}"
+            self._response_urls[token] = _ResponseUrl(
+                url=url, channel_id=channel_id, user_id=user_id, message_ts=message_ts,
+                is_ephemeral=is_ephemeral, thread_ts=thread_ts, issued_at=self.clock(),
+            )
+            return url
+
+    def inject_error(
+        self, method: str, error: str, *, count: int = 1, **extra: Any
+    ) -> None:
+        """Make the next ``count`` calls to ``method`` fail with ``error`` (after auth).
+
+        Extra keyword arguments are added to the error response body.
+        """
+        with self._lock:
+            queue = self._injected.setdefault(method, [])
+            queue.extend(_error(error, **extra) for _ in range(count))
+
+    def post_user_message(
+        self,
+        channel_id: str,
+        user_id: str,
+        text: str,
+        *,
+        blocks: list[JsonDict] | None = None,
+        thread_ts: str | None = None,
+    ) -> Message:
+        """Record a message written by a human (for ``chat.update`` permission tests etc.)."""
+        with self._lock:
+            channel = self._channels.get(channel_id)
+            if channel is None and user_id in self._users and channel_id == self.im_channel_id(
+                user_id
+            ):
+                channel = self._ensure_im(user_id)
+            if channel is None:
+                raise KeyError(f"unknown channel {channel_id}")
+            msg = Message(
+                channel=channel.id, ts=self._next_ts(), text=text,
+                blocks=self._fill_ids(blocks) if blocks is not None else None,
+                user=user_id, team=self.team_id, thread_ts=thread_ts,
+            )
+            self._messages.setdefault(channel.id, []).append(msg)
+            return replace(msg)
+
+    def remember_view_state(
+        self, view_id: str, block_id: str, action_id: str, state: JsonDict
+    ) -> None:
+        """Store what a user selected/typed in a view element (kept across ``views.update``)."""
+        with self._lock:
+            if view_id not in self._views:
+                raise KeyError(f"unknown view {view_id}")
+            self._view_state.setdefault(view_id, {}).setdefault(block_id, {})[action_id] = dict(
+                state
+            )
+
+    def view_state(self, view_id: str) -> dict[str, dict[str, JsonDict]]:
+        """The remembered element state of a view: ``{block_id: {action_id: state}}``."""
+        with self._lock:
+            return copy.deepcopy(self._view_state.get(view_id, {}))
+
+    def close_views(
+        self, user_id: str, view_id: str | None = None, *, clear: bool = False
+    ) -> list[JsonDict]:
+        """Close the user's modal ``view_id`` (default: top) or, with ``clear``, the whole stack.
+
+        Returns the closed views.
+        """
+        with self._lock:
+            stack = self._stacks.get(user_id, [])
+            if clear:
+                closed_ids = list(stack)
+            elif view_id is not None:
+                closed_ids = [view_id] if view_id in stack else []
+            else:
+                closed_ids = stack[-1:]
+            closed = [self._public_view(v) for v in closed_ids]
+            self._stacks[user_id] = [v for v in stack if v not in closed_ids]
+            return closed
+
+    def apply_view_submission_response(
+        self, user_id: str, view_id: str, body: Mapping[str, Any] | None
+    ) -> list[str]:
+        """Apply the app's answer to a ``view_submission`` as Slack would.
+
+        ``None``/``{}`` closes the view; ``response_action`` ``"clear"`` closes
+        the stack, ``"update"`` replaces the view, ``"push"`` pushes a new
+        one and ``"errors"`` keeps it open.  Returns validation errors (if the
+        returned view/response is invalid the modal stays as it was).
+        """
+        with self._lock:
+            action = (body or {}).get("response_action")
+            if not body or action is None:
+                self.close_views(user_id, view_id)
+                return []
+            if action == "clear":
+                self.close_views(user_id, clear=True)
+                return []
+            if action == "errors":
+                errors = body.get("errors")
+                if not isinstance(errors, Mapping) or not errors:
+                    return ["errors response must contain a non-empty errors object"]
+                blocks = self._views[view_id].get("blocks") or []
+                input_ids = {b.get("block_id") for b in blocks if b.get("type") == "input"}
+                return [
+                    f"errors key {key!r} is not the block_id of an input block"
+                    for key in errors
+                    if key not in input_ids
+                ]
+            if action in ("update", "push"):
+                view = body.get("view")
+                errors = validate_view(view)
+                if not errors and isinstance(view, Mapping) and view.get("type") != "modal":
+                    errors = ["response view must be a modal [json-pointer:/view/type]"]
+                if errors:
+                    return errors
+                assert isinstance(view, Mapping)
+                if action == "update":
+                    self._replace_view(view_id, view)
+                    return []
+                stack = self._stacks.setdefault(user_id, [])
+                if len(stack) >= _MAX_VIEW_STACK:
+                    return ["push_limit_reached"]
+                root = self._views[stack[0]]["root_view_id"] if stack else None
+                stored = self._store_view(
+                    view, user_id, previous_view_id=view_id, root_view_id=root
+                )
+                stack.append(stored["id"])
+                return []
+            return [f"unknown response_action {action!r}"]
+
+    # ================================================================ recording
+    @property
+    def calls(self) -> list[Call]:
+        """A snapshot of every recorded request, oldest first."""
+        with self._lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        """Recorded calls to ``method`` (e.g. ``"chat.postMessage"`` or ``"response_url"``)."""
+        with self._lock:
+            return [c for c in self._calls if c.method == method]
+
+    def reset_calls(self) -> None:
+        """Forget recorded calls (state such as messages and views is kept)."""
+        with self._lock:
+            self._calls.clear()
+
+    def wait_for(
+        self,
+        method: str,
+        predicate: Callable[[Call], bool] | None = None,
+        *,
+        count: int = 1,
+        timeout: float = 5.0,
+    ) -> list[Call]:
+        """Block until at least ``count`` calls to ``method`` match ``predicate``.
+
+        Returns the matching calls.  Raises :class:`AssertionError` listing all
+        calls seen so far when ``timeout`` (real seconds) elapses first.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                matched = [
+                    c for c in self._calls
+                    if c.method == method and (predicate is None or predicate(c))
+                ]
+                if len(matched) >= count:
+                    return matched
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(self._timeout_message(method, predicate, count, matched,
+                                                               timeout))
+                self._cond.wait(remaining)
+
+    def _timeout_message(
+        self,
+        method: str,
+        predicate: Callable[[Call], bool] | None,
+        count: int,
+        matched: list[Call],
+        timeout: float,
+    ) -> str:
+        lines = [
+            f"timed out after {timeout}s waiting for {count} call(s) to {method}"
+            + (" matching predicate" if predicate else "")
+            + f"; {len(matched)} matched. Calls seen so far ({len(self._calls)}):"
+        ]
+        for c in self._calls:
+            outcome = "ok" if c.ok else f"error={c.error}"
+            args = json.dumps(c.args, default=str)
+            if len(args) > 300:
+                args = args[:297] + "..."
+            lines.append(f"  - {c.method} {args} -> {outcome}")
+        if not self._calls:
+            lines.append("  (none)")
+        return "\n".join(lines)
+
+    def add_listener(self, listener: Callable[[Call], None]) -> None:
+        """Call ``listener(call)`` after each recorded request, before its response is sent.
+
+        Listeners run on the server's request thread, outside the state lock.
+        """
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[Call], None]) -> None:
+        """Undo :meth:`add_listener`."""
+        with self._lock:
+            self._listeners.remove(listener)
+
+    # ============================================================ state queries
+    def messages(self, channel_id: str) -> list[Message]:
+        """Current (non-deleted) messages of a conversation in ts order.
+
+        ``channel_id`` may also be a user id, meaning the bot's IM with that user.
+        Thread replies are included (check ``thread_ts``).
+        """
+        with self._lock:
+            cid = self._conversation_id(channel_id)
+            return [replace(m) for m in self._messages.get(cid, []) if not m.deleted]
+
+    def message(self, channel_id: str, ts: str) -> Message | None:
+        """The current (non-deleted) message ``ts`` in a conversation, or None."""
+        with self._lock:
+            msg = self._find_message(self._conversation_id(channel_id), ts)
+            return replace(msg) if msg and not msg.deleted else None
+
+    def dm_messages(self, user_id: str) -> list[Message]:
+        """Messages in the bot's IM with ``user_id``."""
+        return self.messages(self.im_channel_id(user_id))
+
+    def ephemerals(
+        self, channel_id: str | None = None, user_id: str | None = None
+    ) -> list[Ephemeral]:
+        """Ephemeral messages (``chat.postEphemeral`` and response URLs), optionally filtered."""
+        with self._lock:
+            cid = self._conversation_id(channel_id) if channel_id else None
+            return [
+                replace(e)
+                for e in self._ephemerals
+                if not e.deleted
+                and (cid is None or e.channel == cid)
+                and (user_id is None or e.user == user_id)
+            ]
+
+    def ephemeral(self, channel_id: str, ts: str) -> Ephemeral | None:
+        """The (non-deleted) ephemeral message with ``message_ts`` ``ts``, or None."""
+        with self._lock:
+            cid = self._conversation_id(channel_id)
+            for e in self._ephemerals:
+                if e.channel == cid and e.ts == ts and not e.deleted:
+                    return replace(e)
+            return None
+
+    def response_url_posts(self) -> list[ResponseUrlPost]:
+        """Every POST the app made to a response URL (accepted or not)."""
+        with self._lock:
+            return [replace(p, body=copy.deepcopy(p.body)) for p in self._response_posts]
+
+    def home_view(self, user_id: str) -> JsonDict | None:
+        """The Home tab view published for ``user_id``, or None."""
+        with self._lock:
+            view_id = self._homes.get(user_id)
+            return self._public_view(view_id) if view_id else None
+
+    def open_views(self, user_id: str) -> list[JsonDict]:
+        """The user's modal stack (last = top / visible)."""
+        with self._lock:
+            return [self._public_view(v) for v in self._stacks.get(user_id, [])]
+
+    def view(self, view_id: str) -> JsonDict | None:
+        """Any stored view (modal, closed modal or home) by id, or None."""
+        with self._lock:
+            return self._public_view(view_id) if view_id in self._views else None
+
+    def view_owner(self, view_id: str) -> str | None:
+        """The user a view was opened/published for, or None."""
+        with self._lock:
+            return self._view_owner.get(view_id)
+
+    # ============================================================ HTTP plumbing
+    def _handle_http(self, handler: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        content_type = (handler.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if parts.path.startswith("/api/"):
+            method = parts.path[len("/api/"):]
+            status, body, call = self._handle_api(
+                method, parts.query, raw, content_type, handler.headers.get("Authorization"),
+                parts.path,
+            )
+        elif parts.path.startswith(f"/response/{self.team_id}/") and handler.command == "POST":
+            token = parts.path[len(f"/response/{self.team_id}/"):]
+            status, body, call = self._handle_response_url(token, raw, content_type, parts.path)
+        else:
+            status, body, call = 404, _error("not_found"), None
+        if call is not None:
+            with self._lock:
+                listeners = list(self._listeners)
+            for listener in listeners:
+                listener(call)
+        data = json.dumps(body).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def _record(self, method: str, args: JsonDict, status: int, body: JsonDict,
+                path: str) -> Call:
+        call = Call(
+            method=method, args=copy.deepcopy(args), response=copy.deepcopy(body),
+            timestamp=time.time(), status=status, path=path,
+        )
+        with self._cond:
+            self._calls.append(call)
+            self._cond.notify_all()
+        return call
+
+    @staticmethod
+    def _parse_args(query: str, raw: bytes, content_type: str) -> JsonDict | None:
+        args: JsonDict = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+        if not raw:
+            return args
+        if content_type == "application/json":
+            try:
+                body = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                return None
+            if not isinstance(body, dict):
+                return None
+            args.update(body)
+        else:
+            form = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+            args.update({k: v[-1] for k, v in form.items()})
+        for key in _JSON_FIELDS:
+            value = args.get(key)
+            if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
+                # An undecodable value stays a string; the method reports invalid_*_format.
+                with contextlib.suppress(json.JSONDecodeError):
+                    args[key] = json.loads(value)
+        return args
+
+    def _handle_api(
+        self, method: str, query: str, raw: bytes, content_type: str,
+        authorization: str | None, path: str,
+    ) -> tuple[int, JsonDict, Call]:
+        parsed = self._parse_args(query, raw, content_type)
+        args = parsed if parsed is not None else {}
+        token = args.pop("token", None)
+        if authorization and authorization.lower().startswith("bearer "):
+            token = authorization[len("bearer "):].strip()
+        if method not in self._methods:
+            body = _error("unknown_method", req_method=method)
+        elif parsed is None:
+            body = _error("invalid_json")
+        elif not token:
+            body = _error("not_authed")
+        elif token != self.bot_token:
+            body = _error("invalid_auth")
+        else:
+            with self._lock:
+                injected = self._injected.get(method)
+                try:
+                    body = (
+                        copy.deepcopy(injected.pop(0)) if injected else self._methods[method](args)
+                    )
+                except Exception as exc:  # a bug in the fake: answer like Slack, keep serving
+                    traceback.print_exc()
+                    body = _error("fatal_error", detail=repr(exc))
+        return 200, body, self._record(method, args, 200, body, path)
+
+    # ================================================================= helpers
+    @staticmethod
+    def _copy_channel(channel: FakeChannel) -> FakeChannel:
+        return replace(channel, members=set(channel.members))
+
+    def _next_ts(self) -> str:
+        us = int(time.time() * 1_000_000)
+        if us <= self._last_ts_us:
+            us = self._last_ts_us + 1
+        self._last_ts_us = us
+        return f"{us // 1_000_000}.{us % 1_000_000:06d}"
+
+    def _random_id(self, taken: set[str]) -> str:
+        while True:
+            candidate = "".join(secrets.choice(_ID_ALPHABET) for _ in range(5))
+            if candidate not in taken:
+                taken.add(candidate)
+                return candidate
+
+    def _fill_ids(self, blocks: list[JsonDict]) -> list[JsonDict]:
+        """Deep-copy ``blocks`` and add the block_id/action_id Slack generates when omitted."""
+        out = copy.deepcopy(blocks)
+        taken = {b["block_id"] for b in out if isinstance(b, dict) and "block_id" in b}
+        actions: set[str] = set()
+        for block in out:
+            if isinstance(block, dict) and "block_id" not in block:
+                block["block_id"] = self._random_id(taken)
+        for block in out:
+            if not isinstance(block, dict):
+                continue
+            elements: list[Any] = []
+            if isinstance(block.get("accessory"), dict):
+                elements.append(block["accessory"])
+            if isinstance(block.get("element"), dict):
+                elements.append(block["element"])
+            if block.get("type") == "actions":
+                elements.extend(block.get("elements") or [])
+            for el in elements:
+                if isinstance(el, dict) and "action_id" not in el and el.get("type") != "image":
+                    el["action_id"] = self._random_id(actions)
+        return out
+
+    def _ensure_im(self, user_id: str) -> FakeChannel:
+        im_id = self.im_channel_id(user_id)
+        channel = self._channels.get(im_id)
+        if channel is None:
+            channel = FakeChannel(
+                id=im_id, name=user_id, is_private=True, is_im=True,
+                members={user_id, self.bot_user_id}, user=user_id,
+            )
+            self._channels[im_id] = channel
+            self._messages.setdefault(im_id, [])
+        return channel
+
+    def _conversation_id(self, channel_id: str) -> str:
+        """Map a user id to the bot's IM id; other ids are returned unchanged."""
+        if channel_id[:1] in ("U", "W") and channel_id in self._users:
+            return self.im_channel_id(channel_id)
+        return channel_id
+
+    def _lookup_conversation(self, channel: Any, *, allow_user: bool) -> FakeChannel | str:
+        """Resolve a ``channel`` argument; returns the channel or an error name."""
+        if not isinstance(channel, str) or not channel:
+            return "channel_not_found"
+        if allow_user and channel[:1] in ("U", "W") and channel in self._users:
+            return self._ensure_im(channel)
+        found = self._channels.get(channel)
+        if found is None and channel.startswith("D"):
+            for prefix in ("U", "W"):
+                if prefix + channel[1:] in self._users:
+                    found = self._ensure_im(prefix + channel[1:])
+                    break
+        if found is None:
+            name = channel.lstrip("#")
+            found = next(
+                (c for c in self._channels.values() if not c.is_im and c.name == name), None
+            )
+        if found is None:
+            return "channel_not_found"
+        if found.is_private and not found.is_im and self.bot_user_id not in found.members:
+            return "channel_not_found"  # private channels are invisible to non-members
+        return found
+
+    def _postable(self, args: JsonDict) -> FakeChannel | JsonDict:
+        """Resolve the target of chat.post* and check that the bot may post there."""
+        found = self._lookup_conversation(args.get("channel"), allow_user=True)
+        if isinstance(found, str):
+            return _error(found)
+        if found.is_archived:
+            return _error("is_archived")
+        if found.is_im:
+            other = self._users.get(found.user or "")
+            if other is not None and other.is_bot and other.id != self.bot_user_id:
+                return _error("cannot_dm_bot")
+        elif self.bot_user_id not in found.members:
+            return _error("not_in_channel")
+        return found
+
+    def _content(self, args: JsonDict, *, require: bool = True) -> JsonDict | None:
+        """Validate text/blocks/attachments arguments; returns an error response or None."""
+        text, blocks, attachments = args.get("text"), args.get("blocks"), args.get("attachments")
+        if blocks is not None and not isinstance(blocks, list):
+            return _error("invalid_blocks_format")
+        if attachments is not None and not isinstance(attachments, list):
+            return _error("invalid_attachments")
+        if require and not text and not blocks and not attachments:
+            return _error("no_text")
+        if isinstance(text, str) and len(text) > _MAX_TEXT:
+            return _error("msg_too_long")
+        if blocks:
+            errors = validate_blocks(blocks, surface="message")
+            if errors:
+                return _invalid_blocks(errors)
+        return None
+
+    def _find_message(self, channel_id: str, ts: Any) -> Message | None:
+        for msg in self._messages.get(channel_id, []):
+            if msg.ts == ts:
+                return msg
+        return None
+
+    # ================================================================ methods
+    def _auth_test(self, args: JsonDict) -> JsonDict:
+        return {
+            "ok": True,
+            "url": f"https://{self.team_domain}.slack.com/",
+            "team": self.team_name,
+            "user": self.bot_name,
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _users_info(self, args: JsonDict) -> JsonDict:
+        user = self._users.get(str(args.get("user") or ""))
+        if user is None:
+            return _error("user_not_found")
+        return {"ok": True, "user": user.to_api()}
+
+    def _conversations_info(self, args: JsonDict) -> JsonDict:
+        found = self._lookup_conversation(args.get("channel"), allow_user=False)
+        if isinstance(found, str):
+            return _error(found)
+        info = found.to_api(self.bot_user_id)
+        if _flag(args.get("include_num_members", False)) and not found.is_im:
+            info["num_members"] = len(found.members)
+        return {"ok": True, "channel": info}
+
+    def _conversations_members(self, args: JsonDict) -> JsonDict:
+        found = self._lookup_conversation(args.get("channel"), allow_user=False)
+        if isinstance(found, str):
+            return _error(found)
+        try:
+            limit = int(args.get("limit") or 100)
+        except (TypeError, ValueError):
+            return _error("invalid_limit")
+        if limit < 1 or limit > 1000:
+            return _error("invalid_limit")
+        members = sorted(found.members)
+        start = 0
+        cursor = args.get("cursor")
+        if cursor:
+            try:
+                decoded = base64.b64decode(str(cursor), validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                return _error("invalid_cursor")
+            if not decoded.startswith("user:") or decoded[5:] not in members:
+                return _error("invalid_cursor")
+            start = members.index(decoded[5:])
+        page = members[start:start + limit]
+        rest = members[start + limit:]
+        next_cursor = base64.b64encode(f"user:{rest[0]}".encode()).decode() if rest else ""
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": next_cursor}}
+
+    def _conversations_open(self, args: JsonDict) -> JsonDict:
+        if args.get("channel"):
+            found = self._lookup_conversation(args["channel"], allow_user=False)
+            if isinstance(found, str):
+                return _error(found)
+            return {"ok": True, "no_op": True, "already_open": True, "channel": {"id": found.id}}
+        users = args.get("users")
+        if isinstance(users, str):
+            user_ids = [u.strip() for u in users.split(",") if u.strip()]
+        elif isinstance(users, list):
+            user_ids = [str(u) for u in users]
+        else:
+            return _error("users_list_not_supplied")
+        user_ids = [u for u in dict.fromkeys(user_ids) if u != self.bot_user_id]
+        if not user_ids:
+            return _error("users_list_not_supplied")
+        if len(user_ids) > 8:
+            return _error("too_many_users")
+        for uid in user_ids:
+            if uid not in self._users:
+                return _error("user_not_found")
+        if len(user_ids) == 1:
+            existed = self.im_channel_id(user_ids[0]) in self._channels
+            channel = self._ensure_im(user_ids[0])
+        else:
+            digest = hashlib.sha1(",".join(sorted(user_ids)).encode()).hexdigest()[:9].upper()
+            mpim_id = f"G{digest}"
+            existed = mpim_id in self._channels
+            channel = self._channels.get(mpim_id) or FakeChannel(
+                id=mpim_id,
+                name="mpdm-" + "--".join(self._users[u].name for u in sorted(user_ids)) + "-1",
+                is_private=True, is_mpim=True,
+                members={*user_ids, self.bot_user_id},
+            )
+            self._channels[mpim_id] = channel
+            self._messages.setdefault(mpim_id, [])
+        body: JsonDict = {"ok": True}
+        if existed:
+            body.update(no_op=True, already_open=True)
+        body["channel"] = (
+            channel.to_api(self.bot_user_id) if _flag(args.get("return_im", False))
+            else {"id": channel.id}
+        )
+        return body
+
+    def _chat_post_message(self, args: JsonDict) -> JsonDict:
+        target = self._postable(args)
+        if isinstance(target, dict):
+            return target
+        problem = self._content(args)
+        if problem:
+            return problem
+        blocks = args.get("blocks")
+        metadata = args.get("metadata")
+        msg = Message(
+            channel=target.id,
+            ts=self._next_ts(),
+            text=str(args.get("text") or ""),
+            blocks=self._fill_ids(blocks) if blocks is not None else None,
+            user=self.bot_user_id,
+            bot_id=self.bot_id,
+            app_id=self.app_id,
+            team=self.team_id,
+            thread_ts=str(args["thread_ts"]) if args.get("thread_ts") else None,
+            metadata=metadata if isinstance(metadata, dict) else None,
+            attachments=args.get("attachments"),
+        )
+        self._messages.setdefault(target.id, []).append(msg)
+        return {"ok": True, "channel": target.id, "ts": msg.ts, "message": msg.to_api()}
+
+    def _chat_post_ephemeral(self, args: JsonDict) -> JsonDict:
+        target = self._postable(args)
+        if isinstance(target, dict):
+            return target
+        user_id = args.get("user")
+        if not isinstance(user_id, str) or user_id not in self._users:
+            return _error("user_not_found")
+        if user_id not in target.members:
+            return _error("user_not_in_channel")
+        problem = self._content(args)
+        if problem:
+            return problem
+        blocks = args.get("blocks")
+        ephemeral = Ephemeral(
+            channel=target.id, user=user_id, ts=self._next_ts(),
+            text=str(args.get("text") or ""),
+            blocks=self._fill_ids(blocks) if blocks is not None else None,
+            source="chat.postEphemeral",
+            thread_ts=str(args["thread_ts"]) if args.get("thread_ts") else None,
+        )
+        self._ephemerals.append(ephemeral)
+        return {"ok": True, "message_ts": ephemeral.ts}
+
+    def _editable(self, args: JsonDict, denied: str) -> Message | JsonDict:
+        found = self._lookup_conversation(args.get("channel"), allow_user=False)
+        if isinstance(found, str):
+            return _error(found)
+        msg = self._find_message(found.id, args.get("ts"))
+        if msg is None or msg.deleted:
+            return _error("message_not_found")
+        if msg.user != self.bot_user_id:
+            return _error(denied)
+        return msg
+
+    def _chat_update(self, args: JsonDict) -> JsonDict:
+        msg = self._editable(args, "cant_update_message")
+        if isinstance(msg, dict):
+            return msg
+        problem = self._content(args)
+        if problem:
+            return problem
+        if "text" in args:
+            msg.text = str(args.get("text") or "")
+        if "blocks" in args:
+            blocks = args.get("blocks")
+            msg.blocks = self._fill_ids(blocks) if blocks else None
+        if "attachments" in args:
+            msg.attachments = args.get("attachments")
+        if isinstance(args.get("metadata"), dict):
+            msg.metadata = args["metadata"]
+        msg.edited = True
+        msg.edited_ts = self._next_ts()
+        return {
+            "ok": True, "channel": msg.channel, "ts": msg.ts, "text": msg.text,
+            "message": msg.to_api(),
+        }
+
+    def _chat_delete(self, args: JsonDict) -> JsonDict:
+        msg = self._editable(args, "cant_delete_message")
+        if isinstance(msg, dict):
+            return msg
+        msg.deleted = True
+        return {"ok": True, "channel": msg.channel, "ts": msg.ts}
+
+    # ------------------------------------------------------------------ views
+    def _check_trigger(self, trigger_id: Any) -> _Trigger | str:
+        trigger = self._triggers.get(trigger_id) if isinstance(trigger_id, str) else None
+        if trigger is None:
+            return "invalid_trigger_id"
+        if trigger.used:
+            return "exchanged_trigger_id"
+        if self.clock() - trigger.issued_at > self.trigger_ttl:
+            return "expired_trigger_id"
+        return trigger
+
+    def _checked_view(
+        self, view: Any, expected_type: str, *, replacing: str | None = None
+    ) -> Mapping[str, Any] | JsonDict:
+        """Validate a view argument; returns the view or an error response (has ``"ok"``)."""
+        if not isinstance(view, Mapping):
+            return _invalid_arguments(["must be a view object [json-pointer:/view]"])
+        errors = validate_view(view)
+        if not errors and view.get("type") != expected_type:
+            errors = [f"must be {expected_type} [json-pointer:/view/type]"]
+        if errors:
+            return _invalid_arguments(errors)
+        external_id = view.get("external_id")
+        if external_id and any(
+            existing.get("external_id") == external_id and vid != replacing
+            for vid, existing in self._views.items()
+        ):
+            return _error("duplicate_external_id")
+        return view
+
+    def _store_view(
+        self,
+        view: Mapping[str, Any],
+        owner: str,
+        *,
+        view_id: str | None = None,
+        previous_view_id: str | None = None,
+        root_view_id: str | None = None,
+    ) -> JsonDict:
+        vid = view_id or f"V{next(self._counter):010d}"
+        stored: JsonDict = {
+            "id": vid,
+            "team_id": self.team_id,
+            "type": view.get("type"),
+            "blocks": self._fill_ids(list(view.get("blocks") or [])),
+            "private_metadata": view.get("private_metadata") or "",
+            "callback_id": view.get("callback_id") or "",
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{secrets.token_hex(4)}",
+            "title": copy.deepcopy(view.get("title")),
+            "clear_on_close": bool(view.get("clear_on_close", False)),
+            "notify_on_close": bool(view.get("notify_on_close", False)),
+            "close": copy.deepcopy(view.get("close")),
+            "submit": copy.deepcopy(view.get("submit")),
+            "previous_view_id": previous_view_id,
+            "root_view_id": root_view_id or vid,
+            "app_id": self.app_id,
+            "external_id": view.get("external_id") or "",
+            "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
+        }
+        if "submit_disabled" in view:
+            stored["submit_disabled"] = bool(view["submit_disabled"])
+        self._views[vid] = stored
+        self._view_owner[vid] = owner
+        return stored
+
+    def _replace_view(self, view_id: str, view: Mapping[str, Any]) -> JsonDict:
+        old = self._views[view_id]
+        stored = self._store_view(
+            view, self._view_owner[view_id], view_id=view_id,
+            previous_view_id=old.get("previous_view_id"), root_view_id=old.get("root_view_id"),
+        )
+        # Slack keeps what users entered in inputs that survive the update.
+        remembered = self._view_state.get(view_id, {})
+        keep: dict[str, dict[str, JsonDict]] = {}
+        for block, el in iter_elements(stored["blocks"]):
+            bid, aid = block.get("block_id"), el.get("action_id")
+            if bid in remembered and aid in remembered[bid]:
+                keep.setdefault(bid, {})[aid] = remembered[bid][aid]
+        self._view_state[view_id] = keep
+        return stored
+
+    def _public_view(self, view_id: str) -> JsonDict:
+        """A copy of a stored view whose ``state`` holds the remembered element state."""
+        view = copy.deepcopy(self._views[view_id])
+        view["state"] = {"values": copy.deepcopy(self._view_state.get(view_id, {}))}
+        return view
+
+    def _view_response(self, view_id: str) -> JsonDict:
+        return {"ok": True, "view": self._public_view(view_id)}
+
+    def _views_open(self, args: JsonDict) -> JsonDict:
+        trigger = self._check_trigger(args.get("trigger_id"))
+        if isinstance(trigger, str):
+            return _error(trigger)
+        view = self._checked_view(args.get("view"), "modal")
+        if "ok" in view:
+            return dict(view)
+        trigger.used = True
+        stored = self._store_view(view, trigger.user_id)
+        self._stacks[trigger.user_id] = [stored["id"]]
+        return self._view_response(stored["id"])
+
+    def _views_push(self, args: JsonDict) -> JsonDict:
+        trigger = self._check_trigger(args.get("trigger_id"))
+        if isinstance(trigger, str):
+            return _error(trigger)
+        view = self._checked_view(args.get("view"), "modal")
+        if "ok" in view:
+            return dict(view)
+        stack = self._stacks.setdefault(trigger.user_id, [])
+        if len(stack) >= _MAX_VIEW_STACK:
+            return _error("push_limit_reached")
+        trigger.used = True
+        previous = stack[-1] if stack else None
+        root = self._views[stack[0]]["root_view_id"] if stack else None
+        stored = self._store_view(
+            view, trigger.user_id, previous_view_id=previous, root_view_id=root
+        )
+        stack.append(stored["id"])
+        return self._view_response(stored["id"])
+
+    def _views_update(self, args: JsonDict) -> JsonDict:
+        view_id = args.get("view_id")
+        external_id = args.get("external_id")
+        if not view_id and not external_id:
+            return _invalid_arguments(["view_id or external_id is required"])
+        if view_id:
+            target = view_id if view_id in self._views else None
+        else:
+            target = next(
+                (vid for vid, v in self._views.items() if v.get("external_id") == external_id),
+                None,
+            )
+        if target is None:
+            return _error("not_found")
+        if args.get("hash") and args["hash"] != self._views[target]["hash"]:
+            return _error("hash_conflict")
+        view = self._checked_view(
+            args.get("view"), self._views[target]["type"], replacing=target
+        )
+        if "ok" in view:
+            return dict(view)
+        self._replace_view(target, view)
+        return self._view_response(target)
+
+    def _views_publish(self, args: JsonDict) -> JsonDict:
+        user_id = args.get("user_id")
+        if not isinstance(user_id, str) or user_id not in self._users:
+            return _error("user_not_found")
+        existing = self._homes.get(user_id)
+        if args.get("hash") and existing and args["hash"] != self._views[existing]["hash"]:
+            return _error("hash_conflict")
+        view = self._checked_view(args.get("view"), "home", replacing=existing)
+        if "ok" in view:
+            return dict(view)
+        if existing:
+            self._replace_view(existing, view)
+        else:
+            existing = self._store_view(view, user_id)["id"]
+            self._homes[user_id] = existing
+        return self._view_response(existing)
+
+    # ========================================================== response URLs
+    def _handle_response_url(
+        self, token: str, raw: bytes, content_type: str, path: str
+    ) -> tuple[int, JsonDict, Call]:
+        body: JsonDict = {}
+        try:
+            if content_type == "application/x-www-form-urlencoded":
+                form = parse_qs(raw.decode(), keep_blank_values=True)
+                body = json.loads(form.get("payload", ["{}"])[-1])
+            else:
+                body = json.loads(raw.decode() or "{}")
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            body = {}
+            status, result = 400, _error("invalid_payload")
+        else:
+            if not isinstance(body, dict):
+                body = {}
+                status, result = 400, _error("invalid_payload")
+            else:
+                with self._lock:
+                    status, result = self._respond(token, body)
+        with self._lock:
+            entry = self._response_urls.get(token)
+            self._response_posts.append(
+                ResponseUrlPost(
+                    url=entry.url if entry else path,
+                    body=copy.deepcopy(body),
+                    channel_id=entry.channel_id if entry else None,
+                    user_id=entry.user_id if entry else None,
+                    message_ts=entry.message_ts if entry else None,
+                    accepted=bool(result.get("ok")),
+                    timestamp=time.time(),
+                )
+            )
+        return status, result, self._record("response_url", body, status, result, path)
+
+    def _respond(self, token: str, body: JsonDict) -> _Result:
+        entry = self._response_urls.get(token)
+        if entry is None:
+            return 404, _error("no_service")
+        if self.clock() - entry.issued_at > self.response_url_ttl:
+            return 404, _error("expired_url")
+        if entry.uses >= self.response_url_max_uses:
+            return 404, _error("used_url")
+        blocks = body.get("blocks")
+        if blocks is not None:
+            if not isinstance(blocks, list):
+                return 400, _error("invalid_blocks_format")
+            errors = validate_blocks(blocks, surface="message")
+            if errors:
+                return 400, _invalid_blocks(errors)
+        delete = _flag(body.get("delete_original", False))
+        if not delete and not body.get("text") and not blocks:
+            return 400, _error("no_text")
+        entry.uses += 1
+        text = str(body.get("text") or "")
+        filled = self._fill_ids(blocks) if blocks is not None else None
+        original_eph = self._original_ephemeral(entry)
+        original_msg = self._original_message(entry)
+        if delete:
+            if original_eph is not None:
+                original_eph.deleted = True
+            elif original_msg is not None:
+                original_msg.deleted = True
+            return 200, {"ok": True}
+        if _flag(body.get("replace_original", False)) and (original_eph or original_msg):
+            target = original_eph or original_msg
+            assert target is not None
+            target.text, target.blocks = text, filled
+            return 200, {"ok": True}
+        if entry.channel_id is None:
+            return 404, _error("channel_not_found")
+        thread_ts = body.get("thread_ts") or entry.thread_ts
+        if body.get("response_type") == "in_channel":
+            channel = self._lookup_conversation(entry.channel_id, allow_user=True)
+            channel_id = channel.id if isinstance(channel, FakeChannel) else entry.channel_id
+            msg = Message(
+                channel=channel_id, ts=self._next_ts(), text=text, blocks=filled,
+                user=self.bot_user_id, bot_id=self.bot_id, app_id=self.app_id,
+                team=self.team_id, thread_ts=thread_ts,
+            )
+            self._messages.setdefault(channel_id, []).append(msg)
+        else:
+            self._ephemerals.append(
+                Ephemeral(
+                    channel=entry.channel_id, user=entry.user_id or "", ts=self._next_ts(),
+                    text=text, blocks=filled, source="response_url", thread_ts=thread_ts,
+                )
+            )
+        return 200, {"ok": True}
+
+    def _original_ephemeral(self, entry: _ResponseUrl) -> Ephemeral | None:
+        if not entry.is_ephemeral or entry.message_ts is None:
+            return None
+        for e in self._ephemerals:
+            if e.channel == entry.channel_id and e.ts == entry.message_ts and not e.deleted:
+                return e
+        return None
+
+    def _original_message(self, entry: _ResponseUrl) -> Message | None:
+        if entry.is_ephemeral or entry.message_ts is None or entry.channel_id is None:
+            return None
+        msg = self._find_message(entry.channel_id, entry.message_ts)
+        return msg if msg is not None and not msg.deleted else None
