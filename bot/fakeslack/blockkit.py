@@ -40,20 +40,44 @@ MAX_BLOCKS: dict[str, int] = {"message": 50, "modal": 100, "home": 100}
 BLOCK_TYPES: dict[str, frozenset[str]] = {
     "message": frozenset(
         {
-            "section", "divider", "image", "actions", "context", "header", "rich_text",
-            "video", "file", "markdown", "call", "table",
+            "section",
+            "divider",
+            "image",
+            "actions",
+            "context",
+            "header",
+            "rich_text",
+            "video",
+            "file",
+            "markdown",
+            "call",
+            "table",
         }
     ),
     "modal": frozenset(
         {
-            "section", "divider", "image", "actions", "context", "header", "input",
-            "rich_text", "video",
+            "section",
+            "divider",
+            "image",
+            "actions",
+            "context",
+            "header",
+            "input",
+            "rich_text",
+            "video",
         }
     ),
     "home": frozenset(
         {
-            "section", "divider", "image", "actions", "context", "header", "input",
-            "rich_text", "video",
+            "section",
+            "divider",
+            "image",
+            "actions",
+            "context",
+            "header",
+            "input",
+            "rich_text",
+            "video",
         }
     ),
 }
@@ -61,15 +85,26 @@ _ALL_BLOCK_TYPES = frozenset().union(*BLOCK_TYPES.values()) | {"input"}
 
 _SELECTS = frozenset(
     {
-        "static_select", "external_select", "users_select", "conversations_select",
-        "channels_select", "multi_static_select", "multi_external_select",
-        "multi_users_select", "multi_conversations_select", "multi_channels_select",
+        "static_select",
+        "external_select",
+        "users_select",
+        "conversations_select",
+        "channels_select",
+        "multi_static_select",
+        "multi_external_select",
+        "multi_users_select",
+        "multi_conversations_select",
+        "multi_channels_select",
     }
 )
 _INPUT_ONLY = frozenset(
     {
-        "plain_text_input", "email_text_input", "url_text_input", "number_input",
-        "file_input", "rich_text_input",
+        "plain_text_input",
+        "email_text_input",
+        "url_text_input",
+        "number_input",
+        "file_input",
+        "rich_text_input",
     }
 )
 _PICKERS = frozenset({"checkboxes", "radio_buttons", "datepicker", "timepicker", "datetimepicker"})
@@ -115,8 +150,15 @@ class _Checker:
         if isinstance(value, str) and len(value) > limit:
             self.err(f"must be less than {limit + 1} characters", pointer)
 
-    def string(self, obj: Mapping[str, Any], key: str, pointer: str, *,
-               limit: int | None = None, required: bool = False) -> None:
+    def string(
+        self,
+        obj: Mapping[str, Any],
+        key: str,
+        pointer: str,
+        *,
+        limit: int | None = None,
+        required: bool = False,
+    ) -> None:
         if key not in obj or obj[key] is None:
             if required:
                 self.err(f"missing required field: {key}", pointer)
@@ -128,8 +170,9 @@ class _Checker:
         if limit is not None:
             self.max_len(value, limit, f"{pointer}/{key}")
 
-    def text_obj(self, obj: Any, pointer: str, *, limit: int | None = None,
-                 plain_only: bool = False) -> None:
+    def text_obj(
+        self, obj: Any, pointer: str, *, limit: int | None = None, plain_only: bool = False
+    ) -> None:
         """Check a composition text object (``plain_text`` / ``mrkdwn``)."""
         if not isinstance(obj, Mapping):
             self.err("must be a text object", pointer)
@@ -147,8 +190,9 @@ class _Checker:
         if limit is not None:
             self.max_len(text, limit, f"{pointer}/text")
 
-    def optional_text(self, obj: Mapping[str, Any], key: str, pointer: str, *,
-                      limit: int, plain_only: bool = True) -> None:
+    def optional_text(
+        self, obj: Mapping[str, Any], key: str, pointer: str, *, limit: int, plain_only: bool = True
+    ) -> None:
         if obj.get(key) is not None:
             self.text_obj(obj[key], f"{pointer}/{key}", limit=limit, plain_only=plain_only)
 
@@ -162,17 +206,33 @@ class _Checker:
         self.optional_text(opt, "description", pointer, limit=75, plain_only=plain_only)
         self.string(opt, "url", pointer, limit=3000)
 
-    def options(self, el: Mapping[str, Any], pointer: str, *, max_items: int,
-                plain_only: bool = True, groups: bool = False) -> set[str]:
+    def options(
+        self,
+        el: Mapping[str, Any],
+        pointer: str,
+        *,
+        max_items: int,
+        plain_only: bool = True,
+        groups: bool = False,
+    ) -> set[str]:
         """Validate ``options`` (or ``option_groups``); returns the option values."""
         values: set[str] = set()
         opts = el.get("options")
         grp = el.get("option_groups") if groups else None
         if opts is None and grp is None:
-            if el.get("type") in ("static_select", "multi_static_select", "overflow",
-                                  "checkboxes", "radio_buttons"):
-                self.err("must provide either options or option_groups"
-                         if groups else "missing required field: options", pointer)
+            if el.get("type") in (
+                "static_select",
+                "multi_static_select",
+                "overflow",
+                "checkboxes",
+                "radio_buttons",
+            ):
+                self.err(
+                    "must provide either options or option_groups"
+                    if groups
+                    else "missing required field: options",
+                    pointer,
+                )
             return values
         if opts is not None and grp is not None:
             self.err("must provide either options or option_groups, not both", pointer)
@@ -218,8 +278,9 @@ class _Checker:
         if isinstance(inits, list):
             for i, opt in enumerate(inits):
                 if isinstance(opt, Mapping) and values and opt.get("value") not in values:
-                    self.err("initial_options must match the options",
-                             f"{pointer}/initial_options/{i}")
+                    self.err(
+                        "initial_options must match the options", f"{pointer}/initial_options/{i}"
+                    )
 
     def confirm(self, obj: Any, pointer: str) -> None:
         if not isinstance(obj, Mapping):
@@ -309,8 +370,7 @@ class _Checker:
         ):
             self.err("must be between 0 and 3000", f"{pointer}/min_length")
             min_length = None
-        if (isinstance(min_length, int) and isinstance(max_length, int)
-                and min_length > max_length):
+        if isinstance(min_length, int) and isinstance(max_length, int) and min_length > max_length:
             self.err("min_length must be less than or equal to max_length", pointer)
         init = el.get("initial_value")
         if init is not None:
@@ -504,8 +564,15 @@ def validate_view(view: Any) -> list[str]:
     try:
         fields = {
             k: view.get(k)
-            for k in ("type", "title", "submit", "close", "private_metadata",
-                      "callback_id", "external_id")
+            for k in (
+                "type",
+                "title",
+                "submit",
+                "close",
+                "private_metadata",
+                "callback_id",
+                "external_id",
+            )
         }
         View(**fields, blocks=list(blocks) if isinstance(blocks, list) else None).validate_json()
     except SlackObjectFormationError as exc:

@@ -101,8 +101,10 @@ def _find_option(element: Mapping[str, Any], value: Any) -> JsonDict:
         if isinstance(opt, Mapping) and opt.get("value") == value:
             return copy.deepcopy(dict(opt))
     if element.get("type", "").endswith("external_select"):
-        return {"text": {"type": "plain_text", "text": str(value), "emoji": True},
-                "value": str(value)}
+        return {
+            "text": {"type": "plain_text", "text": str(value), "emoji": True},
+            "value": str(value),
+        }
     raise ValueError(
         f"{element.get('type')} {element.get('action_id')!r} has no option with value {value!r}"
     )
@@ -237,8 +239,9 @@ class SlackDriver:
 
     def send_raw(self, body: bytes, headers: Mapping[str, str]) -> Response:
         """POST ``body`` with exactly ``headers`` (no signing) to ``app_url``."""
-        request = urllib.request.Request(self.app_url, data=body, headers=dict(headers),
-                                         method="POST")
+        request = urllib.request.Request(
+            self.app_url, data=body, headers=dict(headers), method="POST"
+        )
         started = time.monotonic()
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as resp:
@@ -246,7 +249,9 @@ class SlackDriver:
         except urllib.error.HTTPError as exc:
             status, data, hdrs = exc.code, exc.read(), dict(exc.headers.items())
         return Response(
-            status=status, body=data.decode("utf-8", "replace"), headers=hdrs,
+            status=status,
+            body=data.decode("utf-8", "replace"),
+            headers=hdrs,
             elapsed=time.monotonic() - started,
         )
 
@@ -289,9 +294,12 @@ class SlackDriver:
     def _now_ts(self) -> str:
         return f"{self.clock():.6f}"
 
-    def _state_values(self, blocks: list[Any], remembered: Mapping[str, Any],
-                      overrides: Mapping[str, Mapping[str, Any]] | None = None
-                      ) -> dict[str, dict[str, JsonDict]]:
+    def _state_values(
+        self,
+        blocks: list[Any],
+        remembered: Mapping[str, Any],
+        overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> dict[str, dict[str, JsonDict]]:
         overrides = overrides or {}
         values: dict[str, dict[str, JsonDict]] = {}
         known: set[tuple[str, str]] = set()
@@ -310,16 +318,19 @@ class SlackDriver:
         for bid, per_block in overrides.items():
             for aid in per_block:
                 if (bid, aid) not in known:
-                    raise KeyError(f"no stateful element {bid!r}/{aid!r} in the view; "
-                                   f"known: {sorted(known)}")
+                    raise KeyError(
+                        f"no stateful element {bid!r}/{aid!r} in the view; known: {sorted(known)}"
+                    )
         return values
 
-    def _view_with_state(self, view: JsonDict,
-                         overrides: Mapping[str, Mapping[str, Any]] | None = None) -> JsonDict:
+    def _view_with_state(
+        self, view: JsonDict, overrides: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> JsonDict:
         out = copy.deepcopy(view)
         remembered = self.slack.view_state(view["id"])
-        out["state"] = {"values": self._state_values(out.get("blocks") or [], remembered,
-                                                     overrides)}
+        out["state"] = {
+            "values": self._state_values(out.get("blocks") or [], remembered, overrides)
+        }
         return out
 
     # --------------------------------------------------------- slash command
@@ -358,7 +369,11 @@ class SlackDriver:
 
     # --------------------------------------------------------- block actions
     def _locate(
-        self, user_id: str, action_id: str, channel_id: str | None, message_ts: str | None,
+        self,
+        user_id: str,
+        action_id: str,
+        channel_id: str | None,
+        message_ts: str | None,
         view_id: str | None,
     ) -> _Target:
         """Find the message or view holding ``action_id``."""
@@ -379,15 +394,18 @@ class SlackDriver:
                     candidates.append(("message", msg.to_api()))
                 elif eph is not None:
                     if eph.user != user_id:
-                        raise LookupError(f"ephemeral {message_ts} is visible to {eph.user}, "
-                                          f"not {user_id}")
-                    candidates.append(("ephemeral", eph.to_api(self.slack.bot_user_id,
-                                                               self.slack.bot_id)))
+                        raise LookupError(
+                            f"ephemeral {message_ts} is visible to {eph.user}, not {user_id}"
+                        )
+                    candidates.append(
+                        ("ephemeral", eph.to_api(self.slack.bot_user_id, self.slack.bot_id))
+                    )
                 else:
                     raise LookupError(f"no message {message_ts} in {channel_id}")
             else:
-                candidates.extend(("message", m.to_api())
-                                  for m in reversed(self.slack.messages(channel_id)))
+                candidates.extend(
+                    ("message", m.to_api()) for m in reversed(self.slack.messages(channel_id))
+                )
                 candidates.extend(
                     ("ephemeral", e.to_api(self.slack.bot_user_id, self.slack.bot_id))
                     for e in reversed(self.slack.ephemerals(channel_id, user_id))
@@ -433,7 +451,10 @@ class SlackDriver:
         """
         target = self._locate(user_id, action_id, channel_id, message_ts, view_id)
         kind, container, block_id, element = (
-            target.kind, target.data, target.block_id, target.element
+            target.kind,
+            target.data,
+            target.block_id,
+            target.element,
         )
         el_type = element.get("type")
         action: JsonDict = {"action_id": action_id, "block_id": block_id}
@@ -453,9 +474,16 @@ class SlackDriver:
                 raise ValueError("clicking an overflow menu needs selected=<option value>")
             state = element_state(element, new_value)
             action.update({k: v for k, v in state.items() if k != "type"})
-            for key in ("initial_option", "initial_options", "initial_date", "initial_time",
-                        "initial_user", "initial_users", "initial_conversation",
-                        "initial_channel"):
+            for key in (
+                "initial_option",
+                "initial_options",
+                "initial_date",
+                "initial_time",
+                "initial_user",
+                "initial_users",
+                "initial_conversation",
+                "initial_channel",
+            ):
                 if key in element:
                     action[key] = copy.deepcopy(element[key])
         action["type"] = el_type
@@ -482,7 +510,9 @@ class SlackDriver:
             ts = str(container["ts"])
             is_ephemeral = kind == "ephemeral"
             payload["container"] = {
-                "type": "message", "message_ts": ts, "channel_id": cid,
+                "type": "message",
+                "message_ts": ts,
+                "channel_id": cid,
                 "is_ephemeral": is_ephemeral,
             }
             if container.get("thread_ts"):
@@ -499,8 +529,11 @@ class SlackDriver:
                 values.setdefault(block_id, {})[action_id] = state
             payload["state"] = {"values": values}
             payload["response_url"] = self.slack.new_response_url(
-                channel_id=cid, user_id=user_id, message_ts=ts,
-                is_ephemeral=is_ephemeral, thread_ts=container.get("thread_ts"),
+                channel_id=cid,
+                user_id=user_id,
+                message_ts=ts,
+                is_ephemeral=is_ephemeral,
+                thread_ts=container.get("thread_ts"),
             )
         payload["actions"] = [action]
         return self._send_payload(payload)
@@ -547,18 +580,23 @@ class SlackDriver:
             el = block.get("element") if block.get("type") == "input" else None
             if not isinstance(el, dict) or not el.get("response_url_enabled"):
                 continue
-            st = submitted["state"]["values"].get(block.get("block_id"), {}).get(
-                el.get("action_id"), {}
+            st = (
+                submitted["state"]["values"]
+                .get(block.get("block_id"), {})
+                .get(el.get("action_id"), {})
             )
             target = st.get("selected_conversation") or st.get("selected_channel")
             if target:
-                response_urls.append({
-                    "block_id": block["block_id"],
-                    "action_id": el["action_id"],
-                    "channel_id": target,
-                    "response_url": self.slack.new_response_url(channel_id=target,
-                                                                user_id=user_id),
-                })
+                response_urls.append(
+                    {
+                        "block_id": block["block_id"],
+                        "action_id": el["action_id"],
+                        "channel_id": target,
+                        "response_url": self.slack.new_response_url(
+                            channel_id=target, user_id=user_id
+                        ),
+                    }
+                )
         payload = {
             "type": "view_submission",
             "team": self._team(),
@@ -665,8 +703,13 @@ class SlackDriver:
         else:
             channel_type = "group" if channel.is_private else "channel"
         event: JsonDict = {
-            "type": "message", "channel": channel.id, "user": user_id, "text": text,
-            "ts": msg.ts, "event_ts": msg.ts, "channel_type": channel_type,
+            "type": "message",
+            "channel": channel.id,
+            "user": user_id,
+            "text": text,
+            "ts": msg.ts,
+            "event_ts": msg.ts,
+            "channel_type": channel_type,
             "team": self.slack.team_id,
         }
         if thread_ts:
@@ -680,7 +723,9 @@ class SlackDriver:
         self.slack.add_to_channel(channel_id, user_id)
         channel = self.slack.channel(channel_id)
         event: JsonDict = {
-            "type": "member_joined_channel", "user": user_id, "channel": channel_id,
+            "type": "member_joined_channel",
+            "user": user_id,
+            "channel": channel_id,
             "channel_type": "G" if channel and channel.is_private else "C",
             "team": self.slack.team_id,
         }
@@ -691,6 +736,5 @@ class SlackDriver:
     def url_verification(self, challenge: str = "fake-challenge") -> Response:
         """Slack's request-URL handshake."""
         return self._send_json(
-            {"token": self.verification_token, "challenge": challenge,
-             "type": "url_verification"}
+            {"token": self.verification_token, "challenge": challenge, "type": "url_verification"}
         )

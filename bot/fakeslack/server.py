@@ -281,8 +281,15 @@ class FakeSlack:
     ) -> FakeUser:
         """Add (or replace) a workspace member and return a copy of it."""
         user = FakeUser(
-            id=id, name=name, real_name=real_name, display_name=display_name, tz=tz,
-            is_bot=is_bot, deleted=deleted, is_admin=is_admin, email=email,
+            id=id,
+            name=name,
+            real_name=real_name,
+            display_name=display_name,
+            tz=tz,
+            is_bot=is_bot,
+            deleted=deleted,
+            is_admin=is_admin,
+            email=email,
             team_id=self.team_id,
         )
         with self._lock:
@@ -391,14 +398,17 @@ class FakeSlack:
             token = f"{n}/{secrets.token_urlsafe(18)}"
             url = f"{self.base_url}/response/{self.team_id}/{token}"
             self._response_urls[token] = _ResponseUrl(
-                url=url, channel_id=channel_id, user_id=user_id, message_ts=message_ts,
-                is_ephemeral=is_ephemeral, thread_ts=thread_ts, issued_at=self.clock(),
+                url=url,
+                channel_id=channel_id,
+                user_id=user_id,
+                message_ts=message_ts,
+                is_ephemeral=is_ephemeral,
+                thread_ts=thread_ts,
+                issued_at=self.clock(),
             )
             return url
 
-    def inject_error(
-        self, method: str, error: str, *, count: int = 1, **extra: Any
-    ) -> None:
+    def inject_error(self, method: str, error: str, *, count: int = 1, **extra: Any) -> None:
         """Make the next ``count`` calls to ``method`` fail with ``error`` (after auth).
 
         Extra keyword arguments are added to the error response body.
@@ -419,16 +429,22 @@ class FakeSlack:
         """Record a message written by a human (for ``chat.update`` permission tests etc.)."""
         with self._lock:
             channel = self._channels.get(channel_id)
-            if channel is None and user_id in self._users and channel_id == self.im_channel_id(
-                user_id
+            if (
+                channel is None
+                and user_id in self._users
+                and channel_id == self.im_channel_id(user_id)
             ):
                 channel = self._ensure_im(user_id)
             if channel is None:
                 raise KeyError(f"unknown channel {channel_id}")
             msg = Message(
-                channel=channel.id, ts=self._next_ts(), text=text,
+                channel=channel.id,
+                ts=self._next_ts(),
+                text=text,
                 blocks=self._fill_ids(blocks) if blocks is not None else None,
-                user=user_id, team=self.team_id, thread_ts=thread_ts,
+                user=user_id,
+                team=self.team_id,
+                thread_ts=thread_ts,
             )
             self._messages.setdefault(channel.id, []).append(msg)
             return replace(msg)
@@ -553,15 +569,17 @@ class FakeSlack:
         with self._cond:
             while True:
                 matched = [
-                    c for c in self._calls
+                    c
+                    for c in self._calls
                     if c.method == method and (predicate is None or predicate(c))
                 ]
                 if len(matched) >= count:
                     return matched
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise AssertionError(self._timeout_message(method, predicate, count, matched,
-                                                               timeout))
+                    raise AssertionError(
+                        self._timeout_message(method, predicate, count, matched, timeout)
+                    )
                 self._cond.wait(remaining)
 
     def _timeout_message(
@@ -677,13 +695,17 @@ class FakeSlack:
         raw = handler.rfile.read(length) if length else b""
         content_type = (handler.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if parts.path.startswith("/api/"):
-            method = parts.path[len("/api/"):]
+            method = parts.path[len("/api/") :]
             status, body, call = self._handle_api(
-                method, parts.query, raw, content_type, handler.headers.get("Authorization"),
+                method,
+                parts.query,
+                raw,
+                content_type,
+                handler.headers.get("Authorization"),
                 parts.path,
             )
         elif parts.path.startswith(f"/response/{self.team_id}/") and handler.command == "POST":
-            token = parts.path[len(f"/response/{self.team_id}/"):]
+            token = parts.path[len(f"/response/{self.team_id}/") :]
             status, body, call = self._handle_response_url(token, raw, content_type, parts.path)
         else:
             status, body, call = 404, _error("not_found"), None
@@ -699,11 +721,14 @@ class FakeSlack:
         handler.end_headers()
         handler.wfile.write(data)
 
-    def _record(self, method: str, args: JsonDict, status: int, body: JsonDict,
-                path: str) -> Call:
+    def _record(self, method: str, args: JsonDict, status: int, body: JsonDict, path: str) -> Call:
         call = Call(
-            method=method, args=copy.deepcopy(args), response=copy.deepcopy(body),
-            timestamp=time.time(), status=status, path=path,
+            method=method,
+            args=copy.deepcopy(args),
+            response=copy.deepcopy(body),
+            timestamp=time.time(),
+            status=status,
+            path=path,
         )
         with self._cond:
             self._calls.append(call)
@@ -735,14 +760,19 @@ class FakeSlack:
         return args
 
     def _handle_api(
-        self, method: str, query: str, raw: bytes, content_type: str,
-        authorization: str | None, path: str,
+        self,
+        method: str,
+        query: str,
+        raw: bytes,
+        content_type: str,
+        authorization: str | None,
+        path: str,
     ) -> tuple[int, JsonDict, Call]:
         parsed = self._parse_args(query, raw, content_type)
         args = parsed if parsed is not None else {}
         token = args.pop("token", None)
         if authorization and authorization.lower().startswith("bearer "):
-            token = authorization[len("bearer "):].strip()
+            token = authorization[len("bearer ") :].strip()
         if method not in self._methods:
             body = _error("unknown_method", req_method=method)
         elif parsed is None:
@@ -810,8 +840,12 @@ class FakeSlack:
         channel = self._channels.get(im_id)
         if channel is None:
             channel = FakeChannel(
-                id=im_id, name=user_id, is_private=True, is_im=True,
-                members={user_id, self.bot_user_id}, user=user_id,
+                id=im_id,
+                name=user_id,
+                is_private=True,
+                is_im=True,
+                members={user_id, self.bot_user_id},
+                user=user_id,
             )
             self._channels[im_id] = channel
             self._messages.setdefault(im_id, [])
@@ -933,8 +967,8 @@ class FakeSlack:
             if not decoded.startswith("user:") or decoded[5:] not in members:
                 return _error("invalid_cursor")
             start = members.index(decoded[5:])
-        page = members[start:start + limit]
-        rest = members[start + limit:]
+        page = members[start : start + limit]
+        rest = members[start + limit :]
         next_cursor = base64.b64encode(f"user:{rest[0]}".encode()).decode() if rest else ""
         return {"ok": True, "members": page, "response_metadata": {"next_cursor": next_cursor}}
 
@@ -969,7 +1003,8 @@ class FakeSlack:
             channel = self._channels.get(mpim_id) or FakeChannel(
                 id=mpim_id,
                 name="mpdm-" + "--".join(self._users[u].name for u in sorted(user_ids)) + "-1",
-                is_private=True, is_mpim=True,
+                is_private=True,
+                is_mpim=True,
                 members={*user_ids, self.bot_user_id},
             )
             self._channels[mpim_id] = channel
@@ -978,7 +1013,8 @@ class FakeSlack:
         if existed:
             body.update(no_op=True, already_open=True)
         body["channel"] = (
-            channel.to_api(self.bot_user_id) if _flag(args.get("return_im", False))
+            channel.to_api(self.bot_user_id)
+            if _flag(args.get("return_im", False))
             else {"id": channel.id}
         )
         return body
@@ -1022,7 +1058,9 @@ class FakeSlack:
             return problem
         blocks = args.get("blocks")
         ephemeral = Ephemeral(
-            channel=target.id, user=user_id, ts=self._next_ts(),
+            channel=target.id,
+            user=user_id,
+            ts=self._next_ts(),
             text=str(args.get("text") or ""),
             blocks=self._fill_ids(blocks) if blocks is not None else None,
             source="chat.postEphemeral",
@@ -1061,7 +1099,10 @@ class FakeSlack:
         msg.edited = True
         msg.edited_ts = self._next_ts()
         return {
-            "ok": True, "channel": msg.channel, "ts": msg.ts, "text": msg.text,
+            "ok": True,
+            "channel": msg.channel,
+            "ts": msg.ts,
+            "text": msg.text,
             "message": msg.to_api(),
         }
 
@@ -1142,8 +1183,11 @@ class FakeSlack:
     def _replace_view(self, view_id: str, view: Mapping[str, Any]) -> JsonDict:
         old = self._views[view_id]
         stored = self._store_view(
-            view, self._view_owner[view_id], view_id=view_id,
-            previous_view_id=old.get("previous_view_id"), root_view_id=old.get("root_view_id"),
+            view,
+            self._view_owner[view_id],
+            view_id=view_id,
+            previous_view_id=old.get("previous_view_id"),
+            root_view_id=old.get("root_view_id"),
         )
         # Slack keeps what users entered in inputs that survive the update.
         remembered = self._view_state.get(view_id, {})
@@ -1211,9 +1255,7 @@ class FakeSlack:
             return _error("not_found")
         if args.get("hash") and args["hash"] != self._views[target]["hash"]:
             return _error("hash_conflict")
-        view = self._checked_view(
-            args.get("view"), self._views[target]["type"], replacing=target
-        )
+        view = self._checked_view(args.get("view"), self._views[target]["type"], replacing=target)
         if "ok" in view:
             return dict(view)
         self._replace_view(target, view)
@@ -1313,16 +1355,27 @@ class FakeSlack:
             channel = self._lookup_conversation(entry.channel_id, allow_user=True)
             channel_id = channel.id if isinstance(channel, FakeChannel) else entry.channel_id
             msg = Message(
-                channel=channel_id, ts=self._next_ts(), text=text, blocks=filled,
-                user=self.bot_user_id, bot_id=self.bot_id, app_id=self.app_id,
-                team=self.team_id, thread_ts=thread_ts,
+                channel=channel_id,
+                ts=self._next_ts(),
+                text=text,
+                blocks=filled,
+                user=self.bot_user_id,
+                bot_id=self.bot_id,
+                app_id=self.app_id,
+                team=self.team_id,
+                thread_ts=thread_ts,
             )
             self._messages.setdefault(channel_id, []).append(msg)
         else:
             self._ephemerals.append(
                 Ephemeral(
-                    channel=entry.channel_id, user=entry.user_id or "", ts=self._next_ts(),
-                    text=text, blocks=filled, source="response_url", thread_ts=thread_ts,
+                    channel=entry.channel_id,
+                    user=entry.user_id or "",
+                    ts=self._next_ts(),
+                    text=text,
+                    blocks=filled,
+                    source="response_url",
+                    thread_ts=thread_ts,
                 )
             )
         return 200, {"ok": True}

@@ -100,9 +100,12 @@ def app() -> Iterator[RecordingApp]:
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             ts = self.headers.get("X-Slack-Request-Timestamp", "")
-            expected = "v0=" + hmac.new(
-                SIGNING_SECRET.encode(), f"v0:{ts}:".encode() + raw, hashlib.sha256
-            ).hexdigest()
+            expected = (
+                "v0="
+                + hmac.new(
+                    SIGNING_SECRET.encode(), f"v0:{ts}:".encode() + raw, hashlib.sha256
+                ).hexdigest()
+            )
             received = Received(
                 headers=dict(self.headers.items()),
                 body=raw,

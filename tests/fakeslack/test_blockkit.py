@@ -35,8 +35,11 @@ def option(value: str, text: str = "Option") -> dict[str, Any]:
 
 def static_select(n: int = 2, **extra: Any) -> dict[str, Any]:
     return {
-        "type": "static_select", "action_id": "pick", "placeholder": pt("Pick"),
-        "options": [option(f"v{i}", f"Option {i}") for i in range(n)], **extra,
+        "type": "static_select",
+        "action_id": "pick",
+        "placeholder": pt("Pick"),
+        "options": [option(f"v{i}", f"Option {i}") for i in range(n)],
+        **extra,
     }
 
 
@@ -45,8 +48,13 @@ def text_input(**extra: Any) -> dict[str, Any]:
 
 
 def input_block(element: dict[str, Any], block_id: str = "b_in", **extra: Any) -> dict[str, Any]:
-    return {"type": "input", "block_id": block_id, "label": pt("Label"), "element": element,
-            **extra}
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": pt("Label"),
+        "element": element,
+        **extra,
+    }
 
 
 def modal(blocks: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -69,8 +77,7 @@ def test_realistic_message_is_valid() -> None:
         {"type": "divider"},
         {"type": "section", "fields": [md("*When*"), md("Monday")]},
         {"type": "context", "elements": [md("Facilitator: <@U1>")]},
-        actions(button("yes", "Yes", style="primary", value="1"), static_select(),
-                block_id="acts"),
+        actions(button("yes", "Yes", style="primary", value="1"), static_select(), block_id="acts"),
     ]
     assert validate_blocks(blocks, surface="message") == []
 
@@ -80,8 +87,9 @@ def test_realistic_modal_is_valid() -> None:
         [
             input_block(text_input(max_length=100, initial_value="abc"), "name"),
             input_block({"type": "users_select", "action_id": "who"}, "who"),
-            input_block({"type": "datepicker", "action_id": "d", "initial_date": "2024-05-10"},
-                        "date"),
+            input_block(
+                {"type": "datepicker", "action_id": "d", "initial_date": "2024-05-10"}, "date"
+            ),
         ],
         callback_id="cb",
         private_metadata="x" * 3000,
@@ -99,15 +107,18 @@ def test_errors_use_slack_json_pointer_format() -> None:
 def test_block_count_limits(surface: Any, limit: int) -> None:
     ok = [{"type": "divider"} for _ in range(limit)]
     assert validate_blocks(ok, surface=surface) == []
-    assert_error(validate_blocks([*ok, {"type": "divider"}], surface=surface),
-                 f"must provide at most {limit} items")
+    assert_error(
+        validate_blocks([*ok, {"type": "divider"}], surface=surface),
+        f"must provide at most {limit} items",
+    )
 
 
 # ------------------------------------------------------------ identifiers
 def test_block_id_unique() -> None:
     assert validate_blocks([section(block_id="a"), section(block_id="b")]) == []
-    assert_error(validate_blocks([section(block_id="a"), section(block_id="a")]),
-                 "duplicate block_id: a")
+    assert_error(
+        validate_blocks([section(block_id="a"), section(block_id="a")]), "duplicate block_id: a"
+    )
 
 
 def test_block_id_length() -> None:
@@ -145,11 +156,15 @@ def test_section_text_length() -> None:
 
 def test_section_fields_count_and_length() -> None:
     assert validate_blocks([{"type": "section", "fields": [md("f")] * 10}]) == []
-    assert_error(validate_blocks([{"type": "section", "fields": [md("f")] * 11}]),
-                 "must provide at most 10 items")
+    assert_error(
+        validate_blocks([{"type": "section", "fields": [md("f")] * 11}]),
+        "must provide at most 10 items",
+    )
     assert validate_blocks([{"type": "section", "fields": [md("x" * 2000)]}]) == []
-    assert_error(validate_blocks([{"type": "section", "fields": [md("x" * 2001)]}]),
-                 "/blocks/0/fields/0/text")
+    assert_error(
+        validate_blocks([{"type": "section", "fields": [md("x" * 2001)]}]),
+        "/blocks/0/fields/0/text",
+    )
 
 
 def test_section_needs_text_or_fields() -> None:
@@ -159,17 +174,20 @@ def test_section_needs_text_or_fields() -> None:
 # ----------------------------------------------------------------- header
 def test_header_plain_text_and_length() -> None:
     assert validate_blocks([{"type": "header", "text": pt("x" * 150)}]) == []
-    assert_error(validate_blocks([{"type": "header", "text": pt("x" * 151)}]),
-                 "less than 151")
-    assert_error(validate_blocks([{"type": "header", "text": md("x")}]),
-                 "must be one of plain_text [json-pointer:/blocks/0/text/type]")
+    assert_error(validate_blocks([{"type": "header", "text": pt("x" * 151)}]), "less than 151")
+    assert_error(
+        validate_blocks([{"type": "header", "text": md("x")}]),
+        "must be one of plain_text [json-pointer:/blocks/0/text/type]",
+    )
 
 
 # ---------------------------------------------------------------- context
 def test_context_elements_limit() -> None:
     assert validate_blocks([{"type": "context", "elements": [md("x")] * 10}]) == []
-    assert_error(validate_blocks([{"type": "context", "elements": [md("x")] * 11}]),
-                 "must provide at most 10 items")
+    assert_error(
+        validate_blocks([{"type": "context", "elements": [md("x")] * 11}]),
+        "must provide at most 10 items",
+    )
 
 
 # ---------------------------------------------------------------- actions
@@ -196,8 +214,9 @@ def test_button_value_length() -> None:
 
 def test_button_url_length() -> None:
     assert validate_blocks([actions(button(url="https://e.x/" + "a" * 2988))]) == []
-    assert_error(validate_blocks([actions(button(url="https://e.x/" + "a" * 2989))]),
-                 "/elements/0/url")
+    assert_error(
+        validate_blocks([actions(button(url="https://e.x/" + "a" * 2989))]), "/elements/0/url"
+    )
 
 
 def test_button_style() -> None:
@@ -224,15 +243,18 @@ def test_static_select_option_count() -> None:
 
 def test_initial_option_must_be_an_option() -> None:
     assert validate_blocks([actions(static_select(initial_option=option("v1", "Option 1")))]) == []
-    assert_error(validate_blocks([actions(static_select(initial_option=option("zz")))]),
-                 "initial_option must match")
+    assert_error(
+        validate_blocks([actions(static_select(initial_option=option("zz")))]),
+        "initial_option must match",
+    )
 
 
 # -------------------------------------------------------- plain_text_input
 def test_plain_text_input_max_length() -> None:
     assert validate_view(modal([input_block(text_input(max_length=3000))])) == []
-    assert_error(validate_view(modal([input_block(text_input(max_length=3001))])),
-                 "/element/max_length")
+    assert_error(
+        validate_view(modal([input_block(text_input(max_length=3001))])), "/element/max_length"
+    )
 
 
 def test_plain_text_input_initial_value_within_max_length() -> None:
@@ -245,8 +267,9 @@ def test_plain_text_input_initial_value_within_max_length() -> None:
 # ------------------------------------------------------------------- modal
 def test_modal_title_length() -> None:
     assert validate_view(modal([section()], title=pt("x" * 24))) == []
-    assert_error(validate_view(modal([section()], title=pt("x" * 25))),
-                 "[json-pointer:/view/title/text]")
+    assert_error(
+        validate_view(modal([section()], title=pt("x" * 25))), "[json-pointer:/view/title/text]"
+    )
 
 
 @pytest.mark.parametrize("key", ["submit", "close"])
@@ -269,8 +292,9 @@ def test_modal_requires_title() -> None:
 
 
 def test_private_metadata_length() -> None:
-    assert_error(validate_view(modal([section()], private_metadata="x" * 3001)),
-                 "/view/private_metadata")
+    assert_error(
+        validate_view(modal([section()], private_metadata="x" * 3001)), "/view/private_metadata"
+    )
 
 
 def test_callback_id_length() -> None:
@@ -280,8 +304,9 @@ def test_callback_id_length() -> None:
 
 def test_view_type() -> None:
     assert validate_view({"type": "home", "blocks": [section()]}) == []
-    assert_error(validate_view({"type": "dialog", "blocks": [section()]}),
-                 "must be one of modal, home")
+    assert_error(
+        validate_view({"type": "dialog", "blocks": [section()]}), "must be one of modal, home"
+    )
 
 
 # -------------------------------------------------------- surfaces / types
@@ -297,8 +322,9 @@ def test_unknown_block_type() -> None:
 
 
 def test_unknown_element_type() -> None:
-    assert_error(validate_blocks([actions({"type": "slider", "action_id": "s"})]),
-                 "unknown element type")
+    assert_error(
+        validate_blocks([actions({"type": "slider", "action_id": "s"})]), "unknown element type"
+    )
 
 
 def test_input_block_rejects_button() -> None:
@@ -311,8 +337,9 @@ def test_text_objects_must_be_non_empty() -> None:
 
 
 def test_text_object_must_be_object() -> None:
-    assert_error(validate_blocks([{"type": "section", "text": "plain string"}]),
-                 "must be a text object")
+    assert_error(
+        validate_blocks([{"type": "section", "text": "plain string"}]), "must be a text object"
+    )
 
 
 def test_blocks_must_be_a_list() -> None:

@@ -41,9 +41,14 @@ MODAL = {
     "callback_id": "rename",
     "title": pt("Rename set"),
     "submit": pt("Save"),
-    "blocks": [{"type": "input", "block_id": "name", "label": pt("Name"),
-                "element": {"type": "plain_text_input", "action_id": "value",
-                            "initial_value": "Set 1"}}],
+    "blocks": [
+        {
+            "type": "input",
+            "block_id": "name",
+            "label": pt("Name"),
+            "element": {"type": "plain_text_input", "action_id": "value", "initial_value": "Set 1"},
+        }
+    ],
 }
 
 
@@ -59,17 +64,31 @@ def build_app(slack: FakeSlack) -> App:
         ack()
         respond(f"You said {command['text']}")
         client.chat_postMessage(
-            channel=command["channel_id"], text="menu",
-            blocks=[{"type": "actions", "block_id": "menu", "elements": [
-                {"type": "button", "action_id": "rename", "text": pt("Rename"),
-                 "value": "set-1"}]}],
+            channel=command["channel_id"],
+            text="menu",
+            blocks=[
+                {
+                    "type": "actions",
+                    "block_id": "menu",
+                    "elements": [
+                        {
+                            "type": "button",
+                            "action_id": "rename",
+                            "text": pt("Rename"),
+                            "value": "set-1",
+                        }
+                    ],
+                }
+            ],
         )
 
     @app.action("rename")
     def on_rename(ack: Any, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        client.views_open(trigger_id=body["trigger_id"],
-                          view={**MODAL, "private_metadata": body["actions"][0]["value"]})
+        client.views_open(
+            trigger_id=body["trigger_id"],
+            view={**MODAL, "private_metadata": body["actions"][0]["value"]},
+        )
 
     @app.view("rename")
     def on_submit(ack: Any, view: dict[str, Any], client: WebClient) -> None:
@@ -78,8 +97,9 @@ def build_app(slack: FakeSlack) -> App:
             ack(response_action="errors", errors={"name": "Name required"})
             return
         ack()
-        client.chat_postMessage(channel=SET_CHANNEL,
-                                text=f"{view['private_metadata']} renamed to {name}")
+        client.chat_postMessage(
+            channel=SET_CHANNEL, text=f"{view['private_metadata']} renamed to {name}"
+        )
 
     return app
 
@@ -87,10 +107,12 @@ def build_app(slack: FakeSlack) -> App:
 @pytest.fixture
 def bolt_url(slack: FakeSlack) -> Iterator[str]:
     handler = SlackRequestHandler(build_app(slack))
-    server = make_server("127.0.0.1", 0, handler, server_class=_ThreadingWSGIServer,
-                         handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    server = make_server(
+        "127.0.0.1", 0, handler, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+    )
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}/slack/events"
@@ -109,8 +131,10 @@ def test_bolt_roundtrip(slack: FakeSlack, bolt_url: str) -> None:
     assert eph.args["text"] == "You said hello"
     assert [e.text for e in slack.ephemerals(SET_CHANNEL, ALICE)] == ["You said hello"]
 
-    assert driver.click(ALICE, "rename", channel_id=SET_CHANNEL,
-                        message_ts=menu.response["ts"]).status == 200
+    assert (
+        driver.click(ALICE, "rename", channel_id=SET_CHANNEL, message_ts=menu.response["ts"]).status
+        == 200
+    )
     slack.wait_for("views.open")
     [modal] = slack.open_views(ALICE)
     assert modal["private_metadata"] == "set-1"

@@ -45,8 +45,12 @@ OPTIONS = [opt("a"), opt("b"), opt("c")]
 
 
 def inp(block_id: str, element: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "input", "block_id": block_id, "label": pt(block_id),
-            "element": {"action_id": "v", **element}}
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": pt(block_id),
+        "element": {"action_id": "v", **element},
+    }
 
 
 ALL_INPUTS_MODAL: dict[str, Any] = {
@@ -68,19 +72,35 @@ ALL_INPUTS_MODAL: dict[str, Any] = {
         inp("user", {"type": "users_select", "initial_user": ALICE}),
         inp("users", {"type": "multi_users_select", "initial_users": [ALICE, BOB]}),
         inp("sel", {"type": "static_select", "options": OPTIONS, "initial_option": opt("b")}),
-        inp("multi", {"type": "multi_static_select", "options": OPTIONS,
-                      "initial_options": [opt("a")]}),
+        inp(
+            "multi",
+            {"type": "multi_static_select", "options": OPTIONS, "initial_options": [opt("a")]},
+        ),
         inp("radio", {"type": "radio_buttons", "options": OPTIONS}),
         inp("checks", {"type": "checkboxes", "options": OPTIONS}),
-        inp("conv", {"type": "conversations_select", "initial_conversation": SET_CHANNEL,
-                     "response_url_enabled": True}),
+        inp(
+            "conv",
+            {
+                "type": "conversations_select",
+                "initial_conversation": SET_CHANNEL,
+                "response_url_enabled": True,
+            },
+        ),
         inp("chans", {"type": "multi_channels_select"}),
-        {"type": "section", "block_id": "deadline", "text": {"type": "mrkdwn", "text": "When?"},
-         "accessory": {"type": "datepicker", "action_id": "pick", "initial_date": "1990-04-28"}},
-        {"type": "actions", "block_id": "acts", "elements": [
-            {"type": "button", "action_id": "help", "text": pt("Help"), "value": "h"},
-            {"type": "static_select", "action_id": "filter", "options": OPTIONS},
-        ]},
+        {
+            "type": "section",
+            "block_id": "deadline",
+            "text": {"type": "mrkdwn", "text": "When?"},
+            "accessory": {"type": "datepicker", "action_id": "pick", "initial_date": "1990-04-28"},
+        },
+        {
+            "type": "actions",
+            "block_id": "acts",
+            "elements": [
+                {"type": "button", "action_id": "help", "text": pt("Help"), "value": "h"},
+                {"type": "static_select", "action_id": "filter", "options": OPTIONS},
+            ],
+        },
     ],
 }
 
@@ -90,8 +110,7 @@ def driver(slack: FakeSlack, app: RecordingApp) -> SlackDriver:
     return SlackDriver(app.url, SIGNING_SECRET, slack)
 
 
-def open_modal(slack: FakeSlack, client: WebClient, view: dict[str, Any], user: str = ALICE
-               ) -> str:
+def open_modal(slack: FakeSlack, client: WebClient, view: dict[str, Any], user: str = ALICE) -> str:
     return str(client.views_open(trigger_id=slack.new_trigger_id(user), view=view)["view"]["id"])
 
 
@@ -114,8 +133,7 @@ def test_driver_sign_uses_the_secret(slack: FakeSlack) -> None:
     }
 
 
-def test_send_raw_allows_forged_and_stale_requests(driver: SlackDriver, app: RecordingApp
-                                                   ) -> None:
+def test_send_raw_allows_forged_and_stale_requests(driver: SlackDriver, app: RecordingApp) -> None:
     body = b"token=x&command=%2Fals"
     stale = driver.sign(body, timestamp=1_000_000)
     driver.send_raw(body, {**stale, "Content-Type": "application/x-www-form-urlencoded"})
@@ -135,24 +153,37 @@ def test_response_object(driver: SlackDriver, app: RecordingApp) -> None:
 
 
 # ---------------------------------------------------------------- command
-def test_slash_command(driver: SlackDriver, app: RecordingApp, slack: FakeSlack,
-                       client: WebClient) -> None:
+def test_slash_command(
+    driver: SlackDriver, app: RecordingApp, slack: FakeSlack, client: WebClient
+) -> None:
     driver.command(ALICE, "schedule next week", channel_id=SET_CHANNEL)
     received = last(app)
     assert received.headers["Content-Type"] == "application/x-www-form-urlencoded"
     form = received.form
     assert list(form) == [
-        "token", "team_id", "team_domain", "channel_id", "channel_name", "user_id",
-        "user_name", "command", "text", "api_app_id", "is_enterprise_install",
-        "response_url", "trigger_id",
+        "token",
+        "team_id",
+        "team_domain",
+        "channel_id",
+        "channel_name",
+        "user_id",
+        "user_name",
+        "command",
+        "text",
+        "api_app_id",
+        "is_enterprise_install",
+        "response_url",
+        "trigger_id",
     ]
     assert form["command"] == "/als" and form["text"] == "schedule next week"
     assert form["channel_name"] == "als-set-1" and form["user_name"] == "alice"
     assert form["team_id"] == slack.team_id and form["api_app_id"] == slack.app_id
     assert b"command=%2Fals" in received.body and b"text=schedule+next+week" in received.body
     # the issued trigger and response URL really work
-    client.views_open(trigger_id=form["trigger_id"], view={
-        "type": "modal", "title": pt("Hi"), "blocks": [{"type": "divider"}]})
+    client.views_open(
+        trigger_id=form["trigger_id"],
+        view={"type": "modal", "title": pt("Hi"), "blocks": [{"type": "divider"}]},
+    )
     assert slack.open_views(ALICE)
     WebhookClient(form["response_url"]).send(text="ack")
     assert [e.text for e in slack.ephemerals(SET_CHANNEL, ALICE)] == ["ack"]
@@ -168,30 +199,49 @@ def test_slash_command_in_dm(driver: SlackDriver, app: RecordingApp) -> None:
 def post_buttons(client: WebClient, channel: str = SET_CHANNEL) -> str:
     blocks = [
         {"type": "section", "block_id": "intro", "text": {"type": "mrkdwn", "text": "Vote"}},
-        {"type": "actions", "block_id": "vote", "elements": [
-            {"type": "button", "action_id": "yes", "text": pt("Yes"), "value": "meeting:7",
-             "style": "primary"},
-            {"type": "static_select", "action_id": "choose", "options": OPTIONS},
-        ]},
+        {
+            "type": "actions",
+            "block_id": "vote",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "yes",
+                    "text": pt("Yes"),
+                    "value": "meeting:7",
+                    "style": "primary",
+                },
+                {"type": "static_select", "action_id": "choose", "options": OPTIONS},
+            ],
+        },
     ]
     return str(client.chat_postMessage(channel=channel, text="Vote", blocks=blocks)["ts"])
 
 
-def test_click_button_in_message(driver: SlackDriver, app: RecordingApp, slack: FakeSlack,
-                                 client: WebClient) -> None:
+def test_click_button_in_message(
+    driver: SlackDriver, app: RecordingApp, slack: FakeSlack, client: WebClient
+) -> None:
     ts = post_buttons(client)
     driver.click(ALICE, "yes", channel_id=SET_CHANNEL, message_ts=ts)
     payload = last(app).payload
     assert payload["type"] == "block_actions"
-    assert payload["user"] == {"id": ALICE, "username": "alice", "name": "alice",
-                               "team_id": slack.team_id}
-    assert payload["container"] == {"type": "message", "message_ts": ts,
-                                    "channel_id": SET_CHANNEL, "is_ephemeral": False}
+    assert payload["user"] == {
+        "id": ALICE,
+        "username": "alice",
+        "name": "alice",
+        "team_id": slack.team_id,
+    }
+    assert payload["container"] == {
+        "type": "message",
+        "message_ts": ts,
+        "channel_id": SET_CHANNEL,
+        "is_ephemeral": False,
+    }
     assert payload["channel"] == {"id": SET_CHANNEL, "name": "als-set-1"}
     assert payload["message"]["ts"] == ts and payload["message"]["bot_id"] == slack.bot_id
     assert payload["team"] == {"id": slack.team_id, "domain": slack.team_domain}
-    assert payload["state"] == {"values": {"vote": {"choose": {"type": "static_select",
-                                                               "selected_option": None}}}}
+    assert payload["state"] == {
+        "values": {"vote": {"choose": {"type": "static_select", "selected_option": None}}}
+    }
     [action] = payload["actions"]
     assert action["action_id"] == "yes" and action["block_id"] == "vote"
     assert action["value"] == "meeting:7" and action["type"] == "button"
@@ -202,8 +252,9 @@ def test_click_button_in_message(driver: SlackDriver, app: RecordingApp, slack: 
     assert slack.message(SET_CHANNEL, ts).text == "Thanks"  # type: ignore[union-attr]
 
 
-def test_click_forged_value_and_newest_message(driver: SlackDriver, app: RecordingApp,
-                                               client: WebClient) -> None:
+def test_click_forged_value_and_newest_message(
+    driver: SlackDriver, app: RecordingApp, client: WebClient
+) -> None:
     post_buttons(client)
     newest = post_buttons(client)
     driver.click(BOB, "yes", channel_id=SET_CHANNEL, value="meeting:999")
@@ -212,8 +263,7 @@ def test_click_forged_value_and_newest_message(driver: SlackDriver, app: Recordi
     assert payload["container"]["message_ts"] == newest
 
 
-def test_click_select_in_message(driver: SlackDriver, app: RecordingApp,
-                                 client: WebClient) -> None:
+def test_click_select_in_message(driver: SlackDriver, app: RecordingApp, client: WebClient) -> None:
     ts = post_buttons(client)
     driver.click(ALICE, "choose", channel_id=SET_CHANNEL, message_ts=ts, selected="c")
     payload = last(app).payload
@@ -224,12 +274,20 @@ def test_click_select_in_message(driver: SlackDriver, app: RecordingApp,
         driver.click(ALICE, "choose", channel_id=SET_CHANNEL, message_ts=ts, selected="zzz")
 
 
-def test_click_ephemeral(driver: SlackDriver, app: RecordingApp, client: WebClient,
-                         slack: FakeSlack) -> None:
-    blocks = [{"type": "actions", "elements": [
-        {"type": "button", "action_id": "confirm", "text": pt("OK"), "value": "1"}]}]
-    ts = client.chat_postEphemeral(channel=SET_CHANNEL, user=ALICE, text="Sure?",
-                                   blocks=blocks)["message_ts"]
+def test_click_ephemeral(
+    driver: SlackDriver, app: RecordingApp, client: WebClient, slack: FakeSlack
+) -> None:
+    blocks = [
+        {
+            "type": "actions",
+            "elements": [
+                {"type": "button", "action_id": "confirm", "text": pt("OK"), "value": "1"}
+            ],
+        }
+    ]
+    ts = client.chat_postEphemeral(channel=SET_CHANNEL, user=ALICE, text="Sure?", blocks=blocks)[
+        "message_ts"
+    ]
     driver.click(ALICE, "confirm", channel_id=SET_CHANNEL, message_ts=ts)
     payload = last(app).payload
     assert payload["container"]["is_ephemeral"] is True
@@ -241,11 +299,22 @@ def test_click_ephemeral(driver: SlackDriver, app: RecordingApp, client: WebClie
     assert slack.ephemerals(SET_CHANNEL, ALICE) == []
 
 
-def test_click_in_home_tab(driver: SlackDriver, app: RecordingApp, client: WebClient,
-                           slack: FakeSlack) -> None:
-    client.views_publish(user_id=ALICE, view={"type": "home", "blocks": [
-        {"type": "actions", "block_id": "h", "elements": [
-            {"type": "button", "action_id": "new_set", "text": pt("New set")}]}]})
+def test_click_in_home_tab(
+    driver: SlackDriver, app: RecordingApp, client: WebClient, slack: FakeSlack
+) -> None:
+    client.views_publish(
+        user_id=ALICE,
+        view={
+            "type": "home",
+            "blocks": [
+                {
+                    "type": "actions",
+                    "block_id": "h",
+                    "elements": [{"type": "button", "action_id": "new_set", "text": pt("New set")}],
+                }
+            ],
+        },
+    )
     driver.click(ALICE, "new_set")
     payload = last(app).payload
     home = slack.home_view(ALICE)
@@ -254,12 +323,15 @@ def test_click_in_home_tab(driver: SlackDriver, app: RecordingApp, client: WebCl
     assert payload["view"]["type"] == "home" and "response_url" not in payload
     assert "value" not in payload["actions"][0]
     # the click's trigger opens a modal
-    client.views_open(trigger_id=payload["trigger_id"], view={
-        "type": "modal", "title": pt("New"), "blocks": [{"type": "divider"}]})
+    client.views_open(
+        trigger_id=payload["trigger_id"],
+        view={"type": "modal", "title": pt("New"), "blocks": [{"type": "divider"}]},
+    )
 
 
-def test_click_select_in_modal_is_remembered(driver: SlackDriver, app: RecordingApp,
-                                             slack: FakeSlack, client: WebClient) -> None:
+def test_click_select_in_modal_is_remembered(
+    driver: SlackDriver, app: RecordingApp, slack: FakeSlack, client: WebClient
+) -> None:
     view_id = open_modal(slack, client, ALL_INPUTS_MODAL)
     driver.click(ALICE, "filter")  # top modal by default
     payload = last(app).payload
@@ -273,8 +345,9 @@ def test_click_select_in_modal_is_remembered(driver: SlackDriver, app: Recording
 
 
 # ------------------------------------------------------------ submissions
-def test_submit_view_state_from_initial_values(driver: SlackDriver, app: RecordingApp,
-                                               slack: FakeSlack, client: WebClient) -> None:
+def test_submit_view_state_from_initial_values(
+    driver: SlackDriver, app: RecordingApp, slack: FakeSlack, client: WebClient
+) -> None:
     view_id = open_modal(slack, client, ALL_INPUTS_MODAL)
     resp = driver.submit_view(ALICE)
     assert resp.status == 200 and resp.json() == {} and resp.view_errors == []
@@ -290,8 +363,9 @@ def test_submit_view_state_from_initial_values(driver: SlackDriver, app: Recordi
         "url": {"v": {"type": "url_text_input", "value": None}},
         "num": {"v": {"type": "number_input", "value": "3"}},
         "date": {"v": {"type": "datepicker", "selected_date": "2024-05-10"}},
-        "time": {"v": {"type": "timepicker", "selected_time": "13:37",
-                       "timezone": "Europe/London"}},
+        "time": {
+            "v": {"type": "timepicker", "selected_time": "13:37", "timezone": "Europe/London"}
+        },
         "dt": {"v": {"type": "datetimepicker", "selected_date_time": 1666869900}},
         "user": {"v": {"type": "users_select", "selected_user": ALICE}},
         "users": {"v": {"type": "multi_users_select", "selected_users": [ALICE, BOB]}},
@@ -299,8 +373,13 @@ def test_submit_view_state_from_initial_values(driver: SlackDriver, app: Recordi
         "multi": {"v": {"type": "multi_static_select", "selected_options": [opt("a")]}},
         "radio": {"v": {"type": "radio_buttons", "selected_option": None}},
         "checks": {"v": {"type": "checkboxes", "selected_options": []}},
-        "conv": {"v": {"type": "conversations_select", "selected_conversation": SET_CHANNEL,
-                       "response_url_enabled": True}},
+        "conv": {
+            "v": {
+                "type": "conversations_select",
+                "selected_conversation": SET_CHANNEL,
+                "response_url_enabled": True,
+            }
+        },
         "chans": {"v": {"type": "multi_channels_select", "selected_channels": []}},
         "deadline": {"pick": {"type": "datepicker", "selected_date": "1990-04-28"}},
         "acts": {"filter": {"type": "static_select", "selected_option": None}},
@@ -312,25 +391,29 @@ def test_submit_view_state_from_initial_values(driver: SlackDriver, app: Recordi
     assert slack.open_views(ALICE) == []  # empty 200 closes the modal
 
 
-def test_submit_view_overrides(driver: SlackDriver, app: RecordingApp, slack: FakeSlack,
-                               client: WebClient) -> None:
+def test_submit_view_overrides(
+    driver: SlackDriver, app: RecordingApp, slack: FakeSlack, client: WebClient
+) -> None:
     open_modal(slack, client, ALL_INPUTS_MODAL)
-    driver.submit_view(ALICE, values={
-        "text": {"v": "typed"},
-        "email": {"v": "a@example.com"},
-        "num": {"v": 42},
-        "date": {"v": dt.date(2025, 1, 31)},
-        "time": {"v": dt.time(9, 5)},
-        "dt": {"v": dt.datetime(2022, 10, 27, 11, 25, tzinfo=dt.UTC)},
-        "user": {"v": BOB},
-        "users": {"v": [BOB]},
-        "sel": {"v": "c"},
-        "multi": {"v": ["a", "c"]},
-        "radio": {"v": "a"},
-        "checks": {"v": ["b"]},
-        "conv": {"v": None},
-        "chans": {"v": ["C1", "C2"]},
-    })
+    driver.submit_view(
+        ALICE,
+        values={
+            "text": {"v": "typed"},
+            "email": {"v": "a@example.com"},
+            "num": {"v": 42},
+            "date": {"v": dt.date(2025, 1, 31)},
+            "time": {"v": dt.time(9, 5)},
+            "dt": {"v": dt.datetime(2022, 10, 27, 11, 25, tzinfo=dt.UTC)},
+            "user": {"v": BOB},
+            "users": {"v": [BOB]},
+            "sel": {"v": "c"},
+            "multi": {"v": ["a", "c"]},
+            "radio": {"v": "a"},
+            "checks": {"v": ["b"]},
+            "conv": {"v": None},
+            "chans": {"v": ["C1", "C2"]},
+        },
+    )
     values = last(app).payload["view"]["state"]["values"]
     assert values["text"]["v"] == {"type": "plain_text_input", "value": "typed"}
     assert values["email"]["v"]["value"] == "a@example.com"
@@ -349,18 +432,22 @@ def test_submit_view_overrides(driver: SlackDriver, app: RecordingApp, slack: Fa
     assert last(app).payload["response_urls"] == []
 
 
-def test_submit_view_unknown_override_is_an_error(driver: SlackDriver, slack: FakeSlack,
-                                                  client: WebClient) -> None:
+def test_submit_view_unknown_override_is_an_error(
+    driver: SlackDriver, slack: FakeSlack, client: WebClient
+) -> None:
     open_modal(slack, client, ALL_INPUTS_MODAL)
     with pytest.raises(KeyError, match="no stateful element"):
         driver.submit_view(ALICE, values={"nope": {"v": "x"}})
 
 
-def test_submit_view_errors_keep_modal_open(driver: SlackDriver, app: RecordingApp,
-                                            slack: FakeSlack, client: WebClient) -> None:
+def test_submit_view_errors_keep_modal_open(
+    driver: SlackDriver, app: RecordingApp, slack: FakeSlack, client: WebClient
+) -> None:
     view_id = open_modal(slack, client, ALL_INPUTS_MODAL)
-    app.reply = lambda r: (200, json.dumps({"response_action": "errors",
-                                            "errors": {"email": "Required"}}))
+    app.reply = lambda r: (
+        200,
+        json.dumps({"response_action": "errors", "errors": {"email": "Required"}}),
+    )
     resp = driver.submit_view(ALICE, values={"text": {"v": "draft"}})
     assert resp.json()["errors"] == {"email": "Required"} and resp.view_errors == []
     assert [v["id"] for v in slack.open_views(ALICE)] == [view_id]
@@ -371,11 +458,15 @@ def test_submit_view_errors_keep_modal_open(driver: SlackDriver, app: RecordingA
     assert slack.open_views(ALICE) == []
 
 
-def test_submit_view_update_push_clear(driver: SlackDriver, app: RecordingApp,
-                                       slack: FakeSlack, client: WebClient) -> None:
+def test_submit_view_update_push_clear(
+    driver: SlackDriver, app: RecordingApp, slack: FakeSlack, client: WebClient
+) -> None:
     view_id = open_modal(slack, client, ALL_INPUTS_MODAL)
-    simple = {"type": "modal", "title": pt("Next"), "blocks": [
-        {"type": "section", "text": {"type": "mrkdwn", "text": "Done"}}]}
+    simple = {
+        "type": "modal",
+        "title": pt("Next"),
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Done"}}],
+    }
     app.reply = lambda r: (200, json.dumps({"response_action": "update", "view": simple}))
     driver.submit_view(ALICE)
     [updated] = slack.open_views(ALICE)
@@ -388,8 +479,9 @@ def test_submit_view_update_push_clear(driver: SlackDriver, app: RecordingApp,
     assert slack.open_views(ALICE) == []
 
 
-def test_submit_view_invalid_response_view(driver: SlackDriver, app: RecordingApp,
-                                           slack: FakeSlack, client: WebClient) -> None:
+def test_submit_view_invalid_response_view(
+    driver: SlackDriver, app: RecordingApp, slack: FakeSlack, client: WebClient
+) -> None:
     open_modal(slack, client, ALL_INPUTS_MODAL)
     bad = {"type": "modal", "title": pt("x" * 30), "blocks": [{"type": "divider"}]}
     app.reply = lambda r: (200, json.dumps({"response_action": "update", "view": bad}))
@@ -398,8 +490,9 @@ def test_submit_view_invalid_response_view(driver: SlackDriver, app: RecordingAp
     assert slack.open_views(ALICE)[0]["title"]["text"] == "All inputs"
 
 
-def test_submit_view_app_error_keeps_modal(driver: SlackDriver, app: RecordingApp,
-                                           slack: FakeSlack, client: WebClient) -> None:
+def test_submit_view_app_error_keeps_modal(
+    driver: SlackDriver, app: RecordingApp, slack: FakeSlack, client: WebClient
+) -> None:
     open_modal(slack, client, ALL_INPUTS_MODAL)
     app.reply = lambda r: (500, "")
     resp = driver.submit_view(ALICE)
@@ -407,8 +500,9 @@ def test_submit_view_app_error_keeps_modal(driver: SlackDriver, app: RecordingAp
     assert len(slack.open_views(ALICE)) == 1
 
 
-def test_close_view(driver: SlackDriver, app: RecordingApp, slack: FakeSlack,
-                    client: WebClient) -> None:
+def test_close_view(
+    driver: SlackDriver, app: RecordingApp, slack: FakeSlack, client: WebClient
+) -> None:
     view_id = open_modal(slack, client, ALL_INPUTS_MODAL)
     resp = driver.close_view(ALICE)
     assert resp is not None and resp.status == 200
@@ -431,15 +525,22 @@ def test_event_envelope(driver: SlackDriver, app: RecordingApp, slack: FakeSlack
     body = received.json
     assert body["type"] == "event_callback" and body["event_id"] == "Ev0001"
     assert body["team_id"] == slack.team_id and body["api_app_id"] == slack.app_id
-    assert body["authorizations"] == [{
-        "enterprise_id": None, "team_id": slack.team_id, "user_id": slack.bot_user_id,
-        "is_bot": True, "is_enterprise_install": False}]
+    assert body["authorizations"] == [
+        {
+            "enterprise_id": None,
+            "team_id": slack.team_id,
+            "user_id": slack.bot_user_id,
+            "is_bot": True,
+            "is_enterprise_install": False,
+        }
+    ]
     assert body["event"]["type"] == "team_join" and body["event"]["event_ts"]
     assert isinstance(body["event_time"], int)
 
 
-def test_app_home_opened(driver: SlackDriver, app: RecordingApp, slack: FakeSlack,
-                         client: WebClient) -> None:
+def test_app_home_opened(
+    driver: SlackDriver, app: RecordingApp, slack: FakeSlack, client: WebClient
+) -> None:
     driver.app_home_opened(ALICE)
     event = last(app).json["event"]
     assert event["type"] == "app_home_opened" and event["user"] == ALICE
@@ -452,8 +553,9 @@ def test_app_home_opened(driver: SlackDriver, app: RecordingApp, slack: FakeSlac
     assert len(set(ids)) == 2
 
 
-def test_user_message_and_member_joined(driver: SlackDriver, app: RecordingApp,
-                                        slack: FakeSlack) -> None:
+def test_user_message_and_member_joined(
+    driver: SlackDriver, app: RecordingApp, slack: FakeSlack
+) -> None:
     driver.user_message(ALICE, SET_CHANNEL, "hello bot")
     event = last(app).json["event"]
     assert event["type"] == "message" and event["channel_type"] == "group"
@@ -466,9 +568,10 @@ def test_user_message_and_member_joined(driver: SlackDriver, app: RecordingApp,
 
 
 def test_element_state_shapes() -> None:
-    assert element_state({"type": "url_text_input"}) == {"type": "url_text_input",
-                                                         "value": None}
-    assert element_state({"type": "timepicker"}, "03:00") == {"type": "timepicker",
-                                                              "selected_time": "03:00"}
+    assert element_state({"type": "url_text_input"}) == {"type": "url_text_input", "value": None}
+    assert element_state({"type": "timepicker"}, "03:00") == {
+        "type": "timepicker",
+        "selected_time": "03:00",
+    }
     with pytest.raises(ValueError):
         element_state({"type": "button"})

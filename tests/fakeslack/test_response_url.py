@@ -15,8 +15,12 @@ from tests.fakeslack.conftest import ALICE, SET_CHANNEL, FakeClock
 
 
 def post(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    req = urllib.request.Request(url, data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"}, method="POST")
+    req = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
     try:
         with urllib.request.urlopen(req, timeout=5) as resp:
             return resp.status, json.loads(resp.read())
@@ -53,8 +57,9 @@ def test_replace_and_delete_original(slack: FakeSlack, client: WebClient) -> Non
 
 def test_replace_original_ephemeral(slack: FakeSlack, client: WebClient) -> None:
     ts = client.chat_postEphemeral(channel=SET_CHANNEL, user=ALICE, text="e1")["message_ts"]
-    url = slack.new_response_url(channel_id=SET_CHANNEL, user_id=ALICE, message_ts=ts,
-                                 is_ephemeral=True)
+    url = slack.new_response_url(
+        channel_id=SET_CHANNEL, user_id=ALICE, message_ts=ts, is_ephemeral=True
+    )
     post(url, {"replace_original": True, "text": "e2"})
     assert [e.text for e in slack.ephemerals(SET_CHANNEL, ALICE)] == ["e2"]
 

@@ -118,8 +118,10 @@ def test_conversations_members_pagination(slack: FakeSlack, client: WebClient) -
     assert second["response_metadata"]["next_cursor"] == ""
     everyone = first["members"] + second["members"]
     assert sorted(everyone) == sorted([ALICE, BOB, CAROL, slack.bot_user_id])
-    assert api_error(client.conversations_members, channel=SET_CHANNEL,
-                     cursor="bogus!")["error"] == "invalid_cursor"
+    assert (
+        api_error(client.conversations_members, channel=SET_CHANNEL, cursor="bogus!")["error"]
+        == "invalid_cursor"
+    )
 
 
 def test_conversations_members_private_without_bot(slack: FakeSlack, client: WebClient) -> None:
@@ -197,8 +199,10 @@ def test_post_message_invalid_blocks(slack: FakeSlack, client: WebClient) -> Non
 
 def test_post_message_ts_unique_and_threads(slack: FakeSlack, client: WebClient) -> None:
     parent = client.chat_postMessage(channel=SET_CHANNEL, text="parent")["ts"]
-    stamps = [client.chat_postMessage(channel=SET_CHANNEL, text=str(i), thread_ts=parent)["ts"]
-              for i in range(5)]
+    stamps = [
+        client.chat_postMessage(channel=SET_CHANNEL, text=str(i), thread_ts=parent)["ts"]
+        for i in range(5)
+    ]
     assert len(set(stamps)) == 5 and stamps == sorted(stamps, key=float)
     assert all(float(s) > float(parent) for s in stamps)
     replies = [m for m in slack.messages(SET_CHANNEL) if m.thread_ts == parent]
@@ -241,8 +245,13 @@ def test_update_errors(slack: FakeSlack, client: WebClient) -> None:
     assert api_error(upd, channel=SET_CHANNEL, ts=human.ts, text="x")["error"] == (
         "cant_update_message"
     )
-    bad = [{"type": "input", "label": {"type": "plain_text", "text": "L"},
-            "element": {"type": "plain_text_input"}}]
+    bad = [
+        {
+            "type": "input",
+            "label": {"type": "plain_text", "text": "L"},
+            "element": {"type": "plain_text_input"},
+        }
+    ]
     assert api_error(upd, channel=SET_CHANNEL, ts=ts, blocks=bad)["error"] == "invalid_blocks"
 
 
@@ -280,8 +289,7 @@ def test_wait_for_work_done_in_another_thread(slack: FakeSlack, client: WebClien
         client.chat_postMessage(channel=SET_CHANNEL, text="second")
 
     threading.Thread(target=later).start()
-    calls = slack.wait_for("chat.postMessage", lambda c: c.args.get("text") == "second",
-                           timeout=5)
+    calls = slack.wait_for("chat.postMessage", lambda c: c.args.get("text") == "second", timeout=5)
     assert calls[0].response["ok"] is True
     assert len(slack.wait_for("chat.postMessage", count=2)) == 2
 
