@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -409,3 +410,43 @@ def test_two_workspaces_can_use_the_same_channel_id(db: Database, als: AlsBot) -
     assert count(db, LearningSet) == 2
     assert als.deps.sets.for_channel("T1", "C1").team_id == "T1"  # type: ignore[union-attr]
     assert als.deps.sets.for_user("T3", "U1") == []
+
+
+def test_agreeing_from_the_home_tab(driver: SlackDriver, slack: FakeSlack, db: Database) -> None:
+    create_set(driver, slack)
+    member = MEMBERS[4]
+    home = slack.home_view(member)
+    assert home is not None and "als_agree_rules" in texts(home["blocks"])
+    assert driver.click(member, "als_agree_rules", view_id=home["id"]).status == 200
+    # No response URL from the Home tab: the thank-you arrives as a DM, and Home is republished.
+    slack.wait_for(
+        "chat.postMessage",
+        lambda c: c.args.get("channel") == member and "Thank you" in c.args.get("text", ""),
+    )
+    slack.wait_for(
+        "views.publish",
+        lambda c: (
+            c.args.get("user_id") == member
+            and "als_agree_rules" not in texts(c.args["view"]["blocks"])
+        ),
+    )
+    with db.read() as s:
+        assert s.scalars(select(RulesAgreement.user_id)).all() == [member]
+
+
+def test_forged_button_value_for_another_set_is_refused(
+    driver: SlackDriver, slack: FakeSlack, db: Database
+) -> None:
+    create_set(driver, slack)
+    create_set(driver, slack, channel=PUBLIC_CHANNEL, members=MEMBERS[:2], name="Other set")
+    with db.read() as s:
+        other = s.scalars(select(LearningSet).where(LearningSet.channel_id == PUBLIC_CHANNEL)).one()
+    outsider_of_other = MEMBERS[4]
+    dm = slack.dm_messages(outsider_of_other)[0]
+    value = json.dumps({"s": other.id, "v": 1})
+    driver.click(
+        outsider_of_other, "als_agree_rules", channel_id=dm.channel, message_ts=dm.ts, value=value
+    )
+    slack.wait_for("response_url")
+    assert "not a member" in last_response_text(slack)
+    assert count(db, RulesAgreement) == 0
