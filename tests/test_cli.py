@@ -100,115 +100,84 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, FakeSlack, Path]]:
+def start_serve(
+    cwd: Path, fake: FakeSlack, *flags: str, **env: str
+) -> tuple[subprocess.Popen[str], str]:
     """``als-bot serve`` as a real process on the production server, against the fake Slack."""
-    fake = FakeSlack()
-    fake.start()
     port = _free_port()
-    env = {
-        "SLACK_BOT_TOKEN": fake.bot_token,
-        "SLACK_SIGNING_SECRET": "serve-test-secret",
-        "SLACK_API_URL": fake.api_url,
-    }
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-scheduler",
-        ],
-        cwd=tmp_path,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}, **env},
+        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port), *flags],
+        cwd=cwd,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))},
+            "SLACK_BOT_TOKEN": fake.bot_token,
+            "SLACK_SIGNING_SECRET": "serve-test-secret",
+            "SLACK_API_URL": fake.api_url,
+            **env,
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    url = f"http://127.0.0.1:{port}"
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def healthz_status(proc: subprocess.Popen[str], url: str) -> int:
+    """Wait for the server to answer ``/healthz``; return its status."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(url + "/healthz", timeout=1)
-            break
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code)
         except (urllib.error.URLError, ConnectionError):
             if proc.poll() is not None:
                 raise AssertionError(
                     proc.stdout.read() if proc.stdout else "serve exited"
                 ) from None
             time.sleep(0.1)
-    try:
-        yield url, fake, tmp_path
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        fake.stop()
+    raise AssertionError("serve did not answer within 30 s")
 
 
-def test_serve_healthz_and_signed_slack_requests(served: tuple[str, FakeSlack, Path]) -> None:
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack() as slack:  # started on enter, stopped on exit
+        yield slack
+
+
+def test_serve_healthz_and_signed_slack_requests(tmp_path: Path, fake: FakeSlack) -> None:
     from bot.fakeslack.driver import SlackDriver
 
-    url, fake, cwd = served
-    with urllib.request.urlopen(url + "/healthz") as response:
-        assert response.status == 200
-        assert json.load(response) == {"status": "ok", "database": True}
-    assert (cwd / "als-bot.db").exists()  # migrations applied at start
-    fake.add_user("U0HELPER01", "helper")
-    fake.add_channel("C0HELP0001", "help", members=["U0HELPER01"])
-    driver = SlackDriver(url + "/slack/events", "serve-test-secret", fake)
-    assert driver.command("U0HELPER01", "help", channel_id="C0HELP0001").status == 200
-    posted = fake.wait_for("response_url")
-    assert "/als setup" in json.dumps(posted[-1].args)
-    forged = SlackDriver(url + "/slack/events", "wrong-secret", fake)
-    assert forged.command("U0HELPER01", "help", channel_id="C0HELP0001").status == 401
-
-
-def test_healthz_503_when_database_is_down(tmp_path: Path) -> None:
-    fake = FakeSlack()
-    fake.start()
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-        "SLACK_BOT_TOKEN": fake.bot_token,
-        "SLACK_SIGNING_SECRET": "s",
-        "SLACK_API_URL": fake.api_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path}/missing-dir/als.db",
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-migrate",
-            "--no-scheduler",
-        ],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc, url = start_serve(tmp_path, fake, "--no-scheduler")
     try:
-        deadline = time.monotonic() + 30
-        status = None
-        while time.monotonic() < deadline and status is None:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                status = 200
-            except urllib.error.HTTPError as exc:
-                status = exc.code
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.1)
-        assert status == 503
+        assert healthz_status(proc, url) == 200
+        with urllib.request.urlopen(url + "/healthz") as response:
+            assert json.load(response) == {"status": "ok", "database": True}
+        assert (tmp_path / "als-bot.db").exists()  # migrations applied at start
+        fake.add_user("U0HELPER01", "helper")
+        fake.add_channel("C0HELP0001", "help", members=["U0HELPER01"])
+        driver = SlackDriver(url + "/slack/events", "serve-test-secret", fake)
+        assert driver.command("U0HELPER01", "help", channel_id="C0HELP0001").status == 200
+        posted = fake.wait_for("response_url")
+        assert "/als setup" in json.dumps(posted[-1].args)
+        forged = SlackDriver(url + "/slack/events", "wrong-secret", fake)
+        assert forged.command("U0HELPER01", "help", channel_id="C0HELP0001").status == 401
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-        fake.stop()
+
+
+def test_healthz_503_when_database_is_down(tmp_path: Path, fake: FakeSlack) -> None:
+    proc, url = start_serve(
+        tmp_path,
+        fake,
+        "--no-migrate",
+        "--no-scheduler",
+        DATABASE_URL=f"sqlite:///{tmp_path}/missing-dir/als.db",
+    )
+    try:
+        assert healthz_status(proc, url) == 503
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -66,39 +66,28 @@ def set_info(session: Session, lset: LearningSet, now: datetime) -> SetInfo:
     )
 
 
+def _occurrence(lset: LearningSet, index: int) -> sched.Occurrence:
+    return sched.occurrences(
+        lset.anchor_date, lset.session_time, lset.timezone, lset.cadence_weeks, start=index, count=1
+    )[0]
+
+
 def plan_sessions(session: Session, lset: LearningSet, now: datetime) -> int:
     """Plan occurrences until the set has ``PLANNED_AHEAD`` upcoming sessions. Returns how many
     were added. Occurrences that would already be over are skipped, never planned."""
-    upcoming = q.upcoming_sessions(session, lset.team_id, lset.id, now)
-    missing = sched.PLANNED_AHEAD - len(upcoming)
+    missing = sched.PLANNED_AHEAD - len(q.upcoming_sessions(session, lset.team_id, lset.id, now))
     if missing <= 0:
         return 0
+    # Continue the series after the latest planned session of the current schedule.
     latest = q.latest_session(session, lset.team_id, lset.id)
     index = 0
     if latest is not None and latest.local_date >= lset.anchor_date:
         index = sched.index_on_or_after(lset.anchor_date, lset.cadence_weeks, latest.local_date)
-        if (
-            sched.occurrences(
-                lset.anchor_date,
-                lset.session_time,
-                lset.timezone,
-                lset.cadence_weeks,
-                start=index,
-                count=1,
-            )[0].local_date
-            <= latest.local_date
-        ):
+        if _occurrence(lset, index).local_date <= latest.local_date:
             index += 1
     added = 0
     while added < missing:
-        occ = sched.occurrences(
-            lset.anchor_date,
-            lset.session_time,
-            lset.timezone,
-            lset.cadence_weeks,
-            start=index,
-            count=1,
-        )[0]
+        occ = _occurrence(lset, index)
         index += 1
         if sched.session_end(occ.starts_at, lset.session_minutes) <= now:
             continue
