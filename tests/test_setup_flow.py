@@ -346,7 +346,7 @@ def test_leave_confirm_then_access_ends(
     before = len(slack.response_url_posts())
     driver.click(member, "als_agree_rules", channel_id=rules_dm.channel, message_ts=rules_dm.ts)
     slack.wait_for("response_url", count=before + 1)
-    assert "You left" in last_response_text(slack)
+    assert "no longer a member" in last_response_text(slack)
     assert count(db, RulesAgreement) == 0
     driver.command(member, "leave", channel_id=SET_CHANNEL)
     slack.wait_for("response_url", count=before + 2)
@@ -450,3 +450,46 @@ def test_forged_button_value_for_another_set_is_refused(
     slack.wait_for("response_url")
     assert "not a member" in last_response_text(slack)
     assert count(db, RulesAgreement) == 0
+
+
+def test_maximum_length_input_passes_slack_checks(
+    driver: SlackDriver, slack: FakeSlack, db: Database
+) -> None:
+    """12 participants, and every text field at its limit with characters that grow when
+    escaped: every message, DM, ephemeral and view is still accepted by the (fake) Slack."""
+    extra = [f"U0EXTRA{i:03d}" for i in range(7)]
+    for user in extra:
+        slack.add_user(user, user.lower(), tz="Pacific/Chatham")
+    slack.add_to_channel(SET_CHANNEL, *extra)
+    people = [*MEMBERS, *extra]
+    response = create_set(
+        driver,
+        slack,
+        members=people,
+        name="<&>" * 26 + "xy",
+        place="&" * 500,
+        ground_rules=("<!channel> & " * 300)[:3000],
+    )
+    assert field_errors(response) is None
+    assert count(db, LearningSet) == 1
+    rejected = [c for c in slack.calls if not c.response.get("ok", True)]
+    assert rejected == []
+    driver.app_home_opened(FAC)
+    slack.wait_for(
+        "views.publish",
+        lambda c: c.args.get("user_id") == FAC and "Waiting for" in texts(c.args["view"]["blocks"]),
+    )
+    view = open_setup(driver, slack)  # the prefilled edit modal, at the limits too
+    assert len(view["blocks"]) <= 100
+    assert [c for c in slack.calls if not c.response.get("ok", True)] == []
+
+
+def test_modal_errors_are_plain_text(driver: SlackDriver, slack: FakeSlack, db: Database) -> None:
+    create_set(driver, slack, name="Set *one*")
+    open_setup(driver, slack)
+    slack.remove_from_channel(SET_CHANNEL, slack.bot_user_id)  # meanwhile, someone removes the bot
+    errors = field_errors(driver.submit_view(FAC, values=setup_values(name="Again")))
+    assert errors is not None and "/invite @als" in errors["name"]
+    assert "*" not in errors["name"] and "`" not in errors["name"] and "&lt;" not in errors["name"]
+    with db.read() as s:
+        assert s.scalars(select(LearningSet.name)).all() == ["Set *one*"]

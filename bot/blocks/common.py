@@ -56,6 +56,15 @@ def context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=clip(text, 2000))])
 
 
+def as_plain_text(mrkdwn: str) -> str:
+    """A mrkdwn message for places that show plain text only (modal field errors)."""
+    import re
+
+    text = re.sub(r"<@(\w+)>", "the person named", mrkdwn)
+    text = text.replace("*", "").replace("`", "")
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def simple(text: str) -> Message:
     """A one-section message (ephemeral answers and the like). ``text`` is mrkdwn."""
     return Message(text=text, blocks=render([md(text)]))

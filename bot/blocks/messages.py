@@ -116,7 +116,7 @@ def rules_dm(lset: SetInfo, *, again: bool = False) -> Message:
         md(intro),
         plain(lset.ground_rules),
         ActionsBlock(block_id="rules", elements=[agree_button(lset)]),
-        context(f"First session: {session_when(lset.next_session)}"),
+        context(f"Next session: {session_when(lset.next_session)}"),
     ]
     return Message(
         text=f"Please agree to the ground rules of {escape(lset.name)}", blocks=render(blocks)

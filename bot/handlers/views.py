@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.blocks.common import as_plain_text
 from bot.blocks.messages import rules_dm, set_updated_message, setup_confirmation, welcome_message
 from bot.blocks.setup import SetupMeta, parse_setup
 from bot.domain.errors import DomainError, InvalidInput
@@ -54,7 +55,7 @@ def handle_setup_submit(
         ack(response_action="errors", errors=exc.errors)
         return
     except DomainError as exc:
-        ack(response_action="errors", errors={F.NAME: exc.message})
+        ack(response_action="errors", errors={F.NAME: as_plain_text(exc.message)})
         return
     except Exception as exc:
         # Answer the modal (keeps what was typed) and report; never re-raise into Bolt.

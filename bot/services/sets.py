@@ -167,8 +167,7 @@ class SetService:
         existing = self.for_channel(team_id, channel.id)
         if existing is not None and existing.facilitator_id != user_id:
             raise NotAllowed(
-                f"Only the facilitator of *{escape(existing.name)}* (<@{existing.facilitator_id}>) can "
-                "change it. Nothing was saved."
+                f"Only the facilitator of *{escape(existing.name)}* can change it. Nothing was saved."
             )
         if editing_set_id is not None and (existing is None or existing.id != editing_set_id):
             raise NotAllowed(
@@ -339,8 +338,8 @@ class SetService:
             raise NotAllowed(f"You are not a member of *{escape(lset.name)}*.")
         if member.left_at is not None:
             raise NotAllowed(
-                f"You left *{escape(lset.name)}*, so this is no longer open to you. Ask the facilitator "
-                "if you want to rejoin."
+                f"You are no longer a member of *{escape(lset.name)}*, so this is no longer open "
+                "to you. Ask the facilitator if you want to rejoin."
             )
         return lset
 
