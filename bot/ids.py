@@ -50,6 +50,12 @@ class SetupField(StrEnum):
     PLACE = "place"
     PARTICIPATES = "participates"
     GROUND_RULES = "ground_rules"
+    BUDGET = "budget"
+    CAP = "cap"
+    SELF_VOTE = "self_vote"
+    SLOTS = "slots"
+    OPENING = "opening"
+    CLOSING = "closing"
 
     @property
     def action_id(self) -> str:

@@ -78,7 +78,9 @@ def test_each_field_error() -> None:
 
 
 def test_limits_are_inclusive() -> None:
-    assert check(replace(FORM, session_minutes=30)) == {}
+    short = replace(FORM, session_minutes=30, opening_minutes=5, closing_minutes=5, slots=1)
+    assert check(short) == {}
+    assert "opening" in check(replace(FORM, session_minutes=30))  # 15 + 10 min of rounds
     assert check(replace(FORM, session_minutes=480)) == {}
     assert check(replace(FORM, member_ids=("U1", "U2"))) == {}
     assert check(replace(FORM, member_ids=tuple(f"U{i}" for i in range(1, 13)))) == {}
@@ -94,3 +96,15 @@ def test_editing_keeps_a_past_date_only_if_schedule_unchanged() -> None:
 def test_size_warning_outside_5_to_7() -> None:
     assert size_warning(4) and size_warning(8)
     assert size_warning(5) is None and size_warning(7) is None
+
+
+def test_agenda_settings() -> None:
+    assert "budget" in check(replace(FORM, budget=0))
+    assert "budget" in check(replace(FORM, budget=11))
+    assert "cap" in check(replace(FORM, budget=2, cap=3))
+    assert "cap" in check(replace(FORM, cap=None))
+    assert "slots" in check(replace(FORM, slots=5))
+    assert "closing" in check(replace(FORM, closing_minutes=121))
+    rules = replace(FORM, facilitator_participates=True, slots=0, self_vote=True).vote_rules()
+    assert rules.facilitator_votes and rules.self_vote and rules.slots is None
+    assert rules.slots_for(119) == 2 and rules.slots_for(120) == 3

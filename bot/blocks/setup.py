@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import (
     CheckboxesElement,
     ContextBlock,
     DatePickerElement,
+    HeaderBlock,
     InputBlock,
     MarkdownTextObject,
     NumberInputElement,
@@ -25,13 +26,24 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks.common import clip
+from bot.domain.agenda import VoteRules
 from bot.domain.schedule import (
     CADENCE_WEEKS,
     DEFAULT_SESSION_MINUTES,
     MAX_SESSION_MINUTES,
     MIN_SESSION_MINUTES,
 )
-from bot.domain.sets import DEFAULT_GROUND_RULES, NAME_MAX, PLACE_MAX, RULES_MAX, SetupForm
+from bot.domain.sets import (
+    DEFAULT_GROUND_RULES,
+    MAX_BUDGET,
+    MAX_CAP,
+    MAX_ROUND_MINUTES,
+    MAX_SLOTS,
+    NAME_MAX,
+    PLACE_MAX,
+    RULES_MAX,
+    SetupForm,
+)
 from bot.ids import CallbackId
 from bot.ids import SetupField as F
 from bot.services.views import SetInfo
@@ -84,6 +96,10 @@ def setup_modal(
         value=PARTICIPATES,
     )
     participates = existing.facilitator_participates if existing else False
+    rules = existing.rules if existing else VoteRules()
+    self_vote_option = Option(
+        text=PlainTextObject(text="Members may vote for their own topic"), value="self_vote"
+    )
 
     blocks = [
         InputBlock(
@@ -186,6 +202,70 @@ def setup_modal(
                 initial_value=existing.place if existing and existing.place else None,
             ),
         ),
+        HeaderBlock(text=PlainTextObject(text="Agenda vote")),
+        InputBlock(
+            block_id=F.BUDGET,
+            label="Votes per member per session",
+            element=NumberInputElement(
+                action_id=F.BUDGET.action_id,
+                is_decimal_allowed=False,
+                min_value="1",
+                max_value=str(MAX_BUDGET),
+                initial_value=str(rules.budget),
+            ),
+        ),
+        InputBlock(
+            block_id=F.CAP,
+            label="Most votes a member gives one topic",
+            element=NumberInputElement(
+                action_id=F.CAP.action_id,
+                is_decimal_allowed=False,
+                min_value="1",
+                max_value=str(MAX_CAP),
+                initial_value=str(rules.cap),
+            ),
+        ),
+        InputBlock(
+            block_id=F.SELF_VOTE,
+            label="Own topic",
+            optional=True,
+            element=CheckboxesElement(
+                action_id=F.SELF_VOTE.action_id,
+                options=[self_vote_option],
+                initial_options=[self_vote_option] if rules.self_vote else None,
+            ),
+        ),
+        InputBlock(
+            block_id=F.SLOTS,
+            label="Topics per session",
+            element=StaticSelectElement(
+                action_id=F.SLOTS.action_id,
+                options=[_slots_option(n) for n in range(MAX_SLOTS + 1)],
+                initial_option=_slots_option(rules.slots or 0),
+            ),
+        ),
+        InputBlock(
+            block_id=F.OPENING,
+            label="Report-back round at the start (minutes)",
+            element=NumberInputElement(
+                action_id=F.OPENING.action_id,
+                is_decimal_allowed=False,
+                min_value="0",
+                max_value=str(MAX_ROUND_MINUTES),
+                initial_value=str(rules.opening_minutes),
+            ),
+        ),
+        InputBlock(
+            block_id=F.CLOSING,
+            label="Closing reflection (minutes)",
+            element=NumberInputElement(
+                action_id=F.CLOSING.action_id,
+                is_decimal_allowed=False,
+                min_value="0",
+                max_value=str(MAX_ROUND_MINUTES),
+                initial_value=str(rules.closing_minutes),
+            ),
+        ),
         InputBlock(
             block_id=F.GROUND_RULES,
             label="Ground rules (the set's contract)",
@@ -219,6 +299,11 @@ def setup_modal(
     return view.to_dict()
 
 
+def _slots_option(n: int) -> Option:
+    label = "Automatic: 2 under 2 hours, 3 otherwise" if n == 0 else f"{n}"
+    return Option(text=PlainTextObject(text=label), value=str(n))
+
+
 def _value(values: dict[str, Any], field: F) -> dict[str, Any]:
     return (values.get(field.value) or {}).get(field.action_id) or {}
 
@@ -246,11 +331,18 @@ def parse_setup(view: dict[str, Any]) -> SetupForm:
         cadence = int((_value(values, F.CADENCE).get("selected_option") or {}).get("value", ""))
     except ValueError:
         cadence = None
-    minutes: int | None
+
+    def number(field: F) -> int | None:
+        try:
+            return int(text(field))
+        except ValueError:
+            return None
+
+    minutes = number(F.LENGTH)
     try:
-        minutes = int(text(F.LENGTH))
+        slots = int((_value(values, F.SLOTS).get("selected_option") or {}).get("value", "0"))
     except ValueError:
-        minutes = None
+        slots = -1
     participates = any(
         o.get("value") == PARTICIPATES
         for o in _value(values, F.PARTICIPATES).get("selected_options") or []
@@ -267,4 +359,10 @@ def parse_setup(view: dict[str, Any]) -> SetupForm:
         place=text(F.PLACE) or None,
         facilitator_participates=participates,
         ground_rules=_value(values, F.GROUND_RULES).get("value") or "",
+        budget=number(F.BUDGET),
+        cap=number(F.CAP),
+        self_vote=bool(_value(values, F.SELF_VOTE).get("selected_options")),
+        slots=slots,
+        opening_minutes=number(F.OPENING),
+        closing_minutes=number(F.CLOSING),
     )

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from bot.domain.agenda import BUDGET, CAP, CLOSING_MINUTES, OPENING_MINUTES, VoteRules
 from bot.domain.directory import UserFacts
 from bot.domain.schedule import (
     CADENCE_WEEKS,
@@ -46,6 +47,28 @@ class SetupForm:
     place: str | None
     facilitator_participates: bool
     ground_rules: str
+    # Agenda settings (see bot.domain.agenda.VoteRules); slots 0 means automatic.
+    budget: int | None = BUDGET
+    cap: int | None = CAP
+    self_vote: bool = False
+    slots: int = 0
+    opening_minutes: int | None = OPENING_MINUTES
+    closing_minutes: int | None = CLOSING_MINUTES
+
+    def vote_rules(self) -> VoteRules:
+        return VoteRules(
+            budget=self.budget or BUDGET,
+            cap=self.cap or CAP,
+            self_vote=self.self_vote,
+            facilitator_votes=self.facilitator_participates,
+            slots=self.slots or None,
+            opening_minutes=self.opening_minutes
+            if self.opening_minutes is not None
+            else OPENING_MINUTES,
+            closing_minutes=self.closing_minutes
+            if self.closing_minutes is not None
+            else CLOSING_MINUTES,
+        )
 
     @property
     def people(self) -> tuple[str, ...]:
@@ -177,11 +200,45 @@ def validate_setup(
     if form.place is not None and len(form.place) > PLACE_MAX:
         errors["place"] = f"Keep the place or link to {PLACE_MAX} characters."
 
+    errors.update(_agenda_problems(form))
+
     rules = form.ground_rules.strip()
     if not rules:
         errors["ground_rules"] = "Write the ground rules the set agrees to (a default is provided)."
     elif len(rules) > RULES_MAX:
         errors["ground_rules"] = f"Keep the ground rules to {RULES_MAX} characters."
+    return errors
+
+
+MAX_BUDGET = 10
+MAX_CAP = 5
+MAX_SLOTS = 4
+MAX_ROUND_MINUTES = 120
+MIN_TOPIC_MINUTES = 5
+
+
+def _agenda_problems(form: SetupForm) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if form.budget is None or not 1 <= form.budget <= MAX_BUDGET:
+        errors["budget"] = f"Give each member between 1 and {MAX_BUDGET} votes."
+    if form.cap is None or not 1 <= form.cap <= MAX_CAP:
+        errors["cap"] = f"Allow between 1 and {MAX_CAP} votes per topic."
+    elif form.budget is not None and form.cap > form.budget:
+        errors["cap"] = "A topic cannot take more votes than a member has."
+    if not 0 <= form.slots <= MAX_SLOTS:
+        errors["slots"] = f"Choose between 1 and {MAX_SLOTS} topics, or automatic."
+    for field, value in (("opening", form.opening_minutes), ("closing", form.closing_minutes)):
+        if value is None or not 0 <= value <= MAX_ROUND_MINUTES:
+            errors[field] = f"Between 0 and {MAX_ROUND_MINUTES} minutes."
+    if not errors and form.session_minutes is not None:
+        rules = form.vote_rules()
+        slots = rules.slots_for(form.session_minutes)
+        left = form.session_minutes - rules.opening_minutes - rules.closing_minutes
+        if left < MIN_TOPIC_MINUTES * slots:
+            errors["opening"] = (
+                f"With these rounds, {max(left, 0)} min are left for {slots} topics: shorten the "
+                "rounds or lengthen the session."
+            )
     return errors
 
 

@@ -7,7 +7,9 @@ Authority comes from the database (membership, facilitator role), never from the
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.domain import schedule as sched
+from bot.domain.agenda import VoteRules
 from bot.domain.channels import setup_channel_problem
 from bot.domain.directory import ChannelFacts, UserFacts
 from bot.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -40,6 +43,17 @@ def _session_info(row: PlannedSession) -> SessionInfo:
     )
 
 
+def rules_of(lset: LearningSet) -> VoteRules:
+    """The set's current vote rules (the facilitator votes when they participate)."""
+    return replace(VoteRules.load(lset.settings), facilitator_votes=lset.facilitator_participates)
+
+
+def settings_of(form: SetupForm) -> dict[str, Any]:
+    rules = form.vote_rules().dump()
+    rules.pop("facilitator_votes")
+    return rules
+
+
 def set_info(session: Session, lset: LearningSet, now: datetime) -> SetInfo:
     members = q.active_members(session, lset.team_id, lset.id)
     facilitator = next((m.user_id for m in members if m.is_facilitator), None)
@@ -60,6 +74,7 @@ def set_info(session: Session, lset: LearningSet, now: datetime) -> SetInfo:
         ground_rules=lset.ground_rules,
         rules_version=lset.rules_version,
         agreed_ids=frozenset(q.agreed_user_ids(session, lset.team_id, lset.id, lset.rules_version)),
+        rules=rules_of(lset),
         upcoming=tuple(
             _session_info(r) for r in q.upcoming_sessions(session, lset.team_id, lset.id, now)
         ),
@@ -227,7 +242,7 @@ class SetService:
                 session_minutes=schedule.session_minutes,
                 place=(form.place or "").strip() or None,
                 facilitator_participates=form.facilitator_participates,
-                settings={},
+                settings=settings_of(form),
                 ground_rules=form.ground_rules.strip(),
                 rules_version=1,
                 created_by=user_id,
@@ -262,6 +277,7 @@ class SetService:
             lset.name = form.name.strip()
             lset.place = (form.place or "").strip() or None
             lset.facilitator_participates = form.facilitator_participates
+            lset.settings = settings_of(form)
             rules = form.ground_rules.strip()
             rules_changed = rules != lset.ground_rules
             if rules_changed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from bot.domain.agenda import VoteRules
 from bot.domain.sets import Schedule
 
 
@@ -41,6 +42,7 @@ class SetInfo:
     rules_version: int
     agreed_ids: frozenset[str]
     upcoming: tuple[SessionInfo, ...] = field(default=())
+    rules: VoteRules = field(default_factory=VoteRules)
 
     @property
     def next_session(self) -> SessionInfo | None:
