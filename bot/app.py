@@ -14,7 +14,9 @@ from slack_sdk import WebClient
 from bot.clock import Clock, system_clock
 from bot.handlers import register_all
 from bot.handlers.deps import Deps
+from bot.services.agenda import AgendaService
 from bot.services.sets import SetService
+from bot.services.topics import TopicService
 from bot.services.workspaces import WorkspaceService
 from bot.slack.directory import SlackDirectory
 from bot.storage.db import Database
@@ -52,6 +54,8 @@ def create_app(
     deps = Deps(
         clock=clock,
         sets=SetService(db, clock),
+        topics=TopicService(db, clock),
+        agenda=AgendaService(db, clock),
         workspaces=WorkspaceService(db, clock),
         directory=SlackDirectory(client),
     )

@@ -12,6 +12,8 @@ class Sub(StrEnum):
 
     HELP = "help"
     SETUP = "setup"
+    TOPIC = "topic"
+    AGENDA = "agenda"
     LEAVE = "leave"
 
     @property
@@ -22,18 +24,47 @@ class Sub(StrEnum):
 _SUMMARIES = {
     Sub.HELP: "this list",
     Sub.SETUP: "create the Action Learning Set for this channel, or change it (facilitator)",
+    Sub.TOPIC: "prepare your topic for the next session (private unless you share it)",
+    Sub.AGENDA: "open the agenda vote for the next session; `agenda close` closes it (facilitator)",
     Sub.LEAVE: "leave your set (asks to confirm first)",
 }
 
 
 class CallbackId(StrEnum):
     SETUP = "als_setup"
+    TOPIC = "als_topic"
+    VOTE = "als_vote"
+    ADJUST = "als_agenda_adjust"
 
 
 class ActionId(StrEnum):
     AGREE_RULES = "als_agree_rules"
     LEAVE_CONFIRM = "als_leave_confirm"
     LEAVE_CANCEL = "als_leave_cancel"
+    TOPIC_OPEN = "als_topic_open"
+    VOTE_OPEN = "als_vote_open"
+    VOTE_CLOSE = "als_vote_close"
+    VOTE_SKIP = "als_vote_skip"
+    AGENDA_ADJUST = "als_agenda_adjust"
+    AGENDA_CONFIRM = "als_agenda_confirm"
+
+
+# One select per topic in the voting modal: the action id carries the topic id.
+VOTE_TOPIC_PREFIX = "als_vote_topic_"
+
+
+class TopicField(StrEnum):
+    SET = "set"
+    RESPONSE = "response"
+    TITLE = "title"
+    SCENARIO = "scenario"
+    QUESTION = "question"
+    TRIED = "tried"
+    SHARING = "sharing"
+
+    @property
+    def action_id(self) -> str:
+        return f"{self.value}_input"
 
 
 class SetupField(StrEnum):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import actions, commands, errors, events, views
+from bot.handlers import actions, agenda, commands, errors, events, topics, views
 
 
 def register_all(app: App) -> None:
-    for module in (commands, views, actions, events, errors):
+    for module in (commands, views, actions, topics, agenda, events, errors):
         module.register(app)

@@ -13,9 +13,11 @@ from bot.blocks.help import help_message, unknown_subcommand
 from bot.blocks.messages import leave_confirm
 from bot.blocks.setup import setup_modal
 from bot.domain.errors import DomainError
+from bot.handlers.agenda import close_vote_command, open_vote
 from bot.handlers.common import team_of
 from bot.handlers.deps import Deps
 from bot.handlers.errors import guarded
+from bot.handlers.topics import open_topic_modal
 from bot.ids import COMMAND, Sub
 
 
@@ -60,6 +62,26 @@ def handle_als(
                 respond(response_type="ephemeral", **help_message().kwargs())
             case Sub.SETUP:
                 _setup(command, team_id, client, deps)
+            case Sub.TOPIC:
+                open_topic_modal(
+                    team_id,
+                    command["user_id"],
+                    command["channel_id"],
+                    command["trigger_id"],
+                    client,
+                    deps,
+                )
+            case Sub.AGENDA:
+                action = words[1].lower() if len(words) > 1 else ""
+                if action == "close":
+                    close_vote_command(command, team_id, client, deps)
+                elif action:
+                    respond(
+                        response_type="ephemeral",
+                        text=f"`{COMMAND} agenda` opens the vote; `{COMMAND} agenda close` closes it.",
+                    )
+                else:
+                    open_vote(command, team_id, client, deps)
             case Sub.LEAVE:
                 lset = deps.sets.set_to_leave(team_id, command["user_id"], command["channel_id"])
                 respond(response_type="ephemeral", **leave_confirm(lset).kwargs())

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clock import Clock
+from bot.services.agenda import AgendaService
 from bot.services.sets import SetService
+from bot.services.topics import TopicService
 from bot.services.workspaces import WorkspaceService
 from bot.slack.directory import SlackDirectory
 
@@ -14,5 +16,7 @@ from bot.slack.directory import SlackDirectory
 class Deps:
     clock: Clock
     sets: SetService
+    topics: TopicService
+    agenda: AgendaService
     workspaces: WorkspaceService
     directory: SlackDirectory

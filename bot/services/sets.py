@@ -32,7 +32,7 @@ from bot.storage.models import LearningSet, Membership, PlannedSession, RulesAgr
 Lookup = Callable[[str], UserFacts | None]
 
 
-def _session_info(row: PlannedSession) -> SessionInfo:
+def session_info(row: PlannedSession) -> SessionInfo:
     return SessionInfo(
         id=row.id,
         starts_at=row.starts_at,
@@ -76,7 +76,7 @@ def set_info(session: Session, lset: LearningSet, now: datetime) -> SetInfo:
         agreed_ids=frozenset(q.agreed_user_ids(session, lset.team_id, lset.id, lset.rules_version)),
         rules=rules_of(lset),
         upcoming=tuple(
-            _session_info(r) for r in q.upcoming_sessions(session, lset.team_id, lset.id, now)
+            session_info(r) for r in q.upcoming_sessions(session, lset.team_id, lset.id, now)
         ),
     )
 
@@ -315,6 +315,7 @@ class SetService:
                     row.left_at = now
                     row.is_facilitator = False
                     removed.append(user)
+                    q.drop_member_from_open_votes(s, team_id, set_id, user)
                 if row.is_facilitator and user != form.facilitator_id:
                     row.is_facilitator = False
                     previous_facilitator = user
@@ -411,6 +412,7 @@ class SetService:
                     f"(`{COMMAND} setup` in the set's channel), then leave."
                 )
             member.left_at = now
+            q.drop_member_from_open_votes(s, team_id, set_id, user_id)
             s.flush()
             return set_info(s, lset, now)
 

@@ -92,3 +92,93 @@ class SetupOutcome:
         if self.created or self.rules_changed:
             return self.set.member_ids
         return tuple(u for u in self.added if u not in self.set.agreed_ids)
+
+
+@dataclass(frozen=True)
+class TopicInfo:
+    id: int
+    set_id: int
+    session_id: int
+    author_id: str
+    status: str
+    title: str
+    scenario: str
+    question: str
+    tried: str
+    shared: bool
+    carried: bool
+    submitted_at: datetime
+
+    def readable_by(self, user_id: str) -> bool:
+        """May ``user_id`` read the preparation (not just the title)? Private: the author only."""
+        return self.shared or user_id == self.author_id
+
+
+@dataclass(frozen=True)
+class TopicDraft:
+    """What the topic modal opens on."""
+
+    set: SetInfo
+    session: SessionInfo
+    topic: TopicInfo | None
+    note: str | None = None  # e.g. why this is the following session
+    choices: tuple[SetInfo, ...] = ()  # several sets: the modal asks which one
+
+
+@dataclass(frozen=True)
+class TopicOutcome:
+    set: SetInfo
+    session: SessionInfo
+    topic: TopicInfo
+    moved_from: SessionInfo | None = None  # the vote had opened: kept for the following session
+    vote_to_refresh: int | None = None  # a withdrawal changed an open vote
+
+
+@dataclass(frozen=True)
+class AgendaEntry:
+    topic: TopicInfo
+    position: int
+    minutes: int
+    votes: int
+
+
+@dataclass(frozen=True)
+class Airtime:
+    user_id: str
+    sessions: int
+    minutes: int
+
+
+@dataclass(frozen=True)
+class VoteState:
+    id: int
+    set: SetInfo
+    session: SessionInfo
+    status: str  # open | closed | confirmed | skipped
+    channel_id: str
+    message_ts: str | None
+    rules: VoteRules
+    topics: tuple[TopicInfo, ...]  # submitted topics, in submission order
+    voters: int  # members who have cast at least one vote
+    eligible: int  # members who may vote
+    agenda: tuple[AgendaEntry, ...] = ()
+    carried_over: tuple[TopicInfo, ...] = ()
+    rule_text: str = ""
+    airtime: tuple[Airtime, ...] = ()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One voter's private view of an open vote."""
+
+    vote: VoteState
+    voter_id: str
+    allocations: dict[int, int]
+    remaining: int
+    message: str | None = None  # why the last click was refused
+    accepted: bool = True
+    turnout_changed: bool = False  # this voter went from no votes to some, or back

@@ -5,12 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.domain.schedule import MAX_SESSION_MINUTES
-from bot.storage.models import LearningSet, Membership, PlannedSession, RulesAgreement, Workspace
+from bot.storage.models import (
+    AgendaVote,
+    LearningSet,
+    Membership,
+    PlannedSession,
+    RulesAgreement,
+    Topic,
+    VoteAllocation,
+    Workspace,
+)
 
 
 def ensure_workspace(session: Session, team_id: str) -> None:
@@ -120,3 +129,33 @@ def active_sets(session: Session) -> Sequence[LearningSet]:
         .where(LearningSet.status == "active", Workspace.uninstalled_at.is_(None))
         .order_by(LearningSet.id)
     ).all()
+
+
+def drop_member_from_open_votes(session: Session, team_id: str, set_id: int, user_id: str) -> bool:
+    """A member who leaves (or is removed): their topics leave open votes, with the votes on
+    them returned to the voters, and their own votes drop. True if an open vote changed."""
+    votes = session.scalars(
+        select(AgendaVote).where(
+            AgendaVote.team_id == team_id, AgendaVote.set_id == set_id, AgendaVote.status == "open"
+        )
+    ).all()
+    changed = False
+    for vote in votes:
+        for topic in session.scalars(
+            select(Topic).where(
+                Topic.session_id == vote.session_id,
+                Topic.author_id == user_id,
+                Topic.status == "submitted",
+            )
+        ):
+            topic.status = "withdrawn"
+            session.execute(delete(VoteAllocation).where(VoteAllocation.topic_id == topic.id))
+            changed = True
+        dropped = session.execute(
+            delete(VoteAllocation).where(
+                VoteAllocation.vote_id == vote.id, VoteAllocation.voter_id == user_id
+            )
+        )
+        changed = changed or bool(dropped.rowcount)  # type: ignore[attr-defined]
+    session.flush()
+    return changed

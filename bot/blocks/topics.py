@@ -1,0 +1,236 @@
+"""The topic modal (``/als topic``), its parser, and the author's confirmations."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.blocks.common import Message, clip, md, render
+from bot.blocks.messages import session_when
+from bot.domain.topics import (
+    QUESTION_MAX,
+    SCENARIO_MAX,
+    SCENARIO_MAX_LINES,
+    TITLE_MAX,
+    TRIED_MAX,
+    Response,
+    TopicForm,
+    TopicStatus,
+)
+from bot.ids import CallbackId
+from bot.ids import TopicField as F
+from bot.services.views import TopicDraft, TopicOutcome
+from bot.slack.text import escape
+
+PRIVATE, SHARED = "private", "shared"
+
+
+@dataclass(frozen=True)
+class TopicMeta:
+    set_id: int
+    session_id: int
+    several: bool  # the modal has a set picker
+
+    def dump(self) -> str:
+        return json.dumps({"s": self.set_id, "p": self.session_id, "m": self.several})
+
+    @classmethod
+    def load(cls, raw: str | None) -> TopicMeta | None:
+        try:
+            data = json.loads(raw or "")
+            return cls(set_id=int(data["s"]), session_id=int(data["p"]), several=bool(data["m"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def _option(text: str, value: str) -> Option:
+    return Option(text=PlainTextObject(text=text), value=value)
+
+
+RESPONSES = {
+    Response.TOPIC: "I'll bring a topic",
+    Response.NO_TOPIC: "No topic this time",
+    Response.WITHDRAW: "Withdraw my topic",
+}
+SHARING = {
+    PRIVATE: "Keep my preparation private: the set sees only the title and my name",
+    SHARED: "Share my preparation with the set",
+}
+
+
+def topic_modal(draft: TopicDraft) -> dict[str, Any]:
+    topic = draft.topic
+    current = Response.TOPIC
+    if topic is not None and topic.status == TopicStatus.NO_TOPIC:
+        current = Response.NO_TOPIC
+    answers = [Response.TOPIC, Response.NO_TOPIC]
+    if topic is not None and topic.status == TopicStatus.SUBMITTED:
+        answers.append(Response.WITHDRAW)
+    radio = [_option(RESPONSES[r], r.value) for r in answers]
+    sharing = [_option(text, value) for value, text in SHARING.items()]
+    shared = topic.shared if topic is not None and topic.status != TopicStatus.WITHDRAWN else False
+    filled = topic is not None and topic.status != TopicStatus.WITHDRAWN
+
+    def initial(text: str | None) -> str | None:
+        return text if filled and text else None
+
+    blocks: list[Any] = []
+    if draft.choices:
+        blocks.append(
+            InputBlock(
+                block_id=F.SET,
+                label="Set",
+                hint="You are in several sets. Run the command in a set's channel to edit your current topic there.",
+                element=StaticSelectElement(
+                    action_id=F.SET.action_id,
+                    options=[_option(clip(c.name, 75), str(c.id)) for c in draft.choices],
+                    initial_option=_option(clip(draft.set.name, 75), str(draft.set.id)),
+                ),
+            )
+        )
+        when = "each set's next session open for topics"
+    else:
+        when = f"*{escape(draft.set.name)}*, session of {session_when(draft.session)}"
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(f"For {when}.", 2000))]))
+    if draft.note:
+        blocks.append(md(f":information_source: {draft.note}"))
+    blocks += [
+        InputBlock(
+            block_id=F.RESPONSE,
+            label="Your answer",
+            element=RadioButtonsElement(
+                action_id=F.RESPONSE.action_id,
+                options=radio,
+                initial_option=radio[answers.index(current)],
+            ),
+        ),
+        InputBlock(
+            block_id=F.TITLE,
+            label="Title (for the agenda)",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=F.TITLE.action_id,
+                max_length=TITLE_MAX,
+                initial_value=initial(topic.title if topic else None),
+            ),
+        ),
+        InputBlock(
+            block_id=F.SCENARIO,
+            label="The scenario",
+            optional=True,
+            hint=f"At most {SCENARIO_MAX_LINES} lines: what is going on, who is involved, why it matters to you.",
+            element=PlainTextInputElement(
+                action_id=F.SCENARIO.action_id,
+                multiline=True,
+                max_length=SCENARIO_MAX,
+                initial_value=initial(topic.scenario if topic else None),
+            ),
+        ),
+        InputBlock(
+            block_id=F.QUESTION,
+            label="Your question for the set",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=F.QUESTION.action_id,
+                multiline=True,
+                max_length=QUESTION_MAX,
+                initial_value=initial(topic.question if topic else None),
+            ),
+        ),
+        InputBlock(
+            block_id=F.TRIED,
+            label="What you have tried already",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=F.TRIED.action_id,
+                multiline=True,
+                max_length=TRIED_MAX,
+                initial_value=initial(topic.tried if topic else None),
+            ),
+        ),
+        InputBlock(
+            block_id=F.SHARING,
+            label="Who sees your preparation",
+            element=RadioButtonsElement(
+                action_id=F.SHARING.action_id,
+                options=sharing,
+                initial_option=sharing[1 if shared else 0],
+            ),
+        ),
+    ]
+    view = View(
+        type="modal",
+        callback_id=CallbackId.TOPIC,
+        title=PlainTextObject(text="Your topic"),
+        submit=PlainTextObject(text="Save"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=TopicMeta(
+            set_id=draft.set.id, session_id=draft.session.id, several=bool(draft.choices)
+        ).dump(),
+        blocks=blocks,
+    )
+    view.validate_json()
+    return view.to_dict()
+
+
+def _state(view: dict[str, Any], field: F) -> dict[str, Any]:
+    values = (view.get("state") or {}).get("values") or {}
+    return (values.get(field.value) or {}).get(field.action_id) or {}
+
+
+def parse_topic(view: dict[str, Any]) -> tuple[TopicForm, int | None]:
+    """The form, and the set chosen in the set picker (if the modal had one)."""
+    answer = (_state(view, F.RESPONSE).get("selected_option") or {}).get("value")
+    sharing = (_state(view, F.SHARING).get("selected_option") or {}).get("value")
+    try:
+        response = Response(answer)
+    except ValueError:
+        response = Response.TOPIC
+    chosen = (_state(view, F.SET).get("selected_option") or {}).get("value")
+    form = TopicForm(
+        response=response,
+        title=_state(view, F.TITLE).get("value") or "",
+        scenario=_state(view, F.SCENARIO).get("value") or "",
+        question=_state(view, F.QUESTION).get("value") or "",
+        tried=_state(view, F.TRIED).get("value") or "",
+        shared=sharing == SHARED,
+    )
+    return form, int(chosen) if chosen and chosen.isdigit() else None
+
+
+def topic_confirmation(outcome: TopicOutcome) -> Message:
+    """Sent to the author alone (a DM), never to the channel."""
+    topic = outcome.topic
+    where = f"*{escape(outcome.set.name)}*, session of {session_when(outcome.session)}"
+    if topic.status == TopicStatus.WITHDRAWN:
+        text = f"Your topic *{escape(topic.title)}* is withdrawn ({where})."
+        if outcome.vote_to_refresh:
+            text += " It has left the agenda vote and its votes went back to the voters."
+    elif topic.status == TopicStatus.NO_TOPIC:
+        text = f"Noted: no topic from you this time ({where})."
+    else:
+        seen = (
+            "The set can read your preparation."
+            if topic.shared
+            else "Your preparation stays private: the set sees only the title and your name."
+        )
+        text = f"Your topic *{escape(topic.title)}* is in for {where}. {seen}"
+    if outcome.moved_from is not None:
+        text = (
+            f"The agenda vote for the session of {session_when(outcome.moved_from)} had already "
+            "opened, so your answer is kept for the following session. " + text
+        )
+    return Message(text=text, blocks=render([md(text)]))

@@ -1,0 +1,542 @@
+"""Use cases for the agenda vote and the agenda.
+
+Budgets and caps are enforced here, in the database, inside one transaction that holds the
+vote's row lock (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's write transactions begin
+``IMMEDIATE``), so concurrent clicks are serialised and every answer a voter gets is true.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.domain.agenda import Candidate, VoteRules, allocation_problem, rank, split_minutes
+from bot.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.domain.text import escape
+from bot.domain.topics import TopicStatus
+from bot.ids import COMMAND
+from bot.services.sets import rules_of, session_info, set_info
+from bot.services.topics import topic_info
+from bot.services.views import AgendaEntry, Airtime, Panel, VoteState
+from bot.storage import queries as q
+from bot.storage.db import Database
+from bot.storage.models import (
+    AgendaItem,
+    AgendaVote,
+    LearningSet,
+    Membership,
+    PlannedSession,
+    Topic,
+    VoteAllocation,
+)
+
+OPEN, CLOSED, CONFIRMED, SKIPPED = "open", "closed", "confirmed", "skipped"
+
+
+def _vote_rules(vote: AgendaVote, lset: LearningSet) -> VoteRules:
+    """The rules of a vote: the set's current ones until the first vote is cast, then frozen."""
+    return VoteRules.load(vote.rules) if vote.rules_fixed else rules_of(lset)
+
+
+def _eligible_voters(s: Session, lset: LearningSet, rules: VoteRules) -> list[str]:
+    return [
+        m.user_id
+        for m in q.active_members(s, lset.team_id, lset.id)
+        if not m.is_facilitator or rules.facilitator_votes
+    ]
+
+
+def _submitted(s: Session, session_id: int) -> list[Topic]:
+    return list(
+        s.scalars(
+            select(Topic)
+            .where(Topic.session_id == session_id, Topic.status == TopicStatus.SUBMITTED)
+            .order_by(Topic.submitted_at, Topic.id)
+        )
+    )
+
+
+def _ledger(s: Session, team_id: str, set_id: int) -> dict[str, tuple[int, int, datetime | None]]:
+    """Airtime ledger: presenter -> (sessions presented, minutes given, last presented)."""
+    rows = s.execute(
+        select(AgendaItem.presenter_id, AgendaItem.minutes, PlannedSession.starts_at)
+        .join(AgendaVote, AgendaVote.id == AgendaItem.vote_id)
+        .join(PlannedSession, PlannedSession.id == AgendaVote.session_id)
+        .where(
+            AgendaItem.team_id == team_id,
+            AgendaItem.set_id == set_id,
+            AgendaVote.status == CONFIRMED,
+        )
+    ).all()
+    ledger: dict[str, tuple[int, int, datetime | None]] = {}
+    for presenter, minutes, starts_at in rows:
+        count, total, last = ledger.get(presenter, (0, 0, None))
+        ledger[presenter] = (count + 1, total + minutes, max(filter(None, (last, starts_at))))
+    return ledger
+
+
+class AgendaService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    # -- reading --------------------------------------------------------------------------
+    def _state(self, s: Session, vote: AgendaVote) -> VoteState:
+        lset = s.get(LearningSet, vote.set_id)
+        session = s.get(PlannedSession, vote.session_id)
+        assert lset is not None and session is not None
+        rules = _vote_rules(vote, lset)
+        eligible = _eligible_voters(s, lset, rules)
+        voters = s.scalar(
+            select(func.count(func.distinct(VoteAllocation.voter_id))).where(
+                VoteAllocation.vote_id == vote.id,
+                VoteAllocation.count > 0,
+                VoteAllocation.voter_id.in_(eligible),
+            )
+        )
+        items = s.scalars(
+            select(AgendaItem).where(AgendaItem.vote_id == vote.id).order_by(AgendaItem.position)
+        ).all()
+        agenda = tuple(
+            AgendaEntry(
+                topic=topic_info(s.get(Topic, item.topic_id)),  # type: ignore[arg-type]
+                position=item.position,
+                minutes=item.minutes,
+                votes=item.votes,
+            )
+            for item in items
+        )
+        chosen = {e.topic.id for e in agenda}
+        carried = ()
+        if vote.status in (CLOSED, CONFIRMED):
+            carried = tuple(
+                topic_info(t) for t in _submitted(s, vote.session_id) if t.id not in chosen
+            )
+        ledger = _ledger(s, lset.team_id, lset.id)
+        participants = set_info(s, lset, self._clock()).participants
+        airtime = tuple(
+            Airtime(
+                user_id=u,
+                sessions=ledger.get(u, (0, 0, None))[0],
+                minutes=ledger.get(u, (0, 0, None))[1],
+            )
+            for u in participants
+        )
+        split = split_minutes(session.duration_minutes, max(len(agenda), 1), rules)
+        return VoteState(
+            id=vote.id,
+            set=set_info(s, lset, self._clock()),
+            session=session_info(session),
+            status=vote.status,
+            channel_id=vote.channel_id,
+            message_ts=vote.message_ts,
+            rules=rules,
+            topics=tuple(topic_info(t) for t in _submitted(s, vote.session_id)),
+            voters=int(voters or 0),
+            eligible=len(eligible),
+            agenda=agenda,
+            carried_over=carried,
+            rule_text=split.rule,
+            airtime=airtime,
+        )
+
+    def state(self, team_id: str, vote_id: int) -> VoteState:
+        with self._db.read() as s:
+            return self._state(s, self._vote(s, team_id, vote_id))
+
+    def _vote(self, s: Session, team_id: str, vote_id: int, *, lock: bool = False) -> AgendaVote:
+        stmt = select(AgendaVote).where(AgendaVote.team_id == team_id, AgendaVote.id == vote_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        vote = s.scalar(stmt)
+        if vote is None:
+            raise NotFound("That vote no longer exists.")
+        return vote
+
+    def _require_facilitator(self, s: Session, lset: LearningSet, user_id: str, what: str) -> None:
+        member = q.membership(s, lset.team_id, lset.id, user_id)
+        if member is None or member.left_at is not None or not member.is_facilitator:
+            raise NotAllowed(f"Only the facilitator of *{escape(lset.name)}* can {what}.")
+
+    def _require_voter(
+        self, s: Session, lset: LearningSet, rules: VoteRules, user_id: str
+    ) -> Membership:
+        member = q.membership(s, lset.team_id, lset.id, user_id)
+        if member is None or member.left_at is not None:
+            raise NotAllowed(f"Only members of *{escape(lset.name)}* can vote on its agenda.")
+        if member.is_facilitator and not rules.facilitator_votes:
+            raise NotAllowed(
+                "As the facilitator you don't vote in this set (the set's settings say the "
+                "facilitator does not participate)."
+            )
+        return member
+
+    # -- opening --------------------------------------------------------------------------
+    def open(self, team_id: str, user_id: str, channel_id: str) -> VoteState:
+        """Open the vote of the set's next session (facilitator). With no more topics than
+        slots, all are chosen at once and the agenda is drafted without a vote."""
+        now = self._clock()
+        with self._db.write() as s, s.begin():
+            lset = q.set_by_channel(s, team_id, channel_id)
+            if lset is None:
+                raise NotFound(
+                    f"There is no set in this channel. Run `{COMMAND} agenda` in your set's channel."
+                )
+            self._require_facilitator(s, lset, user_id, "open the agenda vote")
+            upcoming = q.upcoming_sessions(s, team_id, lset.id, now)
+            if not upcoming:
+                raise NotFound(f"No session of *{escape(lset.name)}* is planned.")
+            session = upcoming[0]
+            existing = s.scalar(select(AgendaVote).where(AgendaVote.session_id == session.id))
+            if existing is not None:
+                state = {OPEN: "is already open", CLOSED: "is closed and its agenda drafted"}.get(
+                    existing.status, "is over"
+                )
+                raise Conflict(f"The agenda vote for this session {state}: see the message above.")
+            vote = AgendaVote(
+                team_id=team_id,
+                set_id=lset.id,
+                session_id=session.id,
+                status=OPEN,
+                channel_id=lset.channel_id,
+                opened_by=user_id,
+                opened_at=now,
+            )
+            s.add(vote)
+            s.flush()
+            topics = _submitted(s, session.id)
+            if topics and len(topics) <= rules_of(lset).slots_for(session.duration_minutes):
+                self._close(s, vote, lset, now)  # all are chosen: no vote needed
+            return self._state(s, vote)
+
+    def attach_message(self, team_id: str, vote_id: int, ts: str) -> None:
+        with self._db.write() as s, s.begin():
+            self._vote(s, team_id, vote_id).message_ts = ts
+
+    def vote_in_channel(self, team_id: str, channel_id: str) -> VoteState:
+        """The latest vote of the set in this channel (for ``/als agenda close``)."""
+        with self._db.read() as s:
+            lset = q.set_by_channel(s, team_id, channel_id)
+            if lset is None:
+                raise NotFound("There is no set in this channel.")
+            vote = s.scalar(
+                select(AgendaVote)
+                .where(AgendaVote.team_id == team_id, AgendaVote.set_id == lset.id)
+                .order_by(AgendaVote.opened_at.desc(), AgendaVote.id.desc())
+                .limit(1)
+            )
+            if vote is None:
+                raise NotFound(f"No agenda vote has been opened. Run `{COMMAND} agenda` first.")
+            return self._state(s, vote)
+
+    # -- voting ---------------------------------------------------------------------------
+    def panel(self, team_id: str, user_id: str, vote_id: int) -> Panel:
+        with self._db.read() as s:
+            vote = self._vote(s, team_id, vote_id)
+            lset = s.get(LearningSet, vote.set_id)
+            assert lset is not None
+            if vote.status != OPEN:
+                raise Conflict("This vote is closed: the agenda is in the channel message.")
+            rules = _vote_rules(vote, lset)
+            self._require_voter(s, lset, rules, user_id)
+            return self._panel(s, vote, user_id, None, True)
+
+    def _panel(
+        self,
+        s: Session,
+        vote: AgendaVote,
+        user_id: str,
+        message: str | None,
+        accepted: bool,
+        turnout_changed: bool = False,
+    ) -> Panel:
+        state = self._state(s, vote)
+        mine = {
+            a.topic_id: a.count
+            for a in s.scalars(
+                select(VoteAllocation).where(
+                    VoteAllocation.vote_id == vote.id, VoteAllocation.voter_id == user_id
+                )
+            )
+        }
+        return Panel(
+            vote=state,
+            voter_id=user_id,
+            allocations=mine,
+            remaining=state.rules.budget - sum(mine.values()),
+            message=message,
+            accepted=accepted,
+            turnout_changed=turnout_changed,
+        )
+
+    def allocate(
+        self, team_id: str, user_id: str, vote_id: int, topic_id: int, count: int
+    ) -> Panel:
+        """Set how many of ``user_id``'s votes ``topic_id`` gets. A refused change changes
+        nothing and says why (``Panel.message``)."""
+        with self._db.write() as s, s.begin():
+            vote = self._vote(s, team_id, vote_id, lock=True)
+            lset = s.get(LearningSet, vote.set_id)
+            assert lset is not None
+            if vote.status != OPEN:
+                raise Conflict("This vote is closed: nothing was changed.")
+            rules = _vote_rules(vote, lset)
+            self._require_voter(s, lset, rules, user_id)
+            topic = s.get(Topic, topic_id)
+            if (
+                topic is None
+                or topic.session_id != vote.session_id
+                or topic.status != TopicStatus.SUBMITTED
+            ):
+                return self._panel(s, vote, user_id, "That topic is no longer in the vote.", False)
+            mine = {
+                a.topic_id: a
+                for a in s.scalars(
+                    select(VoteAllocation).where(
+                        VoteAllocation.vote_id == vote.id, VoteAllocation.voter_id == user_id
+                    )
+                )
+            }
+            current = mine[topic_id].count if topic_id in mine else 0
+            total = sum(a.count for a in mine.values())
+            problem = allocation_problem(
+                rules,
+                voter_is_author=topic.author_id == user_id,
+                current_total=total,
+                current_on_topic=current,
+                new_on_topic=count,
+            )
+            if problem:
+                return self._panel(s, vote, user_id, problem, False)
+            if count != current:
+                if not vote.rules_fixed:  # the first vote fixes the rules
+                    vote.rules = rules.dump()
+                    vote.rules_fixed = True
+                if topic_id in mine:
+                    mine[topic_id].count = count
+                else:
+                    s.add(
+                        VoteAllocation(
+                            team_id=team_id,
+                            vote_id=vote.id,
+                            voter_id=user_id,
+                            topic_id=topic_id,
+                            count=count,
+                        )
+                    )
+                s.flush()
+            turnout_changed = (total == 0) != (total - current + count == 0)
+            return self._panel(s, vote, user_id, None, True, turnout_changed)
+
+    # -- closing --------------------------------------------------------------------------
+    def close(self, team_id: str, user_id: str | None, vote_id: int) -> VoteState:
+        """Close the vote into a drafted agenda (facilitator; ``user_id`` None: the scheduler)."""
+        now = self._clock()
+        with self._db.write() as s, s.begin():
+            vote = self._vote(s, team_id, vote_id, lock=True)
+            lset = s.get(LearningSet, vote.set_id)
+            assert lset is not None
+            if user_id is not None:
+                self._require_facilitator(s, lset, user_id, "close the vote")
+            if vote.status != OPEN:
+                raise Conflict("This vote is already closed.")
+            self._close(s, vote, lset, now)
+            return self._state(s, vote)
+
+    def _close(self, s: Session, vote: AgendaVote, lset: LearningSet, now: datetime) -> None:
+        rules = _vote_rules(vote, lset)
+        session = s.get(PlannedSession, vote.session_id)
+        assert session is not None
+        topics = _submitted(s, vote.session_id)
+        eligible = set(_eligible_voters(s, lset, rules))
+        tallies: dict[int, int] = defaultdict(int)
+        for a in s.scalars(select(VoteAllocation).where(VoteAllocation.vote_id == vote.id)):
+            if a.voter_id in eligible:
+                tallies[a.topic_id] += a.count
+        ledger = _ledger(s, lset.team_id, lset.id)
+        ranked = rank(
+            [
+                Candidate(
+                    topic_id=t.id,
+                    author_id=t.author_id,
+                    votes=tallies[t.id],
+                    carried=t.carried_from_id is not None,
+                    presented_count=ledger.get(t.author_id, (0, 0, None))[0],
+                    last_presented_at=ledger.get(t.author_id, (0, 0, None))[2],
+                    submitted_at=t.submitted_at,
+                )
+                for t in topics
+            ]
+        )
+        chosen = ranked[: rules.slots_for(session.duration_minutes)]
+        split = split_minutes(session.duration_minutes, len(chosen), rules)
+        for position, (candidate, minutes) in enumerate(
+            zip(chosen, split.minutes, strict=True), start=1
+        ):
+            s.add(
+                AgendaItem(
+                    team_id=lset.team_id,
+                    set_id=lset.id,
+                    vote_id=vote.id,
+                    topic_id=candidate.topic_id,
+                    presenter_id=candidate.author_id,
+                    position=position,
+                    minutes=minutes,
+                    votes=candidate.votes,
+                )
+            )
+        vote.status = CLOSED
+        vote.closed_at = now
+        if not vote.rules_fixed:
+            vote.rules = rules.dump()
+            vote.rules_fixed = True
+        self._carry_over(
+            s, lset, session, [t for t in topics if t.id not in {c.topic_id for c in chosen}], now
+        )
+        s.flush()
+
+    def _carry_over(
+        self,
+        s: Session,
+        lset: LearningSet,
+        session: PlannedSession,
+        topics: list[Topic],
+        now: datetime,
+    ) -> None:
+        """Topics not chosen go to the next session, with priority in the tie-break."""
+        following = s.scalar(
+            select(PlannedSession)
+            .where(
+                PlannedSession.set_id == lset.id,
+                PlannedSession.status == "planned",
+                PlannedSession.starts_at > session.starts_at,
+            )
+            .order_by(PlannedSession.starts_at)
+            .limit(1)
+        )
+        if following is None:
+            return
+        for topic in topics:
+            if s.scalar(
+                select(Topic.id).where(
+                    Topic.session_id == following.id, Topic.author_id == topic.author_id
+                )
+            ):
+                continue  # the author has already answered for the next session
+            s.add(
+                Topic(
+                    team_id=topic.team_id,
+                    set_id=topic.set_id,
+                    session_id=following.id,
+                    author_id=topic.author_id,
+                    status=TopicStatus.SUBMITTED,
+                    title=topic.title,
+                    scenario=topic.scenario,
+                    question=topic.question,
+                    tried=topic.tried,
+                    shared=topic.shared,
+                    carried_from_id=topic.id,
+                    submitted_at=topic.submitted_at,
+                    updated_at=now,
+                )
+            )
+
+    def skip(self, team_id: str, user_id: str, vote_id: int) -> VoteState:
+        with self._db.write() as s, s.begin():
+            vote = self._vote(s, team_id, vote_id, lock=True)
+            lset = s.get(LearningSet, vote.set_id)
+            assert lset is not None
+            self._require_facilitator(s, lset, user_id, "skip the vote")
+            if vote.status != OPEN:
+                raise Conflict("This vote is already closed.")
+            vote.status = SKIPPED
+            vote.closed_at = self._clock()
+            s.flush()
+            return self._state(s, vote)
+
+    def adjust(
+        self, team_id: str, user_id: str, vote_id: int, plan: dict[int, tuple[int, int]]
+    ) -> VoteState:
+        """Set order and minutes of a drafted agenda: topic id -> (position, minutes)."""
+        with self._db.write() as s, s.begin():
+            vote = self._vote(s, team_id, vote_id, lock=True)
+            lset = s.get(LearningSet, vote.set_id)
+            session = s.get(PlannedSession, vote.session_id)
+            assert lset is not None and session is not None
+            self._require_facilitator(s, lset, user_id, "change the agenda")
+            if vote.status != CLOSED:
+                raise Conflict("This agenda can no longer be changed.")
+            items = {
+                i.topic_id: i
+                for i in s.scalars(select(AgendaItem).where(AgendaItem.vote_id == vote.id))
+            }
+            errors: dict[str, str] = {}
+            positions = sorted(p for p, _ in plan.values())
+            if set(plan) != set(items):
+                raise Conflict("The agenda changed meanwhile: open the adjustment again.")
+            if positions != list(range(1, len(items) + 1)):
+                for topic_id in plan:
+                    errors[f"position_{topic_id}"] = f"Use each place from 1 to {len(items)} once."
+            for topic_id, (_, minutes) in plan.items():
+                if not 1 <= minutes <= session.duration_minutes:
+                    errors[f"minutes_{topic_id}"] = (
+                        f"Between 1 and {session.duration_minutes} minutes."
+                    )
+            total = sum(m for _, m in plan.values())
+            if not errors and total > session.duration_minutes:
+                for topic_id in plan:
+                    errors[f"minutes_{topic_id}"] = (
+                        f"{total} min in all: more than the {session.duration_minutes} min session."
+                    )
+            if errors:
+                raise InvalidInput(errors)
+            for topic_id, (position, minutes) in plan.items():
+                items[topic_id].position = position
+                items[topic_id].minutes = minutes
+            s.flush()
+            return self._state(s, vote)
+
+    def confirm(self, team_id: str, user_id: str | None, vote_id: int) -> VoteState:
+        with self._db.write() as s, s.begin():
+            vote = self._vote(s, team_id, vote_id, lock=True)
+            lset = s.get(LearningSet, vote.set_id)
+            assert lset is not None
+            if user_id is not None:
+                self._require_facilitator(s, lset, user_id, "confirm the agenda")
+            if vote.status != CLOSED:
+                raise Conflict("This agenda is not waiting for confirmation.")
+            vote.status = CONFIRMED
+            vote.confirmed_at = self._clock()
+            s.flush()
+            return self._state(s, vote)
+
+    # -- scheduler ------------------------------------------------------------------------
+    def close_finished(self, at: datetime) -> list[VoteState]:
+        """Votes still open when their session has ended close (and their agenda is confirmed:
+        the session is over). Returns them so their messages can be updated."""
+        with self._db.read() as s:
+            candidates = s.execute(
+                select(
+                    AgendaVote.id,
+                    AgendaVote.team_id,
+                    PlannedSession.starts_at,
+                    PlannedSession.duration_minutes,
+                )
+                .join(PlannedSession, PlannedSession.id == AgendaVote.session_id)
+                .where(AgendaVote.status.in_((OPEN, CLOSED)), PlannedSession.starts_at <= at)
+            ).all()
+        done = []
+        for vote_id, team_id, starts_at, minutes in candidates:
+            if starts_at + timedelta(minutes=minutes) > at:
+                continue
+            try:
+                if self.state(team_id, vote_id).is_open:
+                    self.close(team_id, None, vote_id)
+                done.append(self.confirm(team_id, None, vote_id))
+            except Conflict:
+                continue  # another process closed it first
+        return done

@@ -1,0 +1,211 @@
+"""Use cases for topic preparation (``/als topic``).
+
+Private preparation never leaves this service except to its author: everything else that
+renders topics gets ``TopicInfo`` and must check ``readable_by``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.domain.errors import InvalidInput, NotAllowed, NotFound
+from bot.domain.text import escape
+from bot.domain.topics import Response, TopicForm, TopicStatus, validate_topic
+from bot.ids import COMMAND
+from bot.services.sets import session_info, set_info
+from bot.services.views import TopicDraft, TopicInfo, TopicOutcome
+from bot.storage import queries as q
+from bot.storage.db import Database
+from bot.storage.models import AgendaVote, LearningSet, PlannedSession, Topic, VoteAllocation
+
+
+def topic_info(row: Topic) -> TopicInfo:
+    return TopicInfo(
+        id=row.id,
+        set_id=row.set_id,
+        session_id=row.session_id,
+        author_id=row.author_id,
+        status=row.status,
+        title=row.title,
+        scenario=row.scenario,
+        question=row.question,
+        tried=row.tried,
+        shared=row.shared,
+        carried=row.carried_from_id is not None,
+        submitted_at=row.submitted_at,
+    )
+
+
+def open_for_topics(s: Session, lset: LearningSet, now: datetime) -> PlannedSession | None:
+    """The session topics go to now: the next session, unless its agenda vote has opened, in
+    which case the one after."""
+    for row in q.upcoming_sessions(s, lset.team_id, lset.id, now):
+        if s.scalar(select(AgendaVote.id).where(AgendaVote.session_id == row.id)) is None:
+            return row
+    return None
+
+
+def require_participant(s: Session, lset: LearningSet, user_id: str) -> None:
+    member = q.membership(s, lset.team_id, lset.id, user_id)
+    if member is None or member.left_at is not None:
+        raise NotAllowed(f"You are not a member of *{escape(lset.name)}*.")
+    if member.is_facilitator and not lset.facilitator_participates:
+        raise NotAllowed(
+            f"As the facilitator of *{escape(lset.name)}* you don't bring topics (the set's "
+            "settings say the facilitator does not participate)."
+        )
+
+
+class TopicService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    def start(self, team_id: str, user_id: str, channel_id: str) -> TopicDraft:
+        """Which set and session ``/als topic`` is about, and the user's current answer."""
+        now = self._clock()
+        with self._db.read() as s:
+            here = q.set_by_channel(s, team_id, channel_id)
+            if here is not None:
+                sets = [here]
+            else:
+                sets = list(q.sets_of_user(s, team_id, user_id))
+                if not sets:
+                    raise NotFound("You are not a member of any set.")
+            lset = sets[0]
+            require_participant(s, lset, user_id)
+            if len(sets) > 1:
+                infos = tuple(set_info(s, x, now) for x in sets)
+                session = open_for_topics(s, lset, now)
+                if session is None:
+                    raise NotFound(f"No session of *{escape(lset.name)}* is planned.")
+                return TopicDraft(
+                    set=infos[0], session=session_info(session), topic=None, choices=infos
+                )
+            return self._draft(s, lset, user_id, now)
+
+    def _draft(self, s: Session, lset: LearningSet, user_id: str, now: datetime) -> TopicDraft:
+        upcoming = q.upcoming_sessions(s, lset.team_id, lset.id, now)
+        if upcoming:
+            in_vote = _topic_in_open_vote(s, upcoming[0], user_id)
+            if in_vote is not None:
+                return TopicDraft(
+                    set=set_info(s, lset, now),
+                    session=session_info(upcoming[0]),
+                    topic=topic_info(in_vote),
+                    note=(
+                        "The agenda vote is open: you can withdraw your topic from it (its votes "
+                        "go back to the voters). Any other answer is kept for the following session."
+                    ),
+                )
+        target = open_for_topics(s, lset, now)
+        if target is None:
+            raise NotFound(f"No session of *{escape(lset.name)}* is planned yet.")
+        note = None
+        if upcoming and upcoming[0].id != target.id:
+            note = (
+                "The agenda vote of the next session has opened, so this topic is for the "
+                "session after it."
+            )
+        row = s.scalar(
+            select(Topic).where(Topic.session_id == target.id, Topic.author_id == user_id)
+        )
+        return TopicDraft(
+            set=set_info(s, lset, now),
+            session=session_info(target),
+            topic=topic_info(row) if row is not None else None,
+            note=note,
+        )
+
+    def save(
+        self, team_id: str, user_id: str, set_id: int, session_id: int | None, form: TopicForm
+    ) -> TopicOutcome:
+        errors = validate_topic(form)
+        if errors:
+            raise InvalidInput(errors)
+        now = self._clock()
+        with self._db.write() as s, s.begin():
+            lset = q.set_by_id(s, team_id, set_id)
+            if lset is None or lset.status != "active":
+                raise NotFound("That set no longer exists.")
+            require_participant(s, lset, user_id)
+            target = open_for_topics(s, lset, now)
+            if target is None:
+                raise NotFound(f"No session of *{escape(lset.name)}* is planned yet.")
+            claimed = s.get(PlannedSession, session_id) if session_id else None
+            if claimed is not None and claimed.set_id != lset.id:
+                claimed = None
+            if form.response is Response.WITHDRAW and claimed is not None:
+                in_vote = _topic_in_open_vote(s, claimed, user_id)
+                if in_vote is not None:
+                    vote_id = s.scalar(
+                        select(AgendaVote.id).where(AgendaVote.session_id == claimed.id)
+                    )
+                    in_vote.status = TopicStatus.WITHDRAWN
+                    in_vote.updated_at = now
+                    s.execute(delete(VoteAllocation).where(VoteAllocation.topic_id == in_vote.id))
+                    s.flush()
+                    return TopicOutcome(
+                        set=set_info(s, lset, now),
+                        session=session_info(claimed),
+                        topic=topic_info(in_vote),
+                        vote_to_refresh=vote_id,
+                    )
+            moved_from = None
+            if claimed is not None and claimed.id != target.id:
+                moved_from = session_info(claimed)  # its vote opened meanwhile: keep the text
+            row = s.scalar(
+                select(Topic).where(Topic.session_id == target.id, Topic.author_id == user_id)
+            )
+            if form.response is Response.WITHDRAW and (
+                row is None or row.status == TopicStatus.WITHDRAWN
+            ):
+                raise NotFound(f"You have no topic to withdraw. Run `{COMMAND} topic` to add one.")
+            if row is None:
+                row = Topic(
+                    team_id=team_id,
+                    set_id=lset.id,
+                    session_id=target.id,
+                    author_id=user_id,
+                    submitted_at=now,
+                )
+                s.add(row)
+            status = {
+                Response.TOPIC: TopicStatus.SUBMITTED,
+                Response.NO_TOPIC: TopicStatus.NO_TOPIC,
+                Response.WITHDRAW: TopicStatus.WITHDRAWN,
+            }[form.response]
+            if form.response is Response.TOPIC:
+                row.title = form.title.strip()
+                row.scenario = form.scenario.strip()
+                row.question = form.question.strip()
+                row.tried = form.tried.strip()
+                row.shared = form.shared
+                if row.status != TopicStatus.SUBMITTED:
+                    row.submitted_at = now
+            row.status = status
+            row.updated_at = now
+            s.flush()
+            return TopicOutcome(
+                set=set_info(s, lset, now),
+                session=session_info(target),
+                topic=topic_info(row),
+                moved_from=moved_from,
+            )
+
+
+def _topic_in_open_vote(s: Session, session: PlannedSession, user_id: str) -> Topic | None:
+    vote = s.scalar(select(AgendaVote).where(AgendaVote.session_id == session.id))
+    if vote is None or vote.status != "open":
+        return None
+    return s.scalar(
+        select(Topic).where(
+            Topic.session_id == session.id,
+            Topic.author_id == user_id,
+            Topic.status == TopicStatus.SUBMITTED,
+        )
+    )
