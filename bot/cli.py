@@ -102,7 +102,8 @@ def _start_scheduler(app, enabled: bool):  # type: ignore[no-untyped-def]
     from bot.scheduler.runner import start_scheduler
     from bot.scheduler.tick import run_tick
 
-    return start_scheduler(lambda: run_tick(app.deps.sets, app.deps.clock()))
+    deps = app.deps
+    return start_scheduler(lambda: run_tick(deps.sets, deps.agenda, app.bolt.client, deps.clock()))
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -154,17 +155,19 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import make_client
     from bot.scheduler.tick import run_tick
+    from bot.services.agenda import AgendaService
     from bot.services.sets import SetService
 
     at = parse_instant(args.at)
-    _ = settings.bot_token  # reminders will be sent with it; fail early and clearly if missing
+    client = make_client(settings.bot_token, settings.api_url)
     db = _database(settings, migrate=False)
     from bot.storage.migrate import pending
 
     if pending(db.engine):
         raise UsageError("the database schema is not up to date: run `als-bot migrate` first")
-    summary = run_tick(SetService(db, lambda: at), at)
+    summary = run_tick(SetService(db, lambda: at), AgendaService(db, lambda: at), client, at)
     print(summary.line())
     return 0
 

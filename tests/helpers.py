@@ -100,3 +100,113 @@ def settle(slack: FakeSlack, quiet: float = 0.25, timeout: float = 5.0) -> None:
             seen, last_change = now_seen, time.monotonic()
         elif time.monotonic() - last_change >= quiet:
             return
+
+
+def submit_topic(
+    driver: SlackDriver,
+    slack: FakeSlack,
+    user: str,
+    title: str = "",
+    *,
+    channel: str = SET_CHANNEL,
+    response: str = "topic",
+    scenario: str = "Two teams disagree about priorities.\nI am stuck in the middle.",
+    question: str = "How do I get them to agree?",
+    tried: str = "",
+    shared: bool = False,
+) -> Response:
+    """Run ``/als topic`` and submit the modal."""
+    before = len(slack.calls_to("views.open"))
+    assert driver.command(user, "topic", channel_id=channel).status == 200
+    slack.wait_for("views.open", count=before + 1)
+    values = {
+        "response": {"response_input": response},
+        "title": {"title_input": title or f"Topic of {user}"},
+        "scenario": {"scenario_input": scenario},
+        "question": {"question_input": question},
+        "tried": {"tried_input": tried},
+        "sharing": {"sharing_input": "shared" if shared else "private"},
+    }
+    result = driver.submit_view(user, values=values)
+    settle(slack)
+    return result
+
+
+def open_vote(
+    driver: SlackDriver, slack: FakeSlack, user: str = FAC, channel: str = SET_CHANNEL
+) -> Any:
+    """The facilitator runs ``/als agenda``; returns the channel message (vote or agenda)."""
+    before = len(slack.messages(channel))
+    assert driver.command(user, "agenda", channel_id=channel).status == 200
+    settle(slack)
+    messages = slack.messages(channel)
+    assert len(messages) == before + 1, last_response_text(slack)
+    return messages[-1]
+
+
+def ballot(
+    driver: SlackDriver, slack: FakeSlack, user: str, message: Any, channel: str = SET_CHANNEL
+) -> dict[str, Any]:
+    """Click "Vote" on the vote message; returns the voter's private modal."""
+    before = len(slack.calls_to("views.open"))
+    driver.click(user, "als_vote_open", channel_id=channel, message_ts=message.ts)
+    slack.wait_for("views.open", count=before + 1)
+    return slack.open_views(user)[-1]
+
+
+def give_votes(
+    driver: SlackDriver, slack: FakeSlack, user: str, topic_id: int, count: int
+) -> dict[str, Any]:
+    """In the voter's open ballot, choose how many votes ``topic_id`` gets; returns the updated
+    ballot (the app answers with ``views.update``)."""
+    before = len(slack.calls_to("views.update"))
+    view = slack.open_views(user)[-1]
+    response = driver.click(
+        user, f"als_vote_topic_{topic_id}", view_id=view["id"], selected=str(count)
+    )
+    assert response.status == 200
+    slack.wait_for("views.update", count=before + 1)
+    settle(slack, quiet=0.1)
+    return slack.open_views(user)[-1]
+
+
+def forge_selection(
+    driver: SlackDriver,
+    slack: FakeSlack,
+    user: str,
+    view: dict[str, Any],
+    action_id: str,
+    value: str,
+) -> Response:
+    """A signed ``block_actions`` for an element the modal does not offer (a forged or stale
+    client): the app must re-check everything itself."""
+    import urllib.parse
+
+    payload = {
+        "type": "block_actions",
+        "user": {
+            "id": user,
+            "username": user.lower(),
+            "name": user.lower(),
+            "team_id": slack.team_id,
+        },
+        "api_app_id": slack.app_id,
+        "token": "forged",
+        "container": {"type": "view", "view_id": view["id"]},
+        "trigger_id": slack.new_trigger_id(user),
+        "team": {"id": slack.team_id, "domain": "fake"},
+        "view": view,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "forged",
+                "type": "static_select",
+                "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value},
+                "action_ts": "1700000000.000001",
+            }
+        ],
+    }
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    return driver.send_raw(
+        body, {**driver.sign(body), "Content-Type": "application/x-www-form-urlencoded"}
+    )

@@ -53,10 +53,10 @@ def test_tick_keeps_four_sessions_planned_across_dst(als: AlsBot, clock: ManualC
     clock.set(datetime(2027, 3, 1, 9, 0, tzinfo=UTC))
     make_set(als, date(2027, 3, 15))  # weekly; London springs forward on 2027-03-28
     assert len(als.deps.sets.for_channel("T1", "C1").upcoming) == 4  # type: ignore[union-attr]
-    nothing = run_tick(als.deps.sets, datetime(2027, 3, 2, tzinfo=UTC))
+    nothing = run_tick(als.deps.sets, als.deps.agenda, None, datetime(2027, 3, 2, tzinfo=UTC))
     assert (nothing.sets, nothing.sessions_planned) == (1, 0)
     later = datetime(2027, 3, 30, 12, 0, tzinfo=UTC)  # three sessions are over
-    summary = run_tick(als.deps.sets, later)
+    summary = run_tick(als.deps.sets, als.deps.agenda, None, later)
     assert summary.sessions_planned == 3
     assert "3 session(s) planned" in summary.line()
     clock.set(later)
@@ -64,13 +64,13 @@ def test_tick_keeps_four_sessions_planned_across_dst(als: AlsBot, clock: ManualC
     assert len(upcoming) == 4
     assert all(s.local_time == time(10, 0) for s in upcoming)
     assert upcoming[0].starts_at == datetime(2027, 4, 5, 9, 0, tzinfo=UTC)  # 10:00 BST
-    assert run_tick(als.deps.sets, later).sessions_planned == 0  # idempotent
+    assert run_tick(als.deps.sets, als.deps.agenda, None, later).sessions_planned == 0  # idempotent
 
 
 def test_tick_skips_sessions_missed_while_the_bot_was_down(als: AlsBot, clock: ManualClock) -> None:
     make_set(als, date(2026, 12, 7))
     months_later = datetime(2027, 6, 1, tzinfo=UTC)
-    run_tick(als.deps.sets, months_later)
+    run_tick(als.deps.sets, als.deps.agenda, None, months_later)
     clock.set(months_later)
     upcoming = als.deps.sets.for_channel("T1", "C1").upcoming  # type: ignore[union-attr]
     assert len(upcoming) == 4 and upcoming[0].starts_at > months_later
