@@ -329,3 +329,72 @@ def test_vote_open_at_session_end_closes_by_itself(
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(AgendaItem)) == 3
     assert run_tick(als.deps.sets, als.deps.agenda, als.bolt.client, end).votes_closed == 0
+
+
+def test_withdrawing_during_the_vote_returns_the_votes(
+    driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
+) -> None:
+    message = four_topics_and_a_vote(driver, slack, clock)
+    ids = topic_ids(db)
+    ballot(driver, slack, E, message)
+    give_votes(driver, slack, E, ids[A], 2)
+    give_votes(driver, slack, E, ids[B], 1)
+    # A runs /als topic: the modal is about the open vote and offers the withdrawal.
+    driver.command(A, "topic", channel_id=SET_CHANNEL)
+    settle(slack)
+    modal = slack.open_views(A)[-1]
+    assert "withdraw your topic" in texts(modal["blocks"])
+    driver.submit_view(A, values={"response": {"response_input": "withdraw"}})
+    settle(slack)
+    assert allocations(db) == {(E, ids[B]): 1}  # E's two votes on A's topic are returned
+    updated = texts(slack.message(SET_CHANNEL, message.ts).blocks)  # type: ignore[union-attr]
+    assert "Topic 01" not in updated and "Topic 02" in updated
+    assert "left the agenda vote" in slack.dm_messages(A)[-1].text
+    # E's ballot now offers the returned votes.
+    modal = ballot(driver, slack, E, slack.message(SET_CHANNEL, message.ts))
+    assert "*2* of 3 votes left" in texts(modal["blocks"])
+
+
+def test_maximum_length_input_passes_block_kit_checks(
+    driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
+) -> None:
+    """12 participants, every topic at its limits with characters that grow when escaped."""
+    extra = [f"U0MAXLEN{i:02d}" for i in range(7)]
+    for user in extra:
+        slack.add_user(user, user.lower())
+    slack.add_to_channel(SET_CHANNEL, *extra)
+    people = [*MEMBERS, *extra]
+    create_set(driver, slack, members=people, name="&" * 80)
+    scenario = "\n".join(["<&>" * 49 + "xxx"] * 10)[:1500]
+    for author in people:
+        response = submit_topic(
+            driver,
+            slack,
+            author,
+            ("<@U0FACIL001>&" * 6)[:80],
+            scenario=scenario,
+            question="&<>" * 166 + "xx",
+            tried="<!here>" * 142 + "xxxxxx",
+            shared=author in people[::2],
+        )
+        assert field_errors(response) is None
+    clock.set(SESSION_1)
+    message = open_vote(driver, slack)
+    ids = topic_ids(db)
+    ballot(driver, slack, extra[0], message)
+    give_votes(driver, slack, extra[0], ids[A], 2)
+    driver.command(people[0], "topic", channel_id=SET_CHANNEL)  # the prefilled "vote is open" modal
+    settle(slack)
+    driver.click(FAC, "als_vote_close", channel_id=SET_CHANNEL, message_ts=message.ts)
+    settle(slack)
+    driver.click(FAC, "als_agenda_adjust", channel_id=SET_CHANNEL, message_ts=message.ts)
+    settle(slack)
+    assert slack.open_views(FAC)[-1]["callback_id"] == "als_agenda_adjust"
+    rejected = [
+        (c.method, c.response.get("error")) for c in slack.calls if not c.response.get("ok", True)
+    ]
+    assert rejected == []
+    everything = " ".join(
+        str(c.args) for c in slack.calls if c.method in ("chat.postMessage", "chat.update")
+    )
+    assert "<!here>" not in everything and "<@U0FACIL001>&" not in everything

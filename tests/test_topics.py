@@ -202,3 +202,33 @@ def test_submissions_close_when_the_vote_opens_and_nothing_is_lost(
     settle(slack)
     assert "session after it" in texts(slack.open_views(C)[-1]["blocks"])
     assert [t.session_id for t in topics(db) if t.title == "B's topic"] == [first]
+
+
+def test_a_member_of_several_sets_picks_the_set_in_the_modal(
+    driver: SlackDriver, slack: FakeSlack, db: Database
+) -> None:
+    from tests.conftest import PUBLIC_CHANNEL
+
+    create_set(driver, slack)
+    create_set(driver, slack, channel=PUBLIC_CHANNEL, members=[A, B], name="Second set")
+    driver.command(A, "topic")  # from the DM: which set?
+    settle(slack)
+    modal = slack.open_views(A)[-1]
+    picker = {b.get("block_id"): b for b in modal["blocks"]}["set"]["element"]
+    options = {o["text"]["text"]: o["value"] for o in picker["options"]}
+    assert set(options) == {"Leaders' set", "Second set"}
+    response = driver.submit_view(
+        A,
+        values={
+            "set": {"set_input": options["Second set"]},
+            "title": {"title_input": "For the second set"},
+            "scenario": {"scenario_input": "S"},
+            "question": {"question_input": "Q"},
+        },
+    )
+    assert field_errors(response) is None
+    with db.read() as s:
+        from bot.storage.models import LearningSet
+
+        second = s.scalars(select(LearningSet.id).where(LearningSet.name == "Second set")).one()
+    assert [(t.set_id, t.title) for t in topics(db)] == [(second, "For the second set")]
