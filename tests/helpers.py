@@ -210,3 +210,53 @@ def forge_selection(
     return driver.send_raw(
         body, {**driver.sign(body), "Content-Type": "application/x-www-form-urlencoded"}
     )
+
+
+def forge_button(
+    driver: SlackDriver,
+    slack: FakeSlack,
+    user: str,
+    channel: str,
+    ts: str,
+    action_id: str,
+    value: str,
+) -> Response:
+    """A signed click on a button an old client still shows (the message has changed since)."""
+    import urllib.parse
+
+    payload = {
+        "type": "block_actions",
+        "user": {
+            "id": user,
+            "username": user.lower(),
+            "name": user.lower(),
+            "team_id": slack.team_id,
+        },
+        "api_app_id": slack.app_id,
+        "token": "stale",
+        "container": {
+            "type": "message",
+            "message_ts": ts,
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
+        "trigger_id": slack.new_trigger_id(user),
+        "team": {"id": slack.team_id, "domain": "fake"},
+        "channel": {"id": channel, "name": "set"},
+        "message": {"type": "message", "ts": ts, "text": "", "blocks": []},
+        "response_url": slack.new_response_url(channel_id=channel, user_id=user, message_ts=ts),
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "stale",
+                "type": "button",
+                "value": value,
+                "text": {"type": "plain_text", "text": "stale"},
+                "action_ts": "1700000000.000001",
+            }
+        ],
+    }
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    return driver.send_raw(
+        body, {**driver.sign(body), "Content-Type": "application/x-www-form-urlencoded"}
+    )

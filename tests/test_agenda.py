@@ -18,6 +18,7 @@ from tests.helpers import (
     ballot,
     create_set,
     field_errors,
+    forge_button,
     forge_selection,
     give_votes,
     last_response_text,
@@ -174,6 +175,15 @@ def test_fairness_tie_break_carry_over_minutes_and_ledger(
     # Carried D first; then E, who has never presented; then A before B (both presented once,
     # at the same session): the earlier submission.
     assert order == [D, E, A]
+    # A click on the previous session's message is explained and changes nothing.
+    before = allocations(db)
+    with db.read() as s:
+        first_vote = s.scalars(select(AgendaVote.id).order_by(AgendaVote.id)).first()
+    for action in ("als_vote_open", "als_vote_close", "als_agenda_confirm"):
+        forge_button(driver, slack, C, SET_CHANNEL, message.ts, action, str(first_vote))
+    slack.wait_for("response_url", lambda c: "closed" in str(c.args), count=1)
+    slack.wait_for("response_url", lambda c: "Only the facilitator" in str(c.args), count=2)
+    assert allocations(db) == before
     agenda2 = texts(slack.message(SET_CHANNEL, message2.ts).blocks)  # type: ignore[union-attr]
     assert "carried over from an earlier session wins" in agenda2
     assert "Second 02" in agenda2.split("Carried over")[1]
