@@ -41,10 +41,11 @@ def create_set(
     **fields: Any,
 ) -> Response:
     open_setup(driver, slack, user, channel)
+    confirmations = len(slack.calls_to("chat.postEphemeral"))
     response = driver.submit_view(user, values=setup_values(**{**DEFAULTS, **fields}))
     if wait and response.status == 200 and not response.body.strip():
-        # The confirmation is the last thing the app sends after the ack.
-        slack.wait_for("chat.postEphemeral", lambda c: c.args.get("user") == user)
+        # The confirmation is the last message the app sends after the ack.
+        slack.wait_for("chat.postEphemeral", count=confirmations + 1)
         settle(slack)
     return response
 
@@ -260,3 +261,12 @@ def forge_button(
     return driver.send_raw(
         body, {**driver.sign(body), "Content-Type": "application/x-www-form-urlencoded"}
     )
+
+
+def answer_to(slack: FakeSlack, act: Any) -> str:
+    """Do ``act()`` and return the text of the private answer it produced (the next POST to a
+    response URL), not an earlier one."""
+    before = len(slack.calls_to("response_url"))
+    act()
+    slack.wait_for("response_url", count=before + 1)
+    return last_response_text(slack)

@@ -94,8 +94,9 @@ def test_dot_voting_rules_and_private_answers(
     assert "your own topic" in texts(slack.open_views(A)[-1]["blocks"])
     assert (A, ids[A]) not in allocations(db)
     # The facilitator (not participating) does not vote.
+    answers = len(slack.calls_to("response_url"))
     driver.click(FAC, "als_vote_open", channel_id=SET_CHANNEL, message_ts=message.ts)
-    slack.wait_for("response_url")
+    slack.wait_for("response_url", count=answers + 1)
     assert "don't vote" in last_response_text(slack)
 
 
@@ -196,8 +197,9 @@ def test_facilitator_adjusts_then_confirms(
     driver.click(FAC, "als_vote_close", channel_id=SET_CHANNEL, message_ts=message.ts)
     settle(slack)
     # A member cannot adjust.
+    answers = len(slack.calls_to("response_url"))
     driver.click(A, "als_agenda_adjust", channel_id=SET_CHANNEL, message_ts=message.ts)
-    slack.wait_for("response_url")
+    slack.wait_for("response_url", count=answers + 1)
     assert "Only the facilitator" in last_response_text(slack)
     driver.click(FAC, "als_agenda_adjust", channel_id=SET_CHANNEL, message_ts=message.ts)
     settle(slack)
@@ -248,8 +250,9 @@ def test_no_topics_and_fewer_topics_than_slots(
     clock.set(SESSION_1)
     message = open_vote(driver, slack)
     assert "No topics were submitted" in texts(message.blocks)
+    answers = len(slack.calls_to("response_url"))
     driver.click(A, "als_vote_skip", channel_id=SET_CHANNEL, message_ts=message.ts)
-    slack.wait_for("response_url")
+    slack.wait_for("response_url", count=answers + 1)
     assert "Only the facilitator" in last_response_text(slack)
     driver.click(FAC, "als_vote_skip", channel_id=SET_CHANNEL, message_ts=message.ts)
     settle(slack)
@@ -279,8 +282,9 @@ def test_stale_clicks_non_members_and_removed_members(
     driver.submit_view(FAC, values=setup_values(members=[A, B, C, D]))
     settle(slack)
     assert allocations(db) == {}
+    answers = len(slack.calls_to("response_url"))
     driver.click(E, "als_vote_open", channel_id=SET_CHANNEL, message_ts=message.ts)
-    slack.wait_for("response_url")
+    slack.wait_for("response_url", count=answers + 1)
     assert "Only members" in last_response_text(slack)
     # After the close, a click on the vote's button is explained and changes nothing.
     ballot(driver, slack, B, message)
@@ -292,8 +296,9 @@ def test_stale_clicks_non_members_and_removed_members(
     settle(slack)
     assert "closed" in texts(slack.open_views(B)[-1]["blocks"])
     assert allocations(db) == before
+    answers = len(slack.calls_to("response_url"))
     driver.command(FAC, "agenda close", channel_id=SET_CHANNEL)
-    slack.wait_for("response_url")
+    slack.wait_for("response_url", count=answers + 1)
     assert "already closed" in last_response_text(slack)
 
 

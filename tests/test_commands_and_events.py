@@ -29,8 +29,9 @@ def test_help_lists_every_subcommand(driver: SlackDriver, slack: FakeSlack) -> N
 
 
 def test_unknown_subcommand_names_the_closest(driver: SlackDriver, slack: FakeSlack) -> None:
+    answers = len(slack.calls_to("response_url"))
     driver.command(FAC, "setpu", channel_id=SET_CHANNEL)
-    slack.wait_for("response_url")
+    slack.wait_for("response_url", count=answers + 1)
     text = last_response_text(slack)
     assert "Did you mean `/als setup`" in text
     driver.command(FAC, "<!channel>", channel_id=SET_CHANNEL)

@@ -192,8 +192,9 @@ def test_double_submit_creates_one_set(driver: SlackDriver, slack: FakeSlack, db
 def test_setup_in_a_dm_explains_that_a_set_lives_in_a_channel(
     driver: SlackDriver, slack: FakeSlack, db: Database
 ) -> None:
+    answers = len(slack.calls_to("response_url"))
     driver.command(FAC, "setup")  # default channel: the user's DM with the bot
-    slack.wait_for("response_url")
+    slack.wait_for("response_url", count=answers + 1)
     assert "lives in a channel" in last_response_text(slack)
     assert not slack.calls_to("views.open")
 
@@ -201,8 +202,9 @@ def test_setup_in_a_dm_explains_that_a_set_lives_in_a_channel(
 def test_bot_not_in_private_channel_asks_for_invite_and_saves_nothing(
     driver: SlackDriver, slack: FakeSlack, db: Database
 ) -> None:
+    answers = len(slack.calls_to("response_url"))
     driver.command(FAC, "setup", channel_id=NOBOT_CHANNEL)
-    slack.wait_for("response_url")
+    slack.wait_for("response_url", count=answers + 1)
     assert "/invite" in last_response_text(slack)
     assert not slack.calls_to("views.open")
     assert count(db, LearningSet) == 0
@@ -244,8 +246,9 @@ def test_setup_of_existing_set_by_non_facilitator_is_refused(
 ) -> None:
     create_set(driver, slack)
     opened = len(slack.calls_to("views.open"))
+    answers = len(slack.calls_to("response_url"))
     driver.command(MEMBERS[0], "setup", channel_id=SET_CHANNEL)
-    slack.wait_for("response_url")
+    slack.wait_for("response_url", count=answers + 1)
     text = last_response_text(slack)
     assert "Only its facilitator" in text and f"<@{FAC}>" in text
     assert len(slack.calls_to("views.open")) == opened
@@ -299,8 +302,9 @@ def test_facilitator_edits_prefilled_set_rules_change_asks_everyone_again(
     assert "now the facilitator" in update and f"<@{MEMBERS[4]}>" in update
     # The old agreement does not count for the new version; a stale "I agree" is explained.
     settle(slack)
+    answers = len(slack.calls_to("response_url"))
     driver.click(waiting, "als_agree_rules", channel_id=stale_dm.channel, message_ts=stale_dm.ts)
-    slack.wait_for("response_url")
+    slack.wait_for("response_url", count=answers + 1)
     assert "have changed" in last_response_text(slack)
     with db.read() as s:
         assert s.scalars(select(RulesAgreement.rules_version)).all() == [1]
@@ -333,8 +337,9 @@ def test_leave_confirm_then_access_ends(
     create_set(driver, slack)
     member = MEMBERS[2]
     rules_dm = slack.dm_messages(member)[0]
+    answers = len(slack.calls_to("response_url"))
     driver.command(member, "leave", channel_id=SET_CHANNEL)
-    slack.wait_for("response_url")
+    slack.wait_for("response_url", count=answers + 1)
     confirm = slack.ephemerals(SET_CHANNEL, member)[-1]
     assert "als_leave_confirm" in texts(confirm.blocks)
     driver.click(member, "als_leave_confirm", channel_id=SET_CHANNEL, message_ts=confirm.ts)
@@ -357,8 +362,9 @@ def test_facilitator_cannot_leave_without_handing_over(
     driver: SlackDriver, slack: FakeSlack, db: Database
 ) -> None:
     create_set(driver, slack)
+    answers = len(slack.calls_to("response_url"))
     driver.command(FAC, "leave", channel_id=SET_CHANNEL)
-    slack.wait_for("response_url")
+    slack.wait_for("response_url", count=answers + 1)
     confirm = slack.ephemerals(SET_CHANNEL, FAC)[-1]
     driver.click(FAC, "als_leave_confirm", channel_id=SET_CHANNEL, message_ts=confirm.ts)
     slack.wait_for("response_url", count=2)

@@ -95,8 +95,9 @@ def test_edit_no_topic_and_withdraw(driver: SlackDriver, slack: FakeSlack, db: D
     create_set(driver, slack)
     submit_topic(driver, slack, A, "First title")
     # Running it again opens the modal prefilled.
+    opened = len(slack.calls_to("views.open"))
     driver.command(A, "topic", channel_id=SET_CHANNEL)
-    slack.wait_for("views.open", count=2)
+    slack.wait_for("views.open", count=opened + 1)
     modal = slack.open_views(A)[-1]
     blocks = {b.get("block_id"): b for b in modal["blocks"]}
     assert blocks["title"]["element"]["initial_value"] == "First title"
@@ -137,8 +138,9 @@ def test_facilitator_who_does_not_participate_is_not_asked(
     driver: SlackDriver, slack: FakeSlack, db: Database
 ) -> None:
     create_set(driver, slack)
+    answers = len(slack.calls_to("response_url"))
     driver.command(FAC, "topic", channel_id=SET_CHANNEL)
-    slack.wait_for("response_url")
+    slack.wait_for("response_url", count=answers + 1)
     assert "don't bring topics" in last_response_text(slack)
     assert not slack.calls_to("views.open")[1:]  # only the setup modal was ever opened
     # When the set says the facilitator participates, they may.
@@ -197,8 +199,9 @@ def test_submissions_close_when_the_vote_opens_and_nothing_is_lost(
     assert [t.session_id for t in late] == [second]
     assert "had already opened" in slack.dm_messages(A)[-1].text
     # Running /als topic now is about the following session, and says so.
+    opened = len(slack.calls_to("views.open"))
     driver.command(C, "topic", channel_id=SET_CHANNEL)
-    slack.wait_for("views.open", count=len(slack.calls_to("views.open")))
+    slack.wait_for("views.open", count=opened + 1)
     settle(slack)
     assert "session after it" in texts(slack.open_views(C)[-1]["blocks"])
     assert [t.session_id for t in topics(db) if t.title == "B's topic"] == [first]
