@@ -9,7 +9,9 @@ from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
     HeaderBlock,
+    InputBlock,
     MarkdownTextObject,
+    NumberInputElement,
     PlainTextObject,
     SectionBlock,
 )
@@ -63,6 +65,23 @@ def as_plain_text(mrkdwn: str) -> str:
     text = re.sub(r"<@(\w+)>", "the person named", mrkdwn)
     text = text.replace("*", "").replace("`", "")
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def number_field(
+    block_id: str, action_id: str, label: str, low: int, high: int, value: int | None
+) -> InputBlock:
+    """A whole-number input between ``low`` and ``high``."""
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        element=NumberInputElement(
+            action_id=action_id,
+            is_decimal_allowed=False,
+            min_value=str(low),
+            max_value=str(high),
+            initial_value=None if value is None else str(value),
+        ),
+    )
 
 
 def simple(text: str) -> Message:

@@ -14,7 +14,6 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
-    NumberInputElement,
     Option,
     PlainTextInputElement,
     PlainTextObject,
@@ -25,7 +24,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.common import clip
+from bot.blocks.common import clip, number_field
 from bot.domain.agenda import VoteRules
 from bot.domain.schedule import (
     CADENCE_WEEKS,
@@ -181,16 +180,13 @@ def setup_modal(
                 initial_option=_cadence_option(cadence),
             ),
         ),
-        InputBlock(
-            block_id=F.LENGTH,
-            label="Session length (minutes)",
-            element=NumberInputElement(
-                action_id=F.LENGTH.action_id,
-                is_decimal_allowed=False,
-                min_value=str(MIN_SESSION_MINUTES),
-                max_value=str(MAX_SESSION_MINUTES),
-                initial_value=str(length),
-            ),
+        number_field(
+            F.LENGTH,
+            F.LENGTH.action_id,
+            "Session length (minutes)",
+            MIN_SESSION_MINUTES,
+            MAX_SESSION_MINUTES,
+            length,
         ),
         InputBlock(
             block_id=F.PLACE,
@@ -203,27 +199,16 @@ def setup_modal(
             ),
         ),
         HeaderBlock(text=PlainTextObject(text="Agenda vote")),
-        InputBlock(
-            block_id=F.BUDGET,
-            label="Votes per member per session",
-            element=NumberInputElement(
-                action_id=F.BUDGET.action_id,
-                is_decimal_allowed=False,
-                min_value="1",
-                max_value=str(MAX_BUDGET),
-                initial_value=str(rules.budget),
-            ),
+        number_field(
+            F.BUDGET,
+            F.BUDGET.action_id,
+            "Votes per member per session",
+            1,
+            MAX_BUDGET,
+            rules.budget,
         ),
-        InputBlock(
-            block_id=F.CAP,
-            label="Most votes a member gives one topic",
-            element=NumberInputElement(
-                action_id=F.CAP.action_id,
-                is_decimal_allowed=False,
-                min_value="1",
-                max_value=str(MAX_CAP),
-                initial_value=str(rules.cap),
-            ),
+        number_field(
+            F.CAP, F.CAP.action_id, "Most votes a member gives one topic", 1, MAX_CAP, rules.cap
         ),
         InputBlock(
             block_id=F.SELF_VOTE,
@@ -244,27 +229,21 @@ def setup_modal(
                 initial_option=_slots_option(rules.slots or 0),
             ),
         ),
-        InputBlock(
-            block_id=F.OPENING,
-            label="Report-back round at the start (minutes)",
-            element=NumberInputElement(
-                action_id=F.OPENING.action_id,
-                is_decimal_allowed=False,
-                min_value="0",
-                max_value=str(MAX_ROUND_MINUTES),
-                initial_value=str(rules.opening_minutes),
-            ),
+        number_field(
+            F.OPENING,
+            F.OPENING.action_id,
+            "Report-back round at the start (minutes)",
+            0,
+            MAX_ROUND_MINUTES,
+            rules.opening_minutes,
         ),
-        InputBlock(
-            block_id=F.CLOSING,
-            label="Closing reflection (minutes)",
-            element=NumberInputElement(
-                action_id=F.CLOSING.action_id,
-                is_decimal_allowed=False,
-                min_value="0",
-                max_value=str(MAX_ROUND_MINUTES),
-                initial_value=str(rules.closing_minutes),
-            ),
+        number_field(
+            F.CLOSING,
+            F.CLOSING.action_id,
+            "Closing reflection (minutes)",
+            0,
+            MAX_ROUND_MINUTES,
+            rules.closing_minutes,
         ),
         InputBlock(
             block_id=F.GROUND_RULES,

@@ -117,7 +117,8 @@ class AgendaService:
                 topic_info(t) for t in _submitted(s, vote.session_id) if t.id not in chosen
             )
         ledger = _ledger(s, lset.team_id, lset.id)
-        participants = set_info(s, lset, self._clock()).participants
+        info = set_info(s, lset, self._clock())
+        participants = info.participants
         airtime = tuple(
             Airtime(
                 user_id=u,
@@ -129,7 +130,7 @@ class AgendaService:
         split = split_minutes(session.duration_minutes, max(len(agenda), 1), rules)
         return VoteState(
             id=vote.id,
-            set=set_info(s, lset, self._clock()),
+            set=info,
             session=session_info(session),
             status=vote.status,
             channel_id=vote.channel_id,
@@ -156,6 +157,13 @@ class AgendaService:
         if vote is None:
             raise NotFound("That vote no longer exists.")
         return vote
+
+    def _locked(self, s: Session, team_id: str, vote_id: int) -> tuple[AgendaVote, LearningSet]:
+        """The vote, locked for this transaction, and its set."""
+        vote = self._vote(s, team_id, vote_id, lock=True)
+        lset = s.get(LearningSet, vote.set_id)
+        assert lset is not None
+        return vote, lset
 
     def _require_facilitator(self, s: Session, lset: LearningSet, user_id: str, what: str) -> None:
         member = q.membership(s, lset.team_id, lset.id, user_id)
@@ -279,9 +287,7 @@ class AgendaService:
         """Set how many of ``user_id``'s votes ``topic_id`` gets. A refused change changes
         nothing and says why (``Panel.message``)."""
         with self._db.write() as s, s.begin():
-            vote = self._vote(s, team_id, vote_id, lock=True)
-            lset = s.get(LearningSet, vote.set_id)
-            assert lset is not None
+            vote, lset = self._locked(s, team_id, vote_id)
             if vote.status != OPEN:
                 raise Conflict("This vote is closed: nothing was changed.")
             rules = _vote_rules(vote, lset)
@@ -337,9 +343,7 @@ class AgendaService:
         """Close the vote into a drafted agenda (facilitator; ``user_id`` None: the scheduler)."""
         now = self._clock()
         with self._db.write() as s, s.begin():
-            vote = self._vote(s, team_id, vote_id, lock=True)
-            lset = s.get(LearningSet, vote.set_id)
-            assert lset is not None
+            vote, lset = self._locked(s, team_id, vote_id)
             if user_id is not None:
                 self._require_facilitator(s, lset, user_id, "close the vote")
             if vote.status != OPEN:
@@ -447,9 +451,7 @@ class AgendaService:
 
     def skip(self, team_id: str, user_id: str, vote_id: int) -> VoteState:
         with self._db.write() as s, s.begin():
-            vote = self._vote(s, team_id, vote_id, lock=True)
-            lset = s.get(LearningSet, vote.set_id)
-            assert lset is not None
+            vote, lset = self._locked(s, team_id, vote_id)
             self._require_facilitator(s, lset, user_id, "skip the vote")
             if vote.status != OPEN:
                 raise Conflict("This vote is already closed.")
@@ -463,10 +465,9 @@ class AgendaService:
     ) -> VoteState:
         """Set order and minutes of a drafted agenda: topic id -> (position, minutes)."""
         with self._db.write() as s, s.begin():
-            vote = self._vote(s, team_id, vote_id, lock=True)
-            lset = s.get(LearningSet, vote.set_id)
+            vote, lset = self._locked(s, team_id, vote_id)
             session = s.get(PlannedSession, vote.session_id)
-            assert lset is not None and session is not None
+            assert session is not None
             self._require_facilitator(s, lset, user_id, "change the agenda")
             if vote.status != CLOSED:
                 raise Conflict("This agenda can no longer be changed.")
@@ -502,9 +503,7 @@ class AgendaService:
 
     def confirm(self, team_id: str, user_id: str | None, vote_id: int) -> VoteState:
         with self._db.write() as s, s.begin():
-            vote = self._vote(s, team_id, vote_id, lock=True)
-            lset = s.get(LearningSet, vote.set_id)
-            assert lset is not None
+            vote, lset = self._locked(s, team_id, vote_id)
             if user_id is not None:
                 self._require_facilitator(s, lset, user_id, "confirm the agenda")
             if vote.status != CLOSED:
