@@ -132,6 +132,7 @@ def slack() -> Iterator[FakeSlack]:
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    request_queue_size = 128  # the stdlib default (5) resets bursts of concurrent clicks
 
 
 class _QuietHandler(WSGIRequestHandler):

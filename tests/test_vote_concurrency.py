@@ -143,31 +143,42 @@ def test_seven_members_fifty_clicks_each_equal_a_sequential_replay(
 def test_simultaneous_clicks_of_one_member_never_exceed_the_budget(
     driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
 ) -> None:
+    """Rounds: three devices of every member each put the cap (2 votes) on a different topic at
+    the same moment, starting from no votes. With a budget of 3 exactly one may win."""
     own, topic_ids = prepare(driver, slack, db, clock)
-    barrier = threading.Barrier(len(VOTERS) * 3)
+    views = {v: slack.open_views(v)[-1]["id"] for v in VOTERS}
+    picks = {v: [t for t in topic_ids if t != own.get(v)][:3] for v in VOTERS}
+
+    def click(voter: str, topic: int, n: int) -> int:
+        return driver.click(
+            voter, f"als_vote_topic_{topic}", view_id=views[voter], selected=str(n)
+        ).status
+
+    # A first vote (taken back) freezes the rules: the race below runs on the steady path.
+    assert click(VOTERS[0], picks[VOTERS[0]][0], 1) == 200
+    assert click(VOTERS[0], picks[VOTERS[0]][0], 0) == 200
     statuses: list[int] = []
+    for _ in range(6):
+        barrier = threading.Barrier(len(VOTERS) * 3)
 
-    def device(voter: str, seed: int) -> None:
-        rng = random.Random(f"{voter}-{seed}")
-        view_id = slack.open_views(voter)[-1]["id"]
-        choices = [t for t in topic_ids if t != own.get(voter)]
-        barrier.wait()
-        for _ in range(CLICKS // 3 + 1):
-            topic = rng.choice(choices)
-            statuses.append(
-                driver.click(
-                    voter, f"als_vote_topic_{topic}", view_id=view_id, selected=str(RULES.cap)
-                ).status
-            )
+        def device(voter: str, topic: int) -> None:
+            barrier.wait()
+            statuses.append(click(voter, topic, RULES.cap))
 
-    run_threads([threading.Thread(target=device, args=(v, i)) for v in VOTERS for i in range(3)])
-    settle(slack, quiet=0.5, timeout=30)
-    assert set(statuses) == {200}
-    counts = final_counts(db)
-    assert violations(counts, own, RULES) == []
-    # Everyone asked for more than their budget allows, so everyone is at exactly the budget
-    # minus what a cap-sized step cannot fill.
-    assert all(sum(c.values()) == RULES.budget - RULES.budget % RULES.cap for c in counts.values())
+        run_threads(
+            [threading.Thread(target=device, args=(v, t)) for v in VOTERS for t in picks[v]]
+        )
+        counts = final_counts(db)
+        assert violations(counts, own, RULES) == []
+        assert {v: sum(c.values()) for v, c in counts.items()} == {v: RULES.cap for v in VOTERS}
+        for voter, topics in counts.items():  # take the votes back for the next round
+            for topic in topics:
+                statuses.append(click(voter, topic, 0))
+        assert final_counts(db) == {}
+    resets = sum(RULES.cap for _ in VOTERS)  # one winning topic per voter per round
+    assert statuses == [200] * (6 * (len(VOTERS) * 3 + resets // RULES.cap))
+    settle(slack, quiet=0.3, timeout=30)
+    assert [c for c in slack.calls if not c.response.get("ok", True)] == []
 
 
 def racy_allocate(db: Database, vote_id: int, voter: str, topic: int, n: int) -> None:

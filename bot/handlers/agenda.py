@@ -100,14 +100,19 @@ def handle_vote_topic(
     vote_id, round_ = meta
     team_id, user_id = team_of(context, body), user_of(body)
     try:
-        panel = deps.agenda.allocate(team_id, user_id, vote_id, int(topic), int(selected))
+        outcome = deps.agenda.allocate(team_id, user_id, vote_id, int(topic), int(selected))
     except DomainError as exc:
         ack()
         client.views_update(view_id=view["id"], view=notice_modal(exc.message))
         return
-    ack()
+    ack()  # the vote is committed: the answer below is true
+    try:
+        panel = deps.agenda.panel(team_id, user_id, vote_id, refused=outcome.message)
+    except DomainError as exc:  # closed in the meantime
+        client.views_update(view_id=view["id"], view=notice_modal(exc.message))
+        return
     client.views_update(view_id=view["id"], view=voting_modal(panel, round_=round_ + 1))
-    if panel.turnout_changed:
+    if outcome.turnout_changed:
         post_or_update(client, deps, panel.vote)
 
 

@@ -21,7 +21,7 @@ from bot.domain.topics import TopicStatus
 from bot.ids import COMMAND
 from bot.services.sets import rules_of, session_info, set_info
 from bot.services.topics import topic_info
-from bot.services.views import AgendaEntry, Airtime, Panel, VoteState
+from bot.services.views import AgendaEntry, Airtime, Allocation, Panel, VoteState
 from bot.storage import queries as q
 from bot.storage.db import Database
 from bot.storage.models import (
@@ -173,7 +173,11 @@ class AgendaService:
     def _require_voter(
         self, s: Session, lset: LearningSet, rules: VoteRules, user_id: str
     ) -> Membership:
-        member = q.membership(s, lset.team_id, lset.id, user_id)
+        return self._check_voter(lset, rules, q.membership(s, lset.team_id, lset.id, user_id))
+
+    def _check_voter(
+        self, lset: LearningSet, rules: VoteRules, member: Membership | None
+    ) -> Membership:
         if member is None or member.left_at is not None:
             raise NotAllowed(f"Only members of *{escape(lset.name)}* can vote on its agenda.")
         if member.is_facilitator and not rules.facilitator_votes:
@@ -242,7 +246,10 @@ class AgendaService:
             return self._state(s, vote)
 
     # -- voting ---------------------------------------------------------------------------
-    def panel(self, team_id: str, user_id: str, vote_id: int) -> Panel:
+    def panel(
+        self, team_id: str, user_id: str, vote_id: int, *, refused: str | None = None
+    ) -> Panel:
+        """The voter's ballot as committed now; ``refused`` explains a refused click."""
         with self._db.read() as s:
             vote = self._vote(s, team_id, vote_id)
             lset = s.get(LearningSet, vote.set_id)
@@ -251,17 +258,9 @@ class AgendaService:
                 raise Conflict("This vote is closed: the agenda is in the channel message.")
             rules = _vote_rules(vote, lset)
             self._require_voter(s, lset, rules, user_id)
-            return self._panel(s, vote, user_id, None, True)
+            return self._panel(s, vote, user_id, refused)
 
-    def _panel(
-        self,
-        s: Session,
-        vote: AgendaVote,
-        user_id: str,
-        message: str | None,
-        accepted: bool,
-        turnout_changed: bool = False,
-    ) -> Panel:
+    def _panel(self, s: Session, vote: AgendaVote, user_id: str, message: str | None) -> Panel:
         state = self._state(s, vote)
         mine = {
             a.topic_id: a.count
@@ -277,28 +276,52 @@ class AgendaService:
             allocations=mine,
             remaining=state.rules.budget - sum(mine.values()),
             message=message,
-            accepted=accepted,
-            turnout_changed=turnout_changed,
         )
 
     def allocate(
         self, team_id: str, user_id: str, vote_id: int, topic_id: int, count: int
-    ) -> Panel:
-        """Set how many of ``user_id``'s votes ``topic_id`` gets. A refused change changes
-        nothing and says why (``Panel.message``)."""
+    ) -> Allocation:
+        """Set how many of ``user_id``'s votes ``topic_id`` gets, or refuse and say why (a
+        refused change changes nothing). Returns once the decision is committed.
+
+        Locks: the voter's membership row ``FOR UPDATE`` (a voter's clicks are serialised, so
+        the budget cannot be overspent by simultaneous clicks) and the vote row ``FOR SHARE``
+        (closing the vote, which takes it ``FOR UPDATE``, waits for clicks in flight). Only
+        the first vote cast takes the vote row exclusively, to freeze the vote's rules. On
+        SQLite, write transactions are serialised anyway (``BEGIN IMMEDIATE``).
+        """
         with self._db.write() as s, s.begin():
-            vote, lset = self._locked(s, team_id, vote_id)
+            where = (AgendaVote.team_id == team_id, AgendaVote.id == vote_id)
+            # rules_fixed only ever goes from false to true, so an unlocked read tells which
+            # lock to take; taking it directly (never upgrading SHARE to UPDATE) avoids the
+            # deadlock of two first votes both holding SHARE and both asking for UPDATE.
+            fixed = s.scalar(select(AgendaVote.rules_fixed).where(*where))
+            if fixed is None:
+                raise NotFound("That vote no longer exists.")
+            vote = s.scalar(select(AgendaVote).where(*where).with_for_update(read=fixed))
+            assert vote is not None
+            lset = s.get(LearningSet, vote.set_id)
+            assert lset is not None
             if vote.status != OPEN:
                 raise Conflict("This vote is closed: nothing was changed.")
             rules = _vote_rules(vote, lset)
-            self._require_voter(s, lset, rules, user_id)
+            member = s.scalar(
+                select(Membership)
+                .where(
+                    Membership.team_id == team_id,
+                    Membership.set_id == lset.id,
+                    Membership.user_id == user_id,
+                )
+                .with_for_update()
+            )
+            self._check_voter(lset, rules, member)
             topic = s.get(Topic, topic_id)
             if (
                 topic is None
                 or topic.session_id != vote.session_id
                 or topic.status != TopicStatus.SUBMITTED
             ):
-                return self._panel(s, vote, user_id, "That topic is no longer in the vote.", False)
+                return Allocation(accepted=False, message="That topic is no longer in the vote.")
             mine = {
                 a.topic_id: a
                 for a in s.scalars(
@@ -317,9 +340,9 @@ class AgendaService:
                 new_on_topic=count,
             )
             if problem:
-                return self._panel(s, vote, user_id, problem, False)
+                return Allocation(accepted=False, message=problem)
             if count != current:
-                if not vote.rules_fixed:  # the first vote fixes the rules
+                if not vote.rules_fixed:
                     vote.rules = rules.dump()
                     vote.rules_fixed = True
                 if topic_id in mine:
@@ -334,9 +357,9 @@ class AgendaService:
                             count=count,
                         )
                     )
-                s.flush()
-            turnout_changed = (total == 0) != (total - current + count == 0)
-            return self._panel(s, vote, user_id, None, True, turnout_changed)
+            return Allocation(
+                accepted=True, turnout_changed=(total == 0) != (total - current + count == 0)
+            )
 
     # -- closing --------------------------------------------------------------------------
     def close(self, team_id: str, user_id: str | None, vote_id: int) -> VoteState:

@@ -180,5 +180,12 @@ class Panel:
     allocations: dict[int, int]
     remaining: int
     message: str | None = None  # why the last click was refused
-    accepted: bool = True
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The committed outcome of one click on a ballot."""
+
+    accepted: bool
+    message: str | None = None  # why it was refused
     turnout_changed: bool = False  # this voter went from no votes to some, or back

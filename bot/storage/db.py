@@ -8,6 +8,9 @@ to upgrade a read lock. The database runs in WAL mode so readers never block the
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -62,6 +65,7 @@ class Database:
         self._write = sessionmaker(
             self.engine.execution_options(**{_IMMEDIATE: True}), expire_on_commit=False
         )
+        self._write_lock = threading.RLock() if self.engine.dialect.name == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -71,9 +75,21 @@ class Database:
         """A session for reading (use as ``with db.read() as s:``)."""
         return self._read()
 
-    def write(self) -> Session:
-        """A session for a write transaction (use as ``with db.write() as s, s.begin():``)."""
-        return self._write()
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session for a write transaction (use as ``with db.write() as s, s.begin():``).
+
+        On SQLite the writers of this process also queue on a lock first: SQLite lets only one
+        writer in at a time anyway, and its busy handler makes waiting writers sleep with a
+        growing back-off, which gives long, unfair tails under load. (Writers of other
+        processes still meet on the busy timeout.)
+        """
+        if self._write_lock is None:
+            with self._write() as session:
+                yield session
+            return
+        with self._write_lock, self._write() as session:
+            yield session
 
     def ping(self) -> bool:
         """True if the database answers."""
