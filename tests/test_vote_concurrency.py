@@ -161,12 +161,16 @@ def test_simultaneous_clicks_of_one_member_never_exceed_the_budget(
     for _ in range(6):
         barrier = threading.Barrier(len(VOTERS) * 3)
 
-        def device(voter: str, topic: int) -> None:
-            barrier.wait()
+        def device(voter: str, topic: int, start: threading.Barrier) -> None:
+            start.wait()
             statuses.append(click(voter, topic, RULES.cap))
 
         run_threads(
-            [threading.Thread(target=device, args=(v, t)) for v in VOTERS for t in picks[v]]
+            [
+                threading.Thread(target=device, args=(v, t, barrier))
+                for v in VOTERS
+                for t in picks[v]
+            ]
         )
         counts = final_counts(db)
         assert violations(counts, own, RULES) == []
