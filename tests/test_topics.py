@@ -235,3 +235,18 @@ def test_a_member_of_several_sets_picks_the_set_in_the_modal(
 
         second = s.scalars(select(LearningSet.id).where(LearningSet.name == "Second set")).one()
     assert [(t.set_id, t.title) for t in topics(db)] == [(second, "For the second set")]
+
+
+def test_the_set_choice_leaves_out_sets_where_the_user_brings_no_topics(
+    driver: SlackDriver, slack: FakeSlack, db: Database
+) -> None:
+    from tests.conftest import PUBLIC_CHANNEL
+
+    create_set(driver, slack)  # FAC facilitates, without participating
+    create_set(driver, slack, channel=PUBLIC_CHANNEL, user=A, members=[FAC, B], name="Peer set")
+    opened = len(slack.calls_to("views.open"))
+    driver.command(FAC, "topic")  # from the DM: only the set where FAC participates
+    slack.wait_for("views.open", count=opened + 1)
+    modal = slack.open_views(FAC)[-1]
+    assert "set" not in {b.get("block_id") for b in modal["blocks"]}
+    assert "Peer set" in texts(modal["blocks"])

@@ -26,7 +26,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks.common import Message, clip, context, header, md, render
 from bot.blocks.messages import length_text, session_when
-from bot.domain.agenda import TIE_BREAK_RULE
+from bot.domain.agenda import TIE_BREAK_RULE, VoteRules
 from bot.ids import VOTE_TOPIC_PREFIX, ActionId, CallbackId
 from bot.services.views import Panel, TopicInfo, VoteState
 from bot.slack.text import escape, mention
@@ -49,8 +49,7 @@ def _topic_text(topic: TopicInfo, reader: str | None) -> str:
     return clip(text, 3000)
 
 
-def _rules_line(state: VoteState) -> str:
-    rules = state.rules
+def _rules_line(rules: VoteRules) -> str:
     own = "" if rules.self_vote else "; not for your own topic"
     who = "" if rules.facilitator_votes else " (the facilitator does not vote)"
     return (
@@ -68,7 +67,7 @@ def vote_message(state: VoteState) -> Message:
     when = session_when(state.session)
     blocks: list[Block] = [
         header("Agenda vote"),
-        md(f"Which topics shall we work on in the session of {when}?\n{_rules_line(state)}"),
+        md(f"Which topics shall we work on in the session of {when}?\n{_rules_line(state.rules)}"),
     ]
     if not state.topics:
         blocks.append(md("No topics were submitted for this session."))
@@ -206,13 +205,12 @@ def notice_modal(text: str) -> dict[str, Any]:
 def voting_modal(panel: Panel, *, round_: int = 0) -> dict[str, Any]:
     """The voter's private ballot. ``round_`` changes block ids so Slack redraws a select whose
     change was refused (back to the stored count)."""
-    state = panel.vote
-    rules = state.rules
+    rules = panel.rules
     status = f"You have *{panel.remaining}* of {rules.budget} votes left."
     if panel.message:
         status = f":warning: {escape(panel.message)} Nothing was changed.\n" + status
-    blocks: list[Block] = [md(status), context(_rules_line(state))]
-    for topic in state.topics:
+    blocks: list[Block] = [md(status), context(_rules_line(rules))]
+    for topic in panel.topics:
         own = topic.author_id == panel.voter_id
         text = _topic_text(topic, panel.voter_id)
         if own and not rules.self_vote:
@@ -237,7 +235,7 @@ def voting_modal(panel: Panel, *, round_: int = 0) -> dict[str, Any]:
         callback_id=CallbackId.VOTE,
         title=PlainTextObject(text="Agenda vote"),
         close=PlainTextObject(text="Done"),
-        private_metadata=panel_meta(state.id, round_),
+        private_metadata=panel_meta(panel.vote_id, round_),
         blocks=blocks,
     )
     view.validate_json()

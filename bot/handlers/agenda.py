@@ -113,7 +113,7 @@ def handle_vote_topic(
         return
     client.views_update(view_id=view["id"], view=voting_modal(panel, round_=round_ + 1))
     if outcome.turnout_changed:
-        post_or_update(client, deps, panel.vote)
+        post_or_update(client, deps, deps.agenda.state(team_id, vote_id))
 
 
 def _facilitator_button(what: str) -> Callable[..., None]:

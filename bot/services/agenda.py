@@ -258,10 +258,11 @@ class AgendaService:
                 raise Conflict("This vote is closed: the agenda is in the channel message.")
             rules = _vote_rules(vote, lset)
             self._require_voter(s, lset, rules, user_id)
-            return self._panel(s, vote, user_id, refused)
+            return self._panel(s, vote, lset, user_id, refused)
 
-    def _panel(self, s: Session, vote: AgendaVote, user_id: str, message: str | None) -> Panel:
-        state = self._state(s, vote)
+    def _panel(
+        self, s: Session, vote: AgendaVote, lset: LearningSet, user_id: str, message: str | None
+    ) -> Panel:
         mine = {
             a.topic_id: a.count
             for a in s.scalars(
@@ -270,11 +271,14 @@ class AgendaService:
                 )
             )
         }
+        rules = _vote_rules(vote, lset)
         return Panel(
-            vote=state,
+            vote_id=vote.id,
+            rules=rules,
+            topics=tuple(topic_info(t) for t in _submitted(s, vote.session_id)),
             voter_id=user_id,
             allocations=mine,
-            remaining=state.rules.budget - sum(mine.values()),
+            remaining=rules.budget - sum(mine.values()),
             message=message,
         )
 

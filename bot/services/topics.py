@@ -49,6 +49,14 @@ def open_for_topics(s: Session, lset: LearningSet, now: datetime) -> PlannedSess
     return None
 
 
+def _participates(s: Session, lset: LearningSet, user_id: str) -> bool:
+    try:
+        require_participant(s, lset, user_id)
+    except NotAllowed:
+        return False
+    return True
+
+
 def require_participant(s: Session, lset: LearningSet, user_id: str) -> None:
     member = q.membership(s, lset.team_id, lset.id, user_id)
     if member is None or member.left_at is not None:
@@ -66,27 +74,29 @@ class TopicService:
         self._clock = clock
 
     def start(self, team_id: str, user_id: str, channel_id: str) -> TopicDraft:
-        """Which set and session ``/als topic`` is about, and the user's current answer."""
+        """Which set and session ``/als topic`` is about, and the user's current answer: the
+        channel's set, else the user's set, else a choice among the sets they bring topics to."""
         now = self._clock()
         with self._db.read() as s:
             here = q.set_by_channel(s, team_id, channel_id)
             if here is not None:
-                sets = [here]
-            else:
-                sets = list(q.sets_of_user(s, team_id, user_id))
-                if not sets:
-                    raise NotFound("You are not a member of any set.")
-            lset = sets[0]
-            require_participant(s, lset, user_id)
-            if len(sets) > 1:
-                infos = tuple(set_info(s, x, now) for x in sets)
-                session = open_for_topics(s, lset, now)
-                if session is None:
-                    raise NotFound(f"No session of *{escape(lset.name)}* is planned.")
-                return TopicDraft(
-                    set=infos[0], session=session_info(session), topic=None, choices=infos
-                )
-            return self._draft(s, lset, user_id, now)
+                require_participant(s, here, user_id)
+                return self._draft(s, here, user_id, now)
+            sets = list(q.sets_of_user(s, team_id, user_id))
+            if not sets:
+                raise NotFound("You are not a member of any set.")
+            mine = [x for x in sets if _participates(s, x, user_id)]
+            if not mine:
+                require_participant(s, sets[0], user_id)  # raises with the reason
+            if len(mine) == 1:
+                return self._draft(s, mine[0], user_id, now)
+            infos = tuple(set_info(s, x, now) for x in mine)
+            session = open_for_topics(s, mine[0], now)
+            if session is None:
+                raise NotFound(f"No session of *{escape(mine[0].name)}* is planned.")
+            return TopicDraft(
+                set=infos[0], session=session_info(session), topic=None, choices=infos
+            )
 
     def _draft(self, s: Session, lset: LearningSet, user_id: str, now: datetime) -> TopicDraft:
         upcoming = q.upcoming_sessions(s, lset.team_id, lset.id, now)

@@ -173,9 +173,11 @@ class VoteState:
 
 @dataclass(frozen=True)
 class Panel:
-    """One voter's private view of an open vote."""
+    """One voter's private view of an open vote: what their ballot needs, nothing more."""
 
-    vote: VoteState
+    vote_id: int
+    rules: VoteRules
+    topics: tuple[TopicInfo, ...]
     voter_id: str
     allocations: dict[int, int]
     remaining: int
