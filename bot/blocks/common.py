@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     NumberInputElement,
+    PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
 )
@@ -80,6 +81,34 @@ def number_field(
             min_value=str(low),
             max_value=str(high),
             initial_value=None if value is None else str(value),
+        ),
+    )
+
+
+def text_field(
+    block_id: str,
+    action_id: str,
+    label: str,
+    *,
+    max_length: int,
+    initial: str | None = None,
+    multiline: bool = False,
+    optional: bool = False,
+    hint: str | None = None,
+    placeholder: str | None = None,
+) -> InputBlock:
+    """A plain-text input (user text is never parsed as mrkdwn)."""
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=optional,
+        hint=hint,
+        element=PlainTextInputElement(
+            action_id=action_id,
+            max_length=max_length,
+            multiline=multiline,
+            initial_value=initial or None,
+            placeholder=placeholder,
         ),
     )
 

@@ -15,7 +15,6 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     Option,
-    PlainTextInputElement,
     PlainTextObject,
     StaticSelectElement,
     TimePickerElement,
@@ -24,7 +23,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.common import clip, number_field
+from bot.blocks.common import clip, number_field, text_field
 from bot.domain.agenda import VoteRules
 from bot.domain.schedule import (
     CADENCE_WEEKS,
@@ -101,15 +100,13 @@ def setup_modal(
     )
 
     blocks = [
-        InputBlock(
-            block_id=F.NAME,
-            label="Set name",
-            element=PlainTextInputElement(
-                action_id=F.NAME.action_id,
-                max_length=NAME_MAX,
-                initial_value=existing.name if existing else None,
-                placeholder="e.g. Leaders' set 2027",
-            ),
+        text_field(
+            F.NAME,
+            F.NAME.action_id,
+            "Set name",
+            max_length=NAME_MAX,
+            initial=existing.name if existing else None,
+            placeholder="e.g. Leaders' set 2027",
         ),
         InputBlock(
             block_id=F.FACILITATOR,
@@ -137,13 +134,13 @@ def setup_modal(
                 initial_options=[participates_option] if participates else None,
             ),
         ),
-        InputBlock(
-            block_id=F.TIMEZONE,
-            label="Set's time zone",
+        text_field(
+            F.TIMEZONE,
+            F.TIMEZONE.action_id,
+            "Set's time zone",
+            max_length=64,
+            initial=tz,
             hint="IANA name, e.g. Europe/London, America/New_York, Australia/Sydney.",
-            element=PlainTextInputElement(
-                action_id=F.TIMEZONE.action_id, initial_value=tz, max_length=64
-            ),
         ),
         ContextBlock(
             elements=[
@@ -188,15 +185,13 @@ def setup_modal(
             MAX_SESSION_MINUTES,
             length,
         ),
-        InputBlock(
-            block_id=F.PLACE,
-            label="Place or meeting link",
+        text_field(
+            F.PLACE,
+            F.PLACE.action_id,
+            "Place or meeting link",
             optional=True,
-            element=PlainTextInputElement(
-                action_id=F.PLACE.action_id,
-                max_length=PLACE_MAX,
-                initial_value=existing.place if existing and existing.place else None,
-            ),
+            max_length=PLACE_MAX,
+            initial=existing.place if existing and existing.place else None,
         ),
         HeaderBlock(text=PlainTextObject(text="Agenda vote")),
         number_field(
@@ -245,21 +240,17 @@ def setup_modal(
             MAX_ROUND_MINUTES,
             rules.closing_minutes,
         ),
-        InputBlock(
-            block_id=F.GROUND_RULES,
-            label="Ground rules (the set's contract)",
+        text_field(
+            F.GROUND_RULES,
+            F.GROUND_RULES.action_id,
+            "Ground rules (the set's contract)",
+            max_length=RULES_MAX,
+            multiline=True,
+            initial=clip(existing.ground_rules if existing else DEFAULT_GROUND_RULES, RULES_MAX),
             hint=(
                 "Every member is asked to agree. Changing them asks everyone to agree again."
                 if existing
                 else "Every member is asked to agree to these."
-            ),
-            element=PlainTextInputElement(
-                action_id=F.GROUND_RULES.action_id,
-                multiline=True,
-                max_length=RULES_MAX,
-                initial_value=clip(
-                    existing.ground_rules if existing else DEFAULT_GROUND_RULES, RULES_MAX
-                ),
             ),
         ),
     ]

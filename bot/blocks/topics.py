@@ -11,14 +11,13 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     Option,
-    PlainTextInputElement,
     PlainTextObject,
     RadioButtonsElement,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.common import Message, clip, md, render
+from bot.blocks.common import Message, clip, md, render, text_field
 from bot.blocks.messages import session_when
 from bot.domain.topics import (
     QUESTION_MAX,
@@ -117,49 +116,41 @@ def topic_modal(draft: TopicDraft) -> dict[str, Any]:
                 initial_option=radio[answers.index(current)],
             ),
         ),
-        InputBlock(
-            block_id=F.TITLE,
-            label="Title (for the agenda)",
+        text_field(
+            F.TITLE,
+            F.TITLE.action_id,
+            "Title (for the agenda)",
             optional=True,
-            element=PlainTextInputElement(
-                action_id=F.TITLE.action_id,
-                max_length=TITLE_MAX,
-                initial_value=initial(topic.title if topic else None),
-            ),
+            max_length=TITLE_MAX,
+            initial=initial(topic.title if topic else None),
         ),
-        InputBlock(
-            block_id=F.SCENARIO,
-            label="The scenario",
+        text_field(
+            F.SCENARIO,
+            F.SCENARIO.action_id,
+            "The scenario",
             optional=True,
             hint=f"At most {SCENARIO_MAX_LINES} lines: what is going on, who is involved, why it matters to you.",
-            element=PlainTextInputElement(
-                action_id=F.SCENARIO.action_id,
-                multiline=True,
-                max_length=SCENARIO_MAX,
-                initial_value=initial(topic.scenario if topic else None),
-            ),
+            multiline=True,
+            max_length=SCENARIO_MAX,
+            initial=initial(topic.scenario if topic else None),
         ),
-        InputBlock(
-            block_id=F.QUESTION,
-            label="Your question for the set",
+        text_field(
+            F.QUESTION,
+            F.QUESTION.action_id,
+            "Your question for the set",
             optional=True,
-            element=PlainTextInputElement(
-                action_id=F.QUESTION.action_id,
-                multiline=True,
-                max_length=QUESTION_MAX,
-                initial_value=initial(topic.question if topic else None),
-            ),
+            multiline=True,
+            max_length=QUESTION_MAX,
+            initial=initial(topic.question if topic else None),
         ),
-        InputBlock(
-            block_id=F.TRIED,
-            label="What you have tried already",
+        text_field(
+            F.TRIED,
+            F.TRIED.action_id,
+            "What you have tried already",
             optional=True,
-            element=PlainTextInputElement(
-                action_id=F.TRIED.action_id,
-                multiline=True,
-                max_length=TRIED_MAX,
-                initial_value=initial(topic.tried if topic else None),
-            ),
+            multiline=True,
+            max_length=TRIED_MAX,
+            initial=initial(topic.tried if topic else None),
         ),
         InputBlock(
             block_id=F.SHARING,
