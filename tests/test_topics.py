@@ -250,3 +250,34 @@ def test_the_set_choice_leaves_out_sets_where_the_user_brings_no_topics(
     modal = slack.open_views(FAC)[-1]
     assert "set" not in {b.get("block_id") for b in modal["blocks"]}
     assert "Peer set" in texts(modal["blocks"])
+
+
+def test_home_shows_your_own_topic_and_the_facilitator_names_only(
+    driver: SlackDriver, slack: FakeSlack, db: Database
+) -> None:
+    create_set(driver, slack)
+    home = slack.home_view(A)
+    assert home is not None and "not started" in texts(home["blocks"])
+    # The Home button opens the topic modal for that set.
+    opened = len(slack.calls_to("views.open"))
+    driver.click(A, "als_topic_open", view_id=home["id"])
+    slack.wait_for("views.open", count=opened + 1)
+    driver.submit_view(
+        A,
+        values={
+            "title": {"title_input": "Title-A-only"},
+            "scenario": {"scenario_input": SECRET},
+            "question": {"question_input": "Q"},
+        },
+    )
+    settle(slack)
+    submit_topic(driver, slack, B, response="no_topic", scenario="", question="")
+    own = texts(slack.home_view(A)["blocks"])  # type: ignore[index]
+    assert "Title-A-only" in own and "private" in own and SECRET not in own
+    assert "Title-A-only" not in texts(slack.home_view(B)["blocks"])  # type: ignore[index]
+    driver.app_home_opened(FAC)
+    settle(slack)
+    facilitator = texts(slack.home_view(FAC)["blocks"])  # type: ignore[index]
+    assert f"1 in (<@{A}>)" in facilitator and f"no topic: <@{B}>" in facilitator
+    assert "Title-A-only" not in facilitator and SECRET not in facilitator
+    assert "als_topic_open" not in facilitator  # a non-participating facilitator brings none

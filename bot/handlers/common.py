@@ -41,10 +41,10 @@ def tell(
 
 
 def publish_home(client: WebClient, deps: Deps, team_id: str, user_id: str) -> None:
+    sets = deps.sets.for_user(team_id, user_id)
+    overviews = {lset.id: deps.topics.overview(team_id, user_id, lset.id) for lset in sets}
     try:
-        client.views_publish(
-            user_id=user_id, view=home_view(user_id, deps.sets.for_user(team_id, user_id))
-        )
+        client.views_publish(user_id=user_id, view=home_view(user_id, sets, overviews))
     except SlackApiError as exc:
         log.warning("views.publish failed: %s", exc.response.get("error"))
 

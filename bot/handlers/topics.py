@@ -7,14 +7,14 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.blocks.common import as_plain_text
+from bot.blocks.common import as_plain_text, simple
 from bot.blocks.topics import TopicMeta, parse_topic, topic_confirmation, topic_modal
-from bot.domain.errors import DomainError, InvalidInput
+from bot.domain.errors import DomainError, InvalidInput, NotFound
 from bot.handlers.agenda import post_or_update
 from bot.handlers.common import publish_home, send_dm, team_of, user_of
 from bot.handlers.deps import Deps
 from bot.handlers.errors import guarded, report_failure
-from bot.ids import CallbackId
+from bot.ids import ActionId, CallbackId
 from bot.ids import TopicField as F
 
 
@@ -67,7 +67,31 @@ def handle_topic_submit(
     if outcome.vote_to_refresh is not None:
         post_or_update(client, deps, deps.agenda.state(team_id, outcome.vote_to_refresh))
     publish_home(client, deps, team_id, user_id)
+    if outcome.set.facilitator_id and outcome.set.facilitator_id != user_id:
+        publish_home(client, deps, team_id, outcome.set.facilitator_id)  # response counts
+
+
+def handle_topic_open(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    deps: Deps,
+) -> None:
+    """The Home tab's "Prepare your topic" button."""
+    ack()
+    value = action.get("value") or ""
+    try:
+        if not value.isdigit():
+            raise NotFound("This button is out of date.")
+        draft = deps.topics.start_for_set(team_of(context, body), user_of(body), int(value))
+    except DomainError as exc:
+        send_dm(client, user_of(body), simple(exc.message))
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=topic_modal(draft))
 
 
 def register(app: App) -> None:
     app.view(CallbackId.TOPIC)(guarded(handle_topic_submit))
+    app.action(ActionId.TOPIC_OPEN)(guarded(handle_topic_open))

@@ -17,7 +17,7 @@ from bot.domain.text import escape
 from bot.domain.topics import Response, TopicForm, TopicStatus, validate_topic
 from bot.ids import COMMAND
 from bot.services.sets import session_info, set_info
-from bot.services.views import TopicDraft, TopicInfo, TopicOutcome
+from bot.services.views import TopicDraft, TopicInfo, TopicOutcome, TopicOverview
 from bot.storage import queries as q
 from bot.storage.db import Database
 from bot.storage.models import AgendaVote, LearningSet, PlannedSession, Topic, VoteAllocation
@@ -96,6 +96,55 @@ class TopicService:
                 raise NotFound(f"No session of *{escape(mine[0].name)}* is planned.")
             return TopicDraft(
                 set=infos[0], session=session_info(session), topic=None, choices=infos
+            )
+
+    def start_for_set(self, team_id: str, user_id: str, set_id: int) -> TopicDraft:
+        """The topic modal for one set (the Home tab's button)."""
+        with self._db.read() as s:
+            lset = q.set_by_id(s, team_id, set_id)
+            if lset is None or lset.status != "active":
+                raise NotFound("That set no longer exists.")
+            require_participant(s, lset, user_id)
+            return self._draft(s, lset, user_id, self._clock())
+
+    def overview(self, team_id: str, user_id: str, set_id: int) -> TopicOverview:
+        """For the Home tab: the reader's own answer, and who has answered (names only)."""
+        now = self._clock()
+        with self._db.read() as s:
+            lset = q.set_by_id(s, team_id, set_id)
+            if lset is None:
+                raise NotFound("That set no longer exists.")
+            session = open_for_topics(s, lset, now)
+            participants = [
+                m.user_id
+                for m in q.active_members(s, team_id, set_id)
+                if not m.is_facilitator or lset.facilitator_participates
+            ]
+            rows = (
+                {
+                    t.author_id: t
+                    for t in s.scalars(select(Topic).where(Topic.session_id == session.id))
+                }
+                if session is not None
+                else {}
+            )
+
+            def status(user: str) -> str | None:
+                row = rows.get(user)
+                return row.status if row is not None else None
+
+            mine = rows.get(user_id)
+            return TopicOverview(
+                session=session_info(session) if session is not None else None,
+                participates=user_id in participants,
+                mine=topic_info(mine) if mine is not None else None,
+                submitted=tuple(u for u in participants if status(u) == TopicStatus.SUBMITTED),
+                no_topic=tuple(u for u in participants if status(u) == TopicStatus.NO_TOPIC),
+                waiting=tuple(
+                    u
+                    for u in participants
+                    if status(u) not in (TopicStatus.SUBMITTED, TopicStatus.NO_TOPIC)
+                ),
             )
 
     def _draft(self, s: Session, lset: LearningSet, user_id: str, now: datetime) -> TopicDraft:

@@ -191,3 +191,16 @@ class Allocation:
     accepted: bool
     message: str | None = None  # why it was refused
     turnout_changed: bool = False  # this voter went from no votes to some, or back
+
+
+@dataclass(frozen=True)
+class TopicOverview:
+    """Who has answered for the session open for topics: names only, and the reader's own topic
+    (the only preparation this carries)."""
+
+    session: SessionInfo | None
+    participates: bool
+    mine: TopicInfo | None
+    submitted: tuple[str, ...]
+    no_topic: tuple[str, ...]
+    waiting: tuple[str, ...]
