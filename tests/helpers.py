@@ -221,8 +221,13 @@ def forge_button(
     ts: str,
     action_id: str,
     value: str,
+    *,
+    clicked: tuple[str, str] | None = None,
 ) -> Response:
-    """A signed click on a button an old client still shows (the message has changed since)."""
+    """A signed click on a button an old client still shows (the message has changed since).
+    ``clicked`` is the (channel, ts) Slack binds the response URL to, when the payload's
+    container claims another message."""
+    bound_channel, bound_ts = clicked or (channel, ts)
     import urllib.parse
 
     payload = {
@@ -245,7 +250,9 @@ def forge_button(
         "team": {"id": slack.team_id, "domain": "fake"},
         "channel": {"id": channel, "name": "set"},
         "message": {"type": "message", "ts": ts, "text": "", "blocks": []},
-        "response_url": slack.new_response_url(channel_id=channel, user_id=user, message_ts=ts),
+        "response_url": slack.new_response_url(
+            channel_id=bound_channel, user_id=user, message_ts=bound_ts
+        ),
         "actions": [
             {
                 "action_id": action_id,

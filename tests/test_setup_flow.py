@@ -123,7 +123,8 @@ def test_agreeing_is_recorded_and_shown_to_the_facilitator(
     )
     settle(slack)
     updated = slack.message(dm.channel, dm.ts)
-    assert updated is not None and updated.edited and "You agreed" in texts(updated.blocks)
+    assert updated is not None and "You agreed" in texts(updated.blocks)
+    assert "als_agree_rules" not in texts(updated.blocks)
     with db.read() as s:
         assert s.scalars(select(RulesAgreement.user_id)).all() == [member]
     home = slack.home_view(FAC)
@@ -262,7 +263,7 @@ def test_facilitator_edits_prefilled_set_rules_change_asks_everyone_again(
     dm = slack.dm_messages(member)[0]
     stale_dm = slack.dm_messages(waiting)[0]  # never clicked: still has its v1 button
     driver.click(member, "als_agree_rules", channel_id=dm.channel, message_ts=dm.ts)
-    slack.wait_for("chat.update")
+    slack.wait_for("response_url")
 
     view = open_setup(driver, slack)
     blocks = {b.get("block_id"): b for b in view["blocks"]}
@@ -499,3 +500,31 @@ def test_modal_errors_are_plain_text(driver: SlackDriver, slack: FakeSlack, db: 
     assert "*" not in errors["name"] and "`" not in errors["name"] and "&lt;" not in errors["name"]
     with db.read() as s:
         assert s.scalars(select(LearningSet.name)).all() == ["Set *one*"]
+
+
+def test_a_forged_container_cannot_make_the_bot_rewrite_another_message(
+    driver: SlackDriver, slack: FakeSlack, db: Database
+) -> None:
+    """The "I agree" click replaces the clicked message through its response URL; a channel
+    and ts named in the payload are not trusted."""
+    from tests.helpers import forge_button
+
+    create_set(driver, slack)
+    welcome = slack.messages(SET_CHANNEL)[-1]
+    value = json.dumps({"s": 1, "v": 1})
+    dm = slack.dm_messages(MEMBERS[0])[0]
+    forge_button(
+        driver,
+        slack,
+        MEMBERS[0],
+        SET_CHANNEL,
+        welcome.ts,
+        "als_agree_rules",
+        value,
+        clicked=(dm.channel, dm.ts),
+    )
+    settle(slack)
+    assert slack.calls_to("chat.update") == []
+    still = slack.message(SET_CHANNEL, welcome.ts)
+    assert still is not None and still.text == welcome.text and still.blocks == welcome.blocks
+    assert "You agreed" in texts(slack.message(dm.channel, dm.ts).blocks)  # type: ignore[union-attr]

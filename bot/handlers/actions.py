@@ -40,13 +40,10 @@ def handle_agree(
     except DomainError as exc:
         tell(body, respond, client, exc.message)
         return
-    container = body.get("container") or {}
-    if container.get("type") == "message" and not container.get("is_ephemeral"):
-        client.chat_update(
-            channel=container["channel_id"],
-            ts=container["message_ts"],
-            **rules_agreed_dm(lset, deps.clock()).kwargs(),
-        )
+    if body.get("response_url"):
+        # Replace the message that was clicked, through the response URL Slack bound to it:
+        # the payload's channel and ts are claims, and must not pick what the bot rewrites.
+        respond(replace_original=True, **rules_agreed_dm(lset, deps.clock()).kwargs())
     else:
         tell(
             body,
