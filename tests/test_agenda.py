@@ -278,10 +278,21 @@ def test_stale_clicks_non_members_and_removed_members(
     ballot(driver, slack, E, message)
     give_votes(driver, slack, E, ids[A], 2)
     # E is removed from the set mid-vote: their votes drop.
+    assert "1 of 5 members have voted" in texts(slack.message(SET_CHANNEL, message.ts).blocks)  # type: ignore[union-attr]
     open_setup(driver, slack)
     driver.submit_view(FAC, values=setup_values(members=[A, B, C, D]))
     settle(slack)
     assert allocations(db) == {}
+    # The vote message is redrawn: E's vote is gone.
+    assert "0 of 4 members have voted" in texts(slack.message(SET_CHANNEL, message.ts).blocks)  # type: ignore[union-attr]
+    # D leaves: D's topic leaves the vote, and the message shows it.
+    driver.command(D, "leave", channel_id=SET_CHANNEL)
+    settle(slack)
+    confirm = slack.ephemerals(SET_CHANNEL, D)[-1]
+    driver.click(D, "als_leave_confirm", channel_id=SET_CHANNEL, message_ts=confirm.ts)
+    settle(slack)
+    redrawn = texts(slack.message(SET_CHANNEL, message.ts).blocks)  # type: ignore[union-attr]
+    assert "Topic 04" not in redrawn and "0 of 3 members have voted" in redrawn
     answers = len(slack.calls_to("response_url"))
     driver.click(E, "als_vote_open", channel_id=SET_CHANNEL, message_ts=message.ts)
     slack.wait_for("response_url", count=answers + 1)

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.blocks.messages import RulesClaim, member_left_notice, rules_agreed_dm
 from bot.domain.errors import DomainError
+from bot.handlers.agenda import refresh_open_votes
 from bot.handlers.common import publish_home, team_of, tell, user_of
 from bot.handlers.deps import Deps
 from bot.handlers.errors import guarded
@@ -80,6 +81,7 @@ def handle_leave_confirm(
         return
     respond(replace_original=True, text=f"You left *{escape(lset.name)}*.")
     client.chat_postMessage(channel=lset.channel_id, **member_left_notice(lset, user_id).kwargs())
+    refresh_open_votes(client, deps, team_id, lset.id)
     publish_home(client, deps, team_id, user_id)
     if lset.facilitator_id:
         publish_home(client, deps, team_id, lset.facilitator_id)

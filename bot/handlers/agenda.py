@@ -40,6 +40,13 @@ def post_or_update(client: WebClient, deps: Deps, state: VoteState) -> None:
     deps.agenda.attach_message(state.set.team_id, state.id, posted["ts"])
 
 
+def refresh_open_votes(client: WebClient, deps: Deps, team_id: str, set_id: int) -> None:
+    """Redraw a set's open vote messages (a member left: their topic and votes are gone)."""
+    for state in deps.agenda.open_votes_of_set(team_id, set_id):
+        if state.message_ts:
+            post_or_update(client, deps, state)
+
+
 def open_vote(command: dict[str, Any], team_id: str, client: WebClient, deps: Deps) -> None:
     post_or_update(
         client, deps, deps.agenda.open(team_id, command["user_id"], command["channel_id"])

@@ -12,6 +12,7 @@ from bot.blocks.common import as_plain_text
 from bot.blocks.messages import rules_dm, set_updated_message, setup_confirmation, welcome_message
 from bot.blocks.setup import SetupMeta, parse_setup
 from bot.domain.errors import DomainError, InvalidInput
+from bot.handlers.agenda import refresh_open_votes
 from bot.handlers.common import publish_home, send_dm, team_of
 from bot.handlers.deps import Deps
 from bot.handlers.errors import guarded, report_failure
@@ -84,6 +85,8 @@ def handle_setup_submit(
         not_in_set=sorted(u for u in in_channel if u not in lset.member_ids),
     )
     client.chat_postEphemeral(channel=lset.channel_id, user=user_id, **confirmation.kwargs())
+    if outcome.removed:
+        refresh_open_votes(client, deps, team_id, lset.id)
     for member in {*lset.member_ids, *outcome.removed}:
         publish_home(client, deps, team_id, member)
 

@@ -229,6 +229,18 @@ class AgendaService:
         with self._db.write() as s, s.begin():
             self._vote(s, team_id, vote_id).message_ts = ts
 
+    def open_votes_of_set(self, team_id: str, set_id: int) -> list[VoteState]:
+        """Open votes of a set (their messages change when a member leaves)."""
+        with self._db.read() as s:
+            votes = s.scalars(
+                select(AgendaVote).where(
+                    AgendaVote.team_id == team_id,
+                    AgendaVote.set_id == set_id,
+                    AgendaVote.status == OPEN,
+                )
+            ).all()
+            return [self._state(s, vote) for vote in votes]
+
     def vote_in_channel(self, team_id: str, channel_id: str) -> VoteState:
         """The latest vote of the set in this channel (for ``/als agenda close``)."""
         with self._db.read() as s:
