@@ -528,3 +528,14 @@ def test_a_forged_container_cannot_make_the_bot_rewrite_another_message(
     still = slack.message(SET_CHANNEL, welcome.ts)
     assert still is not None and still.text == welcome.text and still.blocks == welcome.blocks
     assert "You agreed" in texts(slack.message(dm.channel, dm.ts).blocks)  # type: ignore[union-attr]
+
+
+def test_submitter_must_still_be_in_the_channel(
+    driver: SlackDriver, slack: FakeSlack, db: Database
+) -> None:
+    open_setup(driver, slack)
+    slack.remove_from_channel(SET_CHANNEL, FAC)  # left the channel while the modal was open
+    values = setup_values(name="S", members=MEMBERS, first_date="2026-12-07")
+    errors = field_errors(driver.submit_view(FAC, values=values))
+    assert errors is not None and "not in this channel" in errors["name"]
+    assert count(db, LearningSet) == 0

@@ -18,4 +18,8 @@ def setup_channel_problem(channel: ChannelFacts) -> str | None:
             f"I'm not in this channel yet. Type `/invite @als` here, then run `{COMMAND} setup` "
             "again. Nothing was saved."
         )
+    if channel.caller_is_member is False:
+        return (
+            "You are not in this channel any more, so you cannot set up its set. Nothing was saved."
+        )
     return None

@@ -24,6 +24,7 @@ class ChannelFacts:
     is_mpim: bool = False
     is_private: bool = False
     bot_is_member: bool = False
+    caller_is_member: bool | None = None  # None: not looked up
 
     @property
     def is_direct(self) -> bool:

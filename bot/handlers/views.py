@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -43,6 +44,11 @@ def handle_setup_submit(
         return
     try:
         channel = deps.directory.channel(meta.channel_id)
+        in_channel: set[str] = set()
+        if channel.found and channel.bot_is_member:
+            # private_metadata is a claim: the submitter must really be in that channel.
+            in_channel = set(deps.directory.channel_members(channel.id))
+            channel = replace(channel, caller_is_member=user_id in in_channel)
         outcome = deps.sets.save_setup(
             team_id,
             user_id,
@@ -76,8 +82,7 @@ def handle_setup_submit(
     again = outcome.rules_changed and not outcome.created
     for member in outcome.needs_agreement:
         send_dm(client, member, rules_dm(lset, again=again))
-    bot_user = context.bot_user_id
-    in_channel = {u for u in deps.directory.channel_members(lset.channel_id) if u != bot_user}
+    in_channel.discard(context.bot_user_id or "")
     confirmation = setup_confirmation(
         outcome,
         public_channel=not channel.is_private,
