@@ -424,3 +424,35 @@ def test_maximum_length_input_passes_block_kit_checks(
         str(c.args) for c in slack.calls if c.method in ("chat.postMessage", "chat.update")
     )
     assert "<!here>" not in everything and "<@U0FACIL001>&" not in everything
+
+
+def test_a_click_that_cannot_get_its_lock_in_time_is_told_to_try_again(
+    driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
+) -> None:
+    import threading
+
+    from bot.storage.models import Membership
+
+    message = four_topics_and_a_vote(driver, slack, clock)
+    ids = topic_ids(db)
+    view = ballot(driver, slack, E, message)
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_voters_lock() -> None:
+        # PostgreSQL: E's membership row; SQLite: the writer's lock itself.
+        with db.write() as s, s.begin():
+            s.execute(select(Membership).where(Membership.user_id == E).with_for_update())
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold_the_voters_lock)
+    holder.start()
+    assert held.wait(5)
+    try:
+        response = driver.click(E, f"als_vote_topic_{ids[A]}", view_id=view["id"], selected="1")
+        assert response.status == 200  # acked within Slack's 3 s (Bolt answers 404 otherwise)
+        slack.wait_for("views.update", lambda c: "could not be counted" in str(c.args))
+    finally:
+        release.set()
+        holder.join()
+    assert allocations(db) == {}

@@ -11,6 +11,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -23,7 +24,7 @@ from bot.services.sets import rules_of, session_info, set_info
 from bot.services.topics import topic_info
 from bot.services.views import AgendaEntry, Airtime, Allocation, Panel, VoteState
 from bot.storage import queries as q
-from bot.storage.db import Database
+from bot.storage.db import Busy, Database, is_lock_timeout
 from bot.storage.models import (
     AgendaItem,
     AgendaVote,
@@ -35,6 +36,9 @@ from bot.storage.models import (
 )
 
 OPEN, CLOSED, CONFIRMED, SKIPPED = "open", "closed", "confirmed", "skipped"
+# A click waits at most this long for a lock, so its ack stays within Slack's 3 seconds.
+LOCK_WAIT = 2.0
+BUSY = "Many votes are arriving at once and yours could not be counted. Nothing was changed: please choose again."
 
 
 def _vote_rules(vote: AgendaVote, lset: LearningSet) -> VoteRules:
@@ -306,7 +310,20 @@ class AgendaService:
         the first vote cast takes the vote row exclusively, to freeze the vote's rules. On
         SQLite, write transactions are serialised anyway (``BEGIN IMMEDIATE``).
         """
-        with self._db.write() as s, s.begin():
+        try:
+            return self._allocate(team_id, user_id, vote_id, topic_id, count)
+        except Busy:
+            raise Conflict(BUSY) from None
+        except OperationalError as exc:
+            if is_lock_timeout(exc):
+                raise Conflict(BUSY) from None
+            raise
+
+    def _allocate(
+        self, team_id: str, user_id: str, vote_id: int, topic_id: int, count: int
+    ) -> Allocation:
+        with self._db.write(wait=LOCK_WAIT) as s, s.begin():
+            self._db.limit_lock_waits(s, LOCK_WAIT)
             where = (AgendaVote.team_id == team_id, AgendaVote.id == vote_id)
             # rules_fixed only ever goes from false to true, so an unlocked read tells which
             # lock to take; taking it directly (never upgrading SHARE to UPDATE) avoids the

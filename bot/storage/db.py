@@ -55,6 +55,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+class Busy(Exception):
+    """A lock could not be had in time: the caller should say "try again"."""
+
+
+def is_lock_timeout(error: BaseException) -> bool:
+    """True for PostgreSQL's lock_timeout (SQLSTATE 55P03) or SQLite's "database is locked"."""
+    orig = getattr(error, "orig", None)
+    return getattr(orig, "sqlstate", None) == "55P03" or "database is locked" in str(orig or "")
+
+
 class Database:
     """The composition root's handle on storage: an engine plus read and write session factories."""
 
@@ -76,7 +86,7 @@ class Database:
         return self._read()
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, *, wait: float | None = None) -> Iterator[Session]:
         """A session for a write transaction (use as ``with db.write() as s, s.begin():``).
 
         On SQLite the writers of this process also queue on a lock first: SQLite lets only one
@@ -88,8 +98,19 @@ class Database:
             with self._write() as session:
                 yield session
             return
-        with self._write_lock, self._write() as session:
-            yield session
+        if not self._write_lock.acquire(timeout=-1 if wait is None else wait):
+            raise Busy("the database is busy")
+        try:
+            with self._write() as session:
+                yield session
+        finally:
+            self._write_lock.release()
+
+    def limit_lock_waits(self, session: Session, seconds: float) -> None:
+        """Inside a transaction: give up on a row lock after ``seconds`` (PostgreSQL raises,
+        and the caller sees ``Busy``). SQLite's writers are bounded by ``write(wait=...)``."""
+        if self.dialect == "postgresql":
+            session.execute(text(f"SET LOCAL lock_timeout = '{int(seconds * 1000)}ms'"))
 
     def ping(self) -> bool:
         """True if the database answers."""
