@@ -42,7 +42,9 @@ def handle_setup_submit(
             errors={F.NAME: "This form is damaged. Close it and run the command again."},
         )
         return
+    form = parse_setup(view)
     try:
+        deps.directory.prefetch(form.people)
         channel = deps.directory.channel(meta.channel_id)
         in_channel: set[str] = set()
         if channel.found and channel.bot_is_member:
@@ -53,7 +55,7 @@ def handle_setup_submit(
             team_id,
             user_id,
             channel,
-            parse_setup(view),
+            form,
             lookup=deps.directory.user,
             view_id=view["id"],
             editing_set_id=meta.set_id,
