@@ -11,13 +11,11 @@ from slack_sdk import WebClient
 from bot.blocks.messages import RulesClaim, member_left_notice, rules_agreed_dm
 from bot.domain.errors import DomainError
 from bot.handlers.agenda import refresh_open_votes
-from bot.handlers.common import publish_home, team_of, tell, user_of
+from bot.handlers.common import STALE, claimed_id, publish_home, team_of, tell, user_of
 from bot.handlers.deps import Deps
 from bot.handlers.errors import guarded
 from bot.ids import ActionId
 from bot.slack.text import escape
-
-STALE = "This button is out of date. Run `/als help` to see what you can do now."
 
 
 def handle_agree(
@@ -69,9 +67,8 @@ def handle_leave_confirm(
     ack()
     team_id = team_of(context, body)
     user_id = user_of(body)
-    try:
-        set_id = int(action.get("value") or "")
-    except ValueError:
+    set_id = claimed_id(action)
+    if set_id is None:
         tell(body, respond, client, STALE)
         return
     try:

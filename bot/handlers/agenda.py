@@ -20,13 +20,11 @@ from bot.blocks.agenda import (
 )
 from bot.blocks.common import as_plain_text
 from bot.domain.errors import Conflict, DomainError, InvalidInput, NotAllowed
-from bot.handlers.common import team_of, tell, user_of
+from bot.handlers.common import STALE, claimed_id, team_of, tell, user_of
 from bot.handlers.deps import Deps
 from bot.handlers.errors import guarded, report_failure
 from bot.ids import VOTE_TOPIC_PREFIX, ActionId, CallbackId
 from bot.services.views import VoteState
-
-STALE = "This button is out of date. Run `/als help` to see what you can do now."
 
 
 def post_or_update(client: WebClient, deps: Deps, state: VoteState) -> None:
@@ -60,11 +58,6 @@ def close_vote_command(
     post_or_update(client, deps, deps.agenda.close(team_id, command["user_id"], latest.id))
 
 
-def _vote_id(action: dict[str, Any]) -> int | None:
-    value = action.get("value") or ""
-    return int(value) if value.isdigit() else None
-
-
 def handle_vote_open(
     ack: Ack,
     body: dict[str, Any],
@@ -75,7 +68,7 @@ def handle_vote_open(
     deps: Deps,
 ) -> None:
     ack()
-    vote_id = _vote_id(action)
+    vote_id = claimed_id(action)
     if vote_id is None:
         tell(body, respond, client, STALE)
         return
@@ -136,7 +129,7 @@ def _facilitator_button(what: str) -> Callable[..., None]:
         deps: Deps,
     ) -> None:
         ack()
-        vote_id = _vote_id(action)
+        vote_id = claimed_id(action)
         if vote_id is None:
             tell(body, respond, client, STALE)
             return

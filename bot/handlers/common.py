@@ -17,6 +17,15 @@ from bot.handlers.deps import Deps
 log = logging.getLogger("bot.handlers")
 
 
+STALE = "This button is out of date. Run `/als help` to see what you can do now."
+
+
+def claimed_id(action: dict[str, Any]) -> int | None:
+    """The id a button carries in its value: a claim, to be checked against the database."""
+    value = action.get("value") or ""
+    return int(value) if value.isdigit() else None
+
+
 def team_of(context: BoltContext, body: dict[str, Any]) -> str:
     team = context.team_id or body.get("team_id") or (body.get("team") or {}).get("id")
     if not team:

@@ -11,7 +11,7 @@ from bot.blocks.common import as_plain_text, simple
 from bot.blocks.topics import TopicMeta, parse_topic, topic_confirmation, topic_modal
 from bot.domain.errors import DomainError, InvalidInput, NotFound
 from bot.handlers.agenda import post_or_update
-from bot.handlers.common import publish_home, send_dm, team_of, user_of
+from bot.handlers.common import STALE, claimed_id, publish_home, send_dm, team_of, user_of
 from bot.handlers.deps import Deps
 from bot.handlers.errors import guarded, report_failure
 from bot.ids import ActionId, CallbackId
@@ -81,11 +81,11 @@ def handle_topic_open(
 ) -> None:
     """The Home tab's "Prepare your topic" button."""
     ack()
-    value = action.get("value") or ""
+    set_id = claimed_id(action)
     try:
-        if not value.isdigit():
-            raise NotFound("This button is out of date.")
-        draft = deps.topics.start_for_set(team_of(context, body), user_of(body), int(value))
+        if set_id is None:
+            raise NotFound(STALE)
+        draft = deps.topics.start_for_set(team_of(context, body), user_of(body), set_id)
     except DomainError as exc:
         send_dm(client, user_of(body), simple(exc.message))
         return
