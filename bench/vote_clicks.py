@@ -26,6 +26,7 @@ import argparse
 import contextlib
 import json
 import os
+import random
 import signal
 import socket
 import statistics
@@ -299,9 +300,19 @@ def body_for(slack: FakeSlack, voter: Voter, count: int) -> bytes:
 
 
 def load(
-    slack: FakeSlack, url: str, voters: list[Voter], clicks: int, side: str, *, stateful: bool
+    slack: FakeSlack,
+    url: str,
+    voters: list[Voter],
+    clicks: int,
+    side: str,
+    *,
+    stateful: bool,
+    pace: float = 0.0,
 ) -> Phase:
-    """Every voter clicks ``clicks`` times, each click sent when the previous one was acked.
+    """Every voter clicks ``clicks`` times. ``pace`` 0: each click is sent as soon as the
+    previous one was acked (closed loop, the server's saturation). ``pace`` > 0: each voter
+    sends one click every ``pace`` seconds (a random phase per voter; a late click goes at
+    once), so the offered load is fixed and the latency is what Slack sees at that load.
     ``stateful``: the server stores the votes, so remember what each voter now has."""
     driver = SlackDriver(url, SECRET, slack, timeout=30)
     phase = Phase(side)
@@ -310,8 +321,15 @@ def load(
 
     def client(voter: Voter) -> None:
         count, mine, bad = voter.count, [], []
+        rng = random.Random(voter.user)
         start.wait()
+        next_at = time.perf_counter() + rng.uniform(0, pace)
         for _ in range(clicks):
+            if pace:
+                delay = next_at - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                next_at += pace
             want = 1 - count
             body = body_for(slack, voter, want)
             headers = {
@@ -427,16 +445,20 @@ def bench_database(kind: str, database_url: str, args: argparse.Namespace, workd
         vote_id, everyone = prepare(slack, als.events_url)
         voters = everyone[: args.clients]
 
+        pace = args.pace / 1000
+
         def als_phase(clicks: int) -> Phase:
             since = len(slack.calls_to("views.update"))
-            phase = load(slack, als.events_url, voters, clicks, "als", stateful=True)
+            phase = load(slack, als.events_url, voters, clicks, "als", stateful=True, pace=pace)
             phase.failures += check_votes(slack, db, vote_id, voters, everyone, since, clicks)
             return phase
 
         if args.warmup:
             for phase in (
                 als_phase(args.warmup),
-                load(slack, bare.events_url, voters, args.warmup, "bare", stateful=False),
+                load(
+                    slack, bare.events_url, voters, args.warmup, "bare", stateful=False, pace=pace
+                ),
             ):
                 if phase.failures:
                     server = als if phase.side == "als" else bare
@@ -453,7 +475,13 @@ def bench_database(kind: str, database_url: str, args: argparse.Namespace, workd
                     phase = als_phase(args.clicks)
                 else:
                     phase = load(
-                        slack, bare.events_url, voters, args.clicks, "bare", stateful=False
+                        slack,
+                        bare.events_url,
+                        voters,
+                        args.clicks,
+                        "bare",
+                        stateful=False,
+                        pace=pace,
                     )
                     settle(slack, quiet=0.2)
                 phases[side].append(phase)
@@ -485,7 +513,9 @@ def report(results: list[Result], args: argparse.Namespace) -> bool:
 
     print()
     print(
-        f"vote clicks: {args.clients} clients x {args.clicks} clicks, medians of {args.runs} runs "
+        f"vote clicks: {args.clients} clients x {args.clicks} clicks"
+        + (f", one click per {args.pace:g} ms per client" if args.pace else ", back to back")
+        + f", medians of {args.runs} runs "
         f"(waitress, {THREADS} threads; ack latency = HTTP round trip)"
     )
     header = f"{'db':<11}{'side':<10}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'clicks/s':>10}"
@@ -521,8 +551,15 @@ def main() -> int:
     parser.add_argument("--clicks", type=int, default=200, help="clicks per client per run")
     parser.add_argument("--runs", type=int, default=3, help="runs per side (alternating)")
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured clicks per client")
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="ms between one voter's clicks (0: back to back, the closed loop; "
+        "e.g. 100: every voter clicks 10 times a second, a fixed offered load)",
+    )
     args = parser.parse_args()
-    if not 1 <= args.clients <= len(MEMBERS) or args.clicks < 1 or args.runs < 1:
+    if not 1 <= args.clients <= len(MEMBERS) or args.clicks < 1 or args.runs < 1 or args.pace < 0:
         parser.error(f"--clients 1-{len(MEMBERS)}, --clicks and --runs at least 1")
     # A `kill` of the bench still cleans up (the ExitStacks and finally blocks run).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

@@ -11,14 +11,19 @@ from slack_bolt import App, BoltContext
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
+from bot.blocks.home import home_view
 from bot.clock import Clock, system_clock
 from bot.handlers import register_all
 from bot.handlers.deps import Deps
+from bot.services.actions import ActionService
 from bot.services.agenda import AgendaService
+from bot.services.home import HomeService
+from bot.services.learning import LearningLogService
 from bot.services.sets import SetService
 from bot.services.topics import TopicService
 from bot.services.workspaces import WorkspaceService
 from bot.slack.directory import SlackDirectory
+from bot.slack.home import HomePublisher
 from bot.storage.db import Database
 
 EVENTS_PATH = "/slack/events"
@@ -40,6 +45,10 @@ class AlsBot:
     def wsgi(self) -> Callable[..., Iterable[bytes]]:
         return make_wsgi(self.bolt, self.db)
 
+    def close(self) -> None:
+        """Stop background work (the Home tab publisher)."""
+        self.deps.publisher.stop()
+
 
 def create_app(
     *,
@@ -49,15 +58,30 @@ def create_app(
     api_url: str,
     clock: Clock = system_clock,
     verify_token: bool = True,
+    home_interval: float = 1.0,
 ) -> AlsBot:
+    """``home_interval``: a member's Home tab is republished at most once per this many
+    seconds (bursts of changes are coalesced)."""
     client = make_client(bot_token, api_url)
+    topics = TopicService(db, clock)
+    actions = ActionService(db, clock)
+    home = HomeService(db, clock, topics, actions)
+    publisher = HomePublisher(
+        client,
+        lambda team_id, user_id: home_view(user_id, home.dashboards(team_id, user_id)),
+        min_interval=home_interval,
+    )
     deps = Deps(
         clock=clock,
         sets=SetService(db, clock),
-        topics=TopicService(db, clock),
+        topics=topics,
         agenda=AgendaService(db, clock),
         workspaces=WorkspaceService(db, clock),
         directory=SlackDirectory(client),
+        actions=actions,
+        learning=LearningLogService(db, clock),
+        home=home,
+        publisher=publisher,
     )
     bolt = App(
         client=client,

@@ -14,6 +14,8 @@ class Sub(StrEnum):
     SETUP = "setup"
     TOPIC = "topic"
     AGENDA = "agenda"
+    ACTIONS = "actions"
+    LOG = "log"
     LEAVE = "leave"
 
     @property
@@ -26,6 +28,8 @@ _SUMMARIES = {
     Sub.SETUP: "create the Action Learning Set for this channel, or change it (facilitator)",
     Sub.TOPIC: "prepare your topic for the next session (private unless you share it)",
     Sub.AGENDA: "open the agenda vote for the next session; `agenda close` closes it (facilitator)",
+    Sub.ACTIONS: "your open actions, to report back on; `actions add` commits new ones",
+    Sub.LOG: "write your private learning-log entry about the last session; `log list` shows yours",
     Sub.LEAVE: "leave your set (asks to confirm first)",
 }
 
@@ -35,6 +39,10 @@ class CallbackId(StrEnum):
     TOPIC = "als_topic"
     VOTE = "als_vote"
     ADJUST = "als_agenda_adjust"
+    COMMIT = "als_commit"
+    EDIT_ACTION = "als_action_edit"
+    REPORT = "als_report"
+    LOG = "als_log"
 
 
 class ActionId(StrEnum):
@@ -47,6 +55,10 @@ class ActionId(StrEnum):
     VOTE_SKIP = "als_vote_skip"
     AGENDA_ADJUST = "als_agenda_adjust"
     AGENDA_CONFIRM = "als_agenda_confirm"
+    COMMIT_OPEN = "als_commit_open"
+    ACTION_REPORT = "als_action_report"
+    ACTION_EDIT = "als_action_edit"
+    ACTION_DROP = "als_action_drop"
 
 
 # One select per topic in the voting modal: the action id carries the topic id.
@@ -87,6 +99,22 @@ class SetupField(StrEnum):
     SLOTS = "slots"
     OPENING = "opening"
     CLOSING = "closing"
+
+    @property
+    def action_id(self) -> str:
+        return f"{self.value}_input"
+
+
+class ActionField(StrEnum):
+    """Block ids of the action modals that are not numbered (``action_0``, ``target_0``...)."""
+
+    SHARING = "sharing"
+    NOTE = "note"
+    STATUS = "status"
+    HAPPENED = "happened"
+    LEARNED = "learned"
+    ABOUT_ISSUE = "about_issue"
+    ABOUT_SET = "about_set"
 
     @property
     def action_id(self) -> str:

@@ -140,15 +140,22 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+# Home tabs are republished at most this often per member in tests (production: 1 s).
+HOME_INTERVAL = 0.05
+
+
 @pytest.fixture
-def als(db: Database, slack: FakeSlack, clock: ManualClock) -> AlsBot:
-    return create_app(
+def als(db: Database, slack: FakeSlack, clock: ManualClock) -> Iterator[AlsBot]:
+    bot = create_app(
         db=db,
         bot_token=slack.bot_token,
         signing_secret=SIGNING_SECRET,
         api_url=slack.api_url,
         clock=clock,
+        home_interval=HOME_INTERVAL,
     )
+    yield bot
+    bot.close()
 
 
 @pytest.fixture

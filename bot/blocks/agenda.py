@@ -120,9 +120,16 @@ def agenda_message(state: VoteState) -> Message:
     if not state.agenda:
         blocks.append(md("No topics on the agenda."))
     for entry in state.agenda:
+        commit = None
+        if state.status == "confirmed":
+            # For the presenter (others who click are told why not).
+            commit = ButtonElement(
+                text="Commit actions", action_id=ActionId.COMMIT_OPEN, value=str(entry.topic.id)
+            )
         blocks.append(
             SectionBlock(
                 block_id=f"item_{entry.topic.id}",
+                accessory=commit,
                 text=Mrkdwn(
                     text=clip(
                         f"*{entry.position}. {escape(entry.topic.title)}* · {mention(entry.topic.author_id)}\n"

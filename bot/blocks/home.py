@@ -7,14 +7,16 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerBlock
 from slack_sdk.models.views import View
 
-from bot.blocks.common import context, header, md
+from bot.blocks.actions import action_buttons, target_text
+from bot.blocks.common import clip, context, header, md
 from bot.blocks.messages import agree_button, agreement_summary, session_when
 from bot.domain.topics import TopicStatus
 from bot.ids import COMMAND, ActionId
-from bot.services.views import SetInfo, TopicOverview
+from bot.services.views import Dashboard, SetInfo, TopicOverview
 from bot.slack.text import channel_link, escape, mention, mentions
 
-MAX_SETS_SHOWN = 10  # at most 8 blocks each, within the 100 of a view
+MAX_SETS_SHOWN = 4  # at most ~22 blocks each, within the 100 of a view
+MAX_ACTIONS_SHOWN = 4
 
 
 def _topic_blocks(lset: SetInfo, user_id: str, overview: TopicOverview) -> list[Block]:
@@ -53,9 +55,65 @@ def _topic_blocks(lset: SetInfo, user_id: str, overview: TopicOverview) -> list[
     return blocks
 
 
-def home_view(
-    user_id: str, sets: list[SetInfo], overviews: dict[int, TopicOverview] | None = None
-) -> dict[str, Any]:
+def _vote_blocks(board: Dashboard) -> list[Block]:
+    vote = board.vote
+    if vote is None:
+        return []
+    when = session_when(vote.session)
+    if not vote.can_vote:
+        return [md(f":ballot_box_with_ballot: The agenda vote for {when} is open.")]
+    left = vote.budget - vote.used
+    return [
+        md(
+            f":ballot_box_with_ballot: The agenda vote for {when} is open: you have used "
+            f"{vote.used} of your {vote.budget} votes ({left} left)."
+        ),
+        ActionsBlock(
+            block_id=f"vote_{board.set.id}",
+            elements=[
+                ButtonElement(text="Vote", action_id=ActionId.VOTE_OPEN, value=str(vote.vote_id))
+            ],
+        ),
+    ]
+
+
+def _action_blocks(board: Dashboard) -> list[Block]:
+    if not board.actions:
+        return []
+    blocks: list[Block] = [md(f"*Your open actions* ({len(board.actions)})")]
+    for action in board.actions[:MAX_ACTIONS_SHOWN]:
+        status = "not reported yet" if action.report is None else "reported"
+        blocks.append(
+            md(f"• {escape(clip(action.text, 300))}{target_text(action.target)} · {status}")
+        )
+        blocks.append(action_buttons(action, home=True))
+    if len(board.actions) > MAX_ACTIONS_SHOWN:
+        blocks.append(context(f"`{COMMAND} actions` lists all of them."))
+    return blocks
+
+
+def _facilitator_blocks(board: Dashboard) -> list[Block]:
+    lines = []
+    state = board.round
+    if state is not None and state.members:
+        done = len(state.members) - len(state.waiting)
+        lines.append(
+            f"*Report-backs for {session_when(state.session)}:* {done} of {len(state.members)} "
+            f"members with actions have reported; waiting for: {mentions(list(state.waiting))}"
+        )
+    logs = board.logs
+    if logs is not None and logs.session is not None:
+        lines.append(
+            f"*Learning log about {session_when(logs.session)}:* {len(logs.written)} of "
+            f"{logs.members} members have written an entry."
+        )
+    return [md("\n".join(lines))] if lines else []
+
+
+def home_view(user_id: str, boards: list[Dashboard]) -> dict[str, Any]:
+    sets = [b.set for b in boards]
+    overviews = {b.set.id: b.topics for b in boards}
+    extra = {b.set.id: b for b in boards}
     blocks: list[Block] = [header("Your Action Learning Sets")]
     if not sets:
         blocks.append(
@@ -86,6 +144,11 @@ def home_view(
             blocks.append(md(agreement_summary(lset)))
         if overviews and lset.id in overviews:
             blocks.extend(_topic_blocks(lset, user_id, overviews[lset.id]))
+        board = extra[lset.id]
+        blocks.extend(_vote_blocks(board))
+        blocks.extend(_action_blocks(board))
+        if facilitating:
+            blocks.extend(_facilitator_blocks(board))
     if len(sets) > MAX_SETS_SHOWN:
         blocks.append(context(f"…and {len(sets) - MAX_SETS_SHOWN} more sets."))
     blocks.append(context(f"`{COMMAND} help` lists everything I can do."))

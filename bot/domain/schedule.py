@@ -108,3 +108,8 @@ def index_on_or_after(anchor: date, cadence_weeks: int, day: date) -> int:
 
 def session_end(starts_at: datetime, minutes: int) -> datetime:
     return starts_at + timedelta(minutes=minutes)
+
+
+def local_today(timezone: str, now: datetime) -> date:
+    """The date it is in ``timezone`` at the instant ``now``."""
+    return now.astimezone(zone(timezone)).date()

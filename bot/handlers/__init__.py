@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import actions, agenda, commands, errors, events, topics, views
+from bot.handlers import actions, agenda, commands, errors, events, loop, topics, views
 
 
 def register_all(app: App) -> None:
-    for module in (commands, views, actions, topics, agenda, events, errors):
+    for module in (commands, views, actions, topics, agenda, loop, events, errors):
         module.register(app)

@@ -20,9 +20,10 @@ from bot.blocks.agenda import (
 )
 from bot.blocks.common import as_plain_text
 from bot.domain.errors import Conflict, DomainError, InvalidInput, NotAllowed
-from bot.handlers.common import STALE, claimed_id, team_of, tell, user_of
+from bot.handlers.common import STALE, claimed_id, publish_home, team_of, tell, user_of
 from bot.handlers.deps import Deps
 from bot.handlers.errors import guarded, report_failure
+from bot.handlers.loop import round_for_vote
 from bot.ids import VOTE_TOPIC_PREFIX, ActionId, CallbackId
 from bot.services.views import VoteState
 
@@ -38,6 +39,12 @@ def post_or_update(client: WebClient, deps: Deps, state: VoteState) -> None:
     deps.agenda.attach_message(state.set.team_id, state.id, posted["ts"])
 
 
+def refresh_homes(client: WebClient, deps: Deps, state: VoteState) -> None:
+    """A vote opened, closed or became the agenda: every member's Home tab shows its state."""
+    for user_id in state.set.member_ids:
+        publish_home(client, deps, state.set.team_id, user_id)
+
+
 def refresh_open_votes(client: WebClient, deps: Deps, team_id: str, set_id: int) -> None:
     """Redraw a set's open vote messages (a member left: their topic and votes are gone)."""
     for state in deps.agenda.open_votes_of_set(team_id, set_id):
@@ -46,16 +53,22 @@ def refresh_open_votes(client: WebClient, deps: Deps, team_id: str, set_id: int)
 
 
 def open_vote(command: dict[str, Any], team_id: str, client: WebClient, deps: Deps) -> None:
-    post_or_update(
-        client, deps, deps.agenda.open(team_id, command["user_id"], command["channel_id"])
-    )
+    """Open the vote; the session's report-back round is posted first (it comes first in the
+    session), when anyone has actions from earlier sessions."""
+    state = deps.agenda.open(team_id, command["user_id"], command["channel_id"])
+    if state.message_ts is None:  # newly opened
+        round_for_vote(client, deps, team_id, state.session.id)
+    post_or_update(client, deps, state)
+    refresh_homes(client, deps, state)
 
 
 def close_vote_command(
     command: dict[str, Any], team_id: str, client: WebClient, deps: Deps
 ) -> None:
     latest = deps.agenda.vote_in_channel(team_id, command["channel_id"])
-    post_or_update(client, deps, deps.agenda.close(team_id, command["user_id"], latest.id))
+    state = deps.agenda.close(team_id, command["user_id"], latest.id)
+    post_or_update(client, deps, state)
+    refresh_homes(client, deps, state)
 
 
 def handle_vote_open(
@@ -114,6 +127,7 @@ def handle_vote_topic(
     client.views_update(view_id=view["id"], view=voting_modal(panel, round_=round_ + 1))
     if outcome.turnout_changed:
         post_or_update(client, deps, deps.agenda.state(team_id, vote_id))
+    publish_home(client, deps, team_id, user_id)  # votes used (coalesced)
 
 
 def _facilitator_button(what: str) -> Callable[..., None]:
@@ -153,6 +167,7 @@ def _facilitator_button(what: str) -> Callable[..., None]:
             tell(body, respond, client, exc.message)
             return
         post_or_update(client, deps, state)
+        refresh_homes(client, deps, state)
 
     listener.__name__ = f"handle_{what}"
     return listener

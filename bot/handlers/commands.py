@@ -17,6 +17,7 @@ from bot.handlers.agenda import close_vote_command, open_vote
 from bot.handlers.common import team_of
 from bot.handlers.deps import Deps
 from bot.handlers.errors import guarded
+from bot.handlers.loop import actions_command, log_command, start_round
 from bot.handlers.topics import open_topic_modal
 from bot.ids import COMMAND, Sub
 
@@ -75,13 +76,20 @@ def handle_als(
                 action = words[1].lower() if len(words) > 1 else ""
                 if action == "close":
                     close_vote_command(command, team_id, client, deps)
+                elif action == "reportback":
+                    start_round(command, team_id, respond, client, deps)
                 elif action:
                     respond(
                         response_type="ephemeral",
-                        text=f"`{COMMAND} agenda` opens the vote; `{COMMAND} agenda close` closes it.",
+                        text=f"`{COMMAND} agenda` opens the vote; `{COMMAND} agenda close` closes "
+                        f"it; `{COMMAND} agenda reportback` starts the report-back round.",
                     )
                 else:
                     open_vote(command, team_id, client, deps)
+            case Sub.ACTIONS:
+                actions_command(words, command, team_id, respond, client, deps)
+            case Sub.LOG:
+                log_command(words, command, team_id, respond, client, deps)
             case Sub.LEAVE:
                 lset = deps.sets.set_to_leave(team_id, command["user_id"], command["channel_id"])
                 respond(response_type="ephemeral", **leave_confirm(lset).kwargs())

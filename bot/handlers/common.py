@@ -11,7 +11,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import Message, simple
-from bot.blocks.home import home_view
 from bot.handlers.deps import Deps
 
 log = logging.getLogger("bot.handlers")
@@ -50,12 +49,8 @@ def tell(
 
 
 def publish_home(client: WebClient, deps: Deps, team_id: str, user_id: str) -> None:
-    sets = deps.sets.for_user(team_id, user_id)
-    overviews = {lset.id: deps.topics.overview(team_id, user_id, lset.id) for lset in sets}
-    try:
-        client.views_publish(user_id=user_id, view=home_view(user_id, sets, overviews))
-    except SlackApiError as exc:
-        log.warning("views.publish failed: %s", exc.response.get("error"))
+    """Republish a member's Home tab soon, after the ack (coalesced: see ``HomePublisher``)."""
+    deps.publisher.request(team_id, user_id)
 
 
 def send_dm(client: WebClient, user_id: str, message: Message) -> bool:

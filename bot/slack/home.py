@@ -1,0 +1,107 @@
+"""Republishing members' Home tabs without publish storms.
+
+Listeners ask for a member's Home tab to be republished when something it shows changed. The
+publisher does it after the ack, on one background thread, and coalesces: requests for the same
+member that arrive before their publish starts collapse into one, and a member's tab is
+published at most once per ``min_interval`` seconds (the last request always wins: the tab is
+built when it is published, from committed state). A ``ratelimited`` answer puts the member
+back with Slack's ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger("bot.home")
+
+Key = tuple[str, str]  # (team id, user id)
+
+
+class HomePublisher:
+    def __init__(
+        self,
+        client: WebClient,
+        build: Callable[[str, str], dict[str, Any]],
+        *,
+        min_interval: float = 1.0,
+    ) -> None:
+        self._client = client
+        self._build = build
+        self._interval = min_interval
+        self._cond = threading.Condition()
+        self._pending: dict[Key, float] = {}  # key -> not before (monotonic)
+        self._last: dict[Key, float] = {}
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+        self._busy = False
+        self.published = 0  # for benchmarks and tests: publishes done by this process
+
+    def request(self, team_id: str, user_id: str) -> None:
+        """Republish this member's Home tab soon (returns at once)."""
+        key = (team_id, user_id)
+        with self._cond:
+            if self._stopped:
+                return
+            due = self._last.get(key, float("-inf")) + self._interval
+            self._pending[key] = max(self._pending.get(key, due), due)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="home-publisher", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        with self._cond:
+            self._stopped = True
+            self._pending.clear()
+            self._cond.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def idle(self) -> bool:
+        with self._cond:
+            return not self._pending and not self._busy
+
+    def _next(self) -> Key | None:
+        with self._cond:
+            while not self._stopped:
+                now = time.monotonic()
+                if self._pending:
+                    key, due = min(self._pending.items(), key=lambda kv: kv[1])
+                    if due <= now:
+                        del self._pending[key]
+                        self._busy = True
+                        return key
+                    self._cond.wait(due - now)
+                else:
+                    self._cond.wait()
+            return None
+
+    def _run(self) -> None:
+        while (key := self._next()) is not None:
+            retry_after = None
+            try:
+                self._client.views_publish(user_id=key[1], view=self._build(*key))
+                self.published += 1
+            except SlackApiError as exc:
+                error = exc.response.get("error")
+                log.warning("views.publish failed: %s", error)
+                if error == "ratelimited":
+                    retry_after = float(exc.response.headers.get("Retry-After", 30))
+            except Exception as exc:  # never let the thread die: the next request retries
+                log.warning("Home tab not published: %s", type(exc).__name__)
+            with self._cond:
+                self._busy = False
+                finished = time.monotonic()
+                self._last[key] = finished
+                if retry_after is not None and key not in self._pending:
+                    self._pending[key] = finished + retry_after
