@@ -281,3 +281,36 @@ def test_home_shows_your_own_topic_and_the_facilitator_names_only(
     assert f"1 in (<@{A}>)" in facilitator and f"no topic: <@{B}>" in facilitator
     assert "Title-A-only" not in facilitator and SECRET not in facilitator
     assert "als_topic_open" not in facilitator  # a non-participating facilitator brings none
+
+
+def test_a_draft_is_kept_for_its_author_and_stays_out_of_the_vote(
+    driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
+) -> None:
+    create_set(driver, slack)
+    # A draft needs a title only; the author is told it is not submitted.
+    response = submit_topic(
+        driver, slack, A, "DRAFT-TITLE-A", response="draft", scenario="", question=""
+    )
+    assert response.status == 200 and not field_errors(response)
+    assert "not submitted" in texts(slack.dm_messages(A)[-1].blocks)
+    with db.read() as s:
+        assert [t.status for t in s.scalars(select(Topic))] == ["draft"]
+    response = submit_topic(driver, slack, B, " ", response="draft")
+    assert "title" in (field_errors(response) or {})
+    # The Home tab says "draft"; the facilitator still counts A as waiting.
+    settle(slack)
+    assert "draft, not submitted yet" in texts(slack.home_view(A)["blocks"])  # type: ignore[index]
+    # Reopened, the modal is prefilled with the draft and offers to submit it.
+    before = len(slack.calls_to("views.open"))
+    driver.command(A, "topic", channel_id=SET_CHANNEL)
+    slack.wait_for("views.open", count=before + 1)
+    assert "DRAFT-TITLE-A" in str(slack.open_views(A)[-1])
+    driver.close_view(A)
+    # A draft is not in the vote; the submitted topics are.
+    for author in (B, C):
+        submit_topic(driver, slack, author, f"Topic {author[-2:]}")
+    clock.set(datetime(2026, 12, 7, 10, 5, tzinfo=UTC))
+    driver.command(FAC, "agenda", channel_id=SET_CHANNEL)
+    settle(slack)
+    channel = " ".join(texts(m.blocks) for m in slack.messages(SET_CHANNEL))
+    assert "DRAFT-TITLE-A" not in channel and "Topic 02" in channel

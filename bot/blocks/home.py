@@ -32,6 +32,11 @@ def _topic_blocks(lset: SetInfo, user_id: str, overview: TopicOverview) -> list[
                 f"Your topic for {when}: *{escape(mine.title)}* ({seen})",
                 "Edit your topic",
             )
+        elif mine is not None and mine.status == TopicStatus.DRAFT:
+            line, label = (
+                f"Your topic for {when}: *{escape(mine.title)}* (draft, not submitted yet)",
+                "Finish your topic",
+            )
         elif mine is not None and mine.status == TopicStatus.NO_TOPIC:
             line, label = f"Your topic for {when}: no topic this time", "Change"
         else:

@@ -61,6 +61,7 @@ def _option(text: str, value: str) -> Option:
 
 RESPONSES = {
     Response.TOPIC: "I'll bring a topic",
+    Response.DRAFT: "Save as a draft: not submitted yet, the set does not see it",
     Response.NO_TOPIC: "No topic this time",
     Response.WITHDRAW: "Withdraw my topic",
 }
@@ -75,8 +76,10 @@ def topic_modal(draft: TopicDraft) -> dict[str, Any]:
     current = Response.TOPIC
     if topic is not None and topic.status == TopicStatus.NO_TOPIC:
         current = Response.NO_TOPIC
-    answers = [Response.TOPIC, Response.NO_TOPIC]
-    if topic is not None and topic.status == TopicStatus.SUBMITTED:
+    elif topic is not None and topic.status == TopicStatus.DRAFT:
+        current = Response.DRAFT
+    answers = [Response.TOPIC, Response.DRAFT, Response.NO_TOPIC]
+    if topic is not None and topic.status in (TopicStatus.SUBMITTED, TopicStatus.DRAFT):
         answers.append(Response.WITHDRAW)
     radio = [_option(RESPONSES[r], r.value) for r in answers]
     sharing = [_option(text, value) for value, text in SHARING.items()]
@@ -210,6 +213,11 @@ def topic_confirmation(outcome: TopicOutcome) -> Message:
         text = f"Your topic *{escape(topic.title)}* is withdrawn ({where})."
         if outcome.vote_to_refresh:
             text += " It has left the agenda vote and its votes went back to the voters."
+    elif topic.status == TopicStatus.DRAFT:
+        text = (
+            f"Your draft *{escape(topic.title)}* is saved ({where}). It is not submitted: the set "
+            f"does not see it until you run `/als topic` again and choose to bring it."
+        )
     elif topic.status == TopicStatus.NO_TOPIC:
         text = f"Noted: no topic from you this time ({where})."
     else:

@@ -14,12 +14,14 @@ TRIED_MAX = 1000
 
 class Response(StrEnum):
     TOPIC = "topic"  # bring a topic
+    DRAFT = "draft"  # keep working on it: saved, not submitted (the set does not see it)
     NO_TOPIC = "no_topic"  # "No topic this time": a valid answer
     WITHDRAW = "withdraw"  # take back what was submitted
 
 
 class TopicStatus(StrEnum):
     SUBMITTED = "submitted"
+    DRAFT = "draft"
     NO_TOPIC = "no_topic"
     WITHDRAWN = "withdrawn"
 
@@ -35,7 +37,10 @@ class TopicForm:
 
 
 def validate_topic(form: TopicForm) -> dict[str, str]:
-    """Field name -> what is wrong (empty when acceptable). Only a topic needs its fields."""
+    """Field name -> what is wrong (empty when acceptable). Only a topic needs its fields; a
+    draft needs a title, and stays within the limits."""
+    if form.response is Response.DRAFT:
+        return _draft_problems(form)
     if form.response is not Response.TOPIC:
         return {}
     errors: dict[str, str] = {}
@@ -59,3 +64,19 @@ def validate_topic(form: TopicForm) -> dict[str, str]:
     if len(form.tried.strip()) > TRIED_MAX:
         errors["tried"] = f"Keep this to {TRIED_MAX} characters."
     return errors
+
+
+def _draft_problems(form: TopicForm) -> dict[str, str]:
+    full = validate_topic(
+        TopicForm(
+            response=Response.TOPIC,
+            title=form.title,
+            scenario=form.scenario or "-",
+            question=form.question or "-",
+            tried=form.tried,
+            shared=form.shared,
+        )
+    )
+    if not form.title.strip():
+        full["title"] = "Give your draft a title, so you can find it again."
+    return full

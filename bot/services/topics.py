@@ -235,10 +235,11 @@ class TopicService:
                 s.add(row)
             status = {
                 Response.TOPIC: TopicStatus.SUBMITTED,
+                Response.DRAFT: TopicStatus.DRAFT,
                 Response.NO_TOPIC: TopicStatus.NO_TOPIC,
                 Response.WITHDRAW: TopicStatus.WITHDRAWN,
             }[form.response]
-            if form.response is Response.TOPIC:
+            if form.response in (Response.TOPIC, Response.DRAFT):
                 row.title = form.title.strip()
                 row.scenario = form.scenario.strip()
                 row.question = form.question.strip()
