@@ -558,3 +558,32 @@ def test_maximum_length_input_passes_block_kit_checks(
     # Nothing the app sent was refused by the fake Slack's Block Kit checks.
     refused = [c for c in slack.calls if not c.response.get("ok", True)]
     assert not [c for c in refused if "invalid_blocks" in json.dumps(c.response)], refused
+
+
+def test_actions_of_a_closed_set_are_explained_not_changed(
+    driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
+) -> None:
+    """Sets have no "close" command yet; a set marked closed (as an admin would) answers
+    clearly and changes nothing."""
+    from bot.storage.models import LearningSet
+
+    create_set(driver, slack)
+    clock.set(SESSION_1 + timedelta(hours=4))
+    before = len(slack.calls_to("views.open"))
+    driver.command(A, "actions add", channel_id=SET_CHANNEL)
+    slack.wait_for("views.open", count=before + 1)
+    driver.submit_view(A, values=commit_values([("Shadow a colleague", None)]))
+    settle(slack)
+    (a1,) = actions_of(db, A)
+    listing = command_answer(driver, slack, A, "actions")
+    with db.write() as s, s.begin():
+        for lset in s.scalars(select(LearningSet)):
+            lset.status = "closed"
+    for action_id in ("als_action_report", "als_action_edit", "als_action_drop"):
+        before = len(slack.calls_to("views.open"))
+        driver.click(A, action_id, channel_id=SET_CHANNEL, message_ts=listing.ts, value=str(a1.id))
+        settle(slack)
+        assert "That set is closed" in last_response_text(slack)
+        assert len(slack.calls_to("views.open")) == before
+    assert [a.status for a in actions_of(db, A)] == ["open"]
+    assert "no open actions" in texts(command_answer(driver, slack, A, "actions").blocks)
