@@ -13,6 +13,24 @@ Every method answers HTTP 200 with ``{"ok": true, ...}`` or
 ``{"ok": false, "error": "<slack error name>"}`` like Slack does.  All state
 is guarded by one re-entrant lock, so the fake can be used from the test
 thread while the app under test calls it from its own threads.
+
+Failures can be injected to test how an app copes with Slack misbehaving
+(none of them is active unless asked for):
+
+* :meth:`FakeSlack.inject_error` -- ``{"ok": false, "error": ...}`` answers;
+* :meth:`FakeSlack.inject_http` -- HTTP 429 (with ``Retry-After``) / 5xx answers;
+* :meth:`FakeSlack.hold` -- keep a request in flight, then answer it
+  (:meth:`Hold.release`) or close the connection without answering
+  (:meth:`Hold.drop`);
+* :meth:`FakeSlack.set_rate_limits` -- Slack-like ``chat.postMessage`` limits;
+* :meth:`FakeSlack.set_auth_error` -- ``invalid_auth``/``token_revoked``/... for every call;
+* :meth:`FakeSlack.after_response` -- run code (e.g. kill the client) right
+  after an answer was written to the socket.
+
+A request goes through these stages in order: hold, ``inject_http``, the
+request checks (``unknown_method``, ``invalid_json``, ``not_authed``,
+``invalid_auth``), ``set_auth_error``, ``inject_error``, the rate limiter,
+and finally the method itself.
 """
 
 from __future__ import annotations
@@ -24,13 +42,15 @@ import copy
 import hashlib
 import itertools
 import json
+import math
 import secrets
 import string
 import threading
 import time
 import traceback
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -45,7 +65,7 @@ from bot.fakeslack.state import (
     ResponseUrlPost,
 )
 
-__all__ = ["FakeSlack", "find_action"]
+__all__ = ["FakeSlack", "Hold", "find_action"]
 
 JsonDict = dict[str, Any]
 _Result = tuple[int, JsonDict]
@@ -55,6 +75,11 @@ _JSON_FIELDS = ("blocks", "view", "attachments", "metadata", "user_auth_blocks")
 _ID_ALPHABET = string.ascii_letters + string.digits + "+/="
 _MAX_TEXT = 40000
 _MAX_VIEW_STACK = 3
+#: Tolerance for float comparisons in the rate limiter (clock readings are floats).
+_EPSILON = 1e-9
+_RELEASE = "release"
+_DROP = "drop"
+_JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
 
 def _flag(value: Any) -> bool:
@@ -101,6 +126,211 @@ class _ResponseUrl:
     thread_ts: str | None
     issued_at: float
     uses: int = 0
+
+
+@dataclass
+class _Answer:
+    """What the fake sends back for one request (``body`` is what gets recorded)."""
+
+    status: int
+    body: JsonDict
+    headers: dict[str, str] = field(default_factory=dict)
+    #: Raw bytes to send instead of ``json.dumps(body)`` (non-JSON injected bodies).
+    data: bytes | None = None
+    content_type: str = _JSON_CONTENT_TYPE
+
+    def payload(self) -> bytes:
+        return self.data if self.data is not None else json.dumps(self.body).encode()
+
+
+def _http_answer(
+    status: int, retry_after: int | None, body: JsonDict | str | bytes | None
+) -> _Answer:
+    """Build the answer for :meth:`FakeSlack.inject_http`."""
+    headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else {}
+    if body is None:
+        if status == 429:
+            body = _error("ratelimited")
+        elif status == 503:
+            body = _error("service_unavailable")
+        elif status >= 500:
+            body = _error("internal_error")
+        else:
+            body = _error(f"http_{status}")
+    if isinstance(body, dict):
+        return _Answer(status, copy.deepcopy(body), headers)
+    data = body.encode() if isinstance(body, str) else bytes(body)
+    return _Answer(
+        status,
+        {"ok": False, "raw_body": data.decode("utf-8", "replace")},
+        headers,
+        data=data,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+class _RateLimiter:
+    """Slack-like rate limits; see :meth:`FakeSlack.set_rate_limits` for the model.
+
+    Not thread-safe by itself: the fake calls it under its state lock.
+    """
+
+    def __init__(
+        self,
+        per_channel_per_second: float | None,
+        per_workspace_per_minute: int | None,
+        burst: int,
+        methods: frozenset[str],
+    ) -> None:
+        self.per_channel_per_second = per_channel_per_second
+        self.per_workspace_per_minute = per_workspace_per_minute
+        self.burst = burst
+        self.methods = methods
+        #: (method, conversation id) -> [tokens, clock reading of the last refill]
+        self._buckets: dict[tuple[str, str], list[float]] = {}
+        #: method -> clock readings of the accepted calls in the last 60 s
+        self._windows: dict[str, deque[float]] = {}
+
+    def _tokens(self, method: str, channel: str, now: float) -> list[float]:
+        rate = self.per_channel_per_second
+        assert rate is not None
+        bucket = self._buckets.setdefault((method, channel), [float(self.burst), now])
+        elapsed = max(0.0, now - bucket[1])
+        bucket[0] = min(float(self.burst), bucket[0] + elapsed * rate)
+        bucket[1] = now
+        return bucket
+
+    def _window(self, method: str, now: float) -> deque[float]:
+        window = self._windows.setdefault(method, deque())
+        while window and window[0] + 60.0 <= now + _EPSILON:
+            window.popleft()
+        return window
+
+    def wait(self, method: str, channel: str | None, now: float) -> float:
+        """Seconds until a call to ``method`` in ``channel`` would be allowed (0: allowed now)."""
+        wait = 0.0
+        if self.per_channel_per_second is not None and channel is not None:
+            tokens = self._tokens(method, channel, now)[0]
+            if tokens < 1.0 - _EPSILON:
+                wait = (1.0 - tokens) / self.per_channel_per_second
+        if self.per_workspace_per_minute is not None:
+            window = self._window(method, now)
+            if len(window) >= self.per_workspace_per_minute:
+                wait = max(wait, window[0] + 60.0 - now)
+        return wait
+
+    def consume(self, method: str, channel: str | None, now: float) -> None:
+        """Account for one accepted call (call :meth:`wait` first)."""
+        if self.per_channel_per_second is not None and channel is not None:
+            bucket = self._tokens(method, channel, now)
+            bucket[0] = max(0.0, bucket[0] - 1.0)
+        if self.per_workspace_per_minute is not None:
+            self._window(method, now).append(now)
+
+
+class Hold:
+    """Requests kept in flight inside a :class:`FakeSlack`; returned by :meth:`FakeSlack.hold`.
+
+    The hold catches the next ``count`` requests to ``method``.  Each caught
+    request has been fully received ("arrived") and then blocks its server
+    thread -- without answering and without touching any state -- until
+    :meth:`release` (it is then processed, at release time, and answered as
+    usual) or :meth:`drop` (the connection is closed without any HTTP
+    response).  When the fake stops, requests still held are dropped.
+
+    The decision is made once for the whole hold: requests caught after
+    :meth:`release`/:meth:`drop` (while ``count`` is not exhausted) get the
+    same treatment without waiting.  Other requests are never blocked by a hold.
+    """
+
+    def __init__(self, fake: FakeSlack, method: str, count: int) -> None:
+        self.method = method
+        self.count = count
+        self._fake = fake
+        self._arrived: list[JsonDict] = []
+        self._finished = 0
+        self._decision: str | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"<Hold {self.method} count={self.count} arrived={len(self._arrived)}"
+            f" decision={self._decision}>"
+        )
+
+    @property
+    def arrived(self) -> list[JsonDict]:
+        """Arguments (token removed) of the requests caught so far, oldest first."""
+        with self._fake._lock:
+            return copy.deepcopy(self._arrived)
+
+    @property
+    def pending(self) -> int:
+        """Caught requests not yet processed or dropped (still blocked in the server)."""
+        with self._fake._lock:
+            return len(self._arrived) - self._finished
+
+    @property
+    def decision(self) -> str | None:
+        """``"release"``, ``"drop"`` or None while undecided."""
+        with self._fake._lock:
+            return self._decision
+
+    def wait_arrived(self, count: int = 1, *, timeout: float = 5.0) -> list[JsonDict]:
+        """Block until ``count`` requests have been caught; returns their arguments.
+
+        Raises :class:`AssertionError` when ``timeout`` (real seconds) elapses first.
+        """
+        fake = self._fake
+        deadline = time.monotonic() + timeout
+        with fake._cond:
+            while len(self._arrived) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"timed out after {timeout}s waiting for {count} held call(s) to"
+                        f" {self.method}; {len(self._arrived)} arrived"
+                    )
+                fake._cond.wait(remaining)
+            return copy.deepcopy(self._arrived)
+
+    def release(self, *, wait: bool = True, timeout: float = 5.0) -> None:
+        """Let the held requests (and any caught later) be processed and answered.
+
+        Processing happens now, on the requests' server threads, exactly as if
+        they had just arrived (rate limits, injected errors and state changes
+        apply at this moment).  If the client has given up in the meantime,
+        the state change still happens; only the answer is lost.  With
+        ``wait`` this returns once every request caught so far has been
+        processed and recorded (the answer may still be on its way).
+        """
+        self._decide(_RELEASE, wait, timeout)
+
+    def drop(self, *, wait: bool = True, timeout: float = 5.0) -> None:
+        """Close the held requests' connections (and any caught later) without answering.
+
+        The client sees a connection error; nothing is processed.  Dropped
+        requests are recorded with ``Call.status == 0`` and an empty response.
+        With ``wait`` this returns once every request caught so far was dropped.
+        """
+        self._decide(_DROP, wait, timeout)
+
+    def _decide(self, decision: str, wait: bool, timeout: float) -> None:
+        fake = self._fake
+        deadline = time.monotonic() + timeout
+        with fake._cond:
+            if self._decision not in (None, decision):
+                raise RuntimeError(f"{self!r} was already decided")
+            self._decision = decision
+            target = len(self._arrived)
+            fake._cond.notify_all()
+            while wait and self._finished < target:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"timed out after {timeout}s waiting for {target - self._finished}"
+                        f" held call(s) to {self.method} to {decision}"
+                    )
+                fake._cond.wait(remaining)
 
 
 class _Server(ThreadingHTTPServer):
@@ -194,7 +424,15 @@ class FakeSlack:
         self._response_posts: list[ResponseUrlPost] = []
         self._calls: list[Call] = []
         self._listeners: list[Callable[[Call], None]] = []
+        self._after_response: list[Callable[[Call], None]] = []
         self._injected: dict[str, list[JsonDict]] = {}
+        self._injected_http: dict[str, list[_Answer]] = {}
+        self._holds: dict[str, list[Hold]] = {}
+        self._auth_error: str | None = None
+        self._deactivated_dm_error: str | None = None
+        self._limiter: _RateLimiter | None = None
+        self._rate_limited: Counter[str] = Counter()
+        self._accepted: Counter[str] = Counter()
 
         self._methods: dict[str, Callable[[JsonDict], JsonDict]] = {
             "auth.test": self._auth_test,
@@ -231,10 +469,15 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
-        """Stop serving and release the port (idempotent)."""
-        with self._lock:
+        """Stop serving and release the port (idempotent).
+
+        Requests still blocked by a :meth:`hold` are dropped (their
+        connections are closed without an answer); this never waits for them.
+        """
+        with self._cond:
             server, thread = self._server, self._thread
             self._server = self._thread = None
+            self._cond.notify_all()  # wake held requests: they are dropped
         if server is not None:
             server.shutdown()
             server.server_close()
@@ -416,6 +659,166 @@ class FakeSlack:
         with self._lock:
             queue = self._injected.setdefault(method, [])
             queue.extend(_error(error, **extra) for _ in range(count))
+
+    def inject_http(
+        self,
+        method: str,
+        status: int,
+        *,
+        count: int = 1,
+        retry_after: int | None = None,
+        body: JsonDict | str | bytes | None = None,
+    ) -> None:
+        """Make the next ``count`` calls to ``method`` answer HTTP ``status``.
+
+        This happens before authentication and has no effect on state; the
+        calls are recorded with ``Call.status == status``.  ``method`` may
+        also be ``"response_url"`` (POSTs to response URLs).
+
+        Args:
+            status: the HTTP status, e.g. 429, 500, 502, 503.
+            retry_after: integer seconds for the ``Retry-After`` header (as
+                Slack sends with 429); no header when None.
+            body: a dict is sent as JSON, ``str``/``bytes`` as ``text/plain``
+                (recorded as ``{"ok": false, "raw_body": text}``).  Default:
+                ``{"ok": false, "error": "ratelimited"}`` for 429,
+                ``"service_unavailable"`` for 503, ``"internal_error"`` for
+                other 5xx and ``"http_<status>"`` otherwise.
+
+        With ``slack_sdk.WebClient`` (no retry handlers) these raise
+        ``SlackApiError`` with ``e.response.status_code == status`` and, for
+        429, ``e.response.headers["Retry-After"]``.
+        """
+        if not 100 <= status <= 599:
+            raise ValueError(f"not an HTTP status: {status}")
+        answer = _http_answer(status, retry_after, body)
+        with self._lock:
+            queue = self._injected_http.setdefault(method, [])
+            queue.extend(copy.deepcopy(answer) for _ in range(count))
+
+    def hold(self, method: str, *, count: int = 1) -> Hold:
+        """Keep the next ``count`` requests to ``method`` in flight until told otherwise.
+
+        Returns a :class:`Hold`: ``hold.wait_arrived()`` blocks until a
+        request is caught, ``hold.release()`` processes and answers it (at
+        that moment: a held ``chat.postMessage`` creates its message only on
+        release), ``hold.drop()`` closes its connection without an answer.
+        Use it to make a client time out while Slack still acts on the call
+        (client timeout shorter than the hold, then release), or to kill the
+        client while its call is in flight.  Holds on the same method catch
+        requests in the order the holds were created.  ``method`` may also be
+        ``"response_url"``.
+        """
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        hold = Hold(self, method, count)
+        with self._lock:
+            self._holds.setdefault(method, []).append(hold)
+        return hold
+
+    def set_auth_error(self, error: str | None) -> None:
+        """While set, every Web API call with the bot token answers ``{"ok": false, "error": error}``.
+
+        For ``"invalid_auth"``, ``"token_revoked"``, ``"account_inactive"``
+        (the app was uninstalled, the token rotated, the workspace deleted).
+        Slack answers these with HTTP 200.  Response URLs keep working.
+        ``None`` restores normal authentication.
+        """
+        with self._lock:
+            self._auth_error = error
+
+    def set_deactivated_dm_error(self, error: str | None) -> None:
+        """Make ``chat.postMessage``/``chat.postEphemeral`` to a deactivated user's DM fail.
+
+        By default the fake behaves like Slack: posting to a deactivated user
+        (``FakeUser.deleted``) by user id or IM id *succeeds* -- the IM still
+        exists and Slack does not check the user (``chat.postMessage``
+        documents no ``user_disabled`` error; Slack confirmed this in
+        https://github.com/slackapi/python-slack-sdk/issues/1156).  Only
+        ``conversations.open`` refuses, with ``user_disabled``.  Set an error
+        name (e.g. ``"user_disabled"``) to test an app against a stricter
+        answer; ``None`` restores Slack's behaviour.
+        """
+        with self._lock:
+            self._deactivated_dm_error = error
+
+    def set_rate_limits(
+        self,
+        *,
+        per_channel_per_second: float | None = 1.0,
+        per_workspace_per_minute: int | None = 600,
+        burst: int = 1,
+        methods: Iterable[str] = ("chat.postMessage",),
+    ) -> None:
+        """Enable Slack-like rate limits (disabled by default); replaces earlier limits.
+
+        Slack allows about one message per second per channel with short
+        bursts, and a per-workspace budget per method per minute; above
+        that it answers HTTP 429 with ``Retry-After``.  The fake models this
+        exactly and deterministically over its injectable ``clock``:
+
+        * **Per conversation** -- a token bucket per (method, conversation)
+          with capacity ``burst`` that starts full and refills continuously
+          at ``per_channel_per_second`` tokens per second.  The conversation
+          is the resolved target: a user id counts as that user's IM, so DMs
+          to different users are different conversations.
+        * **Per workspace** -- a sliding 60-second window per method: a call
+          is allowed while fewer than ``per_workspace_per_minute`` calls were
+          accepted in the last 60 s, i.e. in ``(now - 60, now]``.
+
+        Only accepted calls (answered ``"ok": true``) consume budget; calls
+        that fail validation and 429 answers do not.  A call that would
+        exceed either limit is answered HTTP 429, body ``{"ok": false,
+        "error": "ratelimited"}``, with ``Retry-After`` = the seconds until it
+        would be allowed (the larger of the two waits) rounded up to an
+        integer and at least 1; nothing is created.  Hence lower bounds for
+        a client that retries exactly when allowed: the ``k``-th accepted post
+        (``k`` from 0) to one conversation is at least ``max(0, k - burst +
+        1) / per_channel_per_second`` s after the first, and the ``k``-th post
+        to the workspace at least ``60 * (k // per_workspace_per_minute)`` s
+        after the first -- ``N`` posts to different users under a budget
+        ``B`` take at least ``60 * ((N - 1) // B)`` s.
+
+        ``None`` disables a limit; passing None for both disables limiting
+        (like :meth:`clear_rate_limits`).  ``methods`` lists the limited
+        methods; each has its own buckets and window.  Counters:
+        :meth:`rate_limited_count` and :meth:`accepted_count`.
+        """
+        if per_channel_per_second is not None and per_channel_per_second <= 0:
+            raise ValueError("per_channel_per_second must be positive")
+        if per_workspace_per_minute is not None and per_workspace_per_minute < 1:
+            raise ValueError("per_workspace_per_minute must be at least 1")
+        if burst < 1:
+            raise ValueError("burst must be at least 1")
+        names = frozenset([methods] if isinstance(methods, str) else methods)
+        limiter = None
+        if per_channel_per_second is not None or per_workspace_per_minute is not None:
+            limiter = _RateLimiter(per_channel_per_second, per_workspace_per_minute, burst, names)
+        with self._lock:
+            self._limiter = limiter
+
+    def clear_rate_limits(self) -> None:
+        """Disable rate limiting (counters are kept)."""
+        with self._lock:
+            self._limiter = None
+
+    def rate_limited_count(self, method: str | None = None) -> int:
+        """How many HTTP 429 answers the rate limiter served (to ``method``, or in total).
+
+        Answers from :meth:`inject_http` are not counted.
+        """
+        with self._lock:
+            if method is None:
+                return sum(self._rate_limited.values())
+            return self._rate_limited[method]
+
+    def accepted_count(self, method: str = "chat.postMessage") -> int:
+        """How many calls to ``method`` were answered ``"ok": true`` since the fake was created.
+
+        Unlike :attr:`calls` this is not cleared by :meth:`reset_calls`.
+        """
+        with self._lock:
+            return self._accepted[method]
 
     def post_user_message(
         self,
@@ -618,6 +1021,24 @@ class FakeSlack:
         with self._lock:
             self._listeners.remove(listener)
 
+    def after_response(self, callback: Callable[[Call], None]) -> None:
+        """Call ``callback(call)`` after each answer was completely written to the socket.
+
+        Unlike :meth:`add_listener` (which runs before the answer is sent),
+        the client may already have received the answer when this runs --
+        e.g. to kill the client right after Slack answered.  Runs on the
+        server's request thread, outside the state lock.  Not called for
+        requests without an answer (dropped, or the client went away); an
+        exception in ``callback`` is printed and otherwise ignored.
+        """
+        with self._lock:
+            self._after_response.append(callback)
+
+    def remove_after_response(self, callback: Callable[[Call], None]) -> None:
+        """Undo :meth:`after_response`."""
+        with self._lock:
+            self._after_response.remove(callback)
+
     # ============================================================ state queries
     def messages(self, channel_id: str) -> list[Message]:
         """Current (non-deleted) messages of a conversation in ts order.
@@ -694,32 +1115,104 @@ class FakeSlack:
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
         content_type = (handler.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        response_prefix = f"/response/{self.team_id}/"
+        token: str | None = None
         if parts.path.startswith("/api/"):
             method = parts.path[len("/api/") :]
-            status, body, call = self._handle_api(
-                method,
-                parts.query,
-                raw,
-                content_type,
-                handler.headers.get("Authorization"),
-                parts.path,
-            )
-        elif parts.path.startswith(f"/response/{self.team_id}/") and handler.command == "POST":
-            token = parts.path[len(f"/response/{self.team_id}/") :]
-            status, body, call = self._handle_response_url(token, raw, content_type, parts.path)
+            parsed = self._parse_args(parts.query, raw, content_type)
+            args = dict(parsed) if parsed is not None else {}
+            token = args.pop("token", None)
+            authorization = handler.headers.get("Authorization")
+            if authorization and authorization.lower().startswith("bearer "):
+                token = authorization[len("bearer ") :].strip()
+        elif parts.path.startswith(response_prefix) and handler.command == "POST":
+            method = "response_url"
+            parsed = self._parse_response_body(raw, content_type)
+            args = parsed if parsed is not None else {}
         else:
-            status, body, call = 404, _error("not_found"), None
-        if call is not None:
+            self._send(handler, _Answer(404, _error("not_found")))
+            return
+
+        hold = self._catch(method, args)
+        if hold is not None and not self._await_hold(hold, handler.server):
+            call = self._record(method, args, 0, {}, parts.path)
+            self._hold_finished(hold)
+            self._notify_listeners(call)
+            handler.close_connection = True  # close without writing anything
+            return
+        if method == "response_url":
+            answer, call = self._handle_response_url(
+                parts.path[len(response_prefix) :], parsed, parts.path
+            )
+        else:
+            answer, call = self._handle_api(method, parsed, args, token, parts.path)
+        if hold is not None:
+            self._hold_finished(hold)
+        self._notify_listeners(call)
+        if self._send(handler, answer):
             with self._lock:
-                listeners = list(self._listeners)
-            for listener in listeners:
-                listener(call)
-        data = json.dumps(body).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json; charset=utf-8")
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
+                callbacks = list(self._after_response)
+            for callback in callbacks:
+                try:
+                    callback(call)
+                except Exception:
+                    traceback.print_exc()
+
+    def _notify_listeners(self, call: Call) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(call)
+
+    @staticmethod
+    def _send(handler: BaseHTTPRequestHandler, answer: _Answer) -> bool:
+        """Write ``answer``; returns False when the client has gone away."""
+        data = answer.payload()
+        try:
+            handler.send_response(answer.status)
+            handler.send_header("Content-Type", answer.content_type)
+            handler.send_header("Content-Length", str(len(data)))
+            for name, value in answer.headers.items():
+                handler.send_header(name, value)
+            handler.end_headers()
+            handler.wfile.write(data)
+            handler.wfile.flush()
+        except OSError:  # the client closed the connection (e.g. it timed out)
+            handler.close_connection = True
+            return False
+        return True
+
+    def _catch(self, method: str, args: JsonDict) -> Hold | None:
+        """Register the request with the first hold waiting for ``method``, if any."""
+        with self._cond:
+            holds = self._holds.get(method)
+            if not holds:
+                return None
+            hold = holds[0]
+            hold._arrived.append(copy.deepcopy(args))
+            if len(hold._arrived) >= hold.count:
+                holds.pop(0)
+                if not holds:
+                    del self._holds[method]
+            self._cond.notify_all()
+            return hold
+
+    def _await_hold(self, hold: Hold, server: Any) -> bool:
+        """Block until the hold is decided; True to process, False to drop."""
+        with self._cond:
+            while hold._decision is None and self._server is server:
+                self._cond.wait()
+            return hold._decision == _RELEASE
+
+    def _hold_finished(self, hold: Hold) -> None:
+        with self._cond:
+            hold._finished += 1
+            self._cond.notify_all()
+
+    def _take_injected_http(self, method: str) -> _Answer | None:
+        with self._lock:
+            queue = self._injected_http.get(method)
+            return queue.pop(0) if queue else None
 
     def _record(self, method: str, args: JsonDict, status: int, body: JsonDict, path: str) -> Call:
         call = Call(
@@ -732,6 +1225,8 @@ class FakeSlack:
         )
         with self._cond:
             self._calls.append(call)
+            if status == 200 and body.get("ok"):
+                self._accepted[method] += 1
             self._cond.notify_all()
         return call
 
@@ -759,20 +1254,30 @@ class FakeSlack:
                     args[key] = json.loads(value)
         return args
 
+    @staticmethod
+    def _parse_response_body(raw: bytes, content_type: str) -> JsonDict | None:
+        """Parse a response-URL POST (JSON, or a form with a ``payload`` field)."""
+        try:
+            if content_type == "application/x-www-form-urlencoded":
+                form = parse_qs(raw.decode(), keep_blank_values=True)
+                body = json.loads(form.get("payload", ["{}"])[-1])
+            else:
+                body = json.loads(raw.decode() or "{}")
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None
+        return body if isinstance(body, dict) else None
+
     def _handle_api(
         self,
         method: str,
-        query: str,
-        raw: bytes,
-        content_type: str,
-        authorization: str | None,
+        parsed: JsonDict | None,
+        args: JsonDict,
+        token: str | None,
         path: str,
-    ) -> tuple[int, JsonDict, Call]:
-        parsed = self._parse_args(query, raw, content_type)
-        args = parsed if parsed is not None else {}
-        token = args.pop("token", None)
-        if authorization and authorization.lower().startswith("bearer "):
-            token = authorization[len("bearer ") :].strip()
+    ) -> tuple[_Answer, Call]:
+        injected = self._take_injected_http(method)
+        if injected is not None:
+            return injected, self._record(method, args, injected.status, injected.body, path)
         if method not in self._methods:
             body = _error("unknown_method", req_method=method)
         elif parsed is None:
@@ -783,15 +1288,53 @@ class FakeSlack:
             body = _error("invalid_auth")
         else:
             with self._lock:
-                injected = self._injected.get(method)
-                try:
-                    body = (
-                        copy.deepcopy(injected.pop(0)) if injected else self._methods[method](args)
-                    )
-                except Exception as exc:  # a bug in the fake: answer like Slack, keep serving
-                    traceback.print_exc()
-                    body = _error("fatal_error", detail=repr(exc))
-        return 200, body, self._record(method, args, 200, body, path)
+                if self._auth_error is not None:
+                    body = _error(self._auth_error)
+                elif self._injected.get(method):
+                    body = copy.deepcopy(self._injected[method].pop(0))
+                else:
+                    limited = self._rate_limit(method, args)
+                    if limited is not None:
+                        return limited, self._record(method, args, 429, limited.body, path)
+                    body = self._call_method(method, args)
+        return _Answer(200, body), self._record(method, args, 200, body, path)
+
+    def _call_method(self, method: str, args: JsonDict) -> JsonDict:
+        """Run a method implementation (under the lock), consuming rate-limit budget if ok."""
+        limiter = self._limiter
+        now = self.clock() if limiter is not None and method in limiter.methods else None
+        try:
+            body = self._methods[method](args)
+        except Exception as exc:  # a bug in the fake: answer like Slack, keep serving
+            traceback.print_exc()
+            return _error("fatal_error", detail=repr(exc))
+        if limiter is not None and now is not None and body.get("ok"):
+            limiter.consume(method, self._rate_key(args), now)
+        return body
+
+    def _rate_limit(self, method: str, args: JsonDict) -> _Answer | None:
+        """The 429 answer if the rate limiter refuses this call now, else None (under the lock)."""
+        limiter = self._limiter
+        if limiter is None or method not in limiter.methods:
+            return None
+        wait = limiter.wait(method, self._rate_key(args), self.clock())
+        if wait <= _EPSILON:
+            return None
+        self._rate_limited[method] += 1
+        retry_after = max(1, math.ceil(wait - _EPSILON))
+        return _Answer(429, _error("ratelimited"), {"Retry-After": str(retry_after)})
+
+    def _rate_key(self, args: JsonDict) -> str | None:
+        """The conversation id a call targets, without creating anything (None if unknown)."""
+        channel = args.get("channel")
+        if not isinstance(channel, str) or not channel:
+            return None
+        if channel[:1] in ("U", "W") and channel in self._users:
+            return self.im_channel_id(channel)
+        if channel in self._channels or channel.startswith("D"):
+            return channel
+        name = channel.lstrip("#")
+        return next((c.id for c in self._channels.values() if not c.is_im and c.name == name), None)
 
     # ================================================================= helpers
     @staticmethod
@@ -891,6 +1434,9 @@ class FakeSlack:
             other = self._users.get(found.user or "")
             if other is not None and other.is_bot and other.id != self.bot_user_id:
                 return _error("cannot_dm_bot")
+            # Slack accepts posts to a deactivated user's IM; see set_deactivated_dm_error.
+            if other is not None and other.deleted and self._deactivated_dm_error:
+                return _error(self._deactivated_dm_error)
         elif self.bot_user_id not in found.members:
             return _error("not_in_channel")
         return found
@@ -942,6 +1488,9 @@ class FakeSlack:
         if isinstance(found, str):
             return _error(found)
         info = found.to_api(self.bot_user_id)
+        if found.is_im:
+            other = self._users.get(found.user or "")
+            info["is_user_deleted"] = bool(other is not None and other.deleted)
         if _flag(args.get("include_num_members", False)) and not found.is_im:
             info["num_members"] = len(found.members)
         return {"ok": True, "channel": info}
@@ -993,6 +1542,9 @@ class FakeSlack:
         for uid in user_ids:
             if uid not in self._users:
                 return _error("user_not_found")
+        # Slack documents user_disabled for conversations.open with a deactivated user.
+        if any(self._users[uid].deleted for uid in user_ids):
+            return _error("user_disabled")
         if len(user_ids) == 1:
             existed = self.im_channel_id(user_ids[0]) in self._channels
             channel = self._ensure_im(user_ids[0])
@@ -1280,25 +1832,16 @@ class FakeSlack:
 
     # ========================================================== response URLs
     def _handle_response_url(
-        self, token: str, raw: bytes, content_type: str, path: str
-    ) -> tuple[int, JsonDict, Call]:
-        body: JsonDict = {}
-        try:
-            if content_type == "application/x-www-form-urlencoded":
-                form = parse_qs(raw.decode(), keep_blank_values=True)
-                body = json.loads(form.get("payload", ["{}"])[-1])
-            else:
-                body = json.loads(raw.decode() or "{}")
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            body = {}
-            status, result = 400, _error("invalid_payload")
-        else:
-            if not isinstance(body, dict):
-                body = {}
-                status, result = 400, _error("invalid_payload")
+        self, token: str, parsed: JsonDict | None, path: str
+    ) -> tuple[_Answer, Call]:
+        body: JsonDict = parsed if parsed is not None else {}
+        answer = self._take_injected_http("response_url")
+        if answer is None:
+            if parsed is None:
+                answer = _Answer(400, _error("invalid_payload"))
             else:
                 with self._lock:
-                    status, result = self._respond(token, body)
+                    answer = _Answer(*self._respond(token, body))
         with self._lock:
             entry = self._response_urls.get(token)
             self._response_posts.append(
@@ -1308,11 +1851,11 @@ class FakeSlack:
                     channel_id=entry.channel_id if entry else None,
                     user_id=entry.user_id if entry else None,
                     message_ts=entry.message_ts if entry else None,
-                    accepted=bool(result.get("ok")),
+                    accepted=answer.status == 200 and bool(answer.body.get("ok")),
                     timestamp=time.time(),
                 )
             )
-        return status, result, self._record("response_url", body, status, result, path)
+        return answer, self._record("response_url", body, answer.status, answer.body, path)
 
     def _respond(self, token: str, body: JsonDict) -> _Result:
         entry = self._response_urls.get(token)

@@ -286,7 +286,10 @@ class Call:
     ``method`` is the Web API method name (``"chat.postMessage"``) or
     ``"response_url"`` for POSTs to a response URL.  ``args`` are the parsed
     arguments (``blocks``/``view``/``attachments`` already JSON-decoded; the
-    token is not included).  ``response`` is the JSON body that was returned.
+    token is not included).  ``response`` is the JSON body that was returned
+    (``{"ok": false, "raw_body": text}`` for an injected non-JSON body).
+    ``status`` is the HTTP status; 0 means no answer was sent (the request
+    was dropped by a hold, or the fake stopped while holding it).
     """
 
     method: str
@@ -295,6 +298,11 @@ class Call:
     timestamp: float
     status: int = 200
     path: str = ""
+
+    @property
+    def answered(self) -> bool:
+        """False when the connection was closed without an HTTP answer (``status == 0``)."""
+        return self.status != 0
 
     @property
     def ok(self) -> bool:
