@@ -88,7 +88,9 @@ def create_app(
         signing_secret=signing_secret,
         token_verification_enabled=verify_token,
         # Slack needs an answer within 3 s: listeners ack first, slow work continues after.
-        process_before_response=False,
+        # Bolt calls listeners in the request thread; ``guarded`` (every listener is wrapped
+        # in it) runs them on a worker and returns as soon as they ack.
+        process_before_response=True,
     )
 
     @bolt.middleware

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -50,16 +52,60 @@ def report_failure(error: BaseException, body: dict[str, Any], ack: Ack | None =
             log.warning("could not tell the user about the failure: %s", type(exc).__name__)
 
 
+#: How long the request thread waits for a listener's ``ack()`` (Slack gives up after 3 s).
+ACK_WAIT_SECONDS = 2.8
+
+# Listeners run here; the request thread answers Slack as soon as they ack, and the rest of
+# their work (the answer after the ack: modals, messages, Home tabs) continues on this pool.
+_after_ack = ThreadPoolExecutor(max_workers=32, thread_name_prefix="als-listener")
+
+
+class _SignallingAck:
+    """Bolt's ``ack``, plus an event the request thread waits on (no polling)."""
+
+    def __init__(self, ack: Ack) -> None:
+        self._ack = ack
+        self.answered = threading.Event()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self._ack(*args, **kwargs)
+        finally:
+            self.answered.set()
+
+    @property
+    def response(self) -> Any:
+        return self._ack.response
+
+
+def _run_reporting(listener: Callable[..., None], kwargs: dict[str, Any]) -> None:
+    try:
+        listener(**kwargs)
+    except Exception as exc:
+        report_failure(exc, kwargs.get("body") or {}, kwargs.get("ack"))
+
+
 def guarded(listener: Callable[..., None]) -> Callable[..., None]:
     """Run ``listener``; on an unexpected exception, report it instead of raising. The listener
-    must take ``body`` (and ``ack`` where Slack expects one) for the report to reach the user."""
+    must take ``body`` (and ``ack`` where Slack expects one) for the report to reach the user.
+
+    The app runs Bolt with ``process_before_response=True`` and this wrapper does the
+    "answer first, work after" part itself: the listener runs on a worker thread and the
+    request thread returns the moment it calls ``ack()`` (an event, where Bolt's own thread
+    runner polls every 10 ms). Listeners without ``ack`` (events, acknowledged by Bolt) return
+    at once and run in the background."""
 
     @functools.wraps(listener)
     def run(**kwargs: Any) -> None:
-        try:
-            listener(**kwargs)
-        except Exception as exc:
-            report_failure(exc, kwargs.get("body") or {}, kwargs.get("ack"))
+        ack = kwargs.get("ack")
+        if ack is None:
+            _after_ack.submit(_run_reporting, listener, kwargs)
+            return
+        signal = _SignallingAck(ack)
+        kwargs["ack"] = signal
+        done = _after_ack.submit(_run_reporting, listener, kwargs)
+        done.add_done_callback(lambda _: signal.answered.set())
+        signal.answered.wait(ACK_WAIT_SECONDS)
 
     return run
 
