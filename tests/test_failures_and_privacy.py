@@ -119,3 +119,18 @@ def test_failure_right_after_ack_in_a_button_is_still_a_200(
         )
         assert response.status == 200
     slack.wait_for("response_url", lambda c: "went wrong" in c.args.get("text", ""), count=5)
+
+
+def test_slack_gets_its_answer_as_soon_as_the_listener_acks(
+    driver: SlackDriver, slack: FakeSlack
+) -> None:
+    """The ack is not held back by the work after it: with the modal's ``views.open`` held in
+    flight, ``/als setup`` has already been answered (200); releasing it opens the modal."""
+    held = slack.hold("views.open")
+    response = driver.command(FAC, "setup", channel_id=SET_CHANNEL)
+    assert response.status == 200
+    held.wait_arrived(timeout=5)
+    assert held.pending, "views.open should still be in flight when Slack got its answer"
+    held.release()
+    slack.wait_for("views.open", count=1)
+    assert slack.open_views(FAC), "the set-up modal opens once the call goes through"
