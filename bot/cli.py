@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import __version__
+from bot.clock import Clock
 from bot.config import ConfigError, Settings
 
 log = logging.getLogger("bot")
@@ -50,6 +51,20 @@ def _parser() -> argparse.ArgumentParser:
     tick.add_argument(
         "--at", help="ISO-8601 instant to run as of (default now; no offset means UTC)"
     )
+    tick.add_argument(
+        "--budget",
+        type=float,
+        default=50.0,
+        help="seconds of sending at most; what is left waits for the next pass (default 50)",
+    )
+
+    sched = sub.add_parser(
+        "scheduler",
+        help="run only the scheduler (one pass a minute), next to `serve --no-scheduler`",
+    )
+    sched.add_argument(
+        "--no-migrate", action="store_true", help="do not apply pending migrations at start"
+    )
     return parser
 
 
@@ -80,16 +95,31 @@ def _database(settings: Settings, *, migrate: bool):  # type: ignore[no-untyped-
     return db
 
 
-def _bot(settings: Settings, *, migrate: bool, signing_secret: str):  # type: ignore[no-untyped-def]
+def _bot(  # type: ignore[no-untyped-def]
+    settings: Settings,
+    *,
+    migrate: bool,
+    signing_secret: str,
+    clock: Clock | None = None,
+    verify_token: bool = True,
+):
     from slack_bolt.error import BoltError
 
     from bot.app import create_app
+    from bot.clock import system_clock
 
     token = settings.bot_token
     api_url = settings.api_url
     db = _database(settings, migrate=migrate)
     try:
-        return create_app(db=db, bot_token=token, signing_secret=signing_secret, api_url=api_url)
+        return create_app(
+            db=db,
+            bot_token=token,
+            signing_secret=signing_secret,
+            api_url=api_url,
+            clock=clock or system_clock,
+            verify_token=verify_token,
+        )
     except BoltError as exc:
         raise UsageError(
             f"SLACK_BOT_TOKEN was not accepted by Slack at {api_url} ({exc}): check the token in .env"
@@ -100,10 +130,8 @@ def _start_scheduler(app, enabled: bool):  # type: ignore[no-untyped-def]
     if not enabled:
         return None
     from bot.scheduler.runner import start_scheduler
-    from bot.scheduler.tick import run_tick
 
-    deps = app.deps
-    return start_scheduler(lambda: run_tick(deps.sets, deps.agenda, app.bolt.client, deps.clock()))
+    return start_scheduler(lambda: app.ticker.tick(app.deps.clock()))
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -155,24 +183,64 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import make_client
-    from bot.scheduler.tick import run_tick
-    from bot.services.agenda import AgendaService
-    from bot.services.sets import SetService
-
-    at = parse_instant(args.at)
-    client = make_client(settings.bot_token, settings.api_url)
-    db = _database(settings, migrate=False)
+    """One pass as of ``--at`` (default now), through the same app as ``serve`` (so an
+    auto-opened vote is posted exactly as the facilitator's would be)."""
     from bot.storage.migrate import pending
 
+    at = parse_instant(args.at)
+    _ = settings.bot_token  # named first: it is what a new install is missing first
+    db = _database(settings, migrate=False)
     if pending(db.engine):
         raise UsageError("the database schema is not up to date: run `als-bot migrate` first")
-    summary = run_tick(SetService(db, lambda: at), AgendaService(db, lambda: at), client, at)
+    db.dispose()
+    app = _bot(
+        settings,
+        migrate=False,
+        signing_secret="unused-by-tick",
+        clock=lambda: at,
+        verify_token=False,
+    )
+    try:
+        summary = app.ticker.tick(at, budget_seconds=args.budget)
+    finally:
+        app.close()
     print(summary.line())
     return 0
 
 
-COMMANDS = {"serve": cmd_serve, "socket": cmd_socket, "migrate": cmd_migrate, "tick": cmd_tick}
+def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    """The tick alone, every minute: for deployments whose web processes run
+    ``serve --no-scheduler`` (any number of these may run; claims keep them apart)."""
+    import signal
+    import threading
+
+    app = _bot(
+        settings,
+        migrate=not args.no_migrate,
+        signing_secret="unused-by-scheduler",
+        verify_token=False,
+    )
+    scheduler = _start_scheduler(app, True)
+    log.info("scheduler running: one pass a minute")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.shutdown(wait=False)
+        app.close()
+    return 0
+
+
+COMMANDS = {
+    "serve": cmd_serve,
+    "socket": cmd_socket,
+    "migrate": cmd_migrate,
+    "tick": cmd_tick,
+    "scheduler": cmd_scheduler,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,7 +10,6 @@ from bot.app import AlsBot
 from bot.clock import ManualClock
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
-from bot.scheduler.tick import run_tick
 from bot.storage.db import Database
 from bot.storage.models import AgendaItem, AgendaVote, Topic, VoteAllocation
 from tests.conftest import FAC, MEMBERS, SET_CHANNEL
@@ -340,11 +339,9 @@ def test_vote_open_at_session_end_closes_by_itself(
 ) -> None:
     message = four_topics_and_a_vote(driver, slack, clock)
     end = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
-    early = run_tick(
-        als.deps.sets, als.deps.agenda, als.bolt.client, end.replace(minute=0, hour=12)
-    )
+    early = als.ticker.tick(end.replace(minute=0, hour=12))
     assert early.votes_closed == 0
-    summary = run_tick(als.deps.sets, als.deps.agenda, als.bolt.client, end)
+    summary = als.ticker.tick(end)
     assert summary.votes_closed == 1
     updated = slack.message(SET_CHANNEL, message.ts)
     assert (
@@ -354,7 +351,7 @@ def test_vote_open_at_session_end_closes_by_itself(
     )
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(AgendaItem)) == 3
-    assert run_tick(als.deps.sets, als.deps.agenda, als.bolt.client, end).votes_closed == 0
+    assert als.ticker.tick(end).votes_closed == 0
 
 
 def test_withdrawing_during_the_vote_returns_the_votes(

@@ -10,7 +10,6 @@ from bot.clock import ManualClock
 from bot.domain.directory import ChannelFacts, UserFacts
 from bot.domain.sets import DEFAULT_GROUND_RULES, SetupForm
 from bot.scheduler.runner import start_scheduler
-from bot.scheduler.tick import run_tick
 
 PEOPLE = {u: UserFacts(u, u, "UTC", False, False) for u in ("U1", "U2", "U3")}
 CHANNEL = ChannelFacts(id="C1", found=True, is_private=True, bot_is_member=True)
@@ -53,24 +52,24 @@ def test_tick_keeps_four_sessions_planned_across_dst(als: AlsBot, clock: ManualC
     clock.set(datetime(2027, 3, 1, 9, 0, tzinfo=UTC))
     make_set(als, date(2027, 3, 15))  # weekly; London springs forward on 2027-03-28
     assert len(als.deps.sets.for_channel("T1", "C1").upcoming) == 4  # type: ignore[union-attr]
-    nothing = run_tick(als.deps.sets, als.deps.agenda, None, datetime(2027, 3, 2, tzinfo=UTC))
+    nothing = als.ticker.tick(datetime(2027, 3, 2, tzinfo=UTC))
     assert (nothing.sets, nothing.sessions_planned) == (1, 0)
     later = datetime(2027, 3, 30, 12, 0, tzinfo=UTC)  # three sessions are over
-    summary = run_tick(als.deps.sets, als.deps.agenda, None, later)
+    summary = als.ticker.tick(later)
     assert summary.sessions_planned == 3
-    assert "3 session(s) planned" in summary.line()
+    assert "3 session(s) and" in summary.line()
     clock.set(later)
     upcoming = als.deps.sets.for_channel("T1", "C1").upcoming  # type: ignore[union-attr]
     assert len(upcoming) == 4
     assert all(s.local_time == time(10, 0) for s in upcoming)
     assert upcoming[0].starts_at == datetime(2027, 4, 5, 9, 0, tzinfo=UTC)  # 10:00 BST
-    assert run_tick(als.deps.sets, als.deps.agenda, None, later).sessions_planned == 0  # idempotent
+    assert als.ticker.tick(later).sessions_planned == 0  # idempotent
 
 
 def test_tick_skips_sessions_missed_while_the_bot_was_down(als: AlsBot, clock: ManualClock) -> None:
     make_set(als, date(2026, 12, 7))
     months_later = datetime(2027, 6, 1, tzinfo=UTC)
-    run_tick(als.deps.sets, als.deps.agenda, None, months_later)
+    als.ticker.tick(months_later)
     clock.set(months_later)
     upcoming = als.deps.sets.for_channel("T1", "C1").upcoming  # type: ignore[union-attr]
     assert len(upcoming) == 4 and upcoming[0].starts_at > months_later

@@ -62,6 +62,24 @@ def open_vote(command: dict[str, Any], team_id: str, client: WebClient, deps: De
     refresh_homes(client, deps, state)
 
 
+def auto_open_vote(client: WebClient, deps: Deps, team_id: str, set_id: int) -> bool:
+    """The scheduler opens a session's vote at its start (when the set asks for it), as its
+    facilitator would. False when there is nothing to open (no facilitator, already open...)."""
+    info = deps.sets.get(team_id, set_id)
+    if info is None or info.facilitator_id is None:
+        return False
+    try:
+        open_vote(
+            {"user_id": info.facilitator_id, "channel_id": info.channel_id},
+            team_id,
+            client,
+            deps,
+        )
+    except DomainError:
+        return False
+    return True
+
+
 def close_vote_command(
     command: dict[str, Any], team_id: str, client: WebClient, deps: Deps
 ) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -48,6 +49,10 @@ class Workspace(Base):
     name: Mapped[str | None] = mapped_column(String(255))
     installed_at: Mapped[datetime] = mapped_column(default=utcnow)
     uninstalled_at: Mapped[datetime | None]
+    # Slack refused the token (invalid_auth, token_revoked, account_inactive): the scheduler
+    # stops sending to this workspace until it is installed again.
+    sending_stopped_at: Mapped[datetime | None]
+    sending_stopped_reason: Mapped[str | None] = mapped_column(String(64))
 
 
 class LearningSet(Base):
@@ -82,6 +87,16 @@ class LearningSet(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # The start of the latest planned session (the planning horizon).
     planned_until: Mapped[datetime | None]
+    # When the scheduler must plan this set again (sessions and their reminders): the end of
+    # its earliest upcoming session, or now when something changed. The tick only looks at
+    # sets whose mark has passed (an indexed query), never at every set.
+    replan_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The end of the programme: a number of sessions and/or a last date (none: open-ended).
+    programme_sessions: Mapped[int | None] = mapped_column(Integer)
+    programme_ends_on: Mapped[date | None] = mapped_column(Date)
+    # Slack refused a post to the set's channel for good (not_in_channel, is_archived...): the
+    # facilitator was told once.
+    channel_unreachable: Mapped[str | None] = mapped_column(String(64))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="learning_set", cascade="all, delete-orphan"
@@ -106,6 +121,11 @@ class Membership(Base):
     set_id: Mapped[int] = mapped_column(Integer)
     user_id: Mapped[str] = mapped_column(SlackId)
     is_facilitator: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The member's own zone (Slack profile, refreshed at set-up): quiet hours for their DMs.
+    tz: Mapped[str | None] = mapped_column(String(64))
+    # Slack refused a reminder for this member for good (user_disabled...): the facilitator
+    # was told once; no further reminders are sent to them.
+    unreachable: Mapped[str | None] = mapped_column(String(64))
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     left_at: Mapped[datetime | None]
 
@@ -151,7 +171,12 @@ class PlannedSession(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     starts_at: Mapped[datetime]
     duration_minutes: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="planned")
+    status: Mapped[str] = mapped_column(String(16), default="planned")  # planned | cancelled
+    # The recurrence date this session stands for (kept when it is moved, so the series goes
+    # on from it); None for an extra session the facilitator added.
+    series_date: Mapped[date | None] = mapped_column(Date)
+    # Bumped each time the session is moved (the "moved" notice of each move is its own row).
+    revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     learning_set: Mapped[LearningSet] = relationship(back_populates="sessions")
@@ -361,5 +386,57 @@ class LogEntry(Base):
     author_id: Mapped[str] = mapped_column(SlackId)
     about_issue: Mapped[str] = mapped_column(Text, default="")
     about_set: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+#: Reminder rows still to be delivered (the claim query's partial index).
+LIVE_REMINDER = "status IN ('pending', 'claimed')"
+
+
+class Reminder(Base):
+    """One message the scheduler owes: a kind of reminder about one session for one target (a
+    member's user id, or the set's channel id: never NULL, so the unique key always holds).
+
+    ``send_after`` is when it may next be sent: its due time (shifted out of the target's quiet
+    hours), a retry time, or, while ``claimed``, the end of the claiming process's lease (a
+    row whose lease ran out was being sent by a process that died)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("session_id", "target", "kind"),
+        ForeignKeyConstraint(["team_id", "set_id"], ["learning_sets.team_id", "learning_sets.id"]),
+        Index(
+            "ix_reminders_live_send_after",
+            "send_after",
+            postgresql_where=text(LIVE_REMINDER),
+            sqlite_where=text(LIVE_REMINDER),
+        ),
+        Index("ix_reminders_team_set", "team_id", "set_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(SlackId)
+    set_id: Mapped[int] = mapped_column(Integer)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))
+    target: Mapped[str] = mapped_column(SlackId)
+    kind: Mapped[str] = mapped_column(String(24))
+    due_at: Mapped[datetime]
+    send_after: Mapped[datetime]
+    # After this the message would be useless (a prep prompt once the session has started):
+    # it is skipped, and recorded as skipped, instead of sent late.
+    useful_until: Mapped[datetime]
+    # pending | claimed | sent | skipped | failed | unknown
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Attempts whose outcome nobody knows (timeout, or the sending process died mid-call).
+    ambiguous: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    # Why it ended as it did, or why the last attempt failed (a Slack error code, never text).
+    reason: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None]
+    channel_id: Mapped[str | None] = mapped_column(SlackId)
+    message_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

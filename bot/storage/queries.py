@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -119,6 +119,48 @@ def latest_session(session: Session, team_id: str, set_id: int) -> PlannedSessio
         .where(PlannedSession.team_id == team_id, PlannedSession.set_id == set_id)
         .order_by(PlannedSession.starts_at.desc())
         .limit(1)
+    )
+
+
+def latest_series_session(session: Session, team_id: str, set_id: int) -> PlannedSession | None:
+    """The set's latest occurrence of its recurrence (by series date; extra sessions aside)."""
+    return session.scalar(
+        select(PlannedSession)
+        .where(
+            PlannedSession.team_id == team_id,
+            PlannedSession.set_id == set_id,
+            PlannedSession.series_date.is_not(None),
+        )
+        .order_by(PlannedSession.series_date.desc())
+        .limit(1)
+    )
+
+
+def series_count(session: Session, team_id: str, set_id: int) -> int:
+    """How many occurrences of the series have been planned (cancelled ones included)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(PlannedSession)
+            .where(
+                PlannedSession.team_id == team_id,
+                PlannedSession.set_id == set_id,
+                PlannedSession.series_date.is_not(None),
+            )
+        )
+        or 0
+    )
+
+
+def session_at(
+    session: Session, team_id: str, set_id: int, starts_at: datetime
+) -> PlannedSession | None:
+    return session.scalar(
+        select(PlannedSession).where(
+            PlannedSession.team_id == team_id,
+            PlannedSession.set_id == set_id,
+            PlannedSession.starts_at == starts_at,
+        )
     )
 
 

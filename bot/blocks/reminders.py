@@ -1,0 +1,121 @@
+"""The scheduler's messages: prep prompts, nudges, report-back reminders, session-day posts,
+reflection prompts, and the notices of a moved or cancelled session.
+
+Counts only in channel posts; a member's own actions only in their own DM. User text (set
+names, action titles) is escaped, so it can neither ping ``@channel`` nor fake a mention."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
+
+from bot.blocks.common import Message, clip, context, md, render
+from bot.domain.reminders import Kind
+from bot.ids import COMMAND, ActionId
+from bot.services.reminders import Context
+from bot.slack.text import date_token, escape, mention
+
+
+def _when(ctx: Context) -> str:
+    return date_token(ctx.starts_at, "{date_long_pretty} at {time}")
+
+
+def _topic_button(ctx: Context, label: str) -> ActionsBlock:
+    return ActionsBlock(
+        elements=[
+            ButtonElement(
+                text=label, action_id=ActionId.TOPIC_OPEN, value=str(ctx.set_id), style="primary"
+            )
+        ]
+    )
+
+
+def reminder_message(ctx: Context) -> Message:
+    """The message a reminder sends (to the member's DM, or the set's channel)."""
+    name = f"*{escape(ctx.set_name)}*"
+    when = _when(ctx)
+    match ctx.kind:
+        case Kind.PREP_PROMPT:
+            text = f"Your next {name} session is {when}. Time to prepare your topic."
+            return Message(
+                text=text,
+                blocks=render(
+                    [
+                        md(
+                            f"{text}\nIn at most 10 lines: the situation, and the question you "
+                            "want the group's help with. You can keep it private (the set sees "
+                            "only its title and your name), or answer *No topic this time*."
+                        ),
+                        _topic_button(ctx, "Prepare your topic"),
+                    ]
+                ),
+            )
+        case Kind.PREP_NUDGE:
+            text = f"{name} meets {when}, and you have not answered yet."
+            return Message(
+                text=text,
+                blocks=render(
+                    [
+                        md(f"{text} A topic, or *No topic this time*: either helps the group."),
+                        _topic_button(ctx, "Answer now"),
+                    ]
+                ),
+            )
+        case Kind.REPORT_REMINDER:
+            text = f"{name} meets {when}: time to report back on your actions."
+            blocks: list = [md(text)]
+            for action in ctx.actions[:20]:
+                blocks.append(
+                    SectionBlock(
+                        text=f"• {escape(clip(action.text, 280))}"
+                        + ("" if action.shared else "  _(private)_"),
+                        accessory=ButtonElement(
+                            text="Report back",
+                            action_id=ActionId.ACTION_REPORT,
+                            value=str(action.id),
+                        ),
+                    )
+                )
+            blocks.append(context("What you write is for you; the set sees only the status."))
+            return Message(text=text, blocks=render(blocks))
+        case Kind.SESSION_POST:
+            text = (
+                f"{name} starts {date_token(ctx.starts_at, '{time}')}: "
+                f"{ctx.topics_in} topic(s) in, {ctx.reports_in} of {ctx.reporters} "
+                "report-back(s) in."
+            )
+            return Message(text=text, blocks=render([md(text)]))
+        case Kind.AUTO_VOTE:
+            text = f"{name}: the agenda vote is open."
+            return Message(text=text, blocks=render([md(text)]))
+        case Kind.REFLECTION:
+            text = f"How was today's {name} session? A few lines in your learning log help."
+            return Message(
+                text=text,
+                blocks=render(
+                    [
+                        md(
+                            f"{text} What did you learn about your issue, and about how the "
+                            f"set works? Run `{COMMAND} log`: only you can read it."
+                        )
+                    ]
+                ),
+            )
+        case Kind.MOVED:
+            text = f"The {name} session you were reminded about has moved: it is now {when}."
+            return Message(text=text, blocks=render([md(text)]))
+        case Kind.CANCELLED:
+            text = f"The {name} session of {when} is cancelled."
+            return Message(text=text, blocks=render([md(text)]))
+    raise AssertionError(ctx.kind)  # pragma: no cover
+
+
+def unreachable_notice(set_name: str, target: str, is_channel: bool, error: str) -> Message:
+    """To the facilitator, once per target: Slack refused a reminder for good."""
+    who = "the set's channel" if is_channel else mention(target)
+    text = (
+        f"I could not deliver a *{escape(set_name)}* reminder to {who} (Slack said "
+        f"`{escape(error)}`), so I have stopped sending them there."
+    )
+    if is_channel:
+        text += " Check that I am still in the channel and that it is not archived."
+    return Message(text=text, blocks=render([md(text)]))

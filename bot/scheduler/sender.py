@@ -1,0 +1,270 @@
+"""Send due reminders: claim one, read what it says, call Slack outside any transaction, record
+the outcome. Paced so Slack's limits are respected without being told (about one message per
+second per channel, and a per-workspace budget), and a 429 for one workspace only pauses that
+workspace.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import os
+import socket
+import threading
+import time
+import urllib.error
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.reminders import reminder_message, unreachable_notice
+from bot.domain import delivery as dv
+from bot.domain.reminders import Kind
+from bot.services.reminders import Claimed, Context, Decision, ReminderService
+
+log = logging.getLogger("bot.scheduler")
+
+#: Slack's chat.postMessage limit: about one message per second per channel.
+CHANNEL_INTERVAL = 1.0
+#: Default per-workspace budget, messages per minute.
+WORKSPACE_PER_MINUTE = 600
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Pacer:
+    """Per-workspace token bucket (``per_minute``, refilled continuously, capacity ``burst``)
+    plus at least ``channel_interval`` seconds between two posts to one channel. A 429 pauses
+    its workspace for Retry-After. Monotonic time; thread-safe."""
+
+    def __init__(
+        self,
+        *,
+        per_minute: float = WORKSPACE_PER_MINUTE,
+        burst: float = 1.0,
+        channel_interval: float = CHANNEL_INTERVAL,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = burst
+        self.channel_interval = channel_interval
+        self._now = monotonic
+        self._tokens: dict[str, tuple[float, float]] = {}  # team -> (tokens, at)
+        self._paused: dict[str, float] = {}
+        self._channels: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def _level(self, team: str, now: float) -> float:
+        tokens, at = self._tokens.get(team, (self.burst, now))
+        return min(self.burst, tokens + (now - at) * self.rate)
+
+    def wait_for_team(self, team: str) -> float:
+        """Seconds until ``team`` may send (0: now)."""
+        now = self._now()
+        with self._lock:
+            paused = self._paused.get(team, 0.0) - now
+            level = self._level(team, now)
+            need = 0.0 if level >= 1.0 else (1.0 - level) / self.rate
+            return max(paused, need, 0.0)
+
+    def busy_teams(self) -> dict[str, float]:
+        """Teams that may not send now, with the seconds to wait."""
+        with self._lock:
+            teams = set(self._tokens) | set(self._paused)
+        waits = {t: self.wait_for_team(t) for t in teams}
+        return {t: w for t, w in waits.items() if w > 0}
+
+    def wait_for_channel(self, channel: str) -> float:
+        now = self._now()
+        with self._lock:
+            return max(0.0, self._channels.get(channel, -1e9) + self.channel_interval - now)
+
+    def spend(self, team: str, channel: str) -> None:
+        now = self._now()
+        with self._lock:
+            self._tokens[team] = (self._level(team, now) - 1.0, now)
+            self._channels[channel] = now
+
+    def pause(self, team: str, seconds: float) -> None:
+        with self._lock:
+            self._paused[team] = max(self._paused.get(team, 0.0), self._now() + seconds)
+
+
+@dataclass
+class SendSummary:
+    sent: int = 0
+    skipped: int = 0
+    retried: int = 0
+    failed: int = 0
+    unknown: int = 0
+    rate_limited: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+
+    def add(self, state: dv.State, outcome: dv.Outcome) -> None:
+        if outcome == dv.Outcome.RATE_LIMITED:
+            self.rate_limited += 1
+        match state:
+            case dv.State.SENT:
+                self.sent += 1
+            case dv.State.SKIPPED:
+                self.skipped += 1
+            case dv.State.FAILED:
+                self.failed += 1
+            case dv.State.UNKNOWN:
+                self.unknown += 1
+            case _:
+                self.retried += 1
+
+
+def _retry_after(exc: SlackApiError) -> timedelta:
+    headers = getattr(exc.response, "headers", None) or {}
+    raw = None
+    for key, value in dict(headers).items():
+        if str(key).lower() == "retry-after":
+            raw = value
+    if isinstance(raw, list):
+        raw = raw[0] if raw else None
+    try:
+        return timedelta(seconds=max(1.0, float(raw)))
+    except (TypeError, ValueError):
+        return timedelta(seconds=30)
+
+
+def _network_outcome(exc: BaseException) -> dv.Outcome:
+    """Connection refused: Slack never saw the call (retry). Anything after the request left
+    (a timeout, a reset, no answer): Slack may have acted on it (ambiguous)."""
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, ConnectionRefusedError | socket.gaierror):
+        return dv.Outcome.TRANSIENT
+    return dv.Outcome.AMBIGUOUS
+
+
+NETWORK_ERRORS = (
+    urllib.error.URLError,
+    TimeoutError,
+    ConnectionError,
+    http.client.HTTPException,
+    OSError,
+)
+
+
+class ReminderSender:
+    """One process's sending loop. ``open_vote(team_id, set_id)`` opens a session's agenda vote
+    (the auto-vote reminder); it is given by the Slack layer."""
+
+    def __init__(
+        self,
+        reminders: ReminderService,
+        client: WebClient,
+        *,
+        pacer: Pacer | None = None,
+        worker: str | None = None,
+        open_vote: Callable[[str, int], bool] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._reminders = reminders
+        self._client = client
+        self.pacer = pacer or Pacer()
+        self.worker = worker or worker_id()
+        self._open_vote = open_vote
+        self._sleep = sleep
+        self._monotonic = monotonic
+
+    def run(self, at: datetime, *, budget_seconds: float = 50.0) -> SendSummary:
+        """Send what is due as of ``at`` until nothing is, or ``budget_seconds`` of wall time
+        have gone (the next tick goes on from there)."""
+        summary = SendSummary()
+        deadline = self._monotonic() + budget_seconds
+        while self._monotonic() < deadline:
+            busy = self.pacer.busy_teams()
+            claimed = self._reminders.claim_next(at, self.worker, exclude_teams=busy)
+            if claimed is None:
+                if not busy:
+                    break
+                # Only paced workspaces have work: wait for the first to have a token again.
+                wait = min(busy.values())
+                if self._monotonic() + wait >= deadline:
+                    break
+                if not self._reminders.has_due(at):
+                    break
+                self._sleep(wait)
+                continue
+            state, outcome = self._deliver(claimed, at)
+            summary.add(state, outcome)
+        return summary
+
+    def _deliver(self, c: Claimed, at: datetime) -> tuple[dv.State, dv.Outcome]:
+        ctx = self._reminders.context(c, at)
+        if isinstance(ctx, Decision):
+            outcome = dv.Outcome.DEFER if ctx.until is not None else dv.Outcome.SKIP
+            state = self._reminders.record(
+                c, outcome, at, until=ctx.until, reason=ctx.reason, worker=self.worker
+            )
+            return state, outcome
+        channel = ctx.channel_id if ctx.kind.to_channel else c.target
+        wait = self.pacer.wait_for_channel(channel)
+        if wait > 0:
+            state = self._reminders.record(
+                c,
+                dv.Outcome.DEFER,
+                at,
+                until=at + timedelta(seconds=wait),
+                reason="channel pace",
+                worker=self.worker,
+            )
+            return state, dv.Outcome.DEFER
+        self.pacer.spend(c.team_id, channel)
+        outcome, extra = self._call(c, ctx, channel)
+        if outcome == dv.Outcome.RATE_LIMITED:
+            self.pacer.pause(c.team_id, extra["retry_after"].total_seconds())
+        state = self._reminders.record(c, outcome, at, worker=self.worker, **extra)
+        if outcome == dv.Outcome.TARGET_GONE:
+            self._tell_facilitator(c, ctx, channel, extra.get("reason") or "error")
+        elif outcome == dv.Outcome.WORKSPACE_GONE:
+            self._reminders.stop_workspace(c.team_id, extra.get("reason") or "error", at)
+            log.error("stopped sending for a workspace: %s", extra.get("reason"))
+        return state, outcome
+
+    def _call(self, c: Claimed, ctx: Context, channel: str) -> tuple[dv.Outcome, dict]:
+        try:
+            if ctx.kind == Kind.AUTO_VOTE:
+                if self._open_vote is None or not self._open_vote(c.team_id, c.set_id):
+                    return dv.Outcome.SKIP, {"reason": "vote not opened"}
+                return dv.Outcome.SENT, {"channel_id": ctx.channel_id}
+            message = reminder_message(ctx)
+            response = self._client.chat_postMessage(channel=channel, **message.kwargs())
+            return dv.Outcome.SENT, {
+                "channel_id": response.get("channel"),
+                "ts": response.get("ts"),
+            }
+        except SlackApiError as exc:
+            error = exc.response.get("error") if hasattr(exc.response, "get") else None
+            status = getattr(exc.response, "status_code", None)
+            outcome = dv.classify(error, status)
+            extra: dict = {"reason": str(error or f"http {status}")[:64]}
+            if outcome == dv.Outcome.RATE_LIMITED:
+                extra["retry_after"] = _retry_after(exc)
+            return outcome, extra
+        except NETWORK_ERRORS as exc:
+            return _network_outcome(exc), {"reason": type(exc).__name__[:64]}
+
+    def _tell_facilitator(self, c: Claimed, ctx: Context, channel: str, error: str) -> None:
+        is_channel = ctx.kind.to_channel
+        if not self._reminders.mark_unreachable(c.team_id, c.set_id, c.target, error):
+            return
+        if not ctx.facilitator_id or ctx.facilitator_id == c.target:
+            return
+        try:
+            self._client.chat_postMessage(
+                channel=ctx.facilitator_id,
+                **unreachable_notice(ctx.set_name, c.target, is_channel, error).kwargs(),
+            )
+        except (SlackApiError, *NETWORK_ERRORS) as exc:
+            log.warning("could not tell the facilitator: %s", type(exc).__name__)
