@@ -17,6 +17,7 @@ from bot.handlers import register_all
 from bot.handlers.deps import Deps
 from bot.services.actions import ActionService
 from bot.services.agenda import AgendaService
+from bot.services.calendar import CalendarService
 from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
 from bot.services.sets import SetService
@@ -82,6 +83,7 @@ def create_app(
         learning=LearningLogService(db, clock),
         home=home,
         publisher=publisher,
+        calendar=CalendarService(db, clock),
     )
     bolt = App(
         client=client,

@@ -16,6 +16,7 @@ class Sub(StrEnum):
     AGENDA = "agenda"
     ACTIONS = "actions"
     LOG = "log"
+    SESSIONS = "sessions"
     LEAVE = "leave"
 
     @property
@@ -30,6 +31,7 @@ _SUMMARIES = {
     Sub.AGENDA: "open the agenda vote for the next session; `agenda close` closes it (facilitator)",
     Sub.ACTIONS: "your open actions, to report back on; `actions add` commits new ones",
     Sub.LOG: "write your private learning-log entry about the last session; `log list` shows yours",
+    Sub.SESSIONS: "the set's coming sessions; the facilitator moves, cancels or adds one here",
     Sub.LEAVE: "leave your set (asks to confirm first)",
 }
 
@@ -43,6 +45,7 @@ class CallbackId(StrEnum):
     EDIT_ACTION = "als_action_edit"
     REPORT = "als_report"
     LOG = "als_log"
+    SESSION = "als_session"
 
 
 class ActionId(StrEnum):
@@ -59,6 +62,9 @@ class ActionId(StrEnum):
     ACTION_REPORT = "als_action_report"
     ACTION_EDIT = "als_action_edit"
     ACTION_DROP = "als_action_drop"
+    SESSION_MOVE = "als_session_move"
+    SESSION_CANCEL = "als_session_cancel"
+    SESSION_ADD = "als_session_add"
 
 
 # One select per topic in the voting modal: the action id carries the topic id.
@@ -99,6 +105,14 @@ class SetupField(StrEnum):
     SLOTS = "slots"
     OPENING = "opening"
     CLOSING = "closing"
+    PROGRAMME_SESSIONS = "programme_sessions"
+    PROGRAMME_ENDS_ON = "programme_ends_on"
+    PREP_DAYS = "prep_days"
+    NUDGE_DAYS = "nudge_days"
+    REPORT_DAYS = "report_days"
+    POST_MINUTES = "post_minutes"
+    REFLECTION_MINUTES = "reflection_minutes"
+    AUTO_VOTE = "auto_vote"
 
     @property
     def action_id(self) -> str:
@@ -115,6 +129,17 @@ class ActionField(StrEnum):
     LEARNED = "learned"
     ABOUT_ISSUE = "about_issue"
     ABOUT_SET = "about_set"
+
+    @property
+    def action_id(self) -> str:
+        return f"{self.value}_input"
+
+
+class SessionField(StrEnum):
+    """Block ids of the Move / Add a session modal."""
+
+    DATE = "date"
+    TIME = "time"
 
     @property
     def action_id(self) -> str:

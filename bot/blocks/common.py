@@ -69,12 +69,22 @@ def as_plain_text(mrkdwn: str) -> str:
 
 
 def number_field(
-    block_id: str, action_id: str, label: str, low: int, high: int, value: int | None
+    block_id: str,
+    action_id: str,
+    label: str,
+    low: int,
+    high: int,
+    value: int | None,
+    *,
+    optional: bool = False,
+    hint: str | None = None,
 ) -> InputBlock:
     """A whole-number input between ``low`` and ``high``."""
     return InputBlock(
         block_id=block_id,
         label=label,
+        optional=optional,
+        hint=hint,
         element=NumberInputElement(
             action_id=action_id,
             is_decimal_allowed=False,

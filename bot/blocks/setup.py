@@ -25,6 +25,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks.common import clip, number_field, text_field
 from bot.domain.agenda import VoteRules
+from bot.domain.reminders import ReminderSettings
 from bot.domain.schedule import (
     CADENCE_WEEKS,
     DEFAULT_SESSION_MINUTES,
@@ -35,10 +36,12 @@ from bot.domain.sets import (
     DEFAULT_GROUND_RULES,
     MAX_BUDGET,
     MAX_CAP,
+    MAX_PROGRAMME_SESSIONS,
     MAX_ROUND_MINUTES,
     MAX_SLOTS,
     NAME_MAX,
     PLACE_MAX,
+    REMINDER_BOUNDS,
     RULES_MAX,
     SetupForm,
 )
@@ -47,6 +50,7 @@ from bot.ids import SetupField as F
 from bot.services.views import SetInfo
 
 PARTICIPATES = "participates"
+AUTO_VOTE = "auto_vote"
 
 
 @dataclass(frozen=True)
@@ -240,6 +244,8 @@ def setup_modal(
             MAX_ROUND_MINUTES,
             rules.closing_minutes,
         ),
+        *_programme_blocks(existing),
+        *_reminder_blocks(existing.reminders if existing else ReminderSettings()),
         text_field(
             F.GROUND_RULES,
             F.GROUND_RULES.action_id,
@@ -267,6 +273,69 @@ def setup_modal(
     )
     view.validate_json()
     return view.to_dict()
+
+
+def _programme_blocks(existing: SetInfo | None) -> list[Any]:
+    ends_on = existing.programme_ends_on if existing else None
+    return [
+        HeaderBlock(text=PlainTextObject(text="Programme end (optional)")),
+        number_field(
+            F.PROGRAMME_SESSIONS,
+            F.PROGRAMME_SESSIONS.action_id,
+            "Number of sessions",
+            1,
+            MAX_PROGRAMME_SESSIONS,
+            existing.programme_sessions if existing else None,
+            optional=True,
+            hint="Counted from the first session; extra sessions do not count. Empty: no end.",
+        ),
+        InputBlock(
+            block_id=F.PROGRAMME_ENDS_ON,
+            label="Last session on or before",
+            optional=True,
+            element=DatePickerElement(
+                action_id=F.PROGRAMME_ENDS_ON.action_id,
+                initial_date=ends_on.isoformat() if ends_on else None,
+            ),
+        ),
+    ]
+
+
+_REMINDER_LABELS = {
+    F.PREP_DAYS: "Topic prompt: days before a session",
+    F.NUDGE_DAYS: "Nudge (no answer yet): days before",
+    F.REPORT_DAYS: "Report-back reminder: days before",
+    F.POST_MINUTES: "Channel post: minutes before the start",
+    F.REFLECTION_MINUTES: "Reflection prompt: minutes after the end",
+}
+
+
+def _reminder_blocks(cfg: ReminderSettings) -> list[Any]:
+    auto_option = Option(
+        text=PlainTextObject(text="Open the agenda vote automatically when the session starts"),
+        value=AUTO_VOTE,
+    )
+    blocks: list[Any] = [HeaderBlock(text=PlainTextObject(text="Reminders"))]
+    for field, label in _REMINDER_LABELS.items():
+        low, high = REMINDER_BOUNDS[field.value]
+        blocks.append(
+            number_field(
+                field, field.action_id, label, low, high, getattr(cfg, field.value), optional=True
+            )
+        )
+    blocks.append(
+        InputBlock(
+            block_id=F.AUTO_VOTE,
+            label="Agenda vote",
+            optional=True,
+            element=CheckboxesElement(
+                action_id=F.AUTO_VOTE.action_id,
+                options=[auto_option],
+                initial_options=[auto_option] if cfg.auto_vote else None,
+            ),
+        )
+    )
+    return blocks
 
 
 def _slots_option(n: int) -> Option:
@@ -308,6 +377,23 @@ def parse_setup(view: dict[str, Any]) -> SetupForm:
         except ValueError:
             return None
 
+    def optional_number(field: F) -> int | None:
+        """Empty: None (the default applies); not a whole number: -1 (out of every range)."""
+        raw = text(field)
+        if not raw:
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            return -1
+
+    try:
+        ends_on: date | None = date.fromisoformat(
+            _value(values, F.PROGRAMME_ENDS_ON).get("selected_date") or ""
+        )
+    except ValueError:
+        ends_on = None
+
     minutes = number(F.LENGTH)
     try:
         slots = int((_value(values, F.SLOTS).get("selected_option") or {}).get("value", "0"))
@@ -335,4 +421,15 @@ def parse_setup(view: dict[str, Any]) -> SetupForm:
         slots=slots,
         opening_minutes=number(F.OPENING),
         closing_minutes=number(F.CLOSING),
+        programme_sessions=optional_number(F.PROGRAMME_SESSIONS),
+        programme_ends_on=ends_on,
+        prep_days=optional_number(F.PREP_DAYS),
+        nudge_days=optional_number(F.NUDGE_DAYS),
+        report_days=optional_number(F.REPORT_DAYS),
+        post_minutes=optional_number(F.POST_MINUTES),
+        reflection_minutes=optional_number(F.REFLECTION_MINUTES),
+        auto_vote=any(
+            o.get("value") == AUTO_VOTE
+            for o in _value(values, F.AUTO_VOTE).get("selected_options") or []
+        ),
     )

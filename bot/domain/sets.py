@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 
 from bot.domain.agenda import BUDGET, CAP, CLOSING_MINUTES, OPENING_MINUTES, VoteRules
 from bot.domain.directory import UserFacts
+from bot.domain.reminders import ReminderSettings
 from bot.domain.schedule import (
     CADENCE_WEEKS,
     MAX_SESSION_MINUTES,
@@ -22,6 +23,22 @@ RULES_MAX = 3000
 MIN_PARTICIPANTS = 2
 MAX_PARTICIPANTS = 12
 RECOMMENDED_PARTICIPANTS = (5, 7)
+MAX_PROGRAMME_SESSIONS = 100
+
+_DEFAULT_REMINDERS = ReminderSettings()
+PREP_DAYS = _DEFAULT_REMINDERS.prep_days
+NUDGE_DAYS = _DEFAULT_REMINDERS.nudge_days
+REPORT_DAYS = _DEFAULT_REMINDERS.report_days
+POST_MINUTES = _DEFAULT_REMINDERS.post_minutes
+REFLECTION_MINUTES = _DEFAULT_REMINDERS.reflection_minutes
+# Bounds of the reminder offsets in the set-up modal: field -> (low, high).
+REMINDER_BOUNDS: dict[str, tuple[int, int]] = {
+    "prep_days": (1, 28),
+    "nudge_days": (1, 14),
+    "report_days": (1, 14),
+    "post_minutes": (5, 720),
+    "reflection_minutes": (0, 1440),
+}
 
 DEFAULT_GROUND_RULES = """\
 1. Confidentiality: what is said in the set stays in the set. Share your own learning, never someone else's story.
@@ -54,6 +71,28 @@ class SetupForm:
     slots: int = 0
     opening_minutes: int | None = OPENING_MINUTES
     closing_minutes: int | None = CLOSING_MINUTES
+    # The programme's end (both optional: open-ended).
+    programme_sessions: int | None = None
+    programme_ends_on: date | None = None
+    # Reminder offsets (see bot.domain.reminders.ReminderSettings); None: not a whole number.
+    prep_days: int | None = PREP_DAYS
+    nudge_days: int | None = NUDGE_DAYS
+    report_days: int | None = REPORT_DAYS
+    post_minutes: int | None = POST_MINUTES
+    reflection_minutes: int | None = REFLECTION_MINUTES
+    auto_vote: bool = False
+
+    def reminder_settings(self) -> ReminderSettings:
+        return ReminderSettings(
+            prep_days=PREP_DAYS if self.prep_days is None else self.prep_days,
+            nudge_days=NUDGE_DAYS if self.nudge_days is None else self.nudge_days,
+            report_days=REPORT_DAYS if self.report_days is None else self.report_days,
+            post_minutes=POST_MINUTES if self.post_minutes is None else self.post_minutes,
+            reflection_minutes=REFLECTION_MINUTES
+            if self.reflection_minutes is None
+            else self.reflection_minutes,
+            auto_vote=self.auto_vote,
+        )
 
     def vote_rules(self) -> VoteRules:
         return VoteRules(
@@ -201,6 +240,8 @@ def validate_setup(
         errors["place"] = f"Keep the place or link to {PLACE_MAX} characters."
 
     errors.update(_agenda_problems(form))
+    errors.update(_programme_problems(form))
+    errors.update(_reminder_problems(form))
 
     rules = form.ground_rules.strip()
     if not rules:
@@ -239,6 +280,33 @@ def _agenda_problems(form: SetupForm) -> dict[str, str]:
                 f"With these rounds, {max(left, 0)} min are left for {slots} topics: shorten the "
                 "rounds or lengthen the session."
             )
+    return errors
+
+
+def _programme_problems(form: SetupForm) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    n = form.programme_sessions
+    if n is not None and not 1 <= n <= MAX_PROGRAMME_SESSIONS:
+        errors["programme_sessions"] = (
+            f"Between 1 and {MAX_PROGRAMME_SESSIONS} sessions, or leave it empty (no end)."
+        )
+    last = form.programme_ends_on
+    if last is not None and form.first_date is not None and last < form.first_date:
+        errors["programme_ends_on"] = "The last session cannot come before the first one."
+    return errors
+
+
+def _reminder_problems(form: SetupForm) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for name, (low, high) in REMINDER_BOUNDS.items():
+        value = getattr(form, name)
+        if value is not None and not low <= value <= high:
+            errors[name] = f"Between {low} and {high}, or leave it empty for the default."
+    cfg = form.reminder_settings()
+    if not errors and cfg.nudge_days >= cfg.prep_days:
+        errors["nudge_days"] = (
+            "The nudge follows the prompt: make it fewer days before the session."
+        )
     return errors
 
 

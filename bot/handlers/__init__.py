@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import actions, agenda, commands, errors, events, loop, topics, views
+from bot.handlers import (
+    actions,
+    agenda,
+    calendar,
+    commands,
+    errors,
+    events,
+    loop,
+    topics,
+    views,
+)
 
 
 def register_all(app: App) -> None:
-    for module in (commands, views, actions, topics, agenda, loop, events, errors):
+    for module in (commands, views, actions, topics, agenda, loop, calendar, events, errors):
         module.register(app)

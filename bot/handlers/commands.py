@@ -14,6 +14,7 @@ from bot.blocks.messages import leave_confirm
 from bot.blocks.setup import setup_modal
 from bot.domain.errors import DomainError
 from bot.handlers.agenda import close_vote_command, open_vote
+from bot.handlers.calendar import sessions_command
 from bot.handlers.common import team_of
 from bot.handlers.deps import Deps
 from bot.handlers.errors import guarded
@@ -90,6 +91,8 @@ def handle_als(
                 actions_command(words, command, team_id, respond, client, deps)
             case Sub.LOG:
                 log_command(words, command, team_id, respond, client, deps)
+            case Sub.SESSIONS:
+                sessions_command(command, team_id, respond, deps)
             case Sub.LEAVE:
                 lset = deps.sets.set_to_leave(team_id, command["user_id"], command["channel_id"])
                 respond(response_type="ephemeral", **leave_confirm(lset).kwargs())

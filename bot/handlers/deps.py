@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.services.actions import ActionService
 from bot.services.agenda import AgendaService
+from bot.services.calendar import CalendarService
 from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
 from bot.services.sets import SetService
@@ -28,3 +29,4 @@ class Deps:
     learning: LearningLogService
     home: HomeService
     publisher: HomePublisher
+    calendar: CalendarService

@@ -21,6 +21,7 @@ from bot.domain.agenda import VoteRules
 from bot.domain.channels import setup_channel_problem
 from bot.domain.directory import ChannelFacts, UserFacts
 from bot.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.domain.reminders import ReminderSettings
 from bot.domain.sets import SetupForm, schedule_of, validate_setup
 from bot.domain.text import escape
 from bot.ids import COMMAND
@@ -40,6 +41,8 @@ def session_info(row: PlannedSession) -> SessionInfo:
         local_date=row.local_date,
         local_time=row.local_time,
         timezone=row.timezone,
+        revision=row.revision or 1,
+        extra=row.series_date is None,
     )
 
 
@@ -51,6 +54,7 @@ def rules_of(lset: LearningSet) -> VoteRules:
 def settings_of(form: SetupForm) -> dict[str, Any]:
     rules = form.vote_rules().dump()
     rules.pop("facilitator_votes")
+    rules["reminders"] = form.reminder_settings().dump()
     return rules
 
 
@@ -75,6 +79,9 @@ def set_info(session: Session, lset: LearningSet, now: datetime) -> SetInfo:
         rules_version=lset.rules_version,
         agreed_ids=frozenset(q.agreed_user_ids(session, lset.team_id, lset.id, lset.rules_version)),
         rules=rules_of(lset),
+        programme_sessions=lset.programme_sessions,
+        programme_ends_on=lset.programme_ends_on,
+        reminders=ReminderSettings.load(lset.settings),
         upcoming=tuple(
             session_info(r) for r in q.upcoming_sessions(session, lset.team_id, lset.id, now)
         ),
@@ -243,6 +250,8 @@ class SetService:
                 place=(form.place or "").strip() or None,
                 facilitator_participates=form.facilitator_participates,
                 settings=settings_of(form),
+                programme_sessions=form.programme_sessions,
+                programme_ends_on=form.programme_ends_on,
                 ground_rules=form.ground_rules.strip(),
                 rules_version=1,
                 created_by=user_id,
@@ -296,6 +305,14 @@ class SetService:
                 lset.cadence_weeks = schedule.cadence_weeks
                 lset.session_minutes = schedule.session_minutes
                 lset.planned_until = None
+            programme = (form.programme_sessions, form.programme_ends_on)
+            programme_changed = programme != (lset.programme_sessions, lset.programme_ends_on)
+            lset.programme_sessions, lset.programme_ends_on = programme
+            if programme_changed and not schedule_changed:
+                # A shorter programme: future sessions beyond its end are cancelled.
+                from bot.services.calendar import trim_programme
+
+                trim_programme(s, lset, now)
             lset.updated_at = now
 
             wanted = set(form.people)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from bot.domain.agenda import VoteRules
+from bot.domain.reminders import ReminderSettings
 from bot.domain.sets import Schedule
 
 
@@ -17,10 +18,16 @@ class SessionInfo:
     local_date: date
     local_time: time
     timezone: str
+    revision: int = 1  # bumped by each move
+    extra: bool = False  # added by the facilitator, outside the series
 
     @property
     def ends_at(self) -> datetime:
         return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def moved(self) -> bool:
+        return self.revision > 1
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,10 @@ class SetInfo:
     agreed_ids: frozenset[str]
     upcoming: tuple[SessionInfo, ...] = field(default=())
     rules: VoteRules = field(default_factory=VoteRules)
+    # The programme's end (none: open-ended) and the reminder offsets.
+    programme_sessions: int | None = None
+    programme_ends_on: date | None = None
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
 
     @property
     def next_session(self) -> SessionInfo | None:
@@ -352,3 +363,35 @@ class Dashboard:
     vote: VoteBrief | None
     round: RoundState | None = None  # facilitator: report-back progress for the next session
     logs: LogCount | None = None  # facilitator: learning-log entries about the last session
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """``/als sessions``: a set's upcoming sessions, for one reader."""
+
+    set: SetInfo
+    sessions: tuple[SessionInfo, ...]  # planned, not over, earliest first
+    facilitator: bool  # the reader facilitates: Move, Cancel and Add buttons
+    now: datetime
+
+
+@dataclass(frozen=True)
+class SessionDraft:
+    """What the Move / Add a session modal opens on."""
+
+    set: SetInfo
+    session: SessionInfo | None  # None: a new extra session
+    local_date: date | None
+    local_time: time
+
+
+@dataclass(frozen=True)
+class SessionChange:
+    """A session moved, cancelled or added (committed), with the facilitator's fresh list."""
+
+    kind: str  # moved | cancelled | added
+    set: SetInfo
+    session: SessionInfo  # as it is now
+    before: SessionInfo | None  # as it was (moved, cancelled)
+    calendar: Calendar
+    by: str

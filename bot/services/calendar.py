@@ -1,0 +1,257 @@
+"""Use cases for the sessions calendar: ``/als sessions``, and the facilitator moving,
+cancelling or adding a session.
+
+Authority comes from the database (membership, facilitator role, the session's state), never
+from the payload. Each change re-plans the session's reminders in the same transaction
+(``bot.services.reminders.session_changed``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.domain.sessions import COLLISION, DATE, GONE, STARTED, Busy, slot_problems
+from bot.domain.text import escape
+from bot.services.actions import require_member, set_for_command
+from bot.services.reminders import session_changed
+from bot.services.sets import session_info, set_info
+from bot.services.views import Calendar, SessionChange, SessionDraft
+from bot.storage import queries as q
+from bot.storage.db import Database
+from bot.storage.models import LearningSet, PlannedSession
+
+SET_GONE = "That set no longer exists."
+SAME_TIME = "That is when the session already is: choose another date or time."
+
+
+def trim_programme(s: Session, lset: LearningSet, now: datetime) -> int:
+    """The programme was shortened: cancel the planned sessions of the series, not started
+    yet, that fall beyond its end (the N-th occurrence, or the last date). Extra sessions the
+    facilitator added stay. Returns how many were cancelled."""
+    series = s.scalars(
+        select(PlannedSession)
+        .where(
+            PlannedSession.team_id == lset.team_id,
+            PlannedSession.set_id == lset.id,
+            PlannedSession.series_date.is_not(None),
+        )
+        .order_by(PlannedSession.series_date, PlannedSession.id)
+    ).all()
+    doomed = []
+    for index, row in enumerate(series):
+        if row.status != "planned" or row.starts_at <= now:
+            continue
+        beyond_count = lset.programme_sessions is not None and index >= lset.programme_sessions
+        beyond_date = lset.programme_ends_on is not None and row.local_date > lset.programme_ends_on
+        if beyond_count or beyond_date:
+            doomed.append(row)
+    for row in doomed:
+        row.status = "cancelled"
+        s.flush()
+        session_changed(s, lset, row, now, cancelled=True)
+    return len(doomed)
+
+
+def _busy(s: Session, lset: LearningSet, now: datetime, exclude: int | None) -> list[Busy]:
+    return [
+        Busy(starts_at=r.starts_at, minutes=r.duration_minutes)
+        for r in q.upcoming_sessions(s, lset.team_id, lset.id, now)
+        if r.id != exclude
+    ]
+
+
+class CalendarService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    # -- reading --------------------------------------------------------------------------
+    def calendar(self, team_id: str, user_id: str, channel_id: str) -> Calendar:
+        """``/als sessions``: the channel's set, else the user's only set; members only."""
+        now = self._clock()
+        with self._db.read() as s:
+            lset = set_for_command(s, team_id, user_id, channel_id)
+            require_member(s, lset, user_id)
+            return self._calendar(s, lset, user_id, now)
+
+    @staticmethod
+    def _calendar(s: Session, lset: LearningSet, user_id: str, now: datetime) -> Calendar:
+        info = set_info(s, lset, now)
+        return Calendar(
+            set=info, sessions=info.upcoming, facilitator=info.facilitator_id == user_id, now=now
+        )
+
+    # -- authority ------------------------------------------------------------------------
+    @staticmethod
+    def _facilitated(s: Session, team_id: str, user_id: str, set_id: int) -> LearningSet:
+        lset = q.set_by_id(s, team_id, set_id)
+        if lset is None or lset.status != "active":
+            raise NotFound(SET_GONE)
+        member = q.membership(s, team_id, set_id, user_id)
+        if member is None or member.left_at is not None or not member.is_facilitator:
+            raise NotAllowed(
+                f"Only the facilitator of *{escape(lset.name)}* can move, cancel or add its "
+                "sessions."
+            )
+        return lset
+
+    def _changeable(
+        self,
+        s: Session,
+        team_id: str,
+        user_id: str,
+        session_id: int,
+        now: datetime,
+        *,
+        lock: bool = True,
+    ) -> tuple[LearningSet, PlannedSession]:
+        stmt = select(PlannedSession).where(
+            PlannedSession.team_id == team_id, PlannedSession.id == session_id
+        )
+        row = s.scalar(stmt.with_for_update() if lock else stmt)
+        if row is None:
+            raise NotFound(GONE)
+        lset = self._facilitated(s, team_id, user_id, row.set_id)
+        if row.status != "planned":
+            raise Conflict(GONE)
+        if row.starts_at <= now:
+            raise Conflict(STARTED)
+        return lset, row
+
+    # -- modals ---------------------------------------------------------------------------
+    def start_move(self, team_id: str, user_id: str, session_id: int) -> SessionDraft:
+        now = self._clock()
+        with self._db.read() as s:
+            lset, row = self._changeable(s, team_id, user_id, session_id, now, lock=False)
+            return SessionDraft(
+                set=set_info(s, lset, now),
+                session=session_info(row),
+                local_date=row.local_date,
+                local_time=row.local_time,
+            )
+
+    def start_add(self, team_id: str, user_id: str, set_id: int) -> SessionDraft:
+        now = self._clock()
+        with self._db.read() as s:
+            lset = self._facilitated(s, team_id, user_id, set_id)
+            return SessionDraft(
+                set=set_info(s, lset, now),
+                session=None,
+                local_date=None,
+                local_time=lset.session_time,
+            )
+
+    # -- changes --------------------------------------------------------------------------
+    def move(
+        self, team_id: str, user_id: str, session_id: int, day: date | None, at: time | None
+    ) -> SessionChange:
+        """Move a session to ``day`` at ``at`` (wall-clock, the set's zone). Raises
+        ``InvalidInput`` (field errors), or a ``DomainError`` when it may not (any longer)."""
+        now = self._clock()
+        try:
+            with self._db.write() as s, s.begin():
+                lset, row = self._changeable(s, team_id, user_id, session_id, now)
+                slot, errors = slot_problems(
+                    day,
+                    at,
+                    timezone=lset.timezone,
+                    minutes=row.duration_minutes,
+                    now=now,
+                    others=_busy(s, lset, now, exclude=row.id),
+                    ends_on=lset.programme_ends_on,
+                )
+                if slot is not None and not errors and slot.starts_at == row.starts_at:
+                    errors[DATE] = SAME_TIME
+                if errors or slot is None:
+                    raise InvalidInput(errors)
+                before = session_info(row)
+                row.local_date = slot.local_date
+                row.local_time = slot.local_time
+                row.timezone = slot.timezone
+                row.starts_at = slot.starts_at
+                row.revision = (row.revision or 1) + 1
+                s.flush()
+                session_changed(s, lset, row, now)
+                calendar = self._calendar(s, lset, user_id, now)
+                return SessionChange(
+                    kind="moved",
+                    set=calendar.set,
+                    session=session_info(row),
+                    before=before,
+                    calendar=calendar,
+                    by=user_id,
+                )
+        except IntegrityError:
+            # Another session (a cancelled one keeps its slot) starts at that very instant.
+            raise InvalidInput({DATE: COLLISION}) from None
+
+    def cancel(self, team_id: str, user_id: str, session_id: int) -> SessionChange:
+        now = self._clock()
+        with self._db.write() as s, s.begin():
+            lset, row = self._changeable(s, team_id, user_id, session_id, now)
+            before = session_info(row)
+            row.status = "cancelled"
+            s.flush()
+            session_changed(s, lset, row, now, cancelled=True)
+            calendar = self._calendar(s, lset, user_id, now)
+            return SessionChange(
+                kind="cancelled",
+                set=calendar.set,
+                session=session_info(row),
+                before=before,
+                calendar=calendar,
+                by=user_id,
+            )
+
+    def add(
+        self, team_id: str, user_id: str, set_id: int, day: date | None, at: time | None
+    ) -> SessionChange:
+        """An extra session (outside the series: it does not count towards the programme)."""
+        now = self._clock()
+        try:
+            with self._db.write() as s, s.begin():
+                lset = self._facilitated(s, team_id, user_id, set_id)
+                slot, errors = slot_problems(
+                    day,
+                    at,
+                    timezone=lset.timezone,
+                    minutes=lset.session_minutes,
+                    now=now,
+                    others=_busy(s, lset, now, exclude=None),
+                    ends_on=lset.programme_ends_on,
+                )
+                if errors or slot is None:
+                    raise InvalidInput(errors)
+                row = PlannedSession(
+                    team_id=team_id,
+                    set_id=lset.id,
+                    local_date=slot.local_date,
+                    local_time=slot.local_time,
+                    timezone=slot.timezone,
+                    starts_at=slot.starts_at,
+                    duration_minutes=lset.session_minutes,
+                    status="planned",
+                    series_date=None,
+                    revision=1,
+                    created_at=now,
+                )
+                s.add(row)
+                s.flush()
+                session_changed(s, lset, row, now)
+                calendar = self._calendar(s, lset, user_id, now)
+                return SessionChange(
+                    kind="added",
+                    set=calendar.set,
+                    session=session_info(row),
+                    before=None,
+                    calendar=calendar,
+                    by=user_id,
+                )
+        except IntegrityError:
+            raise InvalidInput({DATE: COLLISION}) from None
