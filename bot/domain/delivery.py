@@ -150,7 +150,8 @@ def after(
             unsure = replace(d, ambiguous=d.ambiguous + 1)
             if not kind_of(d.kind).resend_when_unsure or unsure.ambiguous > MAX_AMBIGUOUS:
                 return replace(unsure, status=State.UNKNOWN, reason=why)
-            return _retry(unsure, now, why)
+            # Slack was slow or the sender died: give it a moment before sending again.
+            return _retry(unsure, now + BACKOFF_BASE, why)
         case Outcome.TARGET_GONE | Outcome.WORKSPACE_GONE:
             return replace(d, status=State.FAILED, reason=why)
     raise AssertionError(outcome)  # pragma: no cover

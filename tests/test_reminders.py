@@ -1,0 +1,261 @@
+"""Reminders through the real tick and the fake Slack: planned once, sent once, at the right
+local time, out of quiet hours, and every Slack failure handled as the issue says.
+
+Time only moves through the injected clock (the pacer's clock included): no sleeps. The set:
+created by Fiona (London) for Monday 2026-12-07 10:00 London (= 10:00 UTC), weekly, with five
+members in New York, Berlin, Tokyo, Sydney and Los Angeles (see conftest)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.app import AlsBot
+from bot.clock import ManualClock
+from bot.fakeslack.server import FakeSlack
+from bot.handlers.agenda import auto_open_vote
+from bot.scheduler.sender import Pacer
+from bot.scheduler.tick import Ticker, scheduler_client
+from bot.storage.db import Database
+from bot.storage.models import LearningSet, PlannedSession, Reminder, Workspace
+from tests.conftest import FAC, MEMBERS, SET_CHANNEL
+from tests.helpers import create_set, submit_topic
+
+NY, BERLIN, TOKYO, SYDNEY, LA = MEMBERS
+SESSION = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+# Weekly: the prep prompt comes half an interval (3.5 days) before, at 22:00 London.
+PROMPT_AT = datetime(2026, 12, 3, 22, 0, tzinfo=UTC)
+
+PROMPT = "Time to prepare your topic"
+NUDGE = "you have not answered yet"
+REPORT = "time to report back"
+REFLECT = "learning log"
+
+
+@pytest.fixture
+def ticker(als: AlsBot, db: Database, slack: FakeSlack, clock: ManualClock) -> Ticker:
+    """A scheduler process: its own Slack client (short timeout, no retries) and a pacer on
+    the test clock (a 429's pause ends when the clock says so)."""
+    return Ticker(
+        db,
+        clock,
+        scheduler_client(slack.bot_token, slack.api_url, timeout=1),
+        pacer=Pacer(
+            per_minute=600_000,
+            burst=10_000,
+            channel_interval=0,
+            monotonic=lambda: clock().timestamp(),
+        ),
+        open_vote=lambda team, set_id: auto_open_vote(als.bolt.client, als.deps, team, set_id),
+        worker="test-worker",
+    )
+
+
+def tick(ticker: Ticker, clock: ManualClock, at: datetime) -> None:
+    clock.set(at)
+    ticker.tick(at, budget_seconds=5)
+
+
+def dms(slack: FakeSlack, user: str, needle: str) -> list[str]:
+    return [m.text for m in slack.dm_messages(user) if needle.lower() in m.text.lower()]
+
+
+def reminder_rows(db: Database, **where: object) -> list[Reminder]:
+    with db.read() as s:
+        stmt = select(Reminder)
+        for key, value in where.items():
+            stmt = stmt.where(getattr(Reminder, key) == value)
+        return list(s.scalars(stmt.order_by(Reminder.id)))
+
+
+@pytest.fixture
+def the_set(driver, slack: FakeSlack) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    create_set(driver, slack, cadence="1")
+    yield
+
+
+def test_prep_prompts_once_each_out_of_quiet_hours(
+    the_set: None, ticker: Ticker, slack: FakeSlack, clock: ManualClock, db: Database
+) -> None:
+    tick(ticker, clock, PROMPT_AT - timedelta(minutes=1))
+    assert all(not dms(slack, u, PROMPT) for u in MEMBERS)
+    tick(ticker, clock, PROMPT_AT)
+    # 22:00 UTC: 17:00 New York, 09:00 Sydney, 14:00 Los Angeles; 23:00 Berlin and 07:00
+    # Tokyo are quiet hours.
+    assert {u for u in MEMBERS if dms(slack, u, PROMPT)} == {NY, SYDNEY, LA}
+    assert not dms(slack, FAC, PROMPT), "the facilitator does not participate"
+    prompt = next(m for m in slack.dm_messages(NY) if PROMPT in m.text)
+    assert "als_topic_open" in str(prompt.blocks), "the prompt has a button to the topic modal"
+    tick(ticker, clock, PROMPT_AT)  # the same tick again: nothing doubles
+    tick(ticker, clock, PROMPT_AT + timedelta(minutes=59))
+    assert not dms(slack, TOKYO, PROMPT)
+    tick(ticker, clock, PROMPT_AT + timedelta(hours=1))  # 08:00 in Tokyo
+    assert dms(slack, TOKYO, PROMPT)
+    tick(ticker, clock, datetime(2026, 12, 4, 7, 0, tzinfo=UTC))  # 08:00 in Berlin
+    assert all(len(dms(slack, u, PROMPT)) == 1 for u in MEMBERS)
+    rows = reminder_rows(db, kind="prep_prompt")
+    assert Counter(r.status for r in rows)["sent"] == 5 * 1 and all(r.message_ts for r in rows[:1])
+
+
+def test_nudge_only_to_who_has_not_answered_and_counts_in_the_channel(
+    the_set: None, driver, ticker: Ticker, slack: FakeSlack, clock: ManualClock, db: Database
+) -> None:  # type: ignore[no-untyped-def]
+    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    submit_topic(driver, slack, NY, "Budget fight")
+    submit_topic(driver, slack, BERLIN, response="no_topic")
+    submit_topic(driver, slack, TOKYO, "Draft only", response="draft")
+    # Nudges are due 2 days before, 10:00 London: 19:00 Tokyo, 02:00 LA (quiet), 21:00 Sydney
+    # (quiet).
+    tick(ticker, clock, datetime(2026, 12, 5, 10, 0, tzinfo=UTC))
+    assert not dms(slack, NY, NUDGE) and not dms(slack, BERLIN, NUDGE)
+    assert dms(slack, TOKYO, NUDGE), "a draft is not an answer"
+    assert not dms(slack, LA, NUDGE) and not dms(slack, SYDNEY, NUDGE)
+    tick(ticker, clock, datetime(2026, 12, 5, 15, 59, tzinfo=UTC))
+    assert not dms(slack, LA, NUDGE)
+    tick(ticker, clock, datetime(2026, 12, 5, 16, 0, tzinfo=UTC))  # 08:00 Los Angeles
+    assert len(dms(slack, LA, NUDGE)) == 1 and not dms(slack, SYDNEY, NUDGE)
+    tick(ticker, clock, datetime(2026, 12, 5, 21, 0, tzinfo=UTC))  # 08:00 Sydney (AEDT)
+    assert len(dms(slack, SYDNEY, NUDGE)) == 1 and len(dms(slack, TOKYO, NUDGE)) == 1
+    skipped = reminder_rows(db, kind="prep_nudge", status="skipped")
+    assert {r.target for r in skipped} == {NY, BERLIN}
+    assert all(r.reason == "already answered" for r in skipped)
+    # The session-day post: one hour before, counts only.
+    tick(ticker, clock, SESSION - timedelta(hours=1))
+    posts = [m for m in slack.messages(SET_CHANNEL) if "topic(s) in" in m.text]
+    assert len(posts) == 1 and "1 topic(s) in" in posts[0].text
+    assert "Budget fight" not in posts[0].text
+    tick(ticker, clock, SESSION - timedelta(minutes=30))
+    assert len([m for m in slack.messages(SET_CHANNEL) if "topic(s) in" in m.text]) == 1
+
+
+def test_late_prompts_are_skipped_and_left_members_get_nothing(
+    the_set: None, driver, ticker: Ticker, slack: FakeSlack, clock: ManualClock, db: Database
+) -> None:  # type: ignore[no-untyped-def]
+    clock.set(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+    answers = len(slack.calls_to("response_url"))
+    assert driver.command(LA, "leave", channel_id=SET_CHANNEL).status == 200
+    slack.wait_for("response_url", count=answers + 1)
+    confirm = slack.ephemerals(SET_CHANNEL, LA)[-1]
+    driver.click(LA, "als_leave_confirm", channel_id=SET_CHANNEL, message_ts=confirm.ts)
+    slack.wait_for("chat.postMessage", lambda c: "has left" in c.args.get("text", ""))
+    # Downtime: the bot comes back after the session started.
+    tick(ticker, clock, SESSION + timedelta(minutes=5))
+    assert all(not dms(slack, u, PROMPT) for u in MEMBERS)
+    rows = reminder_rows(db, kind="prep_prompt", session_id=_first_session_id(db))
+    assert rows and all(r.status == "skipped" and "too late" in (r.reason or "") for r in rows)
+    # The reflection, an hour after the end, is still useful: sent, but not to who left.
+    with db.read() as s:
+        end = SESSION + timedelta(
+            minutes=s.get(PlannedSession, _first_session_id(db)).duration_minutes
+        )  # type: ignore[union-attr]
+    tick(ticker, clock, end + timedelta(hours=1))
+    assert dms(slack, NY, REFLECT) and not dms(slack, LA, REFLECT)
+
+
+def _first_session_id(db: Database) -> int:
+    with db.read() as s:
+        return s.scalar(select(PlannedSession.id).order_by(PlannedSession.starts_at).limit(1))  # type: ignore[return-value]
+
+
+def test_rate_limit_waits_retry_after_and_server_errors_retry(
+    the_set: None, ticker: Ticker, slack: FakeSlack, clock: ManualClock, db: Database
+) -> None:
+    slack.inject_http("chat.postMessage", 429, retry_after=30)
+    tick(ticker, clock, PROMPT_AT)
+    limited = [r for r in reminder_rows(db, kind="prep_prompt") if r.reason == "ratelimited"]
+    assert len(limited) == 1 and limited[0].status == "pending"
+    assert limited[0].send_after >= PROMPT_AT + timedelta(seconds=30)
+    # The workspace waits out Retry-After: nothing else was sent meanwhile.
+    assert all(not dms(slack, u, PROMPT) for u in MEMBERS)
+    slack.inject_http("chat.postMessage", 500)
+    tick(ticker, clock, PROMPT_AT + timedelta(seconds=31))
+    failed_once = [r for r in reminder_rows(db, kind="prep_prompt") if r.reason == "internal_error"]
+    assert len(failed_once) == 1 and failed_once[0].status == "pending"
+    tick(ticker, clock, PROMPT_AT + timedelta(minutes=5))
+    assert {u for u in MEMBERS if dms(slack, u, PROMPT)} == {NY, SYDNEY, LA}
+    assert all(len(dms(slack, u, PROMPT)) <= 1 for u in MEMBERS)
+
+
+def test_permanent_errors_target_once_and_workspace(
+    the_set: None, ticker: Ticker, slack: FakeSlack, clock: ManualClock, db: Database
+) -> None:
+    slack.update_user(NY, deleted=True)
+    slack.set_deactivated_dm_error("user_disabled")
+    tick(ticker, clock, PROMPT_AT)
+    [row] = reminder_rows(db, kind="prep_prompt", target=NY, session_id=_first_session_id(db))
+    assert row.status == "failed" and row.reason == "user_disabled"
+    told = [m.text for m in slack.dm_messages(FAC) if "could not deliver" in m.text]
+    assert len(told) == 1 and NY in told[0]
+    # No more attempts for them, and the facilitator is not told again.
+    tick(ticker, clock, datetime(2026, 12, 5, 13, 0, tzinfo=UTC))  # 08:00 in New York
+    assert [
+        r.status
+        for r in reminder_rows(db, kind="prep_nudge", target=NY, session_id=_first_session_id(db))
+    ] == ["skipped"]
+    assert len([m for m in slack.dm_messages(FAC) if "could not deliver" in m.text]) == 1
+    # The token is revoked: sending stops for the workspace.
+    slack.set_auth_error("token_revoked")
+    tick(ticker, clock, datetime(2026, 12, 6, 16, 0, tzinfo=UTC))
+    with db.read() as s:
+        ws = s.scalar(select(Workspace))
+        assert ws is not None and ws.sending_stopped_reason == "token_revoked"
+    posts = len(slack.calls_to("chat.postMessage"))
+    tick(ticker, clock, SESSION - timedelta(hours=1))
+    assert len(slack.calls_to("chat.postMessage")) == posts, "nothing more is tried"
+
+
+def test_timeout_is_ambiguous_prompt_resent_nudge_not(
+    the_set: None, ticker: Ticker, slack: FakeSlack, clock: ManualClock, db: Database
+) -> None:
+    tick(ticker, clock, PROMPT_AT - timedelta(days=5))  # plan
+    with db.write() as s, s.begin():  # only New York's reminders: one call to hold
+        s.execute(update(Reminder).where(Reminder.target != NY).values(status="skipped"))
+    held = slack.hold("chat.postMessage")
+    clock.set(PROMPT_AT)
+    done = threading.Thread(target=ticker.tick, args=(PROMPT_AT,), kwargs={"budget_seconds": 3})
+    done.start()
+    held.wait_arrived(timeout=5)
+    done.join(timeout=5)  # the client gave up after 1 s
+    held.release()  # ...but Slack posted it
+    [row] = reminder_rows(db, kind="prep_prompt", target=NY, session_id=_first_session_id(db))
+    assert row.status == "pending" and row.ambiguous == 1
+    tick(ticker, clock, PROMPT_AT + timedelta(minutes=1))
+    assert len(dms(slack, NY, PROMPT)) == 2, "a prompt is resent: the duplicate is counted"
+    [row] = reminder_rows(db, kind="prep_prompt", target=NY, session_id=_first_session_id(db))
+    assert row.status == "sent" and row.ambiguous == 1
+    # The nudge: at most one, so an unknown outcome is not resent.
+    held = slack.hold("chat.postMessage")
+    at = datetime(2026, 12, 5, 13, 0, tzinfo=UTC)  # 08:00 in New York
+    clock.set(at)
+    done = threading.Thread(target=ticker.tick, args=(at,), kwargs={"budget_seconds": 3})
+    done.start()
+    held.wait_arrived(timeout=5)
+    done.join(timeout=5)
+    held.release()
+    tick(ticker, clock, at + timedelta(minutes=1))
+    [row] = reminder_rows(db, kind="prep_nudge", target=NY, session_id=_first_session_id(db))
+    assert row.status == "unknown" and row.ambiguous == 1
+    assert len(dms(slack, NY, NUDGE)) == 1
+
+
+def test_a_quiet_tick_plans_nothing_and_only_due_sets(
+    the_set: None, ticker: Ticker, clock: ManualClock, db: Database
+) -> None:
+    first = ticker.tick(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    assert first.sets == 1 and first.reminders_planned > 0
+    again = ticker.tick(datetime(2026, 11, 24, 9, 1, tzinfo=UTC))
+    assert again.sets == 0 and again.reminders_planned == 0 and again.sent.sent == 0
+    with db.read() as s:
+        lset = s.scalar(select(LearningSet))
+        assert lset is not None and lset.replan_at == SESSION + timedelta(
+            minutes=s.get(PlannedSession, _first_session_id(db)).duration_minutes  # type: ignore[union-attr]
+        )
+    keys = [(r.session_id, r.target, r.kind) for r in reminder_rows(db)]
+    assert len(keys) == len(set(keys)) and all(r.target for r in reminder_rows(db))
+    channel_rows = reminder_rows(db, target=SET_CHANNEL)
+    assert {r.kind for r in channel_rows} == {"session_post"}
