@@ -14,7 +14,10 @@ from slack_sdk import WebClient
 from bot.blocks.home import home_view
 from bot.clock import Clock, system_clock
 from bot.handlers import register_all
+from bot.handlers.agenda import auto_open_vote
 from bot.handlers.deps import Deps
+from bot.scheduler.sender import Pacer
+from bot.scheduler.tick import Ticker, scheduler_client
 from bot.services.actions import ActionService
 from bot.services.agenda import AgendaService
 from bot.services.calendar import CalendarService
@@ -42,6 +45,7 @@ class AlsBot:
     bolt: App
     deps: Deps
     db: Database
+    ticker: Ticker
 
     def wsgi(self) -> Callable[..., Iterable[bytes]]:
         return make_wsgi(self.bolt, self.db)
@@ -60,6 +64,7 @@ def create_app(
     clock: Clock = system_clock,
     verify_token: bool = True,
     home_interval: float = 1.0,
+    pacer: Pacer | None = None,
 ) -> AlsBot:
     """``home_interval``: a member's Home tab is republished at most once per this many
     seconds (bursts of changes are coalesced)."""
@@ -101,7 +106,14 @@ def create_app(
         next()
 
     register_all(bolt)
-    return AlsBot(bolt=bolt, deps=deps, db=db)
+    ticker = Ticker(
+        db,
+        clock,
+        scheduler_client(bot_token, api_url),
+        pacer=pacer,
+        open_vote=lambda team_id, set_id: auto_open_vote(client, deps, team_id, set_id),
+    )
+    return AlsBot(bolt=bolt, deps=deps, db=db, ticker=ticker)
 
 
 def make_wsgi(bolt: App, db: Database) -> Callable[..., Iterable[bytes]]:

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,13 @@ from bot.ids import COMMAND
 from bot.services.views import SessionInfo, SetInfo, SetupOutcome
 from bot.storage import queries as q
 from bot.storage.db import Database
-from bot.storage.models import LearningSet, Membership, PlannedSession, RulesAgreement
+from bot.storage.models import (
+    LearningSet,
+    Membership,
+    PlannedSession,
+    Reminder,
+    RulesAgreement,
+)
 
 Lookup = Callable[[str], UserFacts | None]
 
@@ -94,25 +100,40 @@ def _occurrence(lset: LearningSet, index: int) -> sched.Occurrence:
     )[0]
 
 
+def programme_over(lset: LearningSet, occ: sched.Occurrence, planned_in_series: int) -> bool:
+    """The programme's end (a number of sessions, or a last date) stops the series."""
+    if lset.programme_sessions is not None and planned_in_series >= lset.programme_sessions:
+        return True
+    return lset.programme_ends_on is not None and occ.local_date > lset.programme_ends_on
+
+
 def plan_sessions(session: Session, lset: LearningSet, now: datetime) -> int:
-    """Plan occurrences until the set has ``PLANNED_AHEAD`` upcoming sessions. Returns how many
-    were added. Occurrences that would already be over are skipped, never planned."""
+    """Plan occurrences until the set has ``PLANNED_AHEAD`` upcoming sessions, or its
+    programme ends. Returns how many were added. Occurrences that would already be over are
+    skipped, never planned."""
     missing = sched.PLANNED_AHEAD - len(q.upcoming_sessions(session, lset.team_id, lset.id, now))
     if missing <= 0:
         return 0
-    # Continue the series after the latest planned session of the current schedule.
-    latest = q.latest_session(session, lset.team_id, lset.id)
+    # Continue the series after its latest occurrence (moved sessions keep their series date;
+    # extra sessions have none and do not count).
+    latest = q.latest_series_session(session, lset.team_id, lset.id)
+    in_series = q.series_count(session, lset.team_id, lset.id)
     index = 0
-    if latest is not None and latest.local_date >= lset.anchor_date:
-        index = sched.index_on_or_after(lset.anchor_date, lset.cadence_weeks, latest.local_date)
-        if _occurrence(lset, index).local_date <= latest.local_date:
+    last = latest.series_date if latest is not None else None
+    if last is not None and last >= lset.anchor_date:
+        index = sched.index_on_or_after(lset.anchor_date, lset.cadence_weeks, last)
+        if _occurrence(lset, index).local_date <= last:
             index += 1
     added = 0
     while added < missing:
         occ = _occurrence(lset, index)
         index += 1
+        if programme_over(lset, occ, in_series):
+            break
         if sched.session_end(occ.starts_at, lset.session_minutes) <= now:
             continue
+        if q.session_at(session, lset.team_id, lset.id, occ.starts_at) is not None:
+            continue  # a session was moved (or added) onto this occurrence: it stands for it
         session.add(
             PlannedSession(
                 team_id=lset.team_id,
@@ -122,10 +143,12 @@ def plan_sessions(session: Session, lset: LearningSet, now: datetime) -> int:
                 timezone=occ.timezone,
                 starts_at=occ.starts_at,
                 duration_minutes=lset.session_minutes,
+                series_date=occ.local_date,
             )
         )
         lset.planned_until = occ.starts_at
         added += 1
+        in_series += 1
     session.flush()
     return added
 
@@ -201,10 +224,11 @@ class SetService:
         )
         if errors:
             raise InvalidInput(errors)
+        zones = {p: facts.tz for p in form.people if (facts := lookup(p)) is not None and facts.tz}
         try:
             if existing is None:
-                return self._create(team_id, user_id, channel.id, form, view_id, now)
-            return self._update(team_id, existing.id, form, now)
+                return self._create(team_id, user_id, channel.id, form, view_id, now, zones)
+            return self._update(team_id, existing.id, form, now, zones)
         except IntegrityError:
             # A concurrent submission won the race: the same view (double click) or another set.
             repeated = self._repeated_submission(team_id, view_id)
@@ -234,6 +258,7 @@ class SetService:
         form: SetupForm,
         view_id: str,
         now: datetime,
+        zones: dict[str, str],
     ) -> SetupOutcome:
         schedule = schedule_of(form)
         with self._db.write() as s, s.begin():
@@ -268,15 +293,19 @@ class SetService:
                         set_id=lset.id,
                         user_id=person,
                         is_facilitator=person == form.facilitator_id,
+                        tz=zones.get(person),
                         joined_at=now,
                     )
                 )
             s.flush()
             plan_sessions(s, lset, now)
+            lset.replan_at = now  # the next tick plans its reminders
             info = set_info(s, lset, now)
         return SetupOutcome(set=info, created=True, added=info.member_ids)
 
-    def _update(self, team_id: str, set_id: int, form: SetupForm, now: datetime) -> SetupOutcome:
+    def _update(
+        self, team_id: str, set_id: int, form: SetupForm, now: datetime, zones: dict[str, str]
+    ) -> SetupOutcome:
         schedule = schedule_of(form)
         with self._db.write() as s, s.begin():
             lset = q.set_by_id(s, team_id, set_id)
@@ -295,9 +324,13 @@ class SetService:
             schedule_changed = schedule != before.schedule
             if schedule_changed:
                 # Future sessions only: those not yet started are re-planned from the new anchor.
-                for row in q.upcoming_sessions(s, team_id, set_id, now):
-                    if row.starts_at > now:
-                        s.delete(row)
+                doomed = [
+                    r for r in q.upcoming_sessions(s, team_id, set_id, now) if r.starts_at > now
+                ]
+                # Their reminders go with them (already-sent prompts included).
+                s.execute(delete(Reminder).where(Reminder.session_id.in_([r.id for r in doomed])))
+                for row in doomed:
+                    s.delete(row)
                 s.flush()
                 lset.timezone = schedule.timezone
                 lset.anchor_date = schedule.anchor_date
@@ -347,8 +380,11 @@ class SetService:
                     row.joined_at = now
                     added.append(person)
                 row.is_facilitator = person == form.facilitator_id
+                if zones.get(person):
+                    row.tz = zones[person]
             s.flush()
             plan_sessions(s, lset, now)
+            lset.replan_at = now  # members, schedule or offsets may have changed
             info = set_info(s, lset, now)
         return SetupOutcome(
             set=info,
