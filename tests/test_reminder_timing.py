@@ -358,13 +358,6 @@ def test_dump_load_round_trip_and_unknown_keys() -> None:
     assert ReminderSettings.load({"reminders": {**cfg.dump(), "KEYS": [], "x": 1}}) == cfg
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="bot/domain/reminders.py ReminderSettings.load: a non-dict 'reminders' value (a list "
-    "or string in stored settings) raises AttributeError ('list' object has no attribute 'get') "
-    "instead of keeping the defaults",
-)
 @pytest.mark.parametrize("raw", [["prep_days", 3], "prep_days=3", 7])
 def test_load_ignores_a_reminders_value_that_is_not_an_object(raw: Any) -> None:
     assert ReminderSettings.load({"reminders": raw}) == DEFAULTS

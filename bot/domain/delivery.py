@@ -99,7 +99,7 @@ class Delivery:
 
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min... capped at 30 min (``attempts`` >= 1)."""
-    step = BACKOFF_BASE * (2 ** max(0, attempts - 1))
+    step = BACKOFF_BASE * (2 ** min(max(0, attempts - 1), 16))
     return min(step, BACKOFF_CAP)
 
 
@@ -157,6 +157,28 @@ def after(
     raise AssertionError(outcome)  # pragma: no cover
 
 
+#: Outcomes of attempts Slack did not act on: the claim's attempt is given back.
+NOT_AN_ATTEMPT = frozenset({Outcome.SKIP, Outcome.DEFER, Outcome.RATE_LIMITED})
+
+
+def record(
+    d: Delivery,
+    outcome: Outcome,
+    now: datetime,
+    *,
+    retry_after: timedelta | None = None,
+    until: datetime | None = None,
+    reason: str | None = None,
+) -> Delivery:
+    """What is recorded for a claimed row's outcome. ``attempts`` counts what Slack may have
+    acted on: an outcome decided before any call (skip, defer) or a 429 (Slack refused it, not
+    the target's fault) gives the claim's attempt back, so rate limits never use up the retry
+    limits."""
+    if outcome in NOT_AN_ATTEMPT:
+        d = replace(d, attempts=max(0, d.attempts - 1))
+    return after(d, outcome, now, retry_after=retry_after, until=until, reason=reason)
+
+
 def claimable(d: Delivery, now: datetime) -> bool:
     """Pending and due, or claimed by a process whose lease ran out."""
     return not d.status.terminal and d.send_after <= now
@@ -185,4 +207,5 @@ __all__ = [
     "claim",
     "claimable",
     "classify",
+    "record",
 ]

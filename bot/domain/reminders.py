@@ -68,6 +68,8 @@ class ReminderSettings:
     @classmethod
     def load(cls, settings: dict[str, Any] | None) -> ReminderSettings:
         raw = (settings or {}).get("reminders") or {}
+        if not isinstance(raw, dict):
+            raw = {}
         values: dict[str, Any] = {}
         for key in cls.KEYS:
             value = raw.get(key)

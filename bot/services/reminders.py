@@ -486,10 +486,9 @@ class ReminderService:
                 return dv.State.SKIPPED
             if row.status != "claimed" or (worker is not None and row.claimed_by != worker):
                 return dv.State(row.status)  # our lease ran out and another process took it
-            d = _delivery(row)
-            if outcome in (dv.Outcome.SKIP, dv.Outcome.DEFER):
-                d = replace(d, attempts=max(0, d.attempts - 1))
-            d = dv.after(d, outcome, at, retry_after=retry_after, until=until, reason=reason)
+            d = dv.record(
+                _delivery(row), outcome, at, retry_after=retry_after, until=until, reason=reason
+            )
             _apply(row, d, at)
             if d.status == dv.State.SENT:
                 row.sent_at = at
