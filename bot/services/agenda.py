@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ from bot.services.views import AgendaEntry, Airtime, Allocation, Panel, VoteStat
 from bot.storage import queries as q
 from bot.storage.db import Busy, Database, is_lock_timeout
 from bot.storage.models import (
+    UNFINISHED_VOTE,
     AgendaItem,
     AgendaVote,
     LearningSet,
@@ -582,7 +583,7 @@ class AgendaService:
                     PlannedSession.duration_minutes,
                 )
                 .join(PlannedSession, PlannedSession.id == AgendaVote.session_id)
-                .where(AgendaVote.status.in_((OPEN, CLOSED)), PlannedSession.starts_at <= at)
+                .where(text(f"agenda_votes.{UNFINISHED_VOTE}"), PlannedSession.starts_at <= at)
             ).all()
         done = []
         for vote_id, team_id, starts_at, minutes in candidates:

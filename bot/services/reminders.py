@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -54,7 +54,8 @@ from bot.storage.models import (
 )
 
 LEASE = timedelta(minutes=2)
-LIVE = ("pending", "claimed")
+# The claim queries spell the live condition exactly as the partial index does (literal
+# values): SQLite cannot match bound parameters to a partial index's WHERE.
 
 
 @dataclass(frozen=True)
@@ -310,7 +311,7 @@ class ReminderService:
             with self._db.write() as s, s.begin():
                 stmt = (
                     select(Reminder)
-                    .where(Reminder.status.in_(LIVE), Reminder.send_after <= at)
+                    .where(text(LIVE_REMINDER), Reminder.send_after <= at)
                     .order_by(Reminder.send_after, Reminder.id)
                     .limit(1)
                     .with_for_update(skip_locked=True)
@@ -340,7 +341,7 @@ class ReminderService:
             return (
                 s.scalar(
                     select(Reminder.id)
-                    .where(Reminder.status.in_(LIVE), Reminder.send_after <= at)
+                    .where(text(LIVE_REMINDER), Reminder.send_after <= at)
                     .limit(1)
                 )
                 is not None

@@ -209,12 +209,23 @@ class Topic(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+#: Votes still open, or closed but not confirmed (the partial index and its queries).
+UNFINISHED_VOTE = "status IN ('open', 'closed')"
+
+
 class AgendaVote(Base):
     """The agenda vote of one session, and then its agenda (same channel message)."""
 
     __tablename__ = "agenda_votes"
     __table_args__ = (
         UniqueConstraint("session_id"),
+        # The tick's "votes of sessions that have ended" looks at unfinished votes only.
+        Index(
+            "ix_agenda_votes_unfinished",
+            "session_id",
+            postgresql_where=text(UNFINISHED_VOTE),
+            sqlite_where=text(UNFINISHED_VOTE),
+        ),
         ForeignKeyConstraint(["team_id", "set_id"], ["learning_sets.team_id", "learning_sets.id"]),
     )
 

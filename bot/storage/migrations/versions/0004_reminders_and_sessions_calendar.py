@@ -67,6 +67,15 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_reminders_team_set", ["team_id", "set_id"], unique=False)
 
+    with op.batch_alter_table("agenda_votes", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_agenda_votes_unfinished",
+            ["session_id"],
+            unique=False,
+            postgresql_where=sa.text("status IN ('open', 'closed')"),
+            sqlite_where=sa.text("status IN ('open', 'closed')"),
+        )
+
     with op.batch_alter_table("learning_sets", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("replan_at", bot.storage.types.UTCDateTime(timezone=True), nullable=True)
@@ -137,4 +146,6 @@ def downgrade() -> None:
         )
 
     op.drop_table("reminders")
+    with op.batch_alter_table("agenda_votes", schema=None) as batch_op:
+        batch_op.drop_index("ix_agenda_votes_unfinished")
     # ### end Alembic commands ###
