@@ -20,7 +20,16 @@ from bot.blocks.agenda import (
 )
 from bot.blocks.common import as_plain_text
 from bot.domain.errors import Conflict, DomainError, InvalidInput, NotAllowed
-from bot.handlers.common import STALE, claimed_id, publish_home, team_of, tell, user_of
+from bot.handlers.common import (
+    STALE,
+    Click,
+    claimed_id,
+    id_button,
+    publish_home,
+    team_of,
+    tell,
+    user_of,
+)
 from bot.handlers.deps import Deps
 from bot.handlers.errors import guarded, report_failure
 from bot.handlers.loop import round_for_vote
@@ -151,44 +160,26 @@ def handle_vote_topic(
 def _facilitator_button(what: str) -> Callable[..., None]:
     """Close, skip, confirm, or open the adjustment of a vote's message."""
 
-    def listener(
-        ack: Ack,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: Respond,
-        client: WebClient,
-        context: BoltContext,
-        deps: Deps,
-    ) -> None:
-        ack()
-        vote_id = claimed_id(action)
-        if vote_id is None:
-            tell(body, respond, client, STALE)
+    def work(c: Click) -> None:
+        deps, team_id, user_id, vote_id = c.deps, c.team_id, c.user_id, c.claimed
+        if what == "adjust":
+            state = deps.agenda.state(team_id, vote_id)
+            if state.set.facilitator_id != user_id:
+                raise NotAllowed("Only the facilitator can change the agenda.")
+            if state.status != "closed":
+                raise Conflict("This agenda can no longer be changed.")
+            c.client.views_open(trigger_id=c.body["trigger_id"], view=adjust_modal(state))
             return
-        team_id, user_id = team_of(context, body), user_of(body)
-        try:
-            if what == "adjust":
-                state = deps.agenda.state(team_id, vote_id)
-                if state.set.facilitator_id != user_id:
-                    raise NotAllowed("Only the facilitator can change the agenda.")
-                if state.status != "closed":
-                    raise Conflict("This agenda can no longer be changed.")
-                client.views_open(trigger_id=body["trigger_id"], view=adjust_modal(state))
-                return
-            act = {
-                "close": deps.agenda.close,
-                "skip": deps.agenda.skip,
-                "confirm": deps.agenda.confirm,
-            }[what]
-            state = act(team_id, user_id, vote_id)
-        except DomainError as exc:
-            tell(body, respond, client, exc.message)
-            return
-        post_or_update(client, deps, state)
-        refresh_homes(client, deps, state)
+        act = {
+            "close": deps.agenda.close,
+            "skip": deps.agenda.skip,
+            "confirm": deps.agenda.confirm,
+        }[what]
+        state = act(team_id, user_id, vote_id)
+        post_or_update(c.client, deps, state)
+        refresh_homes(c.client, deps, state)
 
-    listener.__name__ = f"handle_{what}"
-    return listener
+    return id_button(work, f"handle_{what}")
 
 
 def handle_adjust_submit(

@@ -20,7 +20,14 @@ from bot.blocks.calendar import (
 )
 from bot.blocks.common import as_plain_text
 from bot.domain.errors import DomainError, InvalidInput
-from bot.handlers.common import STALE, claimed_id, publish_home, send_dm, team_of, tell, user_of
+from bot.handlers.common import (
+    Click,
+    id_button,
+    publish_home,
+    send_dm,
+    team_of,
+    user_of,
+)
 from bot.handlers.deps import Deps
 from bot.handlers.errors import guarded, report_failure
 from bot.ids import ActionId, CallbackId
@@ -50,57 +57,25 @@ def announce(client: WebClient, deps: Deps, change: SessionChange) -> None:
 
 
 # -- buttons --------------------------------------------------------------------------------
-def handle_move_or_add(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    deps: Deps,
-) -> None:
-    ack()
-    claimed = claimed_id(action)
-    if claimed is None:
-        tell(body, respond, client, STALE)
-        return
-    team_id, user_id = team_of(context, body), user_of(body)
-    try:
-        if action.get("action_id") == ActionId.SESSION_ADD:
-            draft = deps.calendar.start_add(team_id, user_id, claimed)
-        else:
-            draft = deps.calendar.start_move(team_id, user_id, claimed)
-    except DomainError as exc:
-        tell(body, respond, client, exc.message)
-        return
-    client.views_open(trigger_id=body["trigger_id"], view=session_modal(draft))
-
-
-def handle_cancel(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    deps: Deps,
-) -> None:
-    ack()
-    claimed = claimed_id(action)
-    if claimed is None:
-        tell(body, respond, client, STALE)
-        return
-    team_id, user_id = team_of(context, body), user_of(body)
-    try:
-        change = deps.calendar.cancel(team_id, user_id, claimed)
-    except DomainError as exc:
-        tell(body, respond, client, exc.message)
-        return
-    if body.get("response_url"):  # the list it was clicked in, redrawn
-        respond(replace_original=True, **change_confirmation(change).kwargs())
+def _move_or_add(c: Click) -> None:
+    if c.action.get("action_id") == ActionId.SESSION_ADD:
+        draft = c.deps.calendar.start_add(c.team_id, c.user_id, c.claimed)
     else:
-        send_dm(client, user_id, change_confirmation(change))
-    announce(client, deps, change)
+        draft = c.deps.calendar.start_move(c.team_id, c.user_id, c.claimed)
+    c.client.views_open(trigger_id=c.body["trigger_id"], view=session_modal(draft))
+
+
+def _cancel(c: Click) -> None:
+    change = c.deps.calendar.cancel(c.team_id, c.user_id, c.claimed)
+    if c.body.get("response_url"):  # the list it was clicked in, redrawn
+        c.respond(replace_original=True, **change_confirmation(change).kwargs())
+    else:
+        send_dm(c.client, c.user_id, change_confirmation(change))
+    announce(c.client, c.deps, change)
+
+
+handle_move_or_add = id_button(_move_or_add, "handle_move_or_add")
+handle_cancel = id_button(_cancel, "handle_cancel")
 
 
 # -- the modal ------------------------------------------------------------------------------

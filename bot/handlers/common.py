@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import Message, simple
+from bot.domain.errors import DomainError
 from bot.handlers.deps import Deps
 
 log = logging.getLogger("bot.handlers")
@@ -61,3 +64,51 @@ def send_dm(client: WebClient, user_id: str, message: Message) -> bool:
         log.warning("DM failed: %s", exc.response.get("error"))
         return False
     return True
+
+
+@dataclass(frozen=True)
+class Click:
+    """A click on a button that carries an id: who clicked, where to answer, the claimed id
+    (a claim: services check it against the database)."""
+
+    body: dict[str, Any]
+    action: dict[str, Any]
+    respond: Respond
+    client: WebClient
+    deps: Deps
+    team_id: str
+    user_id: str
+    claimed: int
+
+    def tell(self, message: Message | str) -> None:
+        tell(self.body, self.respond, self.client, message)
+
+
+def id_button(work: Callable[[Click], None], name: str) -> Callable[..., None]:
+    """A button listener: ack, read the id its value claims (a damaged or forged value is
+    explained as stale), run ``work``; a refusal (``DomainError``) is told to the clicker."""
+
+    def listener(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+        deps: Deps,
+    ) -> None:
+        ack()
+        claimed = claimed_id(action)
+        if claimed is None:
+            tell(body, respond, client, STALE)
+            return
+        click = Click(
+            body, action, respond, client, deps, team_of(context, body), user_of(body), claimed
+        )
+        try:
+            work(click)
+        except DomainError as exc:
+            click.tell(exc.message)
+
+    listener.__name__ = name
+    return listener

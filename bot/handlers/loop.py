@@ -33,7 +33,14 @@ from bot.blocks.actions import (
 from bot.blocks.common import as_plain_text
 from bot.domain.actions import action_field
 from bot.domain.errors import DomainError, InvalidInput
-from bot.handlers.common import STALE, claimed_id, publish_home, send_dm, team_of, tell, user_of
+from bot.handlers.common import (
+    Click,
+    id_button,
+    publish_home,
+    send_dm,
+    team_of,
+    user_of,
+)
 from bot.handlers.deps import Deps
 from bot.handlers.errors import guarded, report_failure
 from bot.ids import COMMAND, ActionId, CallbackId
@@ -154,45 +161,27 @@ def log_command(
 
 # -- buttons --------------------------------------------------------------------------------
 def _button(what: str) -> Callable[..., None]:
-    def listener(
-        ack: Ack,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: Respond,
-        client: WebClient,
-        context: BoltContext,
-        deps: Deps,
-    ) -> None:
-        ack()
-        claimed = claimed_id(action)
-        if claimed is None:
-            tell(body, respond, client, STALE)
+    def work(c: Click) -> None:
+        deps, team_id, user_id, claimed = c.deps, c.team_id, c.user_id, c.claimed
+        if what == "drop":
+            outcome = deps.actions.drop(team_id, user_id, claimed)
+            if c.body.get("response_url"):  # the list it was clicked in, redrawn
+                c.respond(
+                    replace_original=True,
+                    **actions_list(deps.actions.open_actions(team_id, user_id)).kwargs(),
+                )
+            show_line(c.client, deps, outcome)
+            publish_home(c.client, deps, team_id, user_id)
             return
-        team_id, user_id = team_of(context, body), user_of(body)
-        try:
-            if what == "commit":
-                view = commit_modal(deps.actions.start_for_topic(team_id, user_id, claimed))
-            elif what == "report":
-                view = report_modal(deps.actions.start_report(team_id, user_id, claimed))
-            elif what == "edit":
-                view = edit_modal(deps.actions.action(team_id, user_id, claimed))
-            else:  # drop
-                outcome = deps.actions.drop(team_id, user_id, claimed)
-                if body.get("response_url"):  # the list it was clicked in, redrawn
-                    respond(
-                        replace_original=True,
-                        **actions_list(deps.actions.open_actions(team_id, user_id)).kwargs(),
-                    )
-                show_line(client, deps, outcome)
-                publish_home(client, deps, team_id, user_id)
-                return
-        except DomainError as exc:
-            tell(body, respond, client, exc.message)
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        if what == "commit":
+            view = commit_modal(deps.actions.start_for_topic(team_id, user_id, claimed))
+        elif what == "report":
+            view = report_modal(deps.actions.start_report(team_id, user_id, claimed))
+        else:  # edit
+            view = edit_modal(deps.actions.action(team_id, user_id, claimed))
+        c.client.views_open(trigger_id=c.body["trigger_id"], view=view)
 
-    listener.__name__ = f"handle_{what}_button"
-    return listener
+    return id_button(work, f"handle_{what}_button")
 
 
 # -- modal submissions ----------------------------------------------------------------------
