@@ -251,6 +251,7 @@ def populate(db: Database, sets: int, per_ws: int) -> dict[str, int]:
                     "opened_by": user_of(i, 0),
                     "opened_at": created,
                     "closed_at": PAST if k == 0 else None,
+                    "ends_at": (PAST if k == 0 else NEXT) + timedelta(minutes=MINUTES),
                     "confirmed_at": PAST if k == 0 else None,
                 }
                 for i in ids

@@ -17,12 +17,14 @@ from sqlalchemy import select, update
 
 from bot.app import AlsBot
 from bot.clock import ManualClock
+from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.handlers.agenda import auto_open_vote
 from bot.scheduler.sender import Pacer
 from bot.scheduler.tick import Ticker, scheduler_client
+from bot.services.reminders import TEAM_LEASE, ReminderService
 from bot.storage.db import Database
-from bot.storage.models import LearningSet, PlannedSession, Reminder, Workspace
+from bot.storage.models import AgendaVote, LearningSet, PlannedSession, Reminder, Workspace
 from tests.conftest import FAC, MEMBERS, SET_CHANNEL
 from tests.helpers import create_set, submit_topic
 
@@ -37,14 +39,21 @@ REPORT = "time to report back"
 REFLECT = "learning log"
 
 
-@pytest.fixture
-def ticker(als: AlsBot, db: Database, slack: FakeSlack, clock: ManualClock) -> Ticker:
-    """A scheduler process: its own Slack client (short timeout, no retries) and a pacer on
-    the test clock (a 429's pause ends when the clock says so)."""
+def scheduler_process(
+    als: AlsBot,
+    db: Database,
+    slack: FakeSlack,
+    clock: ManualClock,
+    *,
+    timeout: int = 1,
+    worker: str = "test-worker",
+) -> Ticker:
+    """A scheduler process: its own Slack client (no retries) and a pacer on the test clock (a
+    429's pause ends when the clock says so)."""
     return Ticker(
         db,
         clock,
-        scheduler_client(slack.bot_token, slack.api_url, timeout=1),
+        scheduler_client(slack.bot_token, slack.api_url, timeout=timeout),
         pacer=Pacer(
             per_minute=600_000,
             burst=10_000,
@@ -52,8 +61,13 @@ def ticker(als: AlsBot, db: Database, slack: FakeSlack, clock: ManualClock) -> T
             monotonic=lambda: clock().timestamp(),
         ),
         open_vote=lambda team, set_id: auto_open_vote(als.bolt.client, als.deps, team, set_id),
-        worker="test-worker",
+        worker=worker,
     )
+
+
+@pytest.fixture
+def ticker(als: AlsBot, db: Database, slack: FakeSlack, clock: ManualClock) -> Ticker:
+    return scheduler_process(als, db, slack, clock)
 
 
 def tick(ticker: Ticker, clock: ManualClock, at: datetime) -> None:
@@ -259,3 +273,81 @@ def test_a_quiet_tick_plans_nothing_and_only_due_sets(
     assert len(keys) == len(set(keys)) and all(r.target for r in reminder_rows(db))
     channel_rows = reminder_rows(db, target=SET_CHANNEL)
     assert {r.kind for r in channel_rows} == {"session_post"}
+
+
+def test_auto_vote_opens_the_agenda_vote_at_the_session_start_once(
+    driver: SlackDriver, ticker: Ticker, slack: FakeSlack, clock: ManualClock, db: Database
+) -> None:
+    """The set asked for it in its settings: the scheduler opens the vote at the session's
+    start, as the facilitator's `/als agenda` would (one message, the vote in the database)."""
+    create_set(driver, slack, cadence="1", auto_vote=["auto_vote"])
+    for user in (NY, BERLIN, TOKYO, SYDNEY):  # more topics than the 3 slots: a vote
+        submit_topic(driver, slack, user)
+    tick(ticker, clock, SESSION - timedelta(minutes=1))
+    assert not [m for m in slack.messages(SET_CHANNEL) if "vote" in m.text.lower()]
+    tick(ticker, clock, SESSION)
+    tick(ticker, clock, SESSION)  # the same tick again: not a second vote
+    tick(ticker, clock, SESSION + timedelta(minutes=5))
+    session_id = _first_session_id(db)
+    with db.read() as s:
+        votes = s.scalars(select(AgendaVote).where(AgendaVote.session_id == session_id)).all()
+    assert [v.status for v in votes] == ["open"]
+    assert votes[0].message_ts is not None
+    posted = [m for m in slack.messages(SET_CHANNEL) if m.ts == votes[0].message_ts]
+    assert len(posted) == 1
+    assert "Topic of" in str(posted[0].blocks)  # the topics to vote on
+    [row] = reminder_rows(db, kind="auto_vote", session_id=session_id)
+    assert row.status == "sent" and row.attempts == 1
+
+
+# -- one sender per workspace: N scheduler processes never send N times its budget ---------
+def test_one_process_at_a_time_sends_for_a_workspace(
+    the_set: None, als: AlsBot, slack: FakeSlack, clock: ManualClock, db: Database
+) -> None:
+    """Two scheduler processes, one workspace: while one is sending for it (its call held in
+    flight by Slack), the other sends nothing for it; so each process's pacer is the
+    workspace's pacer."""
+    first = scheduler_process(als, db, slack, clock, timeout=20, worker="first")
+    second = scheduler_process(als, db, slack, clock, timeout=20, worker="second")
+    first.tick(PROMPT_AT - timedelta(days=5))  # plan
+    held = slack.hold("chat.postMessage")
+    before = len(slack.calls_to("chat.postMessage"))
+    clock.set(PROMPT_AT)
+    thread = threading.Thread(target=first.tick, args=(PROMPT_AT,), kwargs={"budget_seconds": 30})
+    thread.start()
+    held.wait_arrived(timeout=10)
+    assert second.tick(PROMPT_AT, budget_seconds=5).sent.sent == 0
+    assert len(slack.calls_to("chat.postMessage")) <= before + 1, "only the held call"
+    held.release()
+    thread.join(timeout=30)
+    due = [r for r in reminder_rows(db, kind="prep_prompt") if r.status == "sent"]
+    assert {r.target for r in due} == {NY, SYDNEY, LA}
+    assert {r.claimed_by for r in due} == {"first"}
+    # Done: the first process let go of the workspace, so the second sends at once.
+    tick(second, clock, PROMPT_AT + timedelta(hours=1))  # 08:00 in Tokyo
+    [tokyo] = [r for r in reminder_rows(db, kind="prep_prompt", target=TOKYO) if r.sent_at]
+    assert tokyo.claimed_by == "second"
+
+
+def test_send_leases_expire_and_survive_a_pause(
+    the_set: None, db: Database, clock: ManualClock
+) -> None:
+    reminders = ReminderService(db, clock)
+    reminders.plan(PROMPT_AT - timedelta(days=5))
+    at = PROMPT_AT + timedelta(hours=10)  # all five prompts are due
+    a = reminders.claim_next(at, "a")
+    assert a is not None
+    assert reminders.claim_next(at, "b") is None, "the workspace is a's"
+    assert reminders.claim_next(at, "a") is not None, "a goes on"
+    # a stopped without letting go (it died): b takes over once the lease has run out.
+    later = at + TEAM_LEASE + timedelta(seconds=1)
+    assert reminders.claim_next(at, "b", now=later - timedelta(seconds=2)) is None
+    assert reminders.claim_next(at, "b", now=later) is not None
+    # b is paused by a 429 for 90 s: it keeps the workspace after its run, until the pause ends.
+    assert reminders.hold_lease(a.team_id, "b", later, later + timedelta(seconds=90))
+    reminders.release_leases("b", keep=[a.team_id])
+    assert reminders.claim_next(at, "a", now=later + timedelta(seconds=89)) is None
+    assert reminders.claim_next(at, "a", now=later + timedelta(seconds=91)) is not None
+    reminders.release_leases("a")
+    assert reminders.claim_next(at, "b", now=later + timedelta(seconds=92)) is not None
+    assert reminders.claim_next(at, "b", now=later + timedelta(seconds=93)) is None, "all five"

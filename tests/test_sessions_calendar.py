@@ -318,6 +318,13 @@ def test_programme_end_stops_the_series(
     assert (lset.programme_sessions, lset.programme_ends_on) == (None, date(2027, 1, 10))
     assert lset.replan_at is not None
     assert [r.starts_at for r in sessions(db, status="planned")] == [FIRST, SECOND]
+    # The channel is told which session the shorter programme cancelled.
+    [third] = sessions(db, status="cancelled")
+    updated = [m for m in slack.messages(SET_CHANNEL) if "was updated" in m.text][-1]
+    told = texts(updated.blocks)
+    assert "The programme now ends earlier" in told and "is cancelled" in told
+    assert f"<!date^{int(third.starts_at.timestamp())}^" in told
+    assert f"<!date^{int(SECOND.timestamp())}^" not in told
     assert '"initial_date": "2027-01-10"' in json.dumps(open_setup(driver, slack))
 
 

@@ -199,6 +199,12 @@ def set_updated_message(outcome: SetupOutcome) -> Message:
             f"New schedule: {cadence_text(lset.cadence_weeks)}, {length_text(lset.session_minutes)}; "
             f"next session {session_when(lset.next_session)}."
         )
+    if outcome.cancelled:
+        shown = [session_when(c) for c in outcome.cancelled[:6]]
+        if len(outcome.cancelled) > len(shown):
+            shown.append(f"{len(outcome.cancelled) - len(shown)} more")
+        verb = "is" if len(outcome.cancelled) == 1 else "are"
+        changes.append(f"The programme now ends earlier: {', '.join(shown)} {verb} cancelled.")
     if outcome.rules_changed:
         changes.append(
             "The ground rules changed: everyone is asked to agree again (check your DMs)."

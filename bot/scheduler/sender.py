@@ -82,6 +82,12 @@ class Pacer:
         waits = {t: self.wait_for_team(t) for t in teams}
         return {t: w for t, w in waits.items() if w > 0}
 
+    def paused_teams(self) -> dict[str, float]:
+        """Teams paused after a 429, with the seconds left."""
+        now = self._now()
+        with self._lock:
+            return {t: until - now for t, until in self._paused.items() if until > now}
+
     def wait_for_channel(self, channel: str) -> float:
         now = self._now()
         with self._lock:
@@ -183,10 +189,26 @@ class ReminderSender:
         """Send what is due as of ``at`` until nothing is, or ``budget_seconds`` of wall time
         have gone (the next tick goes on from there)."""
         summary = SendSummary()
-        deadline = self._monotonic() + budget_seconds
+        start = self._monotonic()
+        deadline = start + budget_seconds
+        try:
+            self._loop(at, start, deadline, summary)
+        finally:
+            # Other processes may send for these workspaces now, unless Slack asked us to
+            # wait (then the lease runs until the pause ends).
+            self._reminders.release_leases(self.worker, keep=self.pacer.paused_teams())
+        return summary
+
+    def _now(self, at: datetime, start: float) -> datetime:
+        """``at`` moved on by the wall time this run has taken (for send leases)."""
+        return at + timedelta(seconds=self._monotonic() - start)
+
+    def _loop(self, at: datetime, start: float, deadline: float, summary: SendSummary) -> None:
         while self._monotonic() < deadline:
             busy = self.pacer.busy_teams()
-            claimed = self._reminders.claim_next(at, self.worker, exclude_teams=busy)
+            claimed = self._reminders.claim_next(
+                at, self.worker, exclude_teams=busy, now=self._now(at, start)
+            )
             if claimed is None:
                 if not busy:
                     break
@@ -199,8 +221,13 @@ class ReminderSender:
                 self._sleep(wait)
                 continue
             state, outcome = self._deliver(claimed, at)
+            if outcome == dv.Outcome.RATE_LIMITED:
+                pause = self.pacer.paused_teams().get(claimed.team_id, 0.0)
+                now = self._now(at, start)
+                self._reminders.hold_lease(
+                    claimed.team_id, self.worker, now, now + timedelta(seconds=pause)
+                )
             summary.add(state, outcome)
-        return summary
 
     def _deliver(self, c: Claimed, at: datetime) -> tuple[dv.State, dv.Outcome]:
         ctx = self._reminders.context(c, at)

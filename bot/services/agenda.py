@@ -222,6 +222,7 @@ class AgendaService:
                 channel_id=lset.channel_id,
                 opened_by=user_id,
                 opened_at=now,
+                ends_at=session.starts_at + timedelta(minutes=session.duration_minutes),
             )
             s.add(vote)
             s.flush()
@@ -575,20 +576,14 @@ class AgendaService:
         """Votes still open when their session has ended close (and their agenda is confirmed:
         the session is over). Returns them so their messages can be updated."""
         with self._db.read() as s:
+            # The literal condition is the partial index's (SQLite matches it only literally).
             candidates = s.execute(
-                select(
-                    AgendaVote.id,
-                    AgendaVote.team_id,
-                    PlannedSession.starts_at,
-                    PlannedSession.duration_minutes,
+                select(AgendaVote.id, AgendaVote.team_id).where(
+                    text(f"agenda_votes.{UNFINISHED_VOTE}"), AgendaVote.ends_at <= at
                 )
-                .join(PlannedSession, PlannedSession.id == AgendaVote.session_id)
-                .where(text(f"agenda_votes.{UNFINISHED_VOTE}"), PlannedSession.starts_at <= at)
             ).all()
         done = []
-        for vote_id, team_id, starts_at, minutes in candidates:
-            if starts_at + timedelta(minutes=minutes) > at:
-                continue
+        for vote_id, team_id in candidates:
             try:
                 if self.state(team_id, vote_id).is_open:
                     self.close(team_id, None, vote_id)

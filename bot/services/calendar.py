@@ -10,30 +10,31 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.domain import schedule as sched
 from bot.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.domain.sessions import COLLISION, DATE, GONE, STARTED, Busy, slot_problems
 from bot.domain.text import escape
 from bot.services.actions import require_member, set_for_command
 from bot.services.reminders import session_changed
 from bot.services.sets import session_info, set_info
-from bot.services.views import Calendar, SessionChange, SessionDraft
+from bot.services.views import Calendar, SessionChange, SessionDraft, SessionInfo
 from bot.storage import queries as q
 from bot.storage.db import Database
-from bot.storage.models import LearningSet, PlannedSession
+from bot.storage.models import AgendaVote, LearningSet, PlannedSession
 
 SET_GONE = "That set no longer exists."
 SAME_TIME = "That is when the session already is: choose another date or time."
 
 
-def trim_programme(s: Session, lset: LearningSet, now: datetime) -> int:
+def trim_programme(s: Session, lset: LearningSet, now: datetime) -> list[SessionInfo]:
     """The programme was shortened: cancel the planned sessions of the series, not started
     yet, that fall beyond its end (the N-th occurrence, or the last date). Extra sessions the
-    facilitator added stay. Returns how many were cancelled."""
+    facilitator added stay. Returns the sessions cancelled."""
     series = s.scalars(
         select(PlannedSession)
         .where(
@@ -55,7 +56,7 @@ def trim_programme(s: Session, lset: LearningSet, now: datetime) -> int:
         row.status = "cancelled"
         s.flush()
         session_changed(s, lset, row, now, cancelled=True)
-    return len(doomed)
+    return [session_info(row) for row in doomed]
 
 
 def _busy(s: Session, lset: LearningSet, now: datetime, exclude: int | None) -> list[Busy]:
@@ -176,6 +177,11 @@ class CalendarService:
                 row.timezone = slot.timezone
                 row.starts_at = slot.starts_at
                 row.revision = (row.revision or 1) + 1
+                s.execute(
+                    update(AgendaVote)
+                    .where(AgendaVote.team_id == team_id, AgendaVote.session_id == row.id)
+                    .values(ends_at=sched.session_end(row.starts_at, row.duration_minutes))
+                )
                 s.flush()
                 session_changed(s, lset, row, now)
                 calendar = self._calendar(s, lset, user_id, now)

@@ -49,11 +49,19 @@ from bot.storage.models import (
     Membership,
     PlannedSession,
     Reminder,
+    SendLease,
     Topic,
     Workspace,
 )
 
 LEASE = timedelta(minutes=2)
+#: How long a process keeps a workspace's sending to itself after its last claim (see
+#: ``SendLease``): longer than any gap between two of its sends, short enough that another
+#: process takes over soon after the holder died.
+TEAM_LEASE = timedelta(seconds=30)
+#: Reminder kinds that tell a member about a session: if one went out for the old time, the
+#: member gets a "moved" or "cancelled" notice.
+ANNOUNCING = (Kind.PREP_PROMPT, Kind.PREP_NUDGE, Kind.REPORT_REMINDER)
 # The claim queries spell the live condition exactly as the partial index does (literal
 # values): SQLite cannot match bound parameters to a partial index's WHERE.
 
@@ -138,6 +146,19 @@ def plan_set_reminders(session: Session, lset: LearningSet, at: datetime) -> int
     """Plan the set's sessions (its horizon) and every reminder of its upcoming sessions that
     is not planned yet. Sets the set's next ``replan_at`` mark. Returns reminders added."""
     plan_sessions(session, lset, at)
+    upcoming = q.upcoming_sessions(session, lset.team_id, lset.id, at)
+    added = _insert_ignoring_duplicates(session, _planned_rows(session, lset, upcoming, at))
+    # Plan again once the earliest upcoming session is over (the horizon then needs one more).
+    lset.replan_at = (
+        sched.session_end(upcoming[0].starts_at, upcoming[0].duration_minutes) if upcoming else None
+    )
+    return added
+
+
+def _planned_rows(
+    session: Session, lset: LearningSet, upcoming: Iterable[PlannedSession], at: datetime
+) -> list[dict[str, Any]]:
+    """The reminder rows the set's members and channel are owed for ``upcoming`` sessions."""
     members = q.active_members(session, lset.team_id, lset.id)
     zones = {m.user_id: m.tz or lset.timezone for m in members}
     active = [m.user_id for m in members if m.unreachable is None]
@@ -147,7 +168,6 @@ def plan_set_reminders(session: Session, lset: LearningSet, at: datetime) -> int
         if m.unreachable is None and (lset.facilitator_participates or not m.is_facilitator)
     ]
     cfg = ReminderSettings.load(lset.settings)
-    upcoming = q.upcoming_sessions(session, lset.team_id, lset.id, at)
     rows: list[dict[str, Any]] = []
     for sess in upcoming:
         for p in plan_for_session(
@@ -170,16 +190,12 @@ def plan_set_reminders(session: Session, lset: LearningSet, at: datetime) -> int
                     "status": "pending",
                     "attempts": 0,
                     "ambiguous": 0,
+                    "session_revision": sess.revision,
                     "created_at": at,
                     "updated_at": at,
                 }
             )
-    added = _insert_ignoring_duplicates(session, rows)
-    # Plan again once the earliest upcoming session is over (the horizon then needs one more).
-    lset.replan_at = (
-        sched.session_end(upcoming[0].starts_at, upcoming[0].duration_minutes) if upcoming else None
-    )
-    return added
+    return rows
 
 
 def session_changed(
@@ -202,21 +218,33 @@ def session_changed(
             # Notices of earlier moves still waiting are replaced by the latest one.
         )
     )
+    # Sent, or maybe sent (a timeout, a process that died mid-call). A reminder in flight now
+    # (claimed) is settled when its outcome is recorded (``ReminderService.record``).
     reminded = session.scalars(
         select(Reminder.target)
         .where(
             Reminder.session_id == row.id,
-            Reminder.status == "sent",
+            Reminder.status.in_(("sent", "unknown")),
             Reminder.target != lset.channel_id,
-            or_(
-                *(
-                    Reminder.kind == k
-                    for k in (Kind.PREP_PROMPT, Kind.PREP_NUDGE, Kind.REPORT_REMINDER)
-                )
-            ),
+            or_(*(Reminder.kind == k for k in ANNOUNCING)),
         )
         .distinct()
     ).all()
+    _queue_notices(session, lset, row, reminded, at, cancelled=cancelled)
+    session.flush()
+    plan_set_reminders(session, lset, at)
+
+
+def _queue_notices(
+    session: Session,
+    lset: LearningSet,
+    row: PlannedSession,
+    targets: Iterable[str],
+    at: datetime,
+    *,
+    cancelled: bool,
+) -> None:
+    """A "moved" notice (one per revision) or a "cancelled" notice for each target."""
     notice = Kind.CANCELLED.value if cancelled else f"{Kind.MOVED.value}:{row.revision}"
     useful = row.starts_at if not cancelled else at + timedelta(days=7)
     _insert_ignoring_duplicates(
@@ -234,14 +262,51 @@ def session_changed(
                 "status": "pending",
                 "attempts": 0,
                 "ambiguous": 0,
+                "session_revision": row.revision,
                 "created_at": at,
                 "updated_at": at,
             }
-            for target in reminded
+            for target in targets
         ],
     )
-    session.flush()
-    plan_set_reminders(session, lset, at)
+
+
+def _settle_if_session_changed(s: Session, row: Reminder, at: datetime) -> None:
+    """The reminder was in flight (claimed) while its session moved or was cancelled, so
+    ``session_changed`` left it alone. Now that its outcome is known: if it went out (or may
+    have), the member gets the notice of the change; if it is to be tried again (or was
+    skipped), it is planned again for the session's new time."""
+    if row.session_revision is None:
+        return
+    sess = s.get(PlannedSession, row.session_id)
+    if sess is None or sess.revision == row.session_revision:
+        return
+    lset = q.set_by_id(s, row.team_id, row.set_id)
+    if lset is None:
+        return
+    cancelled = sess.status == "cancelled"
+    if row.status in ("sent", "unknown"):
+        if kind_of(row.kind) in ANNOUNCING and row.target != lset.channel_id:
+            _queue_notices(s, lset, sess, [row.target], at, cancelled=cancelled)
+    elif row.status in ("pending", "skipped") and not cancelled:
+        # Planned again for the new time, on the same row (its attempts and any ambiguous
+        # outcome stay counted).
+        owed = next(
+            (
+                r
+                for r in _planned_rows(s, lset, [sess], at)
+                if (r["target"], r["kind"]) == (row.target, row.kind)
+            ),
+            None,
+        )
+        if owed is None:  # the new time no longer calls for it
+            row.status, row.reason = "skipped", "session changed"
+            return
+        retry_at = row.send_after if row.status == "pending" else at
+        row.due_at, row.useful_until = owed["due_at"], owed["useful_until"]
+        row.send_after = max(owed["send_after"], retry_at)
+        row.session_revision = sess.revision
+        row.status, row.reason = "pending", None
 
 
 def _delivery(row: Reminder) -> dv.Delivery:
@@ -302,25 +367,49 @@ class ReminderService:
 
     # -- claim ----------------------------------------------------------------------------
     def claim_next(
-        self, at: datetime, worker: str, *, exclude_teams: Iterable[str] = ()
+        self,
+        at: datetime,
+        worker: str,
+        *,
+        exclude_teams: Iterable[str] = (),
+        now: datetime | None = None,
     ) -> Claimed | None:
         """Take the next due reminder for sending, or None. Rows that turn out useless (too
-        late) or whose sender died with the outcome unknown are settled on the way."""
-        excluded = sorted(set(exclude_teams))
+        late) or whose sender died with the outcome unknown are settled on the way.
+
+        Only reminders of workspaces no other process is sending for: claiming one takes (or
+        extends) the workspace's ``SendLease`` until ``now`` (default ``at``) + TEAM_LEASE, so
+        one process at a time paces a workspace's sends."""
+        excluded = set(exclude_teams)
+        lease_now = now or at
         while True:
             with self._db.write() as s, s.begin():
+                taken_elsewhere = (
+                    select(SendLease.team_id)
+                    .where(
+                        SendLease.team_id == Reminder.team_id,
+                        SendLease.holder != worker,
+                        SendLease.until > lease_now,
+                    )
+                    .exists()
+                )
                 stmt = (
                     select(Reminder)
-                    .where(text(LIVE_REMINDER), Reminder.send_after <= at)
+                    .where(text(LIVE_REMINDER), Reminder.send_after <= at, ~taken_elsewhere)
                     .order_by(Reminder.send_after, Reminder.id)
                     .limit(1)
-                    .with_for_update(skip_locked=True)
+                    .with_for_update(skip_locked=True, of=Reminder)
                 )
                 if excluded:
-                    stmt = stmt.where(Reminder.team_id.not_in(excluded))
+                    stmt = stmt.where(Reminder.team_id.not_in(sorted(excluded)))
                 row = s.scalar(stmt)
                 if row is None:
                     return None
+                if not self._take_lease(s, row.team_id, worker, lease_now):
+                    # Another process took this workspace since the query: leave the row
+                    # (nothing was changed in this transaction).
+                    excluded.add(row.team_id)
+                    continue
                 d = dv.claim(_delivery(row), at, LEASE)
                 _apply(row, d, at)
                 if d.status == dv.State.CLAIMED:
@@ -335,6 +424,43 @@ class ReminderService:
                         kind=row.kind,
                         attempts=row.attempts,
                     )
+
+    @staticmethod
+    def _take_lease(
+        s: Session,
+        team_id: str,
+        worker: str,
+        now: datetime,
+        until: datetime | None = None,
+    ) -> bool:
+        """Take or extend ``team_id``'s send lease; False if another process holds it."""
+        dialect = s.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(SendLease).values(
+            team_id=team_id, holder=worker, until=until or now + TEAM_LEASE
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[SendLease.team_id],
+            set_={"holder": stmt.excluded.holder, "until": stmt.excluded.until},
+            where=or_(SendLease.holder == worker, SendLease.until <= now),
+        )
+        return s.execute(stmt.returning(SendLease.team_id)).first() is not None
+
+    def hold_lease(self, team_id: str, worker: str, now: datetime, until: datetime) -> bool:
+        """Keep ``team_id``'s sending to this process until ``until`` (a 429's pause: no other
+        process may start sending for the workspace while Slack asked us to wait)."""
+        with self._db.write() as s, s.begin():
+            return self._take_lease(s, team_id, worker, now, until)
+
+    def release_leases(self, worker: str, *, keep: Iterable[str] = ()) -> None:
+        """The process stops sending: other processes may send for its workspaces at once,
+        except those in ``keep`` (paused after a 429: their ``hold_lease`` runs on)."""
+        kept = sorted(set(keep))
+        with self._db.write() as s, s.begin():
+            stmt = delete(SendLease).where(SendLease.holder == worker)
+            if kept:
+                stmt = stmt.where(SendLease.team_id.not_in(kept))
+            s.execute(stmt)
 
     def has_due(self, at: datetime) -> bool:
         with self._db.read() as s:
@@ -495,6 +621,7 @@ class ReminderService:
                 row.sent_at = at
                 row.channel_id = channel_id
                 row.message_ts = ts
+            _settle_if_session_changed(s, row, at)
             return d.status
 
     def mark_unreachable(self, team_id: str, set_id: int, target: str, error: str) -> bool:

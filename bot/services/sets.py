@@ -339,13 +339,14 @@ class SetService:
                 lset.session_minutes = schedule.session_minutes
                 lset.planned_until = None
             programme = (form.programme_sessions, form.programme_ends_on)
+            trimmed: tuple[SessionInfo, ...] = ()
             programme_changed = programme != (lset.programme_sessions, lset.programme_ends_on)
             lset.programme_sessions, lset.programme_ends_on = programme
             if programme_changed and not schedule_changed:
                 # A shorter programme: future sessions beyond its end are cancelled.
                 from bot.services.calendar import trim_programme
 
-                trim_programme(s, lset, now)
+                trimmed = tuple(trim_programme(s, lset, now))
             lset.updated_at = now
 
             wanted = set(form.people)
@@ -394,6 +395,7 @@ class SetService:
             rules_changed=rules_changed,
             schedule_changed=schedule_changed,
             previous_facilitator=previous_facilitator,
+            cancelled=trimmed,
         )
 
     # -- membership -----------------------------------------------------------------------

@@ -90,6 +90,8 @@ class SetupOutcome:
     rules_changed: bool = False
     schedule_changed: bool = False
     previous_facilitator: str | None = None
+    # Sessions cancelled because the programme now ends earlier.
+    cancelled: tuple[SessionInfo, ...] = ()
 
     @property
     def facilitator_changed(self) -> bool:

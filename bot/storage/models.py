@@ -219,10 +219,11 @@ class AgendaVote(Base):
     __tablename__ = "agenda_votes"
     __table_args__ = (
         UniqueConstraint("session_id"),
-        # The tick's "votes of sessions that have ended" looks at unfinished votes only.
+        # The tick's "votes of sessions that have ended": an index range on when they end,
+        # over unfinished votes only (its cost does not grow with the votes still running).
         Index(
-            "ix_agenda_votes_unfinished",
-            "session_id",
+            "ix_agenda_votes_unfinished_ends_at",
+            "ends_at",
             postgresql_where=text(UNFINISHED_VOTE),
             sqlite_where=text(UNFINISHED_VOTE),
         ),
@@ -243,6 +244,9 @@ class AgendaVote(Base):
     opened_by: Mapped[str] = mapped_column(SlackId)
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    # The end of its session (kept in step when the session moves): a vote still unfinished
+    # then is closed and confirmed by the scheduler.
+    ends_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
 
 
@@ -449,5 +453,21 @@ class Reminder(Base):
     sent_at: Mapped[datetime | None]
     channel_id: Mapped[str | None] = mapped_column(SlackId)
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # The session's revision this reminder was planned for. A reminder in flight while its
+    # session moved is re-planned (or followed by a notice) when its outcome is recorded.
+    session_revision: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SendLease(Base):
+    """Which scheduler process sends a workspace's reminders now. One process at a time per
+    workspace, so that process's pacer is the workspace's pacer: N scheduler processes never
+    send N times the workspace budget. Taken or extended with each claim; another process may
+    take it over once ``until`` has passed (its holder stopped sending or died)."""
+
+    __tablename__ = "send_leases"
+
+    team_id: Mapped[str] = mapped_column(SlackId, primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    until: Mapped[datetime]
