@@ -62,6 +62,7 @@ class ActionId(StrEnum):
     ACTION_REPORT = "als_action_report"
     ACTION_EDIT = "als_action_edit"
     ACTION_DROP = "als_action_drop"
+    LOG_OPEN = "als_log_open"
     SESSION_MOVE = "als_session_move"
     SESSION_CANCEL = "als_session_cancel"
     SESSION_ADD = "als_session_add"

@@ -189,5 +189,7 @@ def test_scopes_and_events_are_exactly_the_needed_ones() -> None:
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == [
         "app_home_opened",
         "app_uninstalled",
+        "tokens_revoked",
+        "user_change",
     ]
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/als"]

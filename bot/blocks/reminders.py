@@ -29,6 +29,33 @@ def _topic_button(ctx: Context, label: str) -> ActionsBlock:
     )
 
 
+def log_button_value(set_id: int, session_id: int) -> str:
+    """The reflection prompt's button value: ``<set id>:<session id>`` (a claim, checked
+    against the database when clicked)."""
+    return f"{set_id}:{session_id}"
+
+
+def parse_log_button(value: str | None) -> tuple[int, int] | None:
+    """The (set id, session id) a log button claims, or None for a damaged or forged value."""
+    set_id, sep, session_id = (value or "").partition(":")
+    if not sep or not set_id.isdigit() or not session_id.isdigit():
+        return None
+    return int(set_id), int(session_id)
+
+
+def _log_button(ctx: Context) -> ActionsBlock:
+    return ActionsBlock(
+        elements=[
+            ButtonElement(
+                text="Write in your learning log",
+                action_id=ActionId.LOG_OPEN,
+                value=log_button_value(ctx.set_id, ctx.session_id),
+                style="primary",
+            )
+        ]
+    )
+
+
 def reminder_message(ctx: Context) -> Message:
     """The message a reminder sends (to the member's DM, or the set's channel)."""
     name = f"*{escape(ctx.set_name)}*"
@@ -95,8 +122,10 @@ def reminder_message(ctx: Context) -> Message:
                     [
                         md(
                             f"{text} What did you learn about your issue, and about how the "
-                            f"set works? Run `{COMMAND} log`: only you can read it."
-                        )
+                            "set works? Only you can read your log "
+                            f"(`{COMMAND} log list` shows it)."
+                        ),
+                        _log_button(ctx),
                     ]
                 ),
             )

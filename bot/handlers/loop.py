@@ -31,14 +31,17 @@ from bot.blocks.actions import (
     round_message,
 )
 from bot.blocks.common import as_plain_text
+from bot.blocks.reminders import parse_log_button
 from bot.domain.actions import action_field
 from bot.domain.errors import DomainError, InvalidInput
 from bot.handlers.common import (
+    STALE,
     Click,
     id_button,
     publish_home,
     send_dm,
     team_of,
+    tell,
     user_of,
 )
 from bot.handlers.deps import Deps
@@ -184,6 +187,31 @@ def _button(what: str) -> Callable[..., None]:
     return id_button(work, f"handle_{what}_button")
 
 
+def handle_log_button(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    deps: Deps,
+) -> None:
+    """The reflection prompt's "Write in your learning log": the log modal for that session.
+    Its value claims two ids (set, session), so it is read here rather than by ``id_button``;
+    the service re-checks both and the clicker's membership."""
+    ack()
+    claimed = parse_log_button(action.get("value"))
+    if claimed is None:
+        tell(body, respond, client, STALE)
+        return
+    try:
+        draft = deps.learning.start_for_session(team_of(context, body), user_of(body), *claimed)
+    except DomainError as exc:
+        tell(body, respond, client, exc.message)
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=log_modal(draft))
+
+
 # -- modal submissions ----------------------------------------------------------------------
 def _submit(
     parse_and_save: Callable[[dict[str, Any], str, str, Deps], Any],
@@ -295,6 +323,7 @@ def register(app: App) -> None:
     app.action(ActionId.ACTION_REPORT)(guarded(_button("report")))
     app.action(ActionId.ACTION_EDIT)(guarded(_button("edit")))
     app.action(ActionId.ACTION_DROP)(guarded(_button("drop")))
+    app.action(ActionId.LOG_OPEN)(guarded(handle_log_button))
     app.view(CallbackId.COMMIT)(guarded(_submit(_save_commit, action_field(0), _after_commit)))
     app.view(CallbackId.EDIT_ACTION)(guarded(_submit(_save_edit, action_field(0), _after_edit)))
     app.view(CallbackId.REPORT)(guarded(_submit(_save_report, F.STATUS, _after_report)))

@@ -4,26 +4,36 @@ A pass: plan the sets whose planning mark has passed (sessions and their reminde
 agenda votes of sessions that have ended, then send the reminders that are due (paced, each
 claimed before and recorded after its Slack call). ``als-bot tick --at T`` runs the same pass
 as of T; several processes may run passes at once.
+
+A workspace whose sending is stopped (Slack refused the token) is not claimed from: its
+reminders wait. At most every ``PROBE_EVERY`` per workspace, as of the pass's ``at``, the pass
+asks Slack ``auth.test`` whether the token works again; if it does, for that workspace, sending
+resumes in the same pass.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.agenda import vote_or_agenda
 from bot.clock import Clock
-from bot.scheduler.sender import Pacer, ReminderSender, SendSummary
+from bot.scheduler.sender import NETWORK_ERRORS, Pacer, ReminderSender, SendSummary
 from bot.services.agenda import AgendaService
-from bot.services.reminders import ReminderService
+from bot.services.reminders import Claimed, Context, Decision, ReminderService
+from bot.services.workspaces import STOPPED_SKIP_REASON, WorkspaceService
 from bot.storage.db import Database
 
 log = logging.getLogger("bot.scheduler")
+
+#: A stopped workspace's token is tried again (``auth.test``) at most this often.
+PROBE_EVERY = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,7 @@ class TickSummary:
     reminders_planned: int = 0
     votes_closed: int = 0
     sent: SendSummary = field(default_factory=SendSummary)
+    resumed: int = 0  # workspaces whose sending resumed in this pass
 
     @property
     def reminders_sent(self) -> int:
@@ -46,6 +57,7 @@ class TickSummary:
             f"{self.sessions_planned} session(s) and {self.reminders_planned} reminder(s) "
             f"added, {self.votes_closed} vote(s) closed, {s.sent} reminder(s) sent, "
             f"{s.skipped} skipped, {s.retried} to retry, {s.failed} failed, {s.unknown} unknown"
+            + (f", sending resumed for {self.resumed} workspace(s)" if self.resumed else "")
         )
 
 
@@ -53,6 +65,42 @@ def scheduler_client(token: str, api_url: str, *, timeout: int = 10) -> WebClien
     """The scheduler's own Slack client: no automatic retries (a retried post could double a
     message; the delivery state machine decides what is retried)."""
     return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=[])
+
+
+class _SchedulerReminders(ReminderService):
+    """The reminder use cases as this process's sender uses them, with a stopped workspace
+    kept out of the way: its reminders are not claimed (they wait, pending, for it to resume)
+    and one found stopped mid-pass (another process, the ``tokens_revoked`` event) is deferred
+    to the next probe instead of being skipped for good."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        super().__init__(db, clock)
+        self.stopped: set[str] = set()
+        self.on_stop: Callable[[str, datetime], None] | None = None
+
+    def claim_next(
+        self, at: datetime, worker: str, *, exclude_teams: Iterable[str] = (), **kwargs: Any
+    ) -> Claimed | None:
+        return super().claim_next(
+            at, worker, exclude_teams={*exclude_teams, *self.stopped}, **kwargs
+        )
+
+    def context(self, c: Claimed, at: datetime) -> Context | Decision:
+        found = super().context(c, at)
+        if (
+            isinstance(found, Decision)
+            and found.until is None
+            and found.reason == STOPPED_SKIP_REASON
+        ):
+            self.stopped.add(c.team_id)
+            return Decision(found.reason, until=at + PROBE_EVERY)
+        return found
+
+    def stop_workspace(self, team_id: str, error: str, at: datetime) -> None:
+        super().stop_workspace(team_id, error, at)
+        self.stopped.add(team_id)
+        if self.on_stop is not None:
+            self.on_stop(team_id, at)
 
 
 class Ticker:
@@ -68,16 +116,62 @@ class Ticker:
         open_vote: Callable[[str, int], bool] | None = None,
         worker: str | None = None,
     ) -> None:
-        self.reminders = ReminderService(db, clock)
+        self.reminders = _SchedulerReminders(db, clock)
         self.agenda = AgendaService(db, clock)
+        self.workspaces = WorkspaceService(db, clock)
         self.client = client
+        # Stopped workspace -> the last time its token was tried (a refused send counts).
+        self.probed: dict[str, datetime] = {}
+        self.reminders.on_stop = self.probed.__setitem__
         self.sender = (
             ReminderSender(self.reminders, client, pacer=pacer, open_vote=open_vote, worker=worker)
             if client is not None
             else None
         )
 
+    def resume_stopped(self, at: datetime) -> int:
+        """Try the token of each stopped workspace not tried in the last ``PROBE_EVERY``;
+        where ``auth.test`` answers for that very workspace, sending resumes. Returns how many
+        workspaces resumed."""
+        stopped = self.workspaces.stopped_teams()
+        self.reminders.stopped = set(stopped)
+        for team in [t for t in self.probed if t not in self.reminders.stopped]:
+            del self.probed[team]  # resumed meanwhile (another process)
+        if self.client is None:
+            return 0
+        resumed = 0
+        works_for: str | None = None  # the team auth.test answered for ("" if refused)
+        for team in stopped:
+            last = self.probed.get(team)
+            if last is not None and last <= at < last + PROBE_EVERY:
+                continue
+            self.probed[team] = at
+            if works_for is None:
+                works_for = self._token_team()
+            if works_for != team:
+                continue
+            owed = self.workspaces.resume_sending(team, at)
+            self.reminders.stopped.discard(team)
+            del self.probed[team]
+            resumed += 1
+            log.warning("sending resumed for workspace %s: %d reminder(s) owed again", team, owed)
+        return resumed
+
+    def _token_team(self) -> str:
+        """The team the scheduler's token works for, or "" if Slack refuses it."""
+        assert self.client is not None
+        try:
+            answer = self.client.auth_test()
+        except SlackApiError as exc:
+            log.info("token still refused: %s", exc.response.get("error"))
+            return ""
+        except NETWORK_ERRORS as exc:
+            log.info("token not tried: %s", type(exc).__name__)
+            return ""
+        return str(answer.get("team_id") or "")
+
     def tick(self, at: datetime, *, budget_seconds: float = 50.0) -> TickSummary:
+        resumed = self.resume_stopped(at)
         plan = self.reminders.plan(at)
         closed = self.agenda.close_finished(at)
         for state in closed:
@@ -104,4 +198,5 @@ class Ticker:
             reminders_planned=plan.reminders,
             votes_closed=len(closed),
             sent=sent,
+            resumed=resumed,
         )

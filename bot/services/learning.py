@@ -49,6 +49,20 @@ def log_count(s: Session, lset: LearningSet, now: datetime) -> LogCount:
     return LogCount(session=session_info(session), written=written, members=len(members))
 
 
+def _draft(
+    s: Session, lset: LearningSet, session: PlannedSession, user_id: str, now: datetime
+) -> LogDraft:
+    """The log modal's content: the member's entry about ``session``, if they wrote one."""
+    entry = s.scalar(
+        select(LogEntry).where(LogEntry.session_id == session.id, LogEntry.author_id == user_id)
+    )
+    return LogDraft(
+        set=set_info(s, lset, now),
+        session=session_info(session),
+        entry=log_info(entry, lset, session) if entry else None,
+    )
+
+
 class LearningLogService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
@@ -65,16 +79,25 @@ class LearningLogService:
                     f"*{escape(lset.name)}* has not met yet: the learning log opens after its "
                     "first session."
                 )
-            entry = s.scalar(
-                select(LogEntry).where(
-                    LogEntry.session_id == session.id, LogEntry.author_id == user_id
-                )
-            )
-            return LogDraft(
-                set=set_info(s, lset, now),
-                session=session_info(session),
-                entry=log_info(entry, lset, session) if entry else None,
-            )
+            return _draft(s, lset, session, user_id, now)
+
+    def start_for_session(
+        self, team_id: str, user_id: str, set_id: int, session_id: int
+    ) -> LogDraft:
+        """The log entry about one session (the reflection prompt's button). The ids are a
+        claim: the set and session are looked up in the team, and membership re-checked."""
+        now = self._clock()
+        with self._db.read() as s:
+            lset = q.set_by_id(s, team_id, set_id)
+            if lset is None:
+                raise NotFound("That set no longer exists.")
+            require_member(s, lset, user_id)
+            session = s.get(PlannedSession, session_id)
+            if session is None or session.set_id != lset.id or session.team_id != team_id:
+                raise NotFound("That session no longer exists.")
+            if session.status != "planned" or session.starts_at > now:
+                raise Conflict("That session did not take place: there is nothing to log yet.")
+            return _draft(s, lset, session, user_id, now)
 
     def save(
         self, team_id: str, user_id: str, set_id: int, session_id: int, form: LogForm
