@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.error
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,7 +24,13 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.reminders import reminder_message, unreachable_notice
 from bot.domain import delivery as dv
 from bot.domain.reminders import Kind
-from bot.services.reminders import Claimed, Context, Decision, ReminderService
+from bot.services.reminders import (
+    WORKSPACE_STOPPED,
+    Claimed,
+    Context,
+    Decision,
+    ReminderService,
+)
 
 log = logging.getLogger("bot.scheduler")
 
@@ -113,6 +119,8 @@ class SendSummary:
     unknown: int = 0
     rate_limited: int = 0
     by_reason: dict[str, int] = field(default_factory=dict)
+    # Workspaces found stopped (Slack refused the token) during the run.
+    stopped: set[str] = field(default_factory=set)
 
     def add(self, state: dv.State, outcome: dv.Outcome) -> None:
         if outcome == dv.Outcome.RATE_LIMITED:
@@ -184,30 +192,47 @@ class ReminderSender:
         self._open_vote = open_vote
         self._sleep = sleep
         self._monotonic = monotonic
+        self._claimed_any = False  # this run took a send lease (to give back at its end)
 
-    def run(self, at: datetime, *, budget_seconds: float = 50.0) -> SendSummary:
+    def run(
+        self,
+        at: datetime,
+        *,
+        budget_seconds: float = 50.0,
+        exclude_teams: Iterable[str] = (),
+    ) -> SendSummary:
         """Send what is due as of ``at`` until nothing is, or ``budget_seconds`` of wall time
-        have gone (the next tick goes on from there)."""
+        have gone (the next tick goes on from there). Nothing is claimed for the workspaces in
+        ``exclude_teams`` (stopped: their reminders wait)."""
         summary = SendSummary()
         start = self._monotonic()
         deadline = start + budget_seconds
+        self._claimed_any = False
         try:
-            self._loop(at, start, deadline, summary)
+            self._loop(at, start, deadline, summary, set(exclude_teams))
         finally:
-            # Other processes may send for these workspaces now, unless Slack asked us to
-            # wait (then the lease runs until the pause ends).
-            self._reminders.release_leases(self.worker, keep=self.pacer.paused_teams())
+            if self._claimed_any:
+                # Other processes may send for these workspaces now, unless Slack asked us
+                # to wait (then the lease runs until the pause ends).
+                self._reminders.release_leases(self.worker, keep=self.pacer.paused_teams())
         return summary
 
     def _now(self, at: datetime, start: float) -> datetime:
         """``at`` moved on by the wall time this run has taken (for send leases)."""
         return at + timedelta(seconds=self._monotonic() - start)
 
-    def _loop(self, at: datetime, start: float, deadline: float, summary: SendSummary) -> None:
+    def _loop(
+        self,
+        at: datetime,
+        start: float,
+        deadline: float,
+        summary: SendSummary,
+        stopped: set[str],
+    ) -> None:
         while self._monotonic() < deadline:
             busy = self.pacer.busy_teams()
             claimed = self._reminders.claim_next(
-                at, self.worker, exclude_teams=busy, now=self._now(at, start)
+                at, self.worker, exclude_teams={*busy, *stopped}, now=self._now(at, start)
             )
             if claimed is None:
                 if not busy:
@@ -220,7 +245,10 @@ class ReminderSender:
                     break
                 self._sleep(wait)
                 continue
-            state, outcome = self._deliver(claimed, at)
+            self._claimed_any = True
+            state, outcome = self._deliver(claimed, at, summary)
+            if claimed.team_id in summary.stopped:
+                stopped.add(claimed.team_id)
             if outcome == dv.Outcome.RATE_LIMITED:
                 pause = self.pacer.paused_teams().get(claimed.team_id, 0.0)
                 now = self._now(at, start)
@@ -229,9 +257,13 @@ class ReminderSender:
                 )
             summary.add(state, outcome)
 
-    def _deliver(self, c: Claimed, at: datetime) -> tuple[dv.State, dv.Outcome]:
+    def _deliver(
+        self, c: Claimed, at: datetime, summary: SendSummary
+    ) -> tuple[dv.State, dv.Outcome]:
         ctx = self._reminders.context(c, at)
         if isinstance(ctx, Decision):
+            if ctx.reason == WORKSPACE_STOPPED:
+                summary.stopped.add(c.team_id)
             outcome = dv.Outcome.DEFER if ctx.until is not None else dv.Outcome.SKIP
             state = self._reminders.record(
                 c, outcome, at, until=ctx.until, reason=ctx.reason, worker=self.worker
@@ -258,6 +290,7 @@ class ReminderSender:
             self._tell_facilitator(c, ctx, channel, extra.get("reason") or "error")
         elif outcome == dv.Outcome.WORKSPACE_GONE:
             self._reminders.stop_workspace(c.team_id, extra.get("reason") or "error", at)
+            summary.stopped.add(c.team_id)
             log.error("stopped sending for a workspace: %s", extra.get("reason"))
         return state, outcome
 

@@ -14,10 +14,9 @@ resumes in the same pass.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -26,8 +25,8 @@ from bot.blocks.agenda import vote_or_agenda
 from bot.clock import Clock
 from bot.scheduler.sender import NETWORK_ERRORS, Pacer, ReminderSender, SendSummary
 from bot.services.agenda import AgendaService
-from bot.services.reminders import Claimed, Context, Decision, ReminderService
-from bot.services.workspaces import STOPPED_SKIP_REASON, WorkspaceService
+from bot.services.reminders import ReminderService
+from bot.services.workspaces import WorkspaceService
 from bot.storage.db import Database
 
 log = logging.getLogger("bot.scheduler")
@@ -67,42 +66,6 @@ def scheduler_client(token: str, api_url: str, *, timeout: int = 10) -> WebClien
     return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=[])
 
 
-class _SchedulerReminders(ReminderService):
-    """The reminder use cases as this process's sender uses them, with a stopped workspace
-    kept out of the way: its reminders are not claimed (they wait, pending, for it to resume)
-    and one found stopped mid-pass (another process, the ``tokens_revoked`` event) is deferred
-    to the next probe instead of being skipped for good."""
-
-    def __init__(self, db: Database, clock: Clock) -> None:
-        super().__init__(db, clock)
-        self.stopped: set[str] = set()
-        self.on_stop: Callable[[str, datetime], None] | None = None
-
-    def claim_next(
-        self, at: datetime, worker: str, *, exclude_teams: Iterable[str] = (), **kwargs: Any
-    ) -> Claimed | None:
-        return super().claim_next(
-            at, worker, exclude_teams={*exclude_teams, *self.stopped}, **kwargs
-        )
-
-    def context(self, c: Claimed, at: datetime) -> Context | Decision:
-        found = super().context(c, at)
-        if (
-            isinstance(found, Decision)
-            and found.until is None
-            and found.reason == STOPPED_SKIP_REASON
-        ):
-            self.stopped.add(c.team_id)
-            return Decision(found.reason, until=at + PROBE_EVERY)
-        return found
-
-    def stop_workspace(self, team_id: str, error: str, at: datetime) -> None:
-        super().stop_workspace(team_id, error, at)
-        self.stopped.add(team_id)
-        if self.on_stop is not None:
-            self.on_stop(team_id, at)
-
-
 class Ticker:
     """Everything one scheduler pass needs, for one process."""
 
@@ -116,13 +79,13 @@ class Ticker:
         open_vote: Callable[[str, int], bool] | None = None,
         worker: str | None = None,
     ) -> None:
-        self.reminders = _SchedulerReminders(db, clock)
+        self.reminders = ReminderService(db, clock)
         self.agenda = AgendaService(db, clock)
         self.workspaces = WorkspaceService(db, clock)
         self.client = client
         # Stopped workspace -> the last time its token was tried (a refused send counts).
         self.probed: dict[str, datetime] = {}
-        self.reminders.on_stop = self.probed.__setitem__
+        self.stopped: set[str] = set()  # nothing is claimed for these: their reminders wait
         self.sender = (
             ReminderSender(self.reminders, client, pacer=pacer, open_vote=open_vote, worker=worker)
             if client is not None
@@ -134,8 +97,8 @@ class Ticker:
         where ``auth.test`` answers for that very workspace, sending resumes. Returns how many
         workspaces resumed."""
         stopped = self.workspaces.stopped_teams()
-        self.reminders.stopped = set(stopped)
-        for team in [t for t in self.probed if t not in self.reminders.stopped]:
+        self.stopped = set(stopped)
+        for team in [t for t in self.probed if t not in self.stopped]:
             del self.probed[team]  # resumed meanwhile (another process)
         if self.client is None:
             return 0
@@ -151,7 +114,7 @@ class Ticker:
             if works_for != team:
                 continue
             owed = self.workspaces.resume_sending(team, at)
-            self.reminders.stopped.discard(team)
+            self.stopped.discard(team)
             del self.probed[team]
             resumed += 1
             log.warning("sending resumed for workspace %s: %d reminder(s) owed again", team, owed)
@@ -187,10 +150,13 @@ class Ticker:
                         "could not update a closed vote's message: %s", exc.response.get("error")
                     )
         sent = (
-            self.sender.run(at, budget_seconds=budget_seconds)
+            self.sender.run(at, budget_seconds=budget_seconds, exclude_teams=self.stopped)
             if self.sender is not None
             else SendSummary()
         )
+        for team in sent.stopped:  # a refused send counts as a try of the token
+            self.stopped.add(team)
+            self.probed[team] = at
         return TickSummary(
             at=at,
             sets=plan.sets,

@@ -59,6 +59,10 @@ LEASE = timedelta(minutes=2)
 #: ``SendLease``): longer than any gap between two of its sends, short enough that another
 #: process takes over soon after the holder died.
 TEAM_LEASE = timedelta(seconds=30)
+#: A stopped workspace's reminders wait (pending) this long before they are looked at again;
+#: the tick tries the workspace's token (``auth.test``) as often.
+STOPPED_WAIT = timedelta(minutes=15)
+WORKSPACE_STOPPED = "workspace stopped"
 #: Reminder kinds that tell a member about a session: if one went out for the old time, the
 #: member gets a "moved" or "cancelled" notice.
 ANNOUNCING = (Kind.PREP_PROMPT, Kind.PREP_NUDGE, Kind.REPORT_REMINDER)
@@ -486,7 +490,9 @@ class ReminderService:
             if ws is None or ws.uninstalled_at is not None:
                 return Decision("app uninstalled")
             if ws.sending_stopped_at is not None:
-                return Decision("workspace stopped")
+                # Found stopped mid-pass (another process, the tokens_revoked event): the
+                # reminder waits for the token to work again (the tick's probe).
+                return Decision(WORKSPACE_STOPPED, until=at + STOPPED_WAIT)
             if row.status == "cancelled" and kind != Kind.CANCELLED:
                 return Decision("session cancelled")
             members = q.active_members(s, c.team_id, c.set_id)

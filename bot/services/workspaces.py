@@ -12,6 +12,7 @@ from bot.clock import Clock
 from bot.domain import delivery as dv
 from bot.domain import schedule as sched
 from bot.domain.reminders import deliverable_at, kind_of
+from bot.services.reminders import WORKSPACE_STOPPED
 from bot.storage import queries as q
 from bot.storage.db import Database
 from bot.storage.models import Membership, PlannedSession, Reminder, Workspace
@@ -20,7 +21,7 @@ from bot.storage.models import Membership, PlannedSession, Reminder, Workspace
 #: process): the check costs a read, and every Slack request passes through it.
 SEEN_RECHECK = timedelta(minutes=1)
 #: Why a reminder was skipped while its workspace was stopped (``ReminderService.context``).
-STOPPED_SKIP_REASON = "workspace stopped"
+STOPPED_SKIP_REASON = WORKSPACE_STOPPED  # rows skipped so before reminders waited instead
 #: Slack's ``tokens_revoked`` event: the reason recorded when it stops sending.
 TOKENS_REVOKED = "tokens_revoked"
 ZONE_MAX = 64  # Membership.tz
