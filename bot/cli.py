@@ -1,4 +1,4 @@
-"""``als-bot``: serve | socket | migrate | tick."""
+"""``als-bot``: serve | socket | migrate | tick | scheduler | sandbox."""
 
 from __future__ import annotations
 
@@ -64,6 +64,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     sched.add_argument(
         "--no-migrate", action="store_true", help="do not apply pending migrations at start"
+    )
+
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="try the bot in a browser, without Slack: a fake workspace on 127.0.0.1",
+        description=(
+            "Starts, in one process bound to 127.0.0.1 only, a fake Slack with a demo workspace "
+            "(7 people in different time zones, a private channel for a set), the bot answering "
+            "it, and a web page to act as any of those people. Data goes to ./als-sandbox.db; "
+            "nothing leaves the machine and no Slack tokens are needed."
+        ),
+    )
+    sandbox.add_argument(
+        "--port", type=int, default=8080, help="port of the page on 127.0.0.1 (default 8080)"
+    )
+    sandbox.add_argument(
+        "--fresh", action="store_true", help="delete ./als-sandbox.db first and start over"
     )
     return parser
 
@@ -234,12 +251,35 @@ def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    """The bot, a fake Slack and the page, on loopback; Ctrl-C stops it."""
+    from bot.sandbox.server import DEFAULT_DB, Sandbox
+
+    sandbox = Sandbox(db_path=Path.cwd() / DEFAULT_DB, port=args.port, fresh=args.fresh)
+    try:
+        sandbox.start()
+    except OSError as exc:
+        raise UsageError(
+            f"the sandbox could not listen on 127.0.0.1:{args.port} ({exc.strerror or exc}): "
+            "try another --port"
+        ) from None
+    try:
+        state = "continuing with" if sandbox.continued else "new database"
+        print(f"als-bot sandbox: {state} ./{DEFAULT_DB} (--fresh starts over)", flush=True)
+        print(f"als-bot sandbox: open {sandbox.url}  (Ctrl-C stops it)", flush=True)
+        sandbox.serve_forever()
+    finally:
+        sandbox.stop()
+    return 0
+
+
 COMMANDS = {
     "serve": cmd_serve,
     "socket": cmd_socket,
     "migrate": cmd_migrate,
     "tick": cmd_tick,
     "scheduler": cmd_scheduler,
+    "sandbox": cmd_sandbox,
 }
 
 

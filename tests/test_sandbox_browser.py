@@ -1,0 +1,270 @@
+"""The whole ALS cycle clicked through the sandbox page in a real browser (Debian's Chromium,
+driven by Playwright). Also takes the README's screenshots (docs/screenshots/)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.sandbox import seed
+from bot.sandbox.server import Sandbox
+from tests.test_sandbox_server import START
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+FIONA, AMARA, BEN, CHEN, DIEGO, ELENA, HIRO = (p.id for p in seed.PEOPLE)
+SECRET = "Zebra-crossing secret: my boss reads my email"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="no browser: /usr/bin/chromium is missing (apt-get install -y chromium; .ci/run does it)",
+)
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+expect = sync_api.expect
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    sb = Sandbox(db_path=tmp_path / "als-sandbox.db", port=0, start=START, home_interval=0.05)
+    sb.start()
+    try:
+        yield sb
+    finally:
+        sb.stop()
+
+
+@pytest.fixture
+def page(sandbox: Sandbox) -> Iterator[Any]:
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(15_000)
+        pg = context.new_page()
+        # Only the sandbox itself may be reached: anything else would leave the machine.
+        outside: list[str] = []
+
+        def guard(route: Any) -> None:
+            if route.request.url.startswith(sandbox.url):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        pg.route("**/*", guard)
+        pg.on("dialog", lambda dialog: dialog.accept())
+        pg.goto(sandbox.url)
+        try:
+            yield pg
+        finally:
+            context.close()
+            browser.close()
+        assert outside == []
+
+
+# ------------------------------------------------------------------------------ steps
+def act_as(page: Any, user: str) -> None:
+    page.select_option("#sb-person", user)
+    expect(page.locator("body")).to_have_attribute("data-user", user)
+
+
+def go(page: Any, kind: str) -> None:
+    page.click(f".sb-conv[data-kind={kind}]")
+    expect(page.locator(f".sb-conv-current[data-kind={kind}]")).to_be_visible()
+
+
+def say(page: Any, text: str) -> None:
+    page.fill("#sb-text", text)
+    page.press("#sb-text", "Enter")
+
+
+def modal(page: Any, title: str) -> Any:
+    found = page.locator("#sb-overlay .sb-modal")
+    expect(found).to_be_visible()
+    expect(found.locator(".sb-modal-title")).to_contain_text(title)
+    return found
+
+
+def field(m: Any, block_id: str, css: str = "input, textarea, select") -> Any:
+    return m.locator(f'.sb-input[data-block-id="{block_id}"]').locator(css).first
+
+
+def submit(page: Any) -> None:
+    page.click("#sb-overlay [data-role=submit]")
+
+
+def closed(page: Any) -> None:
+    expect(page.locator("#sb-overlay")).to_be_hidden()
+
+
+def feed(page: Any) -> Any:
+    return page.locator("#sb-feed")
+
+
+def write_topic(page: Any, user: str, title: str, scenario: str, *, shared: bool) -> None:
+    act_as(page, user)
+    go(page, "channel")
+    say(page, "/als topic")
+    m = modal(page, "Your topic")
+    m.locator('.sb-input[data-block-id="response"] input[value="topic"]').check()
+    field(m, "title").fill(title)
+    field(m, "scenario").fill(scenario)
+    field(m, "question").fill("What should I try next?")
+    m.locator(
+        f'.sb-input[data-block-id="sharing"] input[value="{"shared" if shared else "private"}"]'
+    ).check()
+    submit(page)
+    closed(page)
+
+
+def vote(page: Any, user: str, counts: dict[str, str]) -> None:
+    """``counts``: topic title -> votes. Opens the ballot from the vote message."""
+    act_as(page, user)
+    go(page, "channel")
+    feed(page).locator("button[data-action-id=als_vote_open]").last.click()
+    m = modal(page, "Agenda vote")
+    for title, count in counts.items():
+        section = m.locator(".sb-section", has_text=title)
+        select = section.locator("select[data-action-id^=als_vote_topic_]")
+        select.select_option(count)
+        expect(m.locator(".sb-section", has_text=title).locator("select")).to_have_value(count)
+    page.click("#sb-overlay [data-role=close]")
+    closed(page)
+
+
+def set_time(page: Any, local: str) -> None:
+    page.fill("#sb-at", local)
+    page.click("#sb-go")
+    expect(page.locator("#sb-status")).to_contain_text("tick at")
+
+
+def never_shows_secret(page: Any, user: str) -> None:
+    act_as(page, user)
+    for kind in ("channel", "dm", "home"):
+        go(page, kind)
+        page.wait_for_timeout(300)
+        assert "Zebra" not in page.content(), (user, kind)
+
+
+# ------------------------------------------------------------------------------ the test
+def test_whole_cycle_in_the_browser(page: Any) -> None:
+    expect(page.locator("#sb-now")).to_contain_text("23 Nov 2026")
+    act_as(page, FIONA)
+    go(page, "channel")
+
+    # Set up the set; a missing name is refused field by field first.
+    say(page, "/als setup")
+    m = modal(page, "Set up")
+    field(m, "name").fill("")
+    submit(page)
+    error = m.locator('.sb-error[data-error-for="name"]')
+    expect(error).to_be_visible()
+    m = modal(page, "Set up")
+    field(m, "name").fill("Leaders' set")
+    field(m, "members", "select").select_option([AMARA, BEN, CHEN, DIEGO, ELENA])
+    field(m, "first_date").fill("2026-11-25")
+    field(m, "cadence", "select").select_option("2")
+    field(m, "length").fill("90")
+    submit(page)
+    closed(page)
+    expect(feed(page)).to_contain_text("Leaders' set")
+
+    # Three members bring topics; Amara's preparation is private.
+    write_topic(page, AMARA, "Managing up", SECRET, shared=False)
+    write_topic(page, BEN, "Hiring well", "We need two engineers by March.", shared=True)
+    write_topic(page, ELENA, "Saying no", "Too many projects land on my team.", shared=True)
+
+    # The facilitator opens the vote; members vote.
+    act_as(page, FIONA)
+    go(page, "channel")
+    say(page, "/als agenda")
+    expect(feed(page).locator("button[data-action-id=als_vote_open]")).to_be_visible()
+    vote(page, AMARA, {"Hiring well": "2", "Saying no": "1"})
+    vote(page, CHEN, {"Hiring well": "2", "Saying no": "1"})
+    vote(page, DIEGO, {"Saying no": "2", "Managing up": "1"})
+
+    # The vote closes into the agenda; the facilitator confirms it.
+    act_as(page, FIONA)
+    go(page, "channel")
+    feed(page).locator("button[data-action-id=als_vote_close]").last.click()
+    confirm = feed(page).locator("button[data-action-id=als_agenda_confirm]")
+    expect(confirm).to_be_visible()
+    confirm.last.click()
+    commit = feed(page).locator("button[data-action-id=als_commit_open]")
+    expect(commit.first).to_be_visible()
+    agenda = (
+        feed(page)
+        .locator(".sb-item")
+        .filter(has=page.locator("button[data-action-id=als_commit_open]"))
+        .last
+    )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    agenda.screenshot(path=str(SHOTS / "agenda.png"))
+
+    # Ben, a presenter, commits actions from the agenda message.
+    act_as(page, BEN)
+    go(page, "channel")
+    ben_item = feed(page).locator(".sb-section", has_text="Hiring well")
+    ben_item.locator("button[data-action-id=als_commit_open]").click()
+    m = modal(page, "Commit actions")
+    field(m, "action_0").fill("Rewrite the job advert with the team")
+    submit(page)
+    closed(page)
+
+    # A week before the next session (9 Dec, 10:00 London): the prep prompt arrives.
+    act_as(page, FIONA)
+    set_time(page, "2026-12-02T14:00")
+    expect(page.locator("#sb-now")).to_contain_text("02 Dec 2026, 14:00")
+    act_as(page, AMARA)
+    go(page, "dm")
+    expect(feed(page).locator("button[data-action-id=als_topic_open]").last).to_be_visible()
+
+    # Three days before: the report-back reminder reaches Ben (he has open actions).
+    act_as(page, FIONA)
+    set_time(page, "2026-12-06T14:00")
+    act_as(page, BEN)
+    go(page, "dm")
+    report = feed(page).locator("button[data-action-id=als_action_report]")
+    expect(report.last).to_be_visible()
+    expect(feed(page)).to_contain_text("Rewrite the job advert")
+    # Amara has no actions: no report-back reminder in her DM.
+    act_as(page, AMARA)
+    go(page, "dm")
+    expect(feed(page).locator("button[data-action-id=als_topic_open]").last).to_be_visible()
+    assert feed(page).locator("button[data-action-id=als_action_report]").count() == 0
+
+    # Ben reports back.
+    act_as(page, BEN)
+    go(page, "dm")
+    feed(page).locator("button[data-action-id=als_action_report]").last.click()
+    m = modal(page, "Report")
+    m.locator('.sb-input[data-block-id="status"] input[type=radio]').first.check()
+    field(m, "happened").fill("Posted the advert; three good applicants.")
+    submit(page)
+    closed(page)
+
+    # The report-back round appears in the channel.
+    act_as(page, FIONA)
+    go(page, "channel")
+    say(page, "/als agenda reportback")
+    expect(feed(page)).to_contain_text(re.compile("report", re.I))
+    expect(feed(page).locator(".sb-item").last).to_contain_text("Ben Carter")
+
+    # The facilitator's Home tab.
+    go(page, "home")
+    home = page.locator("#sb-feed .sb-home")
+    expect(home).to_be_visible()
+    expect(home).to_contain_text("Leaders' set")
+    home.screenshot(path=str(SHOTS / "home.png"))
+
+    # Amara's private preparation never shows for anyone else.
+    for person in (FIONA, BEN, CHEN, ELENA):
+        never_shows_secret(page, person)

@@ -1,0 +1,225 @@
+"""The sandbox (``als-bot sandbox``) over HTTP, as its page uses it, without a browser."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.sandbox import seed
+from bot.sandbox.server import Sandbox
+
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
+FIONA, AMARA, BEN, CHEN, DIEGO, ELENA, HIRO = (p.id for p in seed.PEOPLE)
+CHANNEL = seed.SET_CHANNEL.id
+SECRET = "Zebra-crossing secret: my boss reads my email"
+
+
+class Page:
+    """What the page's JavaScript does, as plain HTTP calls."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.url = sandbox.url
+
+    def get(self, path: str) -> tuple[int, bytes, str]:
+        try:
+            with urllib.request.urlopen(self.url + path.lstrip("/"), timeout=10) as r:
+                return r.status, r.read(), r.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read(), exc.headers.get("Content-Type", "")
+
+    def post(self, path: str, body: dict[str, Any], *, expect: int = 200) -> dict[str, Any]:
+        request = urllib.request.Request(
+            self.url + path.lstrip("/"),
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as r:
+                status, data = r.status, r.read()
+        except urllib.error.HTTPError as exc:
+            status, data = exc.code, exc.read()
+        assert status == expect, data
+        return json.loads(data)
+
+    def state(self, user: str, conv: str = CHANNEL, *, expect: int = 200) -> dict[str, Any]:
+        status, data, _ = self.get(f"/api/state?user={user}&conv={conv}")
+        assert status == expect, data
+        return json.loads(data)
+
+    def wait(
+        self,
+        user: str,
+        conv: str,
+        check: Callable[[dict[str, Any]], bool],
+        *,
+        timeout: float = 10.0,
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            st = self.state(user, conv)
+            if check(st):
+                return st
+            if time.monotonic() > deadline:
+                raise AssertionError(f"page data of {user} in {conv} never matched: {st}")
+            time.sleep(0.1)
+
+    def type(self, user: str, text: str, conv: str = CHANNEL) -> dict[str, Any]:
+        return self.post("/api/command", {"user": user, "conv": conv, "text": text})
+
+    def modal(self, user: str) -> dict[str, Any]:
+        st = self.wait(user, CHANNEL, lambda s: s["modal"] is not None)
+        return st["modal"]
+
+    def submit(self, user: str, values: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        view_id = self.modal(user)["view_id"]
+        return self.post("/api/submit", {"user": user, "view_id": view_id, "values": values})
+
+    def everything(self, user: str) -> str:
+        """All the page data ``user`` can get: every conversation, Home and modals."""
+        self.post("/api/home", {"user": user})
+        time.sleep(0.3)
+        first = self.state(user)
+        return "".join(json.dumps(self.state(user, c["id"])) for c in first["conversations"])
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Page]:
+    sandbox = Sandbox(db_path=tmp_path / "als-sandbox.db", port=0, start=START, home_interval=0.05)
+    sandbox.start()
+    try:
+        yield Page(sandbox)
+    finally:
+        sandbox.stop()
+
+
+SETUP = {
+    "name": {"name_input": "Leaders' set"},
+    "members": {"members_input": [AMARA, BEN, CHEN, DIEGO, ELENA]},
+    "first_date": {"first_date_input": "2026-11-25"},
+    "cadence": {"cadence_input": "2"},
+}
+
+
+def create_set(page: Page) -> None:
+    page.type(FIONA, "/als setup")
+    answer = page.submit(FIONA, SETUP)
+    assert answer["ok"] and answer["errors"] == {}, answer
+    page.wait(FIONA, CHANNEL, lambda s: s["modal"] is None and "Leaders" in s["main"]["html"])
+
+
+def topic(page: Page, user: str, title: str, scenario: str, *, shared: bool) -> None:
+    page.type(user, "/als topic")
+    answer = page.submit(
+        user,
+        {
+            "response": {"response_input": "topic"},
+            "title": {"title_input": title},
+            "scenario": {"scenario_input": scenario},
+            "question": {"question_input": "What should I do next?"},
+            "sharing": {"sharing_input": "shared" if shared else "private"},
+        },
+    )
+    assert answer["ok"] and answer["errors"] == {}, answer
+    page.wait(user, CHANNEL, lambda s: s["modal"] is None)
+
+
+def test_the_page_and_its_files_are_served_on_loopback(page: Page) -> None:
+    assert page.url.startswith("http://127.0.0.1:")
+    status, body, ctype = page.get("/")
+    assert status == 200 and ctype.startswith("text/html")
+    assert b"/static/app.js" in body and b"/static/style.css" in body
+    assert b"http" not in body.replace(b"http-equiv", b"")  # no CDN, nothing external
+    for name, kind in (("app.js", "javascript"), ("style.css", "text/css")):
+        status, body, ctype = page.get(f"/static/{name}")
+        assert status == 200 and kind in ctype and body
+    assert page.get("/static/../server.py")[0] == 404
+    st = page.state(FIONA)
+    assert [p["id"] for p in st["people"]] == [p.id for p in seed.PEOPLE]
+    assert len({p["tz"] for p in st["people"]}) == len(seed.PEOPLE)
+    kinds = [c["kind"] for c in st["conversations"]]
+    assert kinds == ["channel", "dm", "home"]
+    assert "Mon 23 Nov 2026, 09:00 (Europe/London)" in st["now_text"]
+
+
+def test_help_answers_only_the_person_who_asked(page: Page) -> None:
+    assert page.type(BEN, "/als help")["ok"]
+    st = page.wait(BEN, CHANNEL, lambda s: "/als setup" in s["main"]["html"])
+    assert "Only visible to you" in st["main"]["html"]
+    assert "/als setup" not in page.state(AMARA)["main"]["html"]
+
+
+def test_a_person_cannot_read_someone_elses_dm(page: Page) -> None:
+    page.state(AMARA, f"D{BEN[1:]}", expect=403)
+    page.state("U0NOBODY01", expect=404)
+    page.post(
+        "/api/command", {"user": AMARA, "conv": f"D{BEN[1:]}", "text": "/als help"}, expect=403
+    )
+    page.post("/api/command", {"user": AMARA, "conv": CHANNEL, "text": "/giphy"}, expect=400)
+
+
+def test_setup_modal_field_errors_round_trip(page: Page) -> None:
+    page.type(FIONA, "/als setup")
+    modal = page.modal(FIONA)
+    assert modal["stack"] == ["Set up a set"] or len(modal["stack"]) == 1
+    assert 'data-callback-id="als_setup"' in modal["html"]
+    # Another person sees no modal and cannot submit Fiona's.
+    assert page.state(AMARA)["modal"] is None
+    page.post("/api/submit", {"user": AMARA, "view_id": modal["view_id"], "values": {}}, expect=404)
+
+    answer = page.submit(FIONA, {"name": {"name_input": ""}})
+    assert "name" in answer["errors"], answer
+    shown = page.modal(FIONA)
+    assert shown["view_id"] == modal["view_id"]
+    assert 'data-error-for="name"' in shown["html"]
+    assert answer["errors"]["name"].split()[0] in shown["html"]
+
+    answer = page.submit(FIONA, SETUP)
+    assert answer["errors"] == {}, answer
+    st = page.wait(FIONA, CHANNEL, lambda s: s["modal"] is None and "Leaders" in s["main"]["html"])
+    assert "sb-error" not in st["main"]["html"]
+    # Members get the ground rules in their DM with the bot.
+    page.wait(AMARA, f"D{AMARA[1:]}", lambda s: "I agree" in s["main"]["html"])
+
+
+def test_closing_a_modal(page: Page) -> None:
+    page.type(FIONA, "/als setup")
+    modal = page.modal(FIONA)
+    assert page.post("/api/close", {"user": FIONA, "view_id": modal["view_id"]})["ok"]
+    assert page.state(FIONA)["modal"] is None
+
+
+def test_time_control_runs_the_scheduler_as_of_that_moment(page: Page) -> None:
+    create_set(page)
+    # The second session is two weeks after the first (25 Nov): its prep prompt is due a
+    # week before it; 14:00 UTC is daytime for Amara in Lagos.
+    answer = page.post("/api/time", {"user": FIONA, "at": "2026-12-02T14:00", "tz": "UTC"})
+    assert answer["now"] == "2026-12-02T14:00:00+00:00"
+    assert "reminder(s) sent" in answer["summary"]
+    st = page.state(AMARA, f"D{AMARA[1:]}")
+    assert "Wed 02 Dec 2026, 15:00 (Africa/Lagos)" in st["now_text"]
+    assert "als_topic_open" in st["main"]["html"]  # the prompt's button to the topic modal
+    step = page.post("/api/time", {"user": FIONA, "advance_minutes": 60})
+    assert step["now"] == "2026-12-02T15:00:00+00:00"
+    page.post("/api/time", {"user": FIONA, "at": "not a time"}, expect=400)
+
+
+def test_private_topic_text_never_reaches_another_persons_page(page: Page) -> None:
+    create_set(page)
+    topic(page, AMARA, "Managing up", SECRET, shared=False)
+    topic(page, BEN, "Hiring well", "Shared scenario about hiring", shared=True)
+    assert page.type(FIONA, "/als agenda")["ok"]
+    page.wait(FIONA, CHANNEL, lambda s: "Managing up" in s["main"]["html"])
+    for person in seed.PEOPLE:
+        seen = page.everything(person.id)
+        if person.id != AMARA:
+            assert SECRET not in seen and "Zebra" not in seen, person.real_name
