@@ -16,7 +16,7 @@ def test_readme_starts_with_run_and_test_commands() -> None:
     text = (ROOT / "README.md").read_text()
     first, second = readme_commands()[:2]
     assert text.index(first) < text.index("## ")  # before any section
-    assert first.endswith("als-bot serve") and "pip install" in first
+    assert first.endswith("als-bot sandbox") and "pip install" in first
     assert second.endswith("python -m pytest") and "[test]" in second
 
 
