@@ -1530,3 +1530,14 @@ def test_home_view_details() -> None:
     assert names and set(names) == {"#als-demo"}
     assert root.all("a", "sb-link", href="https://meet.example/room?a=1&b=2")
     assert [b.text for b in root.all("button")][:2] == ["Edit your topic", "Vote"]
+
+
+def test_rendering_is_deterministic() -> None:
+    """The page re-renders a conversation only when its HTML changes: same blocks, same HTML
+    (ids included), while two radio groups in one render keep distinct names."""
+    view = {"id": "V1", **_bot_views()["report again"]}
+    assert view_html(view, CTX) == view_html(view, CTX)
+    home_view = {"id": "VH", **_bot_views()["home"]}
+    assert view_html(home_view, CTX) == view_html(home_view, CTX)
+    ids = [n.attrs["id"] for n in parse(view_html(view, CTX)).iter() if "id" in n.attrs]
+    assert ids and len(ids) == len(set(ids))

@@ -55,12 +55,14 @@ Bold, italic and strike are ``<b>``, ``<i>`` and ``<s>``.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import itertools
 import json
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from html.parser import HTMLParser
@@ -119,11 +121,22 @@ def _unslack(text: str) -> str:
 
 
 _counter = itertools.count(1)
+_ID_SOURCE: ContextVar[Callable[[], str] | None] = ContextVar("sb_id_source", default=None)
 
 
 def _uid() -> str:
-    """A page-unique id (label ``for`` targets, radio group names)."""
-    return f"sb-el-{next(_counter)}"
+    """An id for a label's ``for`` target or a radio group's name: unique on the page, and the
+    same each time the same blocks are rendered (the page re-renders only changed HTML)."""
+    source = _ID_SOURCE.get()
+    return source() if source else f"sb-el-{next(_counter)}"
+
+
+def _id_source(blocks: object) -> Callable[[], str]:
+    digest = hashlib.sha1(
+        json.dumps(blocks, sort_keys=True, default=str).encode(), usedforsecurity=False
+    ).hexdigest()[:10]
+    numbers = itertools.count(1)
+    return lambda: f"sb-{digest}-{next(numbers)}"
 
 
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -1059,7 +1072,11 @@ def blocks_html(
     tab (class ``sb-view-blocks``)."""
     cls = "sb-blocks sb-view-blocks" if in_view else "sb-blocks"
     items = blocks if isinstance(blocks, Sequence) and not isinstance(blocks, str) else ()
-    inner = "".join(_block(b, ctx, errors or {}) for b in items)
+    token = _ID_SOURCE.set(_id_source(items))
+    try:
+        inner = "".join(_block(b, ctx, errors or {}) for b in items)
+    finally:
+        _ID_SOURCE.reset(token)
     return f'<div class="{cls}">{inner}</div>'
 
 
