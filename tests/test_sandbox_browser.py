@@ -176,6 +176,9 @@ def test_whole_cycle_in_the_browser(page: Any) -> None:
     submit(page)
     closed(page)
     expect(feed(page)).to_contain_text("Leaders' set")
+    # The confirmation is Fiona's alone; dates are shown in the reader's zone.
+    expect(page.locator(".sb-only-you").first).to_be_visible()
+    expect(feed(page)).to_contain_text("November 25th, 2026 at 10:00")
 
     # Three members bring topics; Amara's preparation is private.
     write_topic(page, AMARA, "Managing up", SECRET, shared=False)
@@ -218,6 +221,10 @@ def test_whole_cycle_in_the_browser(page: Any) -> None:
     field(m, "action_0").fill("Rewrite the job advert with the team")
     submit(page)
     closed(page)
+    # Shared actions get a line in the agenda message's thread.
+    expect(feed(page).locator(".sb-thread")).to_contain_text("Rewrite the job advert")
+    act_as(page, HIRO)
+    expect(feed(page)).to_contain_text("November 25th, 2026 at 19:00")  # Tokyo
 
     # A week before the next session (9 Dec, 10:00 London): the prep prompt arrives.
     act_as(page, FIONA)
@@ -255,8 +262,10 @@ def test_whole_cycle_in_the_browser(page: Any) -> None:
     act_as(page, FIONA)
     go(page, "channel")
     say(page, "/als agenda reportback")
-    expect(feed(page)).to_contain_text(re.compile("report", re.I))
-    expect(feed(page).locator(".sb-item").last).to_contain_text("Ben Carter")
+    round_ = feed(page).locator(".sb-item").last
+    expect(round_).to_contain_text(re.compile("report", re.I))
+    expect(round_).to_contain_text("Ben Carter")
+    expect(round_).to_contain_text("Rewrite the job advert")
 
     # The facilitator's Home tab.
     go(page, "home")

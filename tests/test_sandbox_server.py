@@ -187,6 +187,9 @@ def test_setup_modal_field_errors_round_trip(page: Page) -> None:
     assert answer["errors"] == {}, answer
     st = page.wait(FIONA, CHANNEL, lambda s: s["modal"] is None and "Leaders" in s["main"]["html"])
     assert "sb-error" not in st["main"]["html"]
+    # Each reader sees the session time in their own zone (10:00 in London).
+    assert "November 25th, 2026 at 10:00" in st["main"]["html"]
+    assert "November 25th, 2026 at 19:00" in page.state(HIRO)["main"]["html"]  # Tokyo
     # Members get the ground rules in their DM with the bot.
     page.wait(AMARA, f"D{AMARA[1:]}", lambda s: "I agree" in s["main"]["html"])
 

@@ -46,6 +46,7 @@ from bot.fakeslack.driver import Response, SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.fakeslack.state import Ephemeral, Message
 from bot.sandbox import seed
+from bot.scheduler.sender import Pacer
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 
@@ -153,6 +154,9 @@ class Sandbox:
             api_url=self.slack.api_url,
             clock=self.clock,
             home_interval=self.home_interval,
+            # Slack's one-post-a-second-per-channel pace is kept in real seconds; the sandbox
+            # clock jumps, and a reminder deferred by it would wait for the next Go.
+            pacer=Pacer(channel_interval=0.0),
         )
         self.driver = SlackDriver(
             f"{self.url}{EVENTS_PATH.lstrip('/')}", self.signing_secret, self.slack
