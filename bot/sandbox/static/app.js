@@ -128,7 +128,7 @@
         b.className = "sb-conv" + (c.id === S.conv ? " sb-conv-current" : "");
         b.dataset.conv = c.id;
         b.dataset.kind = c.kind;
-        b.textContent = (kind === "channel" ? "🔒 " : kind === "dm" ? "● " : "⌂ ") + c.name;
+        b.textContent = (kind === "channel" ? "# " : kind === "dm" ? "• " : "⌂ ") + c.name;
         if (c.count) {
           const n = document.createElement("span");
           n.className = "sb-count";
@@ -173,6 +173,9 @@
       overlay.hidden = false;
       S.modalKey = st.modal.key;
       S.modalViewId = st.modal.view_id;
+      const error = overlay.querySelector(".sb-error");
+      if (error) error.scrollIntoView({ block: "center" });
+      else overlay.scrollTop = 0;
     }
   }
 
