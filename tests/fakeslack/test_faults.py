@@ -354,7 +354,12 @@ def test_after_response_error_does_not_break_the_fake(
     assert client.auth_test()["ok"] is True
     assert ran.wait(timeout=2)
     assert client.auth_test()["ok"] is True
-    assert "boom" in capsys.readouterr().err
+    # The callback's traceback is printed after it raised (on the fake's thread): wait for it.
+    err, deadline = "", time.monotonic() + 5
+    while "boom" not in err and time.monotonic() < deadline:
+        err += capsys.readouterr().err
+        time.sleep(0.01)
+    assert "boom" in err
 
 
 # ------------------------------------------------------------ rate limits
