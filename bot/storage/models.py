@@ -40,10 +40,23 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}  # noqa: RUF012
 
 
+STOPPED_WORKSPACE = "sending_stopped_at IS NOT NULL"
+
+
 class Workspace(Base):
     """A Slack workspace the app is installed in."""
 
     __tablename__ = "workspaces"
+    __table_args__ = (
+        # The scheduler's "workspaces whose sending is stopped" each tick: an index over the
+        # stopped ones only, so the pass does not scan every workspace.
+        Index(
+            "ix_workspaces_sending_stopped",
+            "sending_stopped_at",
+            postgresql_where=text(STOPPED_WORKSPACE),
+            sqlite_where=text(STOPPED_WORKSPACE),
+        ),
+    )
 
     team_id: Mapped[str] = mapped_column(SlackId, primary_key=True)
     name: Mapped[str | None] = mapped_column(String(255))
