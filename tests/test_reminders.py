@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 
 from bot.app import AlsBot
 from bot.clock import ManualClock
+from bot.domain.delivery import TARGET_ERRORS, WORKSPACE_ERRORS
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.handlers.agenda import auto_open_vote
@@ -351,3 +352,62 @@ def test_send_leases_expire_and_survive_a_pause(
     reminders.release_leases("a")
     assert reminders.claim_next(at, "b", now=later + timedelta(seconds=92)) is not None
     assert reminders.claim_next(at, "b", now=later + timedelta(seconds=93)) is None, "all five"
+
+
+def _only_the_channel_posts(db: Database) -> None:
+    with db.write() as s, s.begin():
+        s.execute(update(Reminder).where(Reminder.kind != "session_post").values(status="skipped"))
+
+
+@pytest.mark.parametrize("error", sorted(TARGET_ERRORS))
+def test_each_target_error_stops_that_target_and_tells_the_facilitator_once(
+    the_set: None,
+    ticker: Ticker,
+    slack: FakeSlack,
+    clock: ManualClock,
+    db: Database,
+    error: str,
+) -> None:
+    """Through the tick: the set's channel refuses its session-day post for good."""
+    tick(ticker, clock, PROMPT_AT - timedelta(days=5))  # plan
+    _only_the_channel_posts(db)
+    slack.inject_error("chat.postMessage", error)
+    tick(ticker, clock, SESSION - timedelta(hours=1))
+    [row] = reminder_rows(db, kind="session_post", session_id=_first_session_id(db))
+    assert (row.status, row.reason, row.attempts) == ("failed", error, 1)
+    with db.read() as s:
+        lset = s.scalar(select(LearningSet))
+        assert lset is not None and lset.channel_unreachable == error
+    told = [m for m in slack.dm_messages(FAC) if "could not deliver" in m.text]
+    assert len(told) == 1 and error in told[0].text
+    # The next session's post is not tried, and the facilitator is not told again.
+    posts = len(slack.calls_to("chat.postMessage"))
+    tick(ticker, clock, SESSION + timedelta(days=7, hours=-1))
+    assert len(slack.calls_to("chat.postMessage")) == posts
+    later = [r for r in reminder_rows(db, kind="session_post") if r.session_id != row.session_id]
+    assert any(r.status == "skipped" and "unreachable" in (r.reason or "") for r in later)
+
+
+@pytest.mark.parametrize("error", sorted(WORKSPACE_ERRORS))
+def test_each_workspace_error_stops_sending_for_the_workspace(
+    the_set: None,
+    ticker: Ticker,
+    slack: FakeSlack,
+    clock: ManualClock,
+    db: Database,
+    error: str,
+) -> None:
+    tick(ticker, clock, PROMPT_AT - timedelta(days=5))  # plan
+    _only_the_channel_posts(db)
+    slack.set_auth_error(error)  # every call, auth.test too: the token does not work again
+    tick(ticker, clock, SESSION - timedelta(hours=1))
+    with db.read() as s:
+        ws = s.scalar(select(Workspace))
+        assert ws is not None and ws.sending_stopped_reason == error
+    posts = len(slack.calls_to("chat.postMessage"))
+    tick(ticker, clock, SESSION + timedelta(days=7, hours=-1))
+    assert len(slack.calls_to("chat.postMessage")) == posts, "nothing more is tried"
+    later = [
+        r for r in reminder_rows(db, kind="session_post") if r.session_id != _first_session_id(db)
+    ]
+    assert all(r.status == "pending" for r in later), "they wait for the workspace to resume"
