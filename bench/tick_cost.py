@@ -9,12 +9,14 @@ instant nothing is due: no set to plan, no vote to close, no reminder to send.
 
 Then ``Ticker.tick(at)`` (the real pass: plan, close finished votes, send; with a Slack client
 pointed at the fake Slack, so the claim query runs too) is timed ``--ticks`` times at that
-instant, after ``--warmup`` untimed ticks. Reported: median and p95 per tick, the ratio
+instant, after ``--warmup`` untimed ticks, once every size's database is filled: the ticks are
+split into ``--rounds`` interleaved rounds (size A, size B, then B, A...), so a slow minute of a
+shared machine weighs on every size alike. Reported: median and p95 per tick, the ratio
 largest/smallest size (aim: within 1.2x, i.e. indexed queries, not scans), and with
 ``--explain`` the plan of every statement one tick runs (EXPLAIN QUERY PLAN / EXPLAIN).
 
     .venv/bin/python bench/tick_cost.py [--db sqlite|postgresql|both] [--sets 1000,100000]
-        [--ticks 50] [--warmup 5] [--explain]
+        [--ticks 50] [--warmup 5] [--rounds 10] [--explain]
 
 PostgreSQL: a throwaway database per size is created on ``ALS_BENCH_POSTGRES_URL`` (default
 postgresql+psycopg://postgres@127.0.0.1:5432/postgres) and dropped at the end.
@@ -328,38 +330,60 @@ def explain(db: Database, statements: list[tuple[str, Any]]) -> list[tuple[str, 
     return out
 
 
-def measure(kind: str, sets: int, args: argparse.Namespace, workdir: Path) -> Result:
-    with fresh_database(kind, workdir, sets) as db:
-        upgrade(db.engine)
-        print(f"[{kind}] {sets} sets: bulk insert ...", flush=True)
-        began = time.perf_counter()
-        rows = populate(db, sets, args.sets_per_workspace)
-        load = time.perf_counter() - began
-        print(
-            f"[{kind}] {sets} sets: {load:.1f} s for "
-            + ", ".join(f"{v} {k}" for k, v in rows.items()),
-            flush=True,
-        )
-        with FakeSlack() as slack:
-            ticker = Ticker(db, ManualClock(AT), scheduler_client(slack.bot_token, slack.api_url))
+def _tick_once(ticker: Ticker) -> float:
+    t0 = time.perf_counter()
+    summary = ticker.tick(AT)
+    elapsed = time.perf_counter() - t0
+    if summary.sets or summary.votes_closed or summary.sent.sent or summary.sent.skipped:
+        raise RuntimeError(f"something was due: {summary.line()}")
+    return elapsed
+
+
+def measure(kind: str, sizes: list[int], args: argparse.Namespace, workdir: Path) -> list[Result]:
+    """Fill one database per size, then time the sizes in interleaved rounds (``--rounds``),
+    so a slower minute of this shared machine falls on every size alike."""
+    with contextlib.ExitStack() as stack:
+        built: list[tuple[int, Database, dict[str, int], float]] = []
+        for sets in sizes:
+            db = stack.enter_context(fresh_database(kind, workdir, sets))
+            upgrade(db.engine)
+            print(f"[{kind}] {sets} sets: bulk insert ...", flush=True)
+            began = time.perf_counter()
+            rows = populate(db, sets, args.sets_per_workspace)
+            load = time.perf_counter() - began
+            print(
+                f"[{kind}] {sets} sets: {load:.1f} s for "
+                + ", ".join(f"{v} {k}" for k, v in rows.items()),
+                flush=True,
+            )
+            built.append((sets, db, rows, load))
+        slack = stack.enter_context(FakeSlack())
+        tickers = [
+            Ticker(db, ManualClock(AT), scheduler_client(slack.bot_token, slack.api_url))
+            for _, db, _, _ in built
+        ]
+        for ticker in tickers:
             for _ in range(args.warmup):
                 ticker.tick(AT)
-            times = []
-            for _ in range(args.ticks):
-                t0 = time.perf_counter()
-                summary = ticker.tick(AT)
-                times.append(time.perf_counter() - t0)
-                if (
-                    summary.sets
-                    or summary.votes_closed
-                    or summary.sent.sent
-                    or summary.sent.skipped
-                ):
-                    raise RuntimeError(f"something was due: {summary.line()}")
-            if slack.calls:
-                raise RuntimeError(f"the tick called Slack: {[c.method for c in slack.calls]}")
-            plans = explain(db, capture_statements(db, ticker)) if args.explain else []
-        return Result(kind, sets, rows, times, plans, load)
+        times: list[list[float]] = [[] for _ in built]
+        per_round = max(1, args.ticks // args.rounds)
+        for r in range(args.rounds):
+            order = range(len(built)) if r % 2 == 0 else reversed(range(len(built)))
+            for i in order:
+                times[i].extend(_tick_once(tickers[i]) for _ in range(per_round))
+        if slack.calls:
+            raise RuntimeError(f"the tick called Slack: {[c.method for c in slack.calls]}")
+        return [
+            Result(
+                kind,
+                sets,
+                rows,
+                times[i],
+                explain(db, capture_statements(db, tickers[i])) if args.explain else [],
+                load,
+            )
+            for i, (sets, db, rows, load) in enumerate(built)
+        ]
 
 
 def report(results: list[Result]) -> None:
@@ -403,21 +427,23 @@ def main() -> int:
     parser.add_argument("--sets-per-workspace", type=int, default=100)
     parser.add_argument("--ticks", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument(
+        "--rounds", type=int, default=10, help="interleaved rounds the ticks are split into"
+    )
     parser.add_argument("--explain", action="store_true", help="print each statement's plan")
     args = parser.parse_args()
     try:
         sizes = [int(x) for x in args.sets.split(",") if x.strip()]
     except ValueError:
         parser.error("--sets: comma-separated integers")
-    if not sizes or min(sizes) < 1 or args.ticks < 1 or args.sets_per_workspace < 1:
-        parser.error("--sets, --ticks and --sets-per-workspace must be at least 1")
+    if not sizes or min(sizes) < 1 or min(args.ticks, args.rounds, args.sets_per_workspace) < 1:
+        parser.error("--sets, --ticks, --rounds and --sets-per-workspace must be at least 1")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     results = []
     with tempfile.TemporaryDirectory(prefix="als-bench-") as tmp:
         for kind in kinds:
-            for sets in sizes:
-                results.append(measure(kind, sets, args, Path(tmp)))
+            results.extend(measure(kind, sizes, args, Path(tmp)))
     report(results)
     return 0
 
