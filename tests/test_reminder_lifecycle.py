@@ -23,9 +23,7 @@ from bot.clock import ManualClock
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.fakeslack.state import Message
-from bot.handlers.agenda import auto_open_vote
-from bot.scheduler.sender import Pacer
-from bot.scheduler.tick import PROBE_EVERY, Ticker, scheduler_client
+from bot.scheduler.tick import PROBE_EVERY, Ticker
 from bot.storage.db import Database
 from bot.storage.models import (
     LearningSet,
@@ -37,38 +35,16 @@ from bot.storage.models import (
 )
 from tests.conftest import FAC, MEMBERS, OUTSIDER, SET_CHANNEL
 from tests.helpers import create_set, field_errors, last_response_text, settle
+from tests.test_reminders import NUDGE, PROMPT, PROMPT_AT, REFLECT, scheduler_process, tick
 
 NY, BERLIN, TOKYO, SYDNEY, LA = MEMBERS
-SESSION = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
-# Weekly: the prep prompt comes half an interval (3.5 days) before, at 22:00 London.
-PROMPT_AT = datetime(2026, 12, 3, 22, 0, tzinfo=UTC)
-PROMPT = "Time to prepare your topic"
-NUDGE = "you have not answered yet"
-REFLECT = "learning log"
 LOG_BUTTON = "als_log_open"
 
 
 @pytest.fixture
 def ticker(als: AlsBot, db: Database, slack: FakeSlack, clock: ManualClock) -> Ticker:
     """A scheduler process as in production (its own Slack client), paced on the test clock."""
-    return Ticker(
-        db,
-        clock,
-        scheduler_client(slack.bot_token, slack.api_url, timeout=1),
-        pacer=Pacer(
-            per_minute=600_000,
-            burst=10_000,
-            channel_interval=0,
-            monotonic=lambda: clock().timestamp(),
-        ),
-        open_vote=lambda team, set_id: auto_open_vote(als.bolt.client, als.deps, team, set_id),
-        worker="test-worker",
-    )
-
-
-def tick(ticker: Ticker, clock: ManualClock, at: datetime) -> None:
-    clock.set(at)
-    ticker.tick(at, budget_seconds=5)
+    return scheduler_process(als, db, slack, clock)
 
 
 def dms(slack: FakeSlack, user: str, needle: str) -> list[Message]:

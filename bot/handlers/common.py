@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from slack_bolt import Ack, BoltContext
 from slack_bolt.context.respond import Respond
@@ -66,8 +66,11 @@ def send_dm(client: WebClient, user_id: str, message: Message) -> bool:
     return True
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
-class Click:
+class Click(Generic[T]):
     """A click on a button that carries an id: who clicked, where to answer, the claimed id
     (a claim: services check it against the database)."""
 
@@ -78,15 +81,20 @@ class Click:
     deps: Deps
     team_id: str
     user_id: str
-    claimed: int
+    claimed: T
 
     def tell(self, message: Message | str) -> None:
         tell(self.body, self.respond, self.client, message)
 
 
-def id_button(work: Callable[[Click], None], name: str) -> Callable[..., None]:
-    """A button listener: ack, read the id its value claims (a damaged or forged value is
-    explained as stale), run ``work``; a refusal (``DomainError``) is told to the clicker."""
+def id_button(
+    work: Callable[[Click[T]], None],
+    name: str,
+    parse: Callable[[dict[str, Any]], T | None] = claimed_id,  # type: ignore[assignment]
+) -> Callable[..., None]:
+    """A button listener: ack, read the id(s) its value claims with ``parse`` (a damaged or
+    forged value is explained as stale), run ``work``; a refusal (``DomainError``) is told to
+    the clicker."""
 
     def listener(
         ack: Ack,
@@ -98,7 +106,7 @@ def id_button(work: Callable[[Click], None], name: str) -> Callable[..., None]:
         deps: Deps,
     ) -> None:
         ack()
-        claimed = claimed_id(action)
+        claimed = parse(action)
         if claimed is None:
             tell(body, respond, client, STALE)
             return

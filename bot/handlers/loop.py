@@ -35,13 +35,11 @@ from bot.blocks.reminders import parse_log_button
 from bot.domain.actions import action_field
 from bot.domain.errors import DomainError, InvalidInput
 from bot.handlers.common import (
-    STALE,
     Click,
     id_button,
     publish_home,
     send_dm,
     team_of,
-    tell,
     user_of,
 )
 from bot.handlers.deps import Deps
@@ -187,29 +185,17 @@ def _button(what: str) -> Callable[..., None]:
     return id_button(work, f"handle_{what}_button")
 
 
-def handle_log_button(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    deps: Deps,
-) -> None:
+def _open_log(c: Click[tuple[int, int]]) -> None:
     """The reflection prompt's "Write in your learning log": the log modal for that session.
-    Its value claims two ids (set, session), so it is read here rather than by ``id_button``;
-    the service re-checks both and the clicker's membership."""
-    ack()
-    claimed = parse_log_button(action.get("value"))
-    if claimed is None:
-        tell(body, respond, client, STALE)
-        return
-    try:
-        draft = deps.learning.start_for_session(team_of(context, body), user_of(body), *claimed)
-    except DomainError as exc:
-        tell(body, respond, client, exc.message)
-        return
-    client.views_open(trigger_id=body["trigger_id"], view=log_modal(draft))
+    The value claims two ids (set, session); the service re-checks both and the clicker's
+    membership."""
+    draft = c.deps.learning.start_for_session(c.team_id, c.user_id, *c.claimed)
+    c.client.views_open(trigger_id=c.body["trigger_id"], view=log_modal(draft))
+
+
+handle_log_button = id_button(
+    _open_log, "handle_log_button", parse=lambda action: parse_log_button(action.get("value"))
+)
 
 
 # -- modal submissions ----------------------------------------------------------------------

@@ -12,8 +12,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -499,7 +497,7 @@ class AgendaService:
                     .where(AgendaVote.team_id == team_id, AgendaVote.id == vote_id)
                     .values(rules=rules.dump(), rules_fixed=True)
                 )
-            insert = pg_insert if self._db.dialect == "postgresql" else sqlite_insert
+            insert = q.upsert_insert(s)
             upsert = insert(va).values(
                 team_id=team_id,
                 vote_id=vote_id,

@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -139,8 +138,7 @@ def _facts(row: PlannedSession, lset: LearningSet) -> SessionFacts:
 def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = q.upsert_insert(session)
     stmt = insert(Reminder).on_conflict_do_nothing(index_elements=["session_id", "target", "kind"])
     # One multi-row INSERT per batch; RETURNING tells how many were new.
     return len(session.connection().execute(stmt.returning(Reminder.id), rows).all())
@@ -438,8 +436,7 @@ class ReminderService:
         until: datetime | None = None,
     ) -> bool:
         """Take or extend ``team_id``'s send lease; False if another process holds it."""
-        dialect = s.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = q.upsert_insert(s)
         stmt = insert(SendLease).values(
             team_id=team_id, holder=worker, until=until or now + TEAM_LEASE
         )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,10 +23,15 @@ from bot.storage.models import (
 )
 
 
+def upsert_insert(session: Session) -> Callable[..., Any]:
+    """The session's dialect's ``insert`` (with ``on_conflict_do_nothing/update``): both
+    databases spell an upsert the same way, through different constructs."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 def ensure_workspace(session: Session, team_id: str) -> None:
     """Insert the workspace row if it is missing (safe under concurrent requests)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(session)
     session.execute(
         insert(Workspace).values(team_id=team_id).on_conflict_do_nothing(index_elements=["team_id"])
     )
