@@ -34,7 +34,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -42,14 +41,14 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 
+from common import PG_ADMIN_DEFAULT, throwaway_postgres
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import make_url
 
 from bot.clock import ManualClock
 from bot.fakeslack.server import FakeSlack
 from bot.scheduler.sender import Pacer
 from bot.scheduler.tick import Ticker, scheduler_client
-from bot.storage.db import Database, make_engine
+from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import (
     LearningSet,
@@ -59,7 +58,6 @@ from bot.storage.models import (
     Workspace,
 )
 
-PG_ADMIN_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 T = datetime(2031, 3, 4, 12, 0, tzinfo=UTC)  # a Tuesday, 12:00 UTC: no quiet hours
 SESSION_AT = T + timedelta(hours=1)
 SESSION_MINUTES = 90
@@ -68,23 +66,6 @@ AIM_429_SHARE = 0.01
 
 
 # ------------------------------------------------------------------------ database
-@contextlib.contextmanager
-def throwaway_postgres(admin_url: str) -> Iterator[str]:
-    url = make_url(admin_url)
-    if url.host not in ("127.0.0.1", "localhost", "::1"):
-        raise SystemExit(f"refusing a non-loopback PostgreSQL host: {url.host}")
-    admin = make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    name = f"als_bench_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with contextlib.suppress(Exception), admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @contextlib.contextmanager
 def bench_database(kind: str, workdir: Path) -> Iterator[Database]:
     if kind == "sqlite":

@@ -32,7 +32,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,13 +39,13 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
+from common import PG_ADMIN_DEFAULT, throwaway_postgres
 from sqlalchemy import event, insert, text
-from sqlalchemy.engine import make_url
 
 from bot.clock import ManualClock
 from bot.fakeslack.server import FakeSlack
 from bot.scheduler.tick import Ticker, scheduler_client
-from bot.storage.db import Database, make_engine
+from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import (
     AgendaVote,
@@ -57,7 +56,6 @@ from bot.storage.models import (
     Workspace,
 )
 
-PG_ADMIN_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 AT = datetime(2031, 3, 4, 12, 0, tzinfo=UTC)  # the measured instant
 PAST = AT - timedelta(days=11)  # the previous session (ended)
 NEXT = AT + timedelta(days=3)  # the next session
@@ -65,23 +63,6 @@ MINUTES = 90
 MEMBERS = 7
 AIM = 1.2
 CHUNK = 20_000  # rows per executemany
-
-
-@contextlib.contextmanager
-def throwaway_postgres(admin_url: str) -> Iterator[str]:
-    url = make_url(admin_url)
-    if url.host not in ("127.0.0.1", "localhost", "::1"):
-        raise SystemExit(f"refusing a non-loopback PostgreSQL host: {url.host}")
-    admin = make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    name = f"als_bench_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with contextlib.suppress(Exception), admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @contextlib.contextmanager

@@ -37,8 +37,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -46,17 +44,16 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
+from common import PG_ADMIN_DEFAULT, throwaway_postgres
+from sqlalchemy import select
 
 from bot.fakeslack.driver import Response, SlackDriver
 from bot.fakeslack.server import FakeSlack
-from bot.storage.db import Database, make_engine
+from bot.storage.db import Database
 from bot.storage.models import VoteAllocation
 
 SECRET = "bench-vote-clicks-signing-secret"
 THREADS = 8  # `als-bot serve --threads` default
-PG_ADMIN_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TZ = "Europe/London"
 CHANNEL = "C0BENCHSET"
 FAC = "U0BFACIL01"
@@ -131,23 +128,6 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
-
-
-@contextlib.contextmanager
-def throwaway_postgres(admin_url: str) -> Iterator[str]:
-    url = make_url(admin_url)
-    if url.host not in ("127.0.0.1", "localhost", "::1"):
-        raise SystemExit(f"refusing a non-loopback PostgreSQL host: {url.host}")
-    admin = make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    name = f"als_bench_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with contextlib.suppress(Exception), admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 # ------------------------------------------------------------------------ set-up phase

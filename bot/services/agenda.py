@@ -344,8 +344,8 @@ class AgendaService:
             fast = self._allocate_fast(s, team_id, user_id, vote_id, topic_id, count, fixed)
             if fast is not None:
                 return fast
-            # Anything unusual (not a member, a closed vote, a topic gone...): the full path
-            # below says why, with the same locks.
+            # Anything unusual (not a member, a closed vote, a topic gone...): the checks
+            # below say why, with the same locks.
             vote = s.scalar(select(AgendaVote).where(*where).with_for_update(read=fixed))
             assert vote is not None
             lset = s.get(LearningSet, vote.set_id)
@@ -370,44 +370,8 @@ class AgendaService:
                 or topic.status != TopicStatus.SUBMITTED
             ):
                 return Allocation(accepted=False, message="That topic is no longer in the vote.")
-            mine = {
-                a.topic_id: a
-                for a in s.scalars(
-                    select(VoteAllocation).where(
-                        VoteAllocation.vote_id == vote.id, VoteAllocation.voter_id == user_id
-                    )
-                )
-            }
-            current = mine[topic_id].count if topic_id in mine else 0
-            total = sum(a.count for a in mine.values())
-            problem = allocation_problem(
-                rules,
-                voter_is_author=topic.author_id == user_id,
-                current_total=total,
-                current_on_topic=current,
-                new_on_topic=count,
-            )
-            if problem:
-                return Allocation(accepted=False, message=problem)
-            if count != current:
-                if not vote.rules_fixed:
-                    vote.rules = rules.dump()
-                    vote.rules_fixed = True
-                if topic_id in mine:
-                    mine[topic_id].count = count
-                else:
-                    s.add(
-                        VoteAllocation(
-                            team_id=team_id,
-                            vote_id=vote.id,
-                            voter_id=user_id,
-                            topic_id=topic_id,
-                            count=count,
-                        )
-                    )
-            return Allocation(
-                accepted=True, turnout_changed=(total == 0) != (total - current + count == 0)
-            )
+            # Every click that passes these checks was decided by the fast path.
+            raise AssertionError("a valid click missed the fast path")
 
     def _allocate_fast(
         self,

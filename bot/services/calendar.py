@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.domain import schedule as sched
 from bot.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from bot.domain.sessions import COLLISION, DATE, GONE, STARTED, Busy, slot_problems
+from bot.domain.sessions import COLLISION, DATE, GONE, STARTED, Busy, Slot, slot_problems
 from bot.domain.text import escape
 from bot.services.actions import require_member, set_for_command
 from bot.services.reminders import session_changed
@@ -149,6 +149,57 @@ class CalendarService:
             )
 
     # -- changes --------------------------------------------------------------------------
+    @staticmethod
+    def _free_slot(
+        s: Session,
+        lset: LearningSet,
+        now: datetime,
+        day: date | None,
+        at: time | None,
+        *,
+        minutes: int,
+        moving: PlannedSession | None = None,
+    ) -> Slot:
+        """The slot at ``day`` ``at`` (the set's zone), or ``InvalidInput`` with field errors
+        (past, collision, beyond the programme's end; for a move, its current time)."""
+        slot, errors = slot_problems(
+            day,
+            at,
+            timezone=lset.timezone,
+            minutes=minutes,
+            now=now,
+            others=_busy(s, lset, now, exclude=moving.id if moving else None),
+            ends_on=lset.programme_ends_on,
+        )
+        if slot is not None and not errors and moving and slot.starts_at == moving.starts_at:
+            errors[DATE] = SAME_TIME
+        if errors or slot is None:
+            raise InvalidInput(errors)
+        return slot
+
+    def _changed(
+        self,
+        s: Session,
+        lset: LearningSet,
+        row: PlannedSession,
+        user_id: str,
+        now: datetime,
+        kind: str,
+        before: SessionInfo | None,
+    ) -> SessionChange:
+        """Re-plan what the changed session owes (same transaction) and describe the change."""
+        s.flush()
+        session_changed(s, lset, row, now, cancelled=kind == "cancelled")
+        calendar = self._calendar(s, lset, user_id, now)
+        return SessionChange(
+            kind=kind,
+            set=calendar.set,
+            session=session_info(row),
+            before=before,
+            calendar=calendar,
+            by=user_id,
+        )
+
     def move(
         self, team_id: str, user_id: str, session_id: int, day: date | None, at: time | None
     ) -> SessionChange:
@@ -158,19 +209,9 @@ class CalendarService:
         try:
             with self._db.write() as s, s.begin():
                 lset, row = self._changeable(s, team_id, user_id, session_id, now)
-                slot, errors = slot_problems(
-                    day,
-                    at,
-                    timezone=lset.timezone,
-                    minutes=row.duration_minutes,
-                    now=now,
-                    others=_busy(s, lset, now, exclude=row.id),
-                    ends_on=lset.programme_ends_on,
+                slot = self._free_slot(
+                    s, lset, now, day, at, minutes=row.duration_minutes, moving=row
                 )
-                if slot is not None and not errors and slot.starts_at == row.starts_at:
-                    errors[DATE] = SAME_TIME
-                if errors or slot is None:
-                    raise InvalidInput(errors)
                 before = session_info(row)
                 row.local_date = slot.local_date
                 row.local_time = slot.local_time
@@ -182,17 +223,7 @@ class CalendarService:
                     .where(AgendaVote.team_id == team_id, AgendaVote.session_id == row.id)
                     .values(ends_at=sched.session_end(row.starts_at, row.duration_minutes))
                 )
-                s.flush()
-                session_changed(s, lset, row, now)
-                calendar = self._calendar(s, lset, user_id, now)
-                return SessionChange(
-                    kind="moved",
-                    set=calendar.set,
-                    session=session_info(row),
-                    before=before,
-                    calendar=calendar,
-                    by=user_id,
-                )
+                return self._changed(s, lset, row, user_id, now, "moved", before)
         except IntegrityError:
             # Another session (a cancelled one keeps its slot) starts at that very instant.
             raise InvalidInput({DATE: COLLISION}) from None
@@ -203,17 +234,7 @@ class CalendarService:
             lset, row = self._changeable(s, team_id, user_id, session_id, now)
             before = session_info(row)
             row.status = "cancelled"
-            s.flush()
-            session_changed(s, lset, row, now, cancelled=True)
-            calendar = self._calendar(s, lset, user_id, now)
-            return SessionChange(
-                kind="cancelled",
-                set=calendar.set,
-                session=session_info(row),
-                before=before,
-                calendar=calendar,
-                by=user_id,
-            )
+            return self._changed(s, lset, row, user_id, now, "cancelled", before)
 
     def add(
         self, team_id: str, user_id: str, set_id: int, day: date | None, at: time | None
@@ -223,17 +244,7 @@ class CalendarService:
         try:
             with self._db.write() as s, s.begin():
                 lset = self._facilitated(s, team_id, user_id, set_id)
-                slot, errors = slot_problems(
-                    day,
-                    at,
-                    timezone=lset.timezone,
-                    minutes=lset.session_minutes,
-                    now=now,
-                    others=_busy(s, lset, now, exclude=None),
-                    ends_on=lset.programme_ends_on,
-                )
-                if errors or slot is None:
-                    raise InvalidInput(errors)
+                slot = self._free_slot(s, lset, now, day, at, minutes=lset.session_minutes)
                 row = PlannedSession(
                     team_id=team_id,
                     set_id=lset.id,
@@ -248,16 +259,6 @@ class CalendarService:
                     created_at=now,
                 )
                 s.add(row)
-                s.flush()
-                session_changed(s, lset, row, now)
-                calendar = self._calendar(s, lset, user_id, now)
-                return SessionChange(
-                    kind="added",
-                    set=calendar.set,
-                    session=session_info(row),
-                    before=None,
-                    calendar=calendar,
-                    by=user_id,
-                )
+                return self._changed(s, lset, row, user_id, now, "added", None)
         except IntegrityError:
             raise InvalidInput({DATE: COLLISION}) from None
