@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import multiprocessing
 import os
 import random
 import signal
@@ -47,7 +48,7 @@ from zoneinfo import ZoneInfo
 from common import PG_ADMIN_DEFAULT, throwaway_postgres
 from sqlalchemy import select
 
-from bot.fakeslack.driver import Response, SlackDriver
+from bot.fakeslack.driver import Response, SlackDriver, compute_signature
 from bot.fakeslack.server import FakeSlack
 from bot.storage.db import Database
 from bot.storage.models import VoteAllocation
@@ -269,14 +270,97 @@ class Phase:
         return len(self.latencies) / self.seconds
 
 
-def body_for(slack: FakeSlack, voter: Voter, count: int) -> bytes:
+@dataclass
+class LoadSpec:
+    """What the clients' process needs: no FakeSlack object, only picklable values (the
+    ``trigger_id`` of every click is issued beforehand by the fake Slack, in this process)."""
+
+    url: str
+    voters: list[Voter]
+    triggers: dict[str, list[str]]  # user -> one trigger_id per click
+    clicks: int
+    pace: float
+
+
+@dataclass
+class LoadResult:
+    latencies: list[float]
+    failures: list[str]
+    counts: dict[str, int]  # user -> count on toggle_topic after the phase
+    seconds: float
+
+
+def body_for(voter: Voter, count: int, trigger_id: str) -> bytes:
     template = voter.templates[count]
     payload = {
         **template,
-        "trigger_id": slack.new_trigger_id(voter.user),
+        "trigger_id": trigger_id,
         "actions": [{**template["actions"][0], "action_ts": f"{time.time():.6f}"}],
     }
     return urlencode([("payload", json.dumps(payload))]).encode()
+
+
+def run_clients(spec: LoadSpec) -> LoadResult:
+    """Every voter clicks ``spec.clicks`` times, each on a thread of its own. ``pace`` 0: each
+    click is sent as soon as the previous one was acked (closed loop, the server's
+    saturation). ``pace`` > 0: each voter sends one click every ``pace`` seconds (a random
+    phase per voter; a late click goes at once), so the offered load is fixed and the latency
+    is what Slack sees at that load."""
+    lock = threading.Lock()
+    start = threading.Barrier(len(spec.voters) + 1)
+    latencies: list[float] = []
+    failures: list[str] = []
+    counts: dict[str, int] = {}
+
+    def client(voter: Voter) -> None:
+        count, mine, bad = voter.count, [], []
+        rng = random.Random(voter.user)
+        triggers = spec.triggers[voter.user]
+        start.wait()
+        next_at = time.perf_counter() + rng.uniform(0, spec.pace)
+        for i in range(spec.clicks):
+            if spec.pace:
+                delay = next_at - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                next_at += spec.pace
+            want = 1 - count
+            body = body_for(voter, want, triggers[i])
+            timestamp = str(int(time.time()))
+            headers = {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+                "X-Slack-Request-Timestamp": timestamp,
+                "X-Slack-Signature": compute_signature(SECRET, timestamp, body),
+            }
+            request = urllib.request.Request(spec.url, data=body, headers=headers, method="POST")
+            began = time.perf_counter()
+            try:
+                with urllib.request.urlopen(request, timeout=30) as resp:
+                    status, data = resp.status, resp.read()
+            except urllib.error.HTTPError as exc:
+                status, data = exc.code, exc.read()
+            except OSError as exc:
+                bad.append(f"{voter.user}: {type(exc).__name__}: {exc}")
+                continue
+            mine.append(time.perf_counter() - began)
+            if status != 200:
+                bad.append(f"{voter.user}: HTTP {status} {data[:200]!r}")
+            else:
+                count = want
+        with lock:
+            latencies.extend(mine)
+            failures.extend(bad)
+            counts[voter.user] = count
+
+    threads = [threading.Thread(target=client, args=(v,), daemon=True) for v in spec.voters]
+    for t in threads:
+        t.start()
+    start.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    return LoadResult(latencies, failures, counts, time.perf_counter() - began)
 
 
 def load(
@@ -288,61 +372,30 @@ def load(
     *,
     stateful: bool,
     pace: float = 0.0,
+    inline: bool = False,
 ) -> Phase:
-    """Every voter clicks ``clicks`` times. ``pace`` 0: each click is sent as soon as the
-    previous one was acked (closed loop, the server's saturation). ``pace`` > 0: each voter
-    sends one click every ``pace`` seconds (a random phase per voter; a late click goes at
-    once), so the offered load is fixed and the latency is what Slack sees at that load.
-    ``stateful``: the server stores the votes, so remember what each voter now has."""
-    driver = SlackDriver(url, SECRET, slack, timeout=30)
-    phase = Phase(side)
-    lock = threading.Lock()
-    start = threading.Barrier(len(voters) + 1)
-
-    def client(voter: Voter) -> None:
-        count, mine, bad = voter.count, [], []
-        rng = random.Random(voter.user)
-        start.wait()
-        next_at = time.perf_counter() + rng.uniform(0, pace)
-        for _ in range(clicks):
-            if pace:
-                delay = next_at - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-                next_at += pace
-            want = 1 - count
-            body = body_for(slack, voter, want)
-            headers = {
-                "Content-Type": "application/x-www-form-urlencoded",
-                "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
-                **driver.sign(body),
-            }
-            began = time.perf_counter()
-            try:
-                response = driver.send_raw(body, headers)
-            except OSError as exc:
-                bad.append(f"{voter.user}: {type(exc).__name__}: {exc}")
-                continue
-            mine.append(time.perf_counter() - began)
-            if response.status != 200:
-                bad.append(f"{voter.user}: HTTP {response.status} {response.body[:200]}")
-            else:
-                count = want
-        if stateful:
-            voter.count = count
-        with lock:
-            phase.latencies.extend(mine)
-            phase.failures.extend(bad)
-
-    threads = [threading.Thread(target=client, args=(v,), daemon=True) for v in voters]
-    for t in threads:
-        t.start()
-    start.wait()
-    began = time.perf_counter()
-    for t in threads:
-        t.join()
-    phase.seconds = time.perf_counter() - began
-    return phase
+    """Run the clients (see ``run_clients``) in a process of their own, as Slack's senders
+    are: in this process they would share the interpreter lock with the fake Slack, which
+    answers the app's Web API calls (the ``views.update`` after each ack), and a client
+    waiting for that lock would time the fake's work into the app's ack. ``inline`` runs
+    them here instead (the harness before 2026-11-22, kept to compare). ``stateful``: the
+    server stores the votes, so remember what each voter now has."""
+    spec = LoadSpec(
+        url=url,
+        voters=voters,
+        triggers={v.user: [slack.new_trigger_id(v.user) for _ in range(clicks)] for v in voters},
+        clicks=clicks,
+        pace=pace,
+    )
+    if inline:
+        result = run_clients(spec)
+    else:
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            result = pool.apply(run_clients, (spec,))
+    if stateful:
+        for voter in voters:
+            voter.count = result.counts.get(voter.user, voter.count)
+    return Phase(side, result.latencies, result.failures, result.seconds)
 
 
 def check_votes(
@@ -426,10 +479,20 @@ def bench_database(kind: str, database_url: str, args: argparse.Namespace, workd
         voters = everyone[: args.clients]
 
         pace = args.pace / 1000
+        inline = args.inline_clients
 
         def als_phase(clicks: int) -> Phase:
             since = len(slack.calls_to("views.update"))
-            phase = load(slack, als.events_url, voters, clicks, "als", stateful=True, pace=pace)
+            phase = load(
+                slack,
+                als.events_url,
+                voters,
+                clicks,
+                "als",
+                stateful=True,
+                pace=pace,
+                inline=inline,
+            )
             phase.failures += check_votes(slack, db, vote_id, voters, everyone, since, clicks)
             return phase
 
@@ -437,7 +500,14 @@ def bench_database(kind: str, database_url: str, args: argparse.Namespace, workd
             for phase in (
                 als_phase(args.warmup),
                 load(
-                    slack, bare.events_url, voters, args.warmup, "bare", stateful=False, pace=pace
+                    slack,
+                    bare.events_url,
+                    voters,
+                    args.warmup,
+                    "bare",
+                    stateful=False,
+                    pace=pace,
+                    inline=inline,
                 ),
             ):
                 if phase.failures:
@@ -462,6 +532,7 @@ def bench_database(kind: str, database_url: str, args: argparse.Namespace, workd
                         "bare",
                         stateful=False,
                         pace=pace,
+                        inline=inline,
                     )
                     settle(slack, quiet=0.2)
                 phases[side].append(phase)
@@ -537,6 +608,12 @@ def main() -> int:
         default=0.0,
         help="ms between one voter's clicks (0: back to back, the closed loop; "
         "e.g. 100: every voter clicks 10 times a second, a fixed offered load)",
+    )
+    parser.add_argument(
+        "--inline-clients",
+        action="store_true",
+        help="run the clients in this process, beside the fake Slack (the harness before "
+        "2026-11-22; by default they run in a process of their own)",
     )
     args = parser.parse_args()
     if not 1 <= args.clients <= len(MEMBERS) or args.clicks < 1 or args.runs < 1 or args.pace < 0:
