@@ -326,6 +326,22 @@ class AgendaService:
     def _allocate(
         self, team_id: str, user_id: str, vote_id: int, topic_id: int, count: int
     ) -> Allocation:
+        if self._db.dialect == "postgresql":
+            # One round trip instead of seven (ping aside): the same locks and checks, in
+            # a server-side function; anything unusual comes back to the path below.
+            with self._db.autocommit() as conn:
+                done, turnout_changed = q.vote_allocate(
+                    conn,
+                    team_id,
+                    vote_id,
+                    user_id,
+                    topic_id,
+                    count,
+                    lock_ms=int(LOCK_WAIT * 1000),
+                    now=utcnow(),
+                )
+            if done:
+                return Allocation(accepted=True, turnout_changed=turnout_changed)
         with self._db.write(wait=LOCK_WAIT) as s, s.begin():
             where = (AgendaVote.team_id == team_id, AgendaVote.id == vote_id)
             # rules_fixed only ever goes from false to true, so an unlocked read tells which

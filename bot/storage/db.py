@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -75,6 +75,7 @@ class Database:
         self._write = sessionmaker(
             self.engine.execution_options(**{_IMMEDIATE: True}), expire_on_commit=False
         )
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._write_lock = threading.RLock() if self.engine.dialect.name == "sqlite" else None
 
     @property
@@ -105,6 +106,14 @@ class Database:
                 yield session
         finally:
             self._write_lock.release()
+
+    @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """A connection whose every statement is a transaction of its own (no ``BEGIN`` and
+        ``COMMIT`` round trips): for work done in one statement, such as a server-side
+        function."""
+        with self._autocommit.connect() as conn:
+            yield conn
 
     def limit_lock_waits(self, session: Session, seconds: float) -> None:
         """Inside a transaction: give up on a row lock after ``seconds`` (PostgreSQL raises,

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,38 @@ def upsert_insert(session: Session) -> Callable[..., Any]:
     """The session's dialect's ``insert`` (with ``on_conflict_do_nothing/update``): both
     databases spell an upsert the same way, through different constructs."""
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def vote_allocate(
+    conn: Connection,
+    team_id: str,
+    vote_id: int,
+    user_id: str,
+    topic_id: int,
+    count: int,
+    *,
+    lock_ms: int,
+    now: datetime,
+) -> tuple[bool, bool]:
+    """PostgreSQL only: the usual vote click, decided and written in one statement by
+    ``als_vote_allocate`` (migration 0007). Returns (done, turnout changed); not done means
+    nothing was written and the click is for the full path to decide."""
+    row = conn.execute(
+        text(
+            "SELECT outcome, turnout_changed FROM "
+            "als_vote_allocate(:team, :vote, :user, :topic, :count, :lock_ms, :now)"
+        ),
+        {
+            "team": team_id,
+            "vote": vote_id,
+            "user": user_id,
+            "topic": topic_id,
+            "count": count,
+            "lock_ms": lock_ms,
+            "now": now,
+        },
+    ).one()
+    return row.outcome == "ok", bool(row.turnout_changed)
 
 
 def ensure_workspace(session: Session, team_id: str) -> None:
