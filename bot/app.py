@@ -64,10 +64,12 @@ def create_app(
     clock: Clock = system_clock,
     verify_token: bool = True,
     home_interval: float = 1.0,
+    home_settle: float = 3.0,
     pacer: Pacer | None = None,
 ) -> AlsBot:
     """``home_interval``: a member's Home tab is republished at most once per this many
-    seconds (bursts of changes are coalesced)."""
+    seconds (bursts of changes are coalesced); ``home_settle``: after ballot clicks, once the
+    voter has stopped for this many seconds."""
     client = make_client(bot_token, api_url)
     topics = TopicService(db, clock)
     actions = ActionService(db, clock)
@@ -76,6 +78,7 @@ def create_app(
         client,
         lambda team_id, user_id: home_view(user_id, home.dashboards(team_id, user_id)),
         min_interval=home_interval,
+        settle=home_settle,
     )
     deps = Deps(
         clock=clock,

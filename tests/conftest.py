@@ -140,8 +140,10 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-# Home tabs are republished at most this often per member in tests (production: 1 s).
+# Home tabs are republished at most this often per member in tests (production: 1 s), and
+# after ballot clicks once the voter has stopped for this long (production: 3 s).
 HOME_INTERVAL = 0.05
+HOME_SETTLE = 0.15
 
 
 @pytest.fixture
@@ -153,6 +155,7 @@ def als(db: Database, slack: FakeSlack, clock: ManualClock) -> Iterator[AlsBot]:
         api_url=slack.api_url,
         clock=clock,
         home_interval=HOME_INTERVAL,
+        home_settle=HOME_SETTLE,
     )
     yield bot
     bot.close()

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
-from bot.app import make_client
+import pytest
+
+from bot.app import AlsBot, create_app, make_client
 from bot.blocks.common import md, render
+from bot.clock import ManualClock
+from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.slack.home import HomePublisher
-from tests.conftest import MEMBERS
+from bot.storage.db import Database
+from tests.conftest import HOME_INTERVAL, MEMBERS, SIGNING_SECRET
+from tests.helpers import ballot, give_votes, settle
+from tests.test_agenda import four_topics_and_a_vote, topic_ids
 
 A, B = MEMBERS[0], MEMBERS[1]
 
@@ -71,3 +79,72 @@ def test_a_failed_publish_does_not_stop_the_publisher(slack: FakeSlack) -> None:
     publisher.request(slack.team_id, B)  # after stop: ignored, nothing raised
     time.sleep(0.1)
     assert slack.home_view(B) is None
+
+
+def test_settling_requests_publish_once_after_the_burst(slack: FakeSlack) -> None:
+    """A voter clicking through their ballot: no publish while the clicks go on (each click
+    pushes it back), one after they stop, with the last state; ordinary requests are not
+    delayed by it."""
+    version = {A: 0, B: 0}
+
+    def build(team_id: str, user_id: str) -> dict[str, Any]:
+        return {"type": "home", "blocks": render([md(f"version {version[user_id]}")])}
+
+    publisher = HomePublisher(
+        make_client(slack.bot_token, slack.api_url), build, min_interval=0.0, settle=0.6
+    )
+    try:
+        for _ in range(10):  # 10 clicks, 0.1 s apart: 1 s of clicking
+            version[A] += 1
+            publisher.request(slack.team_id, A, settle=True)
+            time.sleep(0.1)
+        publisher.request(slack.team_id, B)  # not settling: at once
+        _wait(lambda: slack.home_view(B) is not None, timeout=0.5)
+        last_click = time.monotonic()
+        assert [c for c in slack.calls_to("views.publish") if c.args["user_id"] == A] == []
+        _wait(lambda: slack.home_view(A) is not None)
+        assert time.monotonic() - last_click >= 0.3  # 0.6 s after the last click, give or take
+        assert "version 10" in str(slack.home_view(A))
+        time.sleep(0.7)
+        assert len([c for c in slack.calls_to("views.publish") if c.args["user_id"] == A]) == 1
+    finally:
+        publisher.stop()
+
+
+@pytest.fixture
+def als(db: Database, slack: FakeSlack, clock: ManualClock) -> Iterator[AlsBot]:
+    """The app, with Home tabs settling after ballot clicks for 2 s (long enough to tell)."""
+    bot = create_app(
+        db=db,
+        bot_token=slack.bot_token,
+        signing_secret=SIGNING_SECRET,
+        api_url=slack.api_url,
+        clock=clock,
+        home_interval=HOME_INTERVAL,
+        home_settle=2.0,
+    )
+    yield bot
+    bot.close()
+
+
+def test_a_voter_clicking_through_the_ballot_gets_one_home_publish_after_the_last_click(
+    driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
+) -> None:
+    voter = MEMBERS[4]  # no topic of their own
+    message = four_topics_and_a_vote(driver, slack, clock)
+    ids = list(topic_ids(db).values())
+    ballot(driver, slack, voter, message)
+    settle(slack, quiet=0.3)
+    before = len([c for c in slack.calls_to("views.publish") if c.args["user_id"] == voter])
+    for count in (1, 2, 0, 1, 2):
+        give_votes(driver, slack, voter, ids[0], count)
+    give_votes(driver, slack, voter, ids[1], 1)
+    publishes = [c for c in slack.calls_to("views.publish") if c.args["user_id"] == voter]
+    assert len(publishes) == before  # nothing yet: the voter is still clicking
+    slack.wait_for(
+        "views.publish", lambda c: c.args["user_id"] == voter, count=before + 1, timeout=10
+    )
+    time.sleep(0.5)
+    publishes = [c for c in slack.calls_to("views.publish") if c.args["user_id"] == voter]
+    assert len(publishes) == before + 1
+    assert "3 of your 3 votes (0 left)" in str(slack.home_view(voter))

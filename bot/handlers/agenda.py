@@ -154,7 +154,8 @@ def handle_vote_topic(
     client.views_update(view_id=view["id"], view=voting_modal(panel, round_=round_ + 1))
     if outcome.turnout_changed:
         post_or_update(client, deps, deps.agenda.state(team_id, vote_id))
-    publish_home(client, deps, team_id, user_id)  # votes used (coalesced)
+    # Votes used, once the voter has stopped clicking (their ballot covers Home meanwhile).
+    publish_home(client, deps, team_id, user_id, settle=True)
 
 
 def _facilitator_button(what: str) -> Callable[..., None]:

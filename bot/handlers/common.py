@@ -51,9 +51,12 @@ def tell(
         client.chat_postMessage(channel=user_of(body), **msg.kwargs())
 
 
-def publish_home(client: WebClient, deps: Deps, team_id: str, user_id: str) -> None:
-    """Republish a member's Home tab soon, after the ack (coalesced: see ``HomePublisher``)."""
-    deps.publisher.request(team_id, user_id)
+def publish_home(
+    client: WebClient, deps: Deps, team_id: str, user_id: str, *, settle: bool = False
+) -> None:
+    """Republish a member's Home tab soon, after the ack (coalesced: see ``HomePublisher``).
+    ``settle``: once the member has stopped for a few seconds (a burst of ballot clicks)."""
+    deps.publisher.request(team_id, user_id, settle=settle)
 
 
 def send_dm(client: WebClient, user_id: str, message: Message) -> bool:

@@ -93,8 +93,9 @@ class Conversation:
 class Sandbox:
     """The fake Slack, the bot and the page, started together (see the module docstring).
 
-    ``port=0`` picks a free port (tests). ``home_interval`` is passed to the app (how often a
-    Home tab may be republished per person).
+    ``port=0`` picks a free port (tests). ``home_interval`` and ``home_settle`` are passed to
+    the app (how often a Home tab may be republished per person; how long after a voter's last
+    ballot click).
     """
 
     def __init__(
@@ -105,6 +106,7 @@ class Sandbox:
         fresh: bool = False,
         start: datetime | None = None,
         home_interval: float = 1.0,
+        home_settle: float = 3.0,
     ) -> None:
         self.db_path = db_path
         self.port = port
@@ -112,6 +114,7 @@ class Sandbox:
         now = start or datetime.now(UTC).replace(second=0, microsecond=0)
         self.clock = ManualClock(now)
         self.home_interval = home_interval
+        self.home_settle = home_settle
         self.signing_secret = secrets.token_hex(16)
         self.slack: FakeSlack = seed.new_fake_slack(
             bot_token=f"xoxb-sandbox-{secrets.token_hex(8)}"
@@ -154,6 +157,7 @@ class Sandbox:
             api_url=self.slack.api_url,
             clock=self.clock,
             home_interval=self.home_interval,
+            home_settle=self.home_settle,
             # Slack's one-post-a-second-per-channel pace is kept in real seconds; the sandbox
             # clock jumps, and a reminder deferred by it would wait for the next Go.
             pacer=Pacer(channel_interval=0.0),

@@ -6,6 +6,11 @@ member that arrive before their publish starts collapse into one, and a member's
 published at most once per ``min_interval`` seconds (the last request always wins: the tab is
 built when it is published, from committed state). A ``ratelimited`` answer puts the member
 back with Slack's ``Retry-After``.
+
+Requests made with ``settle=True`` wait until the member has been quiet for ``settle``
+seconds: a voter changing their ballot several times a second (the modal covers the Home tab
+meanwhile) gets one publish after their last click, not one a second, which would otherwise
+spend the workspace's ``views.publish`` budget while a whole set votes.
 """
 
 from __future__ import annotations
@@ -31,10 +36,12 @@ class HomePublisher:
         build: Callable[[str, str], dict[str, Any]],
         *,
         min_interval: float = 1.0,
+        settle: float = 3.0,
     ) -> None:
         self._client = client
         self._build = build
         self._interval = min_interval
+        self._settle = settle
         self._cond = threading.Condition()
         self._pending: dict[Key, float] = {}  # key -> not before (monotonic)
         self._last: dict[Key, float] = {}
@@ -43,13 +50,16 @@ class HomePublisher:
         self._busy = False
         self.published = 0  # for benchmarks and tests: publishes done by this process
 
-    def request(self, team_id: str, user_id: str) -> None:
-        """Republish this member's Home tab soon (returns at once)."""
+    def request(self, team_id: str, user_id: str, *, settle: bool = False) -> None:
+        """Republish this member's Home tab soon (returns at once). ``settle``: once the
+        member's requests have stopped for the publisher's ``settle`` seconds."""
         key = (team_id, user_id)
         with self._cond:
             if self._stopped:
                 return
             due = self._last.get(key, float("-inf")) + self._interval
+            if settle:
+                due = max(due, time.monotonic() + self._settle)
             self._pending[key] = max(self._pending.get(key, due), due)
             if self._thread is None:
                 self._thread = threading.Thread(
