@@ -344,26 +344,29 @@ class AgendaService:
                 return Allocation(accepted=True, turnout_changed=turnout_changed)
         with self._db.write(wait=LOCK_WAIT) as s, s.begin():
             where = (AgendaVote.team_id == team_id, AgendaVote.id == vote_id)
-            # rules_fixed only ever goes from false to true, so an unlocked read tells which
-            # lock to take; taking it directly (never upgrading SHARE to UPDATE) avoids the
-            # deadlock of two first votes both holding SHARE and both asking for UPDATE.
-            # On PostgreSQL the same statement bounds this transaction's lock waits.
-            probe = select(AgendaVote.rules_fixed).where(*where)
+            fixed: bool | None = None  # SQLite: read with the rest (writers are serialised)
             if self._db.dialect == "postgresql":
-                probe = probe.add_columns(
-                    func.set_config("lock_timeout", f"{int(LOCK_WAIT * 1000)}ms", True)
-                )
-            first = s.execute(probe).first()
-            if first is None:
-                raise NotFound("That vote no longer exists.")
-            fixed = bool(first[0])
+                # rules_fixed only ever goes from false to true, so an unlocked read tells
+                # which lock to take; taking it directly (never upgrading SHARE to UPDATE)
+                # avoids the deadlock of two first votes both holding SHARE and both asking
+                # for UPDATE. The same statement bounds this transaction's lock waits.
+                first = s.execute(
+                    select(
+                        AgendaVote.rules_fixed,
+                        func.set_config("lock_timeout", f"{int(LOCK_WAIT * 1000)}ms", True),
+                    ).where(*where)
+                ).first()
+                if first is None:
+                    raise NotFound("That vote no longer exists.")
+                fixed = bool(first[0])
             fast = self._allocate_fast(s, team_id, user_id, vote_id, topic_id, count, fixed)
             if fast is not None:
                 return fast
             # Anything unusual (not a member, a closed vote, a topic gone...): the checks
             # below say why, with the same locks.
-            vote = s.scalar(select(AgendaVote).where(*where).with_for_update(read=fixed))
-            assert vote is not None
+            vote = s.scalar(select(AgendaVote).where(*where).with_for_update(read=bool(fixed)))
+            if vote is None:
+                raise NotFound("That vote no longer exists.")
             lset = s.get(LearningSet, vote.set_id)
             assert lset is not None
             if vote.status != OPEN:
@@ -397,13 +400,15 @@ class AgendaService:
         vote_id: int,
         topic_id: int,
         count: int,
-        fixed: bool,
+        fixed: bool | None,
     ) -> Allocation | None:
-        """The usual click (an active member, an open vote, a topic in it) in two reads and one
-        write, in Core statements: the vote row FOR SHARE (FOR UPDATE for the first
-        vote, which freezes the rules) and the voter's membership FOR UPDATE, as the full path
-        takes them. None when the click is not the usual case (the caller's full path answers
-        it); nothing is written then."""
+        """The usual click (an active member, an open vote, a topic in it) in Core statements.
+        PostgreSQL (``fixed`` read by the caller): a locking read, the vote row FOR SHARE
+        (FOR UPDATE for the first vote, which freezes the rules) and the voter's membership
+        FOR UPDATE, as the full path takes them; then the voter's totals; then the write.
+        SQLite (``fixed`` None; the transaction holds the database's write lock, so nothing
+        can change under it): one read with the totals, then the write. None when the click is
+        not the usual case (the caller's full path answers it); nothing is written then."""
         va = VoteAllocation
         mine = (va.vote_id == vote_id) & (va.voter_id == user_id)
         stmt = (
@@ -433,7 +438,16 @@ class AgendaService:
             .outerjoin(Topic, Topic.id == topic_id)
             .where(AgendaVote.team_id == team_id, AgendaVote.id == vote_id)
         )
-        if self._db.dialect == "postgresql":
+        combined = fixed is None  # SQLite: the totals come with the first read
+        if combined:
+            stmt = stmt.add_columns(
+                AgendaVote.rules_fixed,
+                select(func.coalesce(func.sum(va.count), 0)).where(mine).scalar_subquery(),
+                select(func.coalesce(func.sum(va.count), 0))
+                .where(mine, va.topic_id == topic_id)
+                .scalar_subquery(),
+            )
+        else:
             vote_lock = "UPDATE" if not fixed else "SHARE"
             stmt = stmt.suffix_with(
                 f"FOR {vote_lock} OF agenda_votes FOR UPDATE OF memberships", dialect="postgresql"
@@ -441,6 +455,8 @@ class AgendaService:
         row = s.execute(stmt).first()
         if row is None or row.status != OPEN or row.left_at is not None:
             return None
+        if combined:
+            fixed, total, current = bool(row[-3]), int(row[-2]), int(row[-1])
         if row.topic_session != row.session_id or row.topic_status != TopicStatus.SUBMITTED:
             return None
         rules = (
@@ -452,15 +468,16 @@ class AgendaService:
         )
         if row.is_facilitator and not rules.facilitator_votes:
             return None
-        # Read after the voter's row is locked, in a statement of its own: on PostgreSQL a
-        # statement that waited for a lock still sees the data of when it began, so the
-        # voter's earlier click (the lock holder) would be missed.
-        total, current = s.execute(
-            select(
-                func.coalesce(func.sum(va.count), 0),
-                func.coalesce(func.sum(case((va.topic_id == topic_id, va.count), else_=0)), 0),
-            ).where(mine)
-        ).one()
+        if not combined:
+            # Read after the voter's row is locked, in a statement of its own: on PostgreSQL
+            # a statement that waited for a lock still sees the data of when it began, so the
+            # voter's earlier click (the lock holder) would be missed.
+            total, current = s.execute(
+                select(
+                    func.coalesce(func.sum(va.count), 0),
+                    func.coalesce(func.sum(case((va.topic_id == topic_id, va.count), else_=0)), 0),
+                ).where(mine)
+            ).one()
         problem = allocation_problem(
             rules,
             voter_is_author=row.author_id == user_id,
