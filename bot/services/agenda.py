@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -343,7 +343,6 @@ class AgendaService:
             if done:
                 return Allocation(accepted=True, turnout_changed=turnout_changed)
         with self._db.write(wait=LOCK_WAIT) as s, s.begin():
-            where = (AgendaVote.team_id == team_id, AgendaVote.id == vote_id)
             fixed: bool | None = None  # SQLite: read with the rest (writers are serialised)
             if self._db.dialect == "postgresql":
                 # rules_fixed only ever goes from false to true, so an unlocked read tells
@@ -354,7 +353,7 @@ class AgendaService:
                     select(
                         AgendaVote.rules_fixed,
                         func.set_config("lock_timeout", f"{int(LOCK_WAIT * 1000)}ms", True),
-                    ).where(*where)
+                    ).where(AgendaVote.team_id == team_id, AgendaVote.id == vote_id)
                 ).first()
                 if first is None:
                     raise NotFound("That vote no longer exists.")
@@ -364,7 +363,11 @@ class AgendaService:
                 return fast
             # Anything unusual (not a member, a closed vote, a topic gone...): the checks
             # below say why, with the same locks.
-            vote = s.scalar(select(AgendaVote).where(*where).with_for_update(read=bool(fixed)))
+            vote = s.scalar(
+                select(AgendaVote)
+                .where(AgendaVote.team_id == team_id, AgendaVote.id == vote_id)
+                .with_for_update(read=bool(fixed))
+            )
             if vote is None:
                 raise NotFound("That vote no longer exists.")
             lset = s.get(LearningSet, vote.set_id)
@@ -409,54 +412,16 @@ class AgendaService:
         SQLite (``fixed`` None; the transaction holds the database's write lock, so nothing
         can change under it): one read with the totals, then the write. None when the click is
         not the usual case (the caller's full path answers it); nothing is written then."""
-        va = VoteAllocation
-        mine = (va.vote_id == vote_id) & (va.voter_id == user_id)
-        stmt = (
-            select(
-                AgendaVote.status,
-                AgendaVote.session_id,
-                AgendaVote.rules,
-                LearningSet.settings,
-                LearningSet.facilitator_participates,
-                Membership.left_at,
-                Membership.is_facilitator,
-                Topic.session_id.label("topic_session"),
-                Topic.status.label("topic_status"),
-                Topic.author_id,
-            )
-            .select_from(AgendaVote)
-            .join(
-                LearningSet,
-                (LearningSet.team_id == AgendaVote.team_id) & (LearningSet.id == AgendaVote.set_id),
-            )
-            .join(
-                Membership,
-                (Membership.team_id == AgendaVote.team_id)
-                & (Membership.set_id == AgendaVote.set_id)
-                & (Membership.user_id == user_id),
-            )
-            .outerjoin(Topic, Topic.id == topic_id)
-            .where(AgendaVote.team_id == team_id, AgendaVote.id == vote_id)
-        )
+        # Core statements on the session's connection (the ORM layer adds nothing here).
+        conn = s.connection()
+        params = {"team": team_id, "vote": vote_id, "user": user_id, "topic": topic_id}
         combined = fixed is None  # SQLite: the totals come with the first read
-        if combined:
-            stmt = stmt.add_columns(
-                AgendaVote.rules_fixed,
-                select(func.coalesce(func.sum(va.count), 0)).where(mine).scalar_subquery(),
-                select(func.coalesce(func.sum(va.count), 0))
-                .where(mine, va.topic_id == topic_id)
-                .scalar_subquery(),
-            )
-        else:
-            vote_lock = "UPDATE" if not fixed else "SHARE"
-            stmt = stmt.suffix_with(
-                f"FOR {vote_lock} OF agenda_votes FOR UPDATE OF memberships", dialect="postgresql"
-            )
-        row = s.execute(stmt).first()
+        lock = None if combined else ("SHARE" if fixed else "UPDATE")
+        row = conn.execute(q.vote_click_read(lock), params).first()
         if row is None or row.status != OPEN or row.left_at is not None:
             return None
         if combined:
-            fixed, total, current = bool(row[-3]), int(row[-2]), int(row[-1])
+            fixed, total, current = bool(row.rules_fixed), int(row.total), int(row.current)
         if row.topic_session != row.session_id or row.topic_status != TopicStatus.SUBMITTED:
             return None
         rules = (
@@ -472,12 +437,7 @@ class AgendaService:
             # Read after the voter's row is locked, in a statement of its own: on PostgreSQL
             # a statement that waited for a lock still sees the data of when it began, so the
             # voter's earlier click (the lock holder) would be missed.
-            total, current = s.execute(
-                select(
-                    func.coalesce(func.sum(va.count), 0),
-                    func.coalesce(func.sum(case((va.topic_id == topic_id, va.count), else_=0)), 0),
-                ).where(mine)
-            ).one()
+            total, current = conn.execute(q.vote_click_totals(), params).one()
         problem = allocation_problem(
             rules,
             voter_is_author=row.author_id == user_id,
@@ -494,20 +454,8 @@ class AgendaService:
                     .where(AgendaVote.team_id == team_id, AgendaVote.id == vote_id)
                     .values(rules=rules.dump(), rules_fixed=True)
                 )
-            insert = q.upsert_insert(s)
-            upsert = insert(va).values(
-                team_id=team_id,
-                vote_id=vote_id,
-                voter_id=user_id,
-                topic_id=topic_id,
-                count=count,
-                updated_at=utcnow(),
-            )
-            s.execute(
-                upsert.on_conflict_do_update(
-                    index_elements=[va.vote_id, va.voter_id, va.topic_id],
-                    set_={"count": upsert.excluded.count, "updated_at": upsert.excluded.updated_at},
-                )
+            conn.execute(
+                q.vote_click_write(self._db.dialect), {**params, "count": count, "now": utcnow()}
             )
         return Allocation(
             accepted=True, turnout_changed=(total == 0) != (total - current + count == 0)
