@@ -312,7 +312,9 @@ class AgendaService:
         the budget cannot be overspent by simultaneous clicks) and the vote row ``FOR SHARE``
         (closing the vote, which takes it ``FOR UPDATE``, waits for clicks in flight). Only
         the first vote cast takes the vote row exclusively, to freeze the vote's rules. On
-        SQLite, write transactions are serialised anyway (``BEGIN IMMEDIATE``).
+        SQLite, write transactions are serialised anyway (``BEGIN IMMEDIATE``). On PostgreSQL
+        the usual click is one statement (``als_vote_allocate``, migration 0007) with the same
+        locks; what it refers (nothing written) is decided here.
         """
         try:
             return self._allocate(team_id, user_id, vote_id, topic_id, count)
