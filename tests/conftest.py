@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from socketserver import ThreadingMixIn
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
@@ -146,19 +147,23 @@ HOME_INTERVAL = 0.05
 HOME_SETTLE = 0.15
 
 
-@pytest.fixture
-def als(db: Database, slack: FakeSlack, clock: ManualClock) -> Iterator[AlsBot]:
+def app_for(db: Database, slack: FakeSlack, clock: ManualClock, **options: Any) -> Iterator[AlsBot]:
+    """The app as the ``als`` fixture builds it; ``options`` override ``create_app``'s."""
     bot = create_app(
         db=db,
         bot_token=slack.bot_token,
         signing_secret=SIGNING_SECRET,
         api_url=slack.api_url,
         clock=clock,
-        home_interval=HOME_INTERVAL,
-        home_settle=HOME_SETTLE,
+        **{"home_interval": HOME_INTERVAL, "home_settle": HOME_SETTLE, **options},
     )
     yield bot
     bot.close()
+
+
+@pytest.fixture
+def als(db: Database, slack: FakeSlack, clock: ManualClock) -> Iterator[AlsBot]:
+    yield from app_for(db, slack, clock)
 
 
 @pytest.fixture

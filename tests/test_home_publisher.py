@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from bot.app import AlsBot, create_app, make_client
+from bot.app import AlsBot, make_client
 from bot.blocks.common import md, render
 from bot.clock import ManualClock
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.slack.home import HomePublisher
 from bot.storage.db import Database
-from tests.conftest import HOME_INTERVAL, MEMBERS, SIGNING_SECRET
+from tests.conftest import MEMBERS, app_for
 from tests.helpers import ballot, give_votes, settle
 from tests.test_agenda import four_topics_and_a_vote, topic_ids
 
@@ -114,17 +114,7 @@ def test_settling_requests_publish_once_after_the_burst(slack: FakeSlack) -> Non
 @pytest.fixture
 def als(db: Database, slack: FakeSlack, clock: ManualClock) -> Iterator[AlsBot]:
     """The app, with Home tabs settling after ballot clicks for 2 s (long enough to tell)."""
-    bot = create_app(
-        db=db,
-        bot_token=slack.bot_token,
-        signing_secret=SIGNING_SECRET,
-        api_url=slack.api_url,
-        clock=clock,
-        home_interval=HOME_INTERVAL,
-        home_settle=2.0,
-    )
-    yield bot
-    bot.close()
+    yield from app_for(db, slack, clock, home_settle=2.0)
 
 
 def test_a_voter_clicking_through_the_ballot_gets_one_home_publish_after_the_last_click(
