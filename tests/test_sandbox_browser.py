@@ -30,7 +30,13 @@ expect = sync_api.expect
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    sb = Sandbox(db_path=tmp_path / "als-sandbox.db", port=0, start=START, home_interval=0.05, home_settle=0.15)
+    sb = Sandbox(
+        db_path=tmp_path / "als-sandbox.db",
+        port=0,
+        start=START,
+        home_interval=0.05,
+        home_settle=0.15,
+    )
     sb.start()
     try:
         yield sb

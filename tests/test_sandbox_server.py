@@ -94,7 +94,13 @@ class Page:
 
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[Page]:
-    sandbox = Sandbox(db_path=tmp_path / "als-sandbox.db", port=0, start=START, home_interval=0.05, home_settle=0.15)
+    sandbox = Sandbox(
+        db_path=tmp_path / "als-sandbox.db",
+        port=0,
+        start=START,
+        home_interval=0.05,
+        home_settle=0.15,
+    )
     sandbox.start()
     try:
         yield Page(sandbox)
