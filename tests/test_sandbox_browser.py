@@ -12,7 +12,7 @@ import pytest
 
 from bot.sandbox import seed
 from bot.sandbox.server import Sandbox
-from tests.test_sandbox_server import START
+from tests.test_sandbox_server import running_sandbox
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -30,18 +30,8 @@ expect = sync_api.expect
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    sb = Sandbox(
-        db_path=tmp_path / "als-sandbox.db",
-        port=0,
-        start=START,
-        home_interval=0.05,
-        home_settle=0.15,
-    )
-    sb.start()
-    try:
+    with running_sandbox(tmp_path) as sb:
         yield sb
-    finally:
-        sb.stop()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import urllib.error
@@ -15,6 +16,7 @@ import pytest
 
 from bot.sandbox import seed
 from bot.sandbox.server import Sandbox
+from tests.conftest import HOME_INTERVAL, HOME_SETTLE
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 FIONA, AMARA, BEN, CHEN, DIEGO, ELENA, HIRO = (p.id for p in seed.PEOPLE)
@@ -92,20 +94,27 @@ class Page:
         return "".join(json.dumps(self.state(user, c["id"])) for c in first["conversations"])
 
 
-@pytest.fixture
-def page(tmp_path: Path) -> Iterator[Page]:
+@contextlib.contextmanager
+def running_sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    """A started sandbox on a free port, with the suite's short Home tab delays."""
     sandbox = Sandbox(
         db_path=tmp_path / "als-sandbox.db",
         port=0,
         start=START,
-        home_interval=0.05,
-        home_settle=0.15,
+        home_interval=HOME_INTERVAL,
+        home_settle=HOME_SETTLE,
     )
     sandbox.start()
     try:
-        yield Page(sandbox)
+        yield sandbox
     finally:
         sandbox.stop()
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Page]:
+    with running_sandbox(tmp_path) as sandbox:
+        yield Page(sandbox)
 
 
 SETUP = {
