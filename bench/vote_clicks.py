@@ -13,7 +13,18 @@ was accepted (one ``views.update`` per click, none saying "Nothing was changed")
 vote counts in the database are what the clicks imply.
 
     .venv/bin/python bench/vote_clicks.py [--db sqlite|postgresql|both] [--clients 7]
-        [--clicks 200] [--runs 3] [--warmup 20]
+        [--clicks 200] [--runs 3] [--warmup 20] [--pace 0] [--baseline REV]
+
+``--baseline REV`` (a git revision: ``HEAD``, ``c5ac7fb``, ``main~3``) measures that revision
+beside the working tree, in the same run: ``REV`` is checked out (detached) in a temporary
+``git worktree`` (removed at the end, on failure too), and a third side, ``base``, serves it with
+``python -m bot serve --no-scheduler`` and ``PYTHONPATH`` set to the worktree, so its ``bot``
+package (and its migrations, which ``serve`` applies at start) is the baseline's, not the
+installed one; the bench prints where that package was imported from. It has a database of its
+own (a second SQLite file or throwaway PostgreSQL database) and a fake Slack of its own, and is
+set up and checked as the app is. Runs rotate over the three sides; the report adds base/bare
+and als/base (the change's effect on p50 and p99). The baseline's Slack surface (the set-up,
+topic and vote modals, the vote's action ids) must be the one this bench drives.
 
 PostgreSQL: a throwaway database is created on ``ALS_BENCH_POSTGRES_URL`` (default
 postgresql+psycopg://postgres@127.0.0.1:5432/postgres) and dropped at the end. Only 127.0.0.1 is
@@ -38,6 +49,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -131,7 +143,67 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=10)
 
 
+# ------------------------------------------------------------------------ baseline
+@dataclass
+class Baseline:
+    rev: str  # as given on the command line
+    commit: str  # what it resolved to
+    tree: Path  # the temporary worktree: its `bot` package is the one served as "base"
+
+    def env(self, env: dict[str, str]) -> dict[str, str]:
+        """``env`` with the worktree first on ``PYTHONPATH`` (ahead of the editable install)."""
+        paths = [str(self.tree), *filter(None, [env.get("PYTHONPATH")])]
+        return {**env, "PYTHONPATH": os.pathsep.join(paths)}
+
+
+def git(*argv: str) -> str:
+    done = subprocess.run(["git", "-C", str(ROOT), *argv], capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"git {' '.join(argv)}: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+@contextlib.contextmanager
+def baseline_worktree(rev: str, parent: Path) -> Iterator[Baseline]:
+    """``rev`` checked out, detached, in a temporary worktree under ``parent`` (the working
+    tree, index and branches of the checkout are not touched); removed afterwards."""
+    commit = git("rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}")
+    tree = parent / "baseline"
+    try:
+        git("worktree", "add", "--detach", str(tree), commit)
+        yield Baseline(rev, commit, tree)
+    finally:
+        with contextlib.suppress(RuntimeError):
+            git("worktree", "remove", "--force", str(tree))
+        with contextlib.suppress(RuntimeError):
+            git("worktree", "prune")
+
+
+def imported_bot(env: dict[str, str], workdir: Path) -> Path:
+    """Where a Python started as the servers are (``env``, cwd ``workdir``) imports ``bot``."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import bot; print(bot.__file__)"],
+        env=env,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Path(done.stdout.strip()).resolve()
+
+
 # ------------------------------------------------------------------------ set-up phase
+def fake_slack(stack: contextlib.ExitStack) -> FakeSlack:
+    """A fake Slack with the facilitator, the members and the set's channel."""
+    slack = FakeSlack().start()
+    stack.callback(slack.stop)
+    slack.add_user(FAC, "fiona", real_name="Fiona Facilitator", tz=TZ)
+    for i, user in enumerate(MEMBERS, 1):
+        slack.add_user(user, f"member{i}", real_name=f"Member {i}", tz=TZ)
+    slack.add_channel(CHANNEL, "als-bench", is_private=True, members=[FAC, *MEMBERS])
+    return slack
+
+
 def settle(slack: FakeSlack, quiet: float = 0.3, timeout: float = 30.0) -> None:
     """Wait until the app has stopped calling Slack (work it does after acking)."""
     deadline = time.monotonic() + timeout
@@ -427,11 +499,15 @@ def check_votes(
         refused = [u for u in mine if "Nothing was changed" in u or "votes left" not in u]
         if refused:
             problems.append(f"{voter.user}: {len(refused)} of {len(mine)} clicks refused")
+    # Only the columns read here: a baseline's schema may lack others of today's model.
+    columns = (VoteAllocation.voter_id, VoteAllocation.topic_id, VoteAllocation.count)
     with db.read() as s:
         stored = {
-            (a.voter_id, a.topic_id): a.count
-            for a in s.scalars(select(VoteAllocation).where(VoteAllocation.vote_id == vote_id))
-            if a.count
+            (voter, topic): count
+            for voter, topic, count in s.execute(
+                select(*columns).where(VoteAllocation.vote_id == vote_id)
+            )
+            if count
         }
     expected = {(v.user, v.base_topic): 1 for v in everyone}
     expected |= {(v.user, v.toggle_topic): v.count for v in everyone if v.count}
@@ -444,97 +520,124 @@ def check_votes(
 @dataclass
 class Result:
     db: str
-    phases: dict[str, list[Phase]]
+    phases: dict[str, list[Phase]]  # side -> its runs: "als", "base" (with --baseline), "bare"
 
 
-def bench_database(kind: str, database_url: str, args: argparse.Namespace, workdir: Path) -> Result:
+@dataclass
+class AppSide:
+    """A served app whose clicks are checked: ``als`` (the working tree) or ``base`` (the
+    baseline), with its own fake Slack, database and prepared vote."""
+
+    name: str
+    server: Server
+    slack: FakeSlack
+    db: Database
+    vote_id: int = 0
+    everyone: list[Voter] = field(default_factory=list)  # every member's ballot
+    voters: list[Voter] = field(default_factory=list)  # the ones clicking (--clients)
+
+
+def bench_database(
+    kind: str,
+    database_urls: dict[str, str],
+    args: argparse.Namespace,
+    workdir: Path,
+    baseline: Baseline | None,
+) -> Result:
+    """``database_urls``: one database per app side ("als", and "base" with a baseline)."""
     with contextlib.ExitStack() as stack:
-        slack = FakeSlack().start()
-        stack.callback(slack.stop)
-        slack.add_user(FAC, "fiona", real_name="Fiona Facilitator", tz=TZ)
-        for i, user in enumerate(MEMBERS, 1):
-            slack.add_user(user, f"member{i}", real_name=f"Member {i}", tz=TZ)
-        slack.add_channel(CHANNEL, "als-bench", is_private=True, members=[FAC, *MEMBERS])
 
-        env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": slack.bot_token,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "DATABASE_URL": database_url,
-        }
-        env.pop("SLACK_APP_TOKEN", None)
+        def env_for(slack: FakeSlack, database_url: str) -> dict[str, str]:
+            env = {
+                **os.environ,
+                "SLACK_BOT_TOKEN": slack.bot_token,
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": slack.api_url,
+                "DATABASE_URL": database_url,
+            }
+            env.pop("SLACK_APP_TOKEN", None)
+            return env
+
+        def app_side(name: str, argv: list[str], env: dict[str, str], slack: FakeSlack) -> AppSide:
+            server = start_server(f"{name}-{kind}", argv, env, workdir, stack)
+            db = Database(database_urls[name])
+            stack.callback(db.dispose)
+            return AppSide(name, server, slack, db)
+
+        slack = fake_slack(stack)
+        env = env_for(slack, database_urls["als"])
         bindir = Path(sys.executable).parent
-        als = start_server(
-            f"als-{kind}", [str(bindir / "als-bot"), "serve", "--no-scheduler"], env, workdir, stack
-        )
+        als = app_side("als", [str(bindir / "als-bot"), "serve", "--no-scheduler"], env, slack)
+        # The bare app answers the als side's clicks, with the same Web API (auth.test only).
         bare = start_server(
             f"bare-{kind}", [sys.executable, str(HERE / "bare_app.py")], env, workdir, stack
         )
-        db = Database(database_url)
-        stack.callback(db.dispose)
+        apps = {"als": als}
+        if baseline:  # the same command, of the baseline's code; its own fake Slack and database
+            slack = fake_slack(stack)
+            env = baseline.env(env_for(slack, database_urls["base"]))
+            argv = [sys.executable, "-m", "bot", "serve", "--no-scheduler"]
+            apps["base"] = app_side("base", argv, env, slack)
+        servers = {**{name: app.server for name, app in apps.items()}, "bare": bare}
 
-        print(f"[{kind}] set-up: set, 4 topics, vote, {len(MEMBERS)} ballots ...", flush=True)
-        vote_id, everyone = prepare(slack, als.events_url)
-        voters = everyone[: args.clients]
+        for app in apps.values():
+            of = f" of {app.name}" if baseline else ""
+            print(
+                f"[{kind}] set-up{of}: set, 4 topics, vote, {len(MEMBERS)} ballots ...", flush=True
+            )
+            app.vote_id, app.everyone = prepare(app.slack, app.server.events_url)
+            app.voters = app.everyone[: args.clients]
 
         pace = args.pace / 1000
         inline = args.inline_clients
 
-        def als_phase(clicks: int) -> Phase:
-            since = len(slack.calls_to("views.update"))
-            phase = load(
-                slack,
-                als.events_url,
-                voters,
-                clicks,
-                "als",
-                stateful=True,
-                pace=pace,
-                inline=inline,
-            )
-            phase.failures += check_votes(slack, db, vote_id, voters, everyone, since, clicks)
-            return phase
-
-        if args.warmup:
-            for phase in (
-                als_phase(args.warmup),
-                load(
-                    slack,
+        def run_phase(side: str, clicks: int) -> Phase:
+            if side == "bare":  # the als side's payloads; nothing stored, nothing to check
+                phase = load(
+                    als.slack,
                     bare.events_url,
-                    voters,
-                    args.warmup,
+                    als.voters,
+                    clicks,
                     "bare",
                     stateful=False,
                     pace=pace,
                     inline=inline,
-                ),
-            ):
+                )
+                settle(als.slack, quiet=0.2)
+                return phase
+            app = apps[side]
+            since = len(app.slack.calls_to("views.update"))
+            phase = load(
+                app.slack,
+                app.server.events_url,
+                app.voters,
+                clicks,
+                side,
+                stateful=True,
+                pace=pace,
+                inline=inline,
+            )
+            phase.failures += check_votes(
+                app.slack, app.db, app.vote_id, app.voters, app.everyone, since, clicks
+            )
+            return phase
+
+        sides = [*apps, "bare"]
+        if args.warmup:
+            for side in sides:
+                phase = run_phase(side, args.warmup)
                 if phase.failures:
-                    server = als if phase.side == "als" else bare
+                    server = servers[side]
                     raise RuntimeError(
                         f"warm-up against {server.name} failed: {phase.failures[:5]}\n"
                         f"{server.tail()}"
                     )
 
-        phases: dict[str, list[Phase]] = {"als": [], "bare": []}
+        phases: dict[str, list[Phase]] = {side: [] for side in sides}
         for run in range(args.runs):
-            order = ("bare", "als") if run % 2 else ("als", "bare")
-            for side in order:
-                if side == "als":
-                    phase = als_phase(args.clicks)
-                else:
-                    phase = load(
-                        slack,
-                        bare.events_url,
-                        voters,
-                        args.clicks,
-                        "bare",
-                        stateful=False,
-                        pace=pace,
-                        inline=inline,
-                    )
-                    settle(slack, quiet=0.2)
+            shift = run % len(sides)  # each run starts with the next side
+            for side in sides[shift:] + sides[:shift]:
+                phase = run_phase(side, args.clicks)
                 phases[side].append(phase)
                 print(
                     f"[{kind}] run {run + 1} {side:4}: n={len(phase.latencies)} "
@@ -545,14 +648,14 @@ def bench_database(kind: str, database_url: str, args: argparse.Namespace, workd
                 )
                 for problem in phase.failures[:5]:
                     print(f"    {problem}", flush=True)
-        for server in (als, bare):
+        for server in servers.values():
             if server.proc.poll() is not None:
                 raise RuntimeError(f"{server.name} died:\n{server.tail()}")
         return Result(kind, phases)
 
 
 # ------------------------------------------------------------------------ report
-def report(results: list[Result], args: argparse.Namespace) -> bool:
+def report(results: list[Result], args: argparse.Namespace, baseline: Baseline | None) -> bool:
     def med(phases: list[Phase], what: str) -> float:
         values = {
             "p50": [p.pct(50) * 1000 for p in phases],
@@ -569,24 +672,34 @@ def report(results: list[Result], args: argparse.Namespace) -> bool:
         + f", medians of {args.runs} runs "
         f"(waitress, {THREADS} threads; ack latency = HTTP round trip)"
     )
+    if baseline:
+        print(f"als = the working tree; base = --baseline {baseline.rev} ({baseline.commit[:12]})")
     header = f"{'db':<11}{'side':<10}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'clicks/s':>10}"
     print(header)
     print("-" * len(header))
     clean = True
     for r in results:
-        for side in ("als", "bare"):
-            ph = r.phases[side]
+        for side, ph in r.phases.items():
             print(
                 f"{r.db:<11}{side:<10}{med(ph, 'p50'):>8.1f}{med(ph, 'p99'):>8.1f}"
                 f"{med(ph, 'max'):>8.1f}{med(ph, 'rate'):>10.0f}"
             )
-        a, b = r.phases["als"], r.phases["bare"]
-        p50 = med(a, "p50") / med(b, "p50")
-        p99 = med(a, "p99") / med(b, "p99")
-        rate = med(a, "rate") / med(b, "rate")
-        print(f"{r.db:<11}{'als/bare':<10}{p50:>7.2f}x{p99:>7.2f}x{'':>8}{rate:>9.2f}x")
-        failures = sum(len(p.failures) for p in a + b)
-        ok = p99 <= AIM
+        b = r.phases["bare"]
+        p99s = {}
+        for side in (s for s in r.phases if s != "bare"):
+            a = r.phases[side]
+            p50 = med(a, "p50") / med(b, "p50")
+            p99s[side] = p99 = med(a, "p99") / med(b, "p99")
+            rate = med(a, "rate") / med(b, "rate")
+            label = f"{side}/bare"
+            print(f"{r.db:<11}{label:<10}{p50:>7.2f}x{p99:>7.2f}x{'':>8}{rate:>9.2f}x")
+        if "base" in r.phases:
+            a, base = r.phases["als"], r.phases["base"]
+            p50 = med(a, "p50") / med(base, "p50")
+            p99 = med(a, "p99") / med(base, "p99")
+            print(f"{r.db:<11}{'als/base':<10}{p50:>7.2f}x{p99:>7.2f}x")
+        failures = sum(len(p.failures) for ph in r.phases.values() for p in ph)
+        ok = p99s["als"] <= AIM
         clean = clean and not failures
         print(
             f"{'':<11}p99 aim <= {AIM}x of bare: {'met' if ok else 'NOT met'}; "
@@ -615,6 +728,12 @@ def main() -> int:
         help="run the clients in this process, beside the fake Slack (the harness before "
         "2026-11-22; by default they run in a process of their own)",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also measure this git revision (e.g. HEAD, c5ac7fb) as a third side, 'base', "
+        "served from a temporary worktree with a database of its own",
+    )
     args = parser.parse_args()
     if not 1 <= args.clients <= len(MEMBERS) or args.clicks < 1 or args.runs < 1 or args.pace < 0:
         parser.error(f"--clients 1-{len(MEMBERS)}, --clicks and --runs at least 1")
@@ -623,27 +742,43 @@ def main() -> int:
 
     results = []
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
-    with tempfile.TemporaryDirectory(prefix="als-bench-") as tmp:
-        workdir = Path(tmp)
+    with contextlib.ExitStack() as outer:
+        workdir = Path(outer.enter_context(tempfile.TemporaryDirectory(prefix="als-bench-")))
+        baseline = None
+        app_sides = ["als"]
+        if args.baseline:
+            # Entered after the directory: removed (and pruned) before the directory is.
+            try:
+                baseline = outer.enter_context(baseline_worktree(args.baseline, workdir))
+            except RuntimeError as exc:
+                parser.error(f"--baseline {args.baseline}: {exc}")
+            app_sides.append("base")
+            env = baseline.env(dict(os.environ))
+            where = imported_bot(env, workdir)
+            print(f"[base] {args.baseline} = {baseline.commit[:12]}: bot from {where}", flush=True)
+            if not where.is_relative_to(baseline.tree.resolve()):
+                raise RuntimeError(f"the baseline imports bot from {where}, not from its worktree")
         for kind in kinds:
             if kind == "sqlite":
-                url = f"sqlite:///{workdir / 'bench.db'}"
-                results.append(bench_database(kind, url, args, workdir))
+                urls = {side: f"sqlite:///{workdir / f'{side}.db'}" for side in app_sides}
+                results.append(bench_database(kind, urls, args, workdir, baseline))
                 continue
             admin = os.environ.get("ALS_BENCH_POSTGRES_URL", PG_ADMIN_DEFAULT)
             with contextlib.ExitStack() as stack:
                 try:
-                    url = stack.enter_context(throwaway_postgres(admin))
+                    urls = {
+                        side: stack.enter_context(throwaway_postgres(admin)) for side in app_sides
+                    }
                 except Exception as exc:
                     if args.db == "both":
                         print(f"[postgresql] skipped: unreachable ({type(exc).__name__})")
                         continue
                     raise
-                results.append(bench_database(kind, url, args, workdir))
+                results.append(bench_database(kind, urls, args, workdir, baseline))
     if not results:
         return 1
     # Exit status 1 only if a click failed or a vote was miscounted (the aim is a figure).
-    return 0 if report(results, args) else 1
+    return 0 if report(results, args, baseline) else 1
 
 
 if __name__ == "__main__":
