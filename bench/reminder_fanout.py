@@ -46,8 +46,9 @@ from sqlalchemy import func, insert, select, text
 
 from bot.clock import ManualClock
 from bot.fakeslack.server import FakeSlack
-from bot.scheduler.sender import Pacer
-from bot.scheduler.tick import Ticker, scheduler_client
+from bot.scheduler.tick import Ticker
+from bot.slack.client import scheduler_client
+from bot.slack.pacing import Pacer
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import (

@@ -44,7 +44,8 @@ from sqlalchemy import event, insert, text
 
 from bot.clock import ManualClock
 from bot.fakeslack.server import FakeSlack
-from bot.scheduler.tick import Ticker, scheduler_client
+from bot.scheduler.tick import Ticker
+from bot.slack.client import scheduler_client
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import (

@@ -1,4 +1,5 @@
-"""Composition root: database, clock, Slack client and the Bolt app. No module globals."""
+"""Composition root: database, clock, Slack clients, services, the outbound layer and the Bolt
+app. No module globals."""
 
 from __future__ import annotations
 
@@ -13,46 +14,80 @@ from slack_sdk import WebClient
 
 from bot.blocks.home import home_view
 from bot.clock import Clock, system_clock
+from bot.deps import Deps
 from bot.handlers import register_all
-from bot.handlers.agenda import auto_open_vote
-from bot.handlers.deps import Deps
-from bot.scheduler.sender import Pacer
-from bot.scheduler.tick import Ticker, scheduler_client
+from bot.handlers.kit import Kit, ListenerPool
+from bot.scheduler.tick import Ticker
 from bot.services.actions import ActionService
 from bot.services.agenda import AgendaService
+from bot.services.ballot import BallotService
 from bot.services.calendar import CalendarService
 from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
+from bot.services.reportback import ReportbackService
 from bot.services.sets import SetService
 from bot.services.topics import TopicService
 from bot.services.workspaces import WorkspaceService
+from bot.slack.client import make_client, scheduler_client
 from bot.slack.directory import SlackDirectory
 from bot.slack.home import HomePublisher
+from bot.slack.outbound import Outbound
+from bot.slack.pacing import Pacer
 from bot.storage.db import Database
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 
 
-def make_client(token: str, api_url: str) -> WebClient:
-    return WebClient(token=token, base_url=api_url, timeout=10)
-
-
 @dataclass
 class AlsBot:
-    """Everything one process needs to answer Slack."""
+    """Everything one process needs to answer Slack, and to run scheduler passes."""
 
     bolt: App
     deps: Deps
     db: Database
     ticker: Ticker
+    pool: ListenerPool
+    bot_token: str
+    api_url: str
 
     def wsgi(self) -> Callable[..., Iterable[bytes]]:
         return make_wsgi(self.bolt, self.db)
 
+    def scheduler(
+        self,
+        client: WebClient | None = None,
+        *,
+        pacer: Pacer | None = None,
+        worker: str | None = None,
+    ) -> Ticker:
+        """Another scheduler process's passes, on this app's database and Home tabs, with its
+        own non-retrying client (default: a new one)."""
+        client = client or scheduler_client(self.bot_token, self.api_url)
+        return _ticker(self.deps, self.db, client, pacer=pacer, worker=worker)
+
     def close(self) -> None:
-        """Stop background work (the Home tab publisher)."""
+        """Stop background work (the Home tab publisher, the listeners' threads)."""
         self.deps.publisher.stop()
+        self.pool.shutdown(wait=False)
+
+
+def _ticker(
+    deps: Deps,
+    db: Database,
+    client: WebClient,
+    *,
+    pacer: Pacer | None = None,
+    worker: str | None = None,
+) -> Ticker:
+    outbound = Outbound(
+        client,
+        agenda=deps.agenda,
+        reportback=deps.reportback,
+        actions=deps.actions,
+        publisher=deps.publisher,
+    )
+    return Ticker(db, deps.clock, client, pacer=pacer, worker=worker, outbound=outbound)
 
 
 def create_app(
@@ -73,6 +108,8 @@ def create_app(
     client = make_client(bot_token, api_url)
     topics = TopicService(db, clock)
     actions = ActionService(db, clock)
+    agenda = AgendaService(db, clock)
+    reportback = ReportbackService(db, clock)
     home = HomeService(db, clock, topics, actions)
     publisher = HomePublisher(
         client,
@@ -84,22 +121,27 @@ def create_app(
         clock=clock,
         sets=SetService(db, clock),
         topics=topics,
-        agenda=AgendaService(db, clock),
+        agenda=agenda,
+        ballot=BallotService(db, clock),
+        actions=actions,
+        reportback=reportback,
+        learning=LearningLogService(db, clock),
+        calendar=CalendarService(db, clock),
+        home=home,
         workspaces=WorkspaceService(db, clock),
         directory=SlackDirectory(client),
-        actions=actions,
-        learning=LearningLogService(db, clock),
-        home=home,
         publisher=publisher,
-        calendar=CalendarService(db, clock),
+        outbound=Outbound(
+            client, agenda=agenda, reportback=reportback, actions=actions, publisher=publisher
+        ),
     )
     bolt = App(
         client=client,
         signing_secret=signing_secret,
         token_verification_enabled=verify_token,
         # Slack needs an answer within 3 s: listeners ack first, slow work continues after.
-        # Bolt calls listeners in the request thread; ``guarded`` (every listener is wrapped
-        # in it) runs them on a worker and returns as soon as they ack.
+        # Bolt calls listeners in the request thread; the listener pool runs them on a worker
+        # and returns as soon as they ack (see ``bot.handlers.kit``).
         process_before_response=True,
     )
 
@@ -108,15 +150,18 @@ def create_app(
         context["deps"] = deps
         next()
 
-    register_all(bolt)
-    ticker = Ticker(
-        db,
-        clock,
-        scheduler_client(bot_token, api_url),
-        pacer=pacer,
-        open_vote=lambda team_id, set_id: auto_open_vote(client, deps, team_id, set_id),
+    pool = ListenerPool()
+    register_all(Kit(bolt, pool))
+    ticker = _ticker(deps, db, scheduler_client(bot_token, api_url), pacer=pacer)
+    return AlsBot(
+        bolt=bolt,
+        deps=deps,
+        db=db,
+        ticker=ticker,
+        pool=pool,
+        bot_token=bot_token,
+        api_url=api_url,
     )
-    return AlsBot(bolt=bolt, deps=deps, db=db, ticker=ticker)
 
 
 def make_wsgi(bolt: App, db: Database) -> Callable[..., Iterable[bytes]]:

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from bot.app import AlsBot, make_client
+from bot.app import AlsBot
 from bot.blocks.common import md, render
 from bot.clock import ManualClock
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
+from bot.slack.client import make_client
 from bot.slack.home import HomePublisher
 from bot.storage.db import Database
 from tests.conftest import MEMBERS, app_for

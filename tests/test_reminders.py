@@ -20,10 +20,10 @@ from bot.clock import ManualClock
 from bot.domain.delivery import TARGET_ERRORS, WORKSPACE_ERRORS
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
-from bot.handlers.agenda import auto_open_vote
-from bot.scheduler.sender import Pacer
-from bot.scheduler.tick import Ticker, scheduler_client
+from bot.scheduler.tick import Ticker
 from bot.services.reminders import TEAM_LEASE, ReminderService
+from bot.slack.client import scheduler_client
+from bot.slack.pacing import Pacer
 from bot.storage.db import Database
 from bot.storage.models import AgendaVote, LearningSet, PlannedSession, Reminder, Workspace
 from tests.conftest import FAC, MEMBERS, SET_CHANNEL
@@ -51,9 +51,7 @@ def scheduler_process(
 ) -> Ticker:
     """A scheduler process: its own Slack client (no retries) and a pacer on the test clock (a
     429's pause ends when the clock says so)."""
-    return Ticker(
-        db,
-        clock,
+    return als.scheduler(
         scheduler_client(slack.bot_token, slack.api_url, timeout=timeout),
         pacer=Pacer(
             per_minute=600_000,
@@ -61,7 +59,6 @@ def scheduler_process(
             channel_interval=0,
             monotonic=lambda: clock().timestamp(),
         ),
-        open_vote=lambda team, set_id: auto_open_vote(als.bolt.client, als.deps, team, set_id),
         worker=worker,
     )
 

@@ -15,7 +15,17 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.blocks import actions as act
-from bot.blocks import agenda, calendar, home, messages, reminders, setup, topics
+from bot.blocks import (
+    agenda,
+    calendar,
+    home,
+    learning,
+    messages,
+    reminders,
+    reportback,
+    setup,
+    topics,
+)
 from bot.blocks import help as help_blocks
 from bot.blocks.common import simple
 from bot.domain.agenda import VoteRules
@@ -33,7 +43,6 @@ from bot.sandbox.render import (
     text_object,
     view_html,
 )
-from bot.services.reminders import Context, OpenAction
 from bot.services.views import (
     ActionInfo,
     AgendaEntry,
@@ -41,10 +50,12 @@ from bot.services.views import (
     Calendar,
     CommitDraft,
     CommitOutcome,
+    Context,
     Dashboard,
     LogCount,
     LogDraft,
     LogInfo,
+    OpenAction,
     Panel,
     ReportDraft,
     ReportInfo,
@@ -1373,9 +1384,9 @@ def _bot_views() -> dict[str, dict[str, Any]]:
             CommitDraft(SET, SESSION, 1, "Title <x>", 1, ACTIONS, "note", shared=False)
         ),
         "edit action": act.edit_modal(ACTIONS[0]),
-        "report new": act.report_modal(ReportDraft(ACTIONS[0], SESSION, None)),
-        "report again": act.report_modal(ReportDraft(ACTIONS[1], SESSION, ACTIONS[1].report)),
-        "log": act.log_modal(LogDraft(SET, SESSION, LOG)),
+        "report new": reportback.report_modal(ReportDraft(ACTIONS[0], SESSION, None)),
+        "report again": reportback.report_modal(ReportDraft(ACTIONS[1], SESSION, ACTIONS[1].report)),
+        "log": learning.log_modal(LogDraft(SET, SESSION, LOG)),
         "session move": calendar.session_modal(SessionDraft(SET, SESSION, SESSION.local_date, time(10))),
         "session add": calendar.session_modal(SessionDraft(SET, None, None, time(10))),
         "home": home.home_view("U1", [_dashboard(SET), _dashboard(_set(id=2, facilitator_id="U2"))]),
@@ -1426,12 +1437,12 @@ def _bot_messages() -> dict[str, dict[str, Any]]:
         "commit line": act.commit_line(
             CommitOutcome(SET, SESSION, 1, "U1", None, ACTIONS, shared=False)
         ),
-        "report confirmation": act.report_confirmation(
+        "report confirmation": reportback.report_confirmation(
             ReportOutcome(ACTIONS[1], SESSION, ACTIONS[1].report, ROUND)  # type: ignore[arg-type]
         ),
-        "round": act.round_message(ROUND),
-        "log confirmation": act.log_confirmation(LOG),
-        "log list": act.log_list([LOG]),
+        "round": reportback.round_message(ROUND),
+        "log confirmation": learning.log_confirmation(LOG),
+        "log list": learning.log_list([LOG]),
         "topic confirmation": topics.topic_confirmation(
             TopicOutcome(SET, SESSION, TOPICS[1], moved_from=SESSION)
         ),

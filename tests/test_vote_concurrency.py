@@ -248,7 +248,7 @@ def test_negative_control_the_checker_catches_a_racy_allocator(
     with db.write() as s, s.begin():
         s.execute(VoteAllocation.__table__.delete())
     team = slack.team_id
-    hammer(lambda t: als.deps.agenda.allocate(team, voter, vote_id, t, RULES.cap), topic_ids)
+    hammer(lambda t: als.deps.ballot.allocate(team, voter, vote_id, t, RULES.cap), topic_ids)
     counts = final_counts(db)
     assert violations(counts, own, RULES) == []
     assert sum(counts[voter].values()) == RULES.cap  # one cap-sized step fits a budget of 3

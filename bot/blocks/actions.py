@@ -1,13 +1,12 @@
-"""Actions, report-backs, the report-back round and the learning log: modals, their parsers,
-and messages.
+"""Actions: the "Commit actions" modal, its confirmation and channel line, the list of one's
+actions and the edit modal.
 
-Private content (a commitment's note, what a report says, log entries) is only ever rendered
-into modals and messages for its owner; the round shows statuses and counts.
+A commitment's private note is only ever rendered for its owner.
 """
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -17,31 +16,23 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ConfirmObject,
     DatePickerElement,
-    DividerBlock,
     InputBlock,
-    Option,
-    PlainTextObject,
     RadioButtonsElement,
     SectionBlock,
 )
 from slack_sdk.models.blocks import MarkdownTextObject as Mrkdwn
-from slack_sdk.models.views import View
 
 from bot.blocks.common import Message, clip, context, header, md, render, text_field
+from bot.blocks.forms import date_value, modal, option, value
 from bot.blocks.messages import session_when
+from bot.blocks.meta import Meta, key
+from bot.blocks.text import escape, mention
 from bot.domain.actions import (
     ACTION_MAX,
-    HAPPENED_MAX,
-    HAPPENED_MAX_LINES,
-    LEARNED_MAX,
-    LOG_MAX,
     MAX_ACTIONS,
     NOTE_MAX,
     ActionLine,
-    ActionStatus,
     CommitForm,
-    LogForm,
-    ReportForm,
     ReportStatus,
     action_field,
     target_field,
@@ -52,54 +43,27 @@ from bot.services.views import (
     ActionInfo,
     CommitDraft,
     CommitOutcome,
-    LogDraft,
-    LogInfo,
-    ReportDraft,
-    ReportOutcome,
-    RoundState,
 )
-from bot.slack.text import escape, mention
 
 SHARED, PRIVATE = "shared", "private"
 MAX_LISTED = 15  # actions in the ephemeral list (3 blocks each, within a message's 50)
 ITEM_ACTION = "input"  # action id of the numbered inputs
 
 
-# -- private_metadata -----------------------------------------------------------------------
-def dump_meta(**values: int | None) -> str:
-    return json.dumps(values)
+@dataclass(frozen=True)
+class CommitMeta(Meta):
+    """The commitment modal's set, session and topic (None: actions outside a session)."""
+
+    set_id: int = key("s")
+    session_id: int = key("p")
+    topic_id: int | None = key("t")
 
 
-def load_meta(raw: str | None, *keys: str) -> dict[str, int | None] | None:
-    """The ids a modal carries (claims, checked again by the service)."""
-    try:
-        data = json.loads(raw or "")
-        out: dict[str, int | None] = {}
-        for key in keys:
-            value = data[key]
-            out[key] = None if value is None else int(value)
-        return out
-    except (ValueError, KeyError, TypeError):
-        return None
+@dataclass(frozen=True)
+class ActionMeta(Meta):
+    """The action an edit or report modal is about."""
 
-
-def _values(view: dict[str, Any]) -> dict[str, Any]:
-    return (view.get("state") or {}).get("values") or {}
-
-
-def _value(view: dict[str, Any], block: str, action: str) -> dict[str, Any]:
-    return (_values(view).get(block) or {}).get(action) or {}
-
-
-def _date(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def _option(text: str, value: str) -> Option:
-    return Option(text=PlainTextObject(text=text), value=value)
+    action_id: int = key("a")
 
 
 SHARING = {
@@ -109,7 +73,7 @@ SHARING = {
 
 
 def _sharing(shared: bool) -> InputBlock:
-    options = [_option(text, value) for value, text in SHARING.items()]
+    options = [option(text, value) for value, text in SHARING.items()]
     return InputBlock(
         block_id=F.SHARING,
         label="Who sees the actions",
@@ -119,22 +83,6 @@ def _sharing(shared: bool) -> InputBlock:
             initial_option=options[0 if shared else 1],
         ),
     )
-
-
-def _modal(
-    callback: str, title: str, submit: str, meta: str, blocks: list[Block]
-) -> dict[str, Any]:
-    view = View(
-        type="modal",
-        callback_id=callback,
-        title=PlainTextObject(text=title),
-        submit=PlainTextObject(text=submit),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=meta,
-        blocks=blocks,
-    )
-    view.validate_json()
-    return view.to_dict()
 
 
 def target_text(target: date | None) -> str:
@@ -189,24 +137,24 @@ def commit_modal(draft: CommitDraft) -> dict[str, Any]:
             hint="Only you ever see this note.",
         )
     )
-    meta = dump_meta(s=draft.set.id, p=draft.session.id, t=draft.topic_id)
-    return _modal(CallbackId.COMMIT, "Commit actions", "Commit", meta, blocks)
+    meta = CommitMeta(draft.set.id, draft.session.id, draft.topic_id).dump()
+    return modal(CallbackId.COMMIT, "Commit actions", "Commit", meta, blocks)
 
 
 def parse_commit(view: dict[str, Any]) -> CommitForm:
     lines = tuple(
         ActionLine(
-            text=_value(view, action_field(i), ITEM_ACTION).get("value") or "",
-            target=_date(_value(view, target_field(i), ITEM_ACTION).get("selected_date")),
+            text=value(view, action_field(i), ITEM_ACTION).get("value") or "",
+            target=date_value(value(view, target_field(i), ITEM_ACTION).get("selected_date")),
         )
         for i in range(MAX_ACTIONS)
     )
-    sharing = (_value(view, F.SHARING, F.SHARING.action_id).get("selected_option") or {}).get(
+    sharing = (value(view, F.SHARING, F.SHARING.action_id).get("selected_option") or {}).get(
         "value"
     )
     return CommitForm(
         actions=lines,
-        note=_value(view, F.NOTE, F.NOTE.action_id).get("value") or "",
+        note=value(view, F.NOTE, F.NOTE.action_id).get("value") or "",
         shared=sharing != PRIVATE,
     )
 
@@ -326,183 +274,13 @@ def edit_modal(action: ActionInfo) -> dict[str, Any]:
             ),
         ),
     ]
-    return _modal(CallbackId.EDIT_ACTION, "Edit action", "Save", dump_meta(a=action.id), blocks)
+    return modal(
+        CallbackId.EDIT_ACTION, "Edit action", "Save", ActionMeta(action.id).dump(), blocks
+    )
 
 
 def parse_edit(view: dict[str, Any]) -> ActionLine:
     return ActionLine(
-        text=_value(view, action_field(0), ITEM_ACTION).get("value") or "",
-        target=_date(_value(view, target_field(0), ITEM_ACTION).get("selected_date")),
+        text=value(view, action_field(0), ITEM_ACTION).get("value") or "",
+        target=date_value(value(view, target_field(0), ITEM_ACTION).get("selected_date")),
     )
-
-
-# -- reporting back -------------------------------------------------------------------------
-def report_modal(draft: ReportDraft) -> dict[str, Any]:
-    report = draft.report
-    options = [_option(s.label, s.value) for s in ReportStatus]
-    initial = None
-    if report is not None:
-        initial = options[list(ReportStatus).index(ReportStatus(report.status))]
-    blocks: list[Block] = [
-        md(f"*{escape(draft.action.text)}*"),
-        context(
-            f"For the report-back round of the session of {session_when(draft.session)} "
-            f"({escape(draft.action.set_name)})."
-            + (" You reported already: this updates your report." if report else "")
-        ),
-        InputBlock(
-            block_id=F.STATUS,
-            label="How did it go?",
-            element=RadioButtonsElement(
-                action_id=F.STATUS.action_id, options=options, initial_option=initial
-            ),
-        ),
-        text_field(
-            F.HAPPENED,
-            F.HAPPENED.action_id,
-            "What happened",
-            multiline=True,
-            max_length=HAPPENED_MAX,
-            initial=report.happened if report else None,
-            hint=f"At most {HAPPENED_MAX_LINES} lines. Only you see it; the set sees the status.",
-        ),
-        text_field(
-            F.LEARNED,
-            F.LEARNED.action_id,
-            "What I learned",
-            optional=True,
-            multiline=True,
-            max_length=LEARNED_MAX,
-            initial=report.learned if report else None,
-        ),
-    ]
-    return _modal(CallbackId.REPORT, "Report back", "Save", dump_meta(a=draft.action.id), blocks)
-
-
-def parse_report(view: dict[str, Any]) -> ReportForm:
-    raw = (_value(view, F.STATUS, F.STATUS.action_id).get("selected_option") or {}).get("value")
-    try:
-        status = ReportStatus(raw) if raw else None
-    except ValueError:
-        status = None
-    return ReportForm(
-        status=status,
-        happened=_value(view, F.HAPPENED, F.HAPPENED.action_id).get("value") or "",
-        learned=_value(view, F.LEARNED, F.LEARNED.action_id).get("value") or "",
-    )
-
-
-def report_confirmation(outcome: ReportOutcome) -> Message:
-    status = ReportStatus(outcome.report.status)
-    still = (
-        " It stays on your list until you report it done or changed."
-        if outcome.action.status == ActionStatus.OPEN
-        else " It is now closed."
-    )
-    text = (
-        f"Thanks: *{escape(outcome.action.text)}* reported as _{status.label.lower()}_ for the "
-        f"session of {session_when(outcome.session)}.{still}"
-    )
-    return Message(text="Your report back is saved", blocks=render([md(text)]))
-
-
-# -- the report-back round ------------------------------------------------------------------
-def round_message(state: RoundState) -> Message:
-    blocks: list[Block] = [
-        header("Report-back round"),
-        md(
-            f"Before we choose today's topics: what happened with the actions from earlier "
-            f"sessions (session of {session_when(state.session)})."
-        ),
-    ]
-    if not state.members:
-        blocks.append(md("Nobody has open actions from earlier sessions."))
-    for member in state.members[:40]:
-        lines = [mention(member.user_id)]
-        for text, status in member.shared:
-            label = ReportStatus(status).label.lower() if status else "_not reported yet_"
-            lines.append(f"• {escape(clip(text, 200))}: {label}")
-        if member.private_total:
-            n = member.private_total
-            lines.append(
-                f"• {n} private action{'s' if n != 1 else ''}: {member.private_reported} reported"
-            )
-        blocks.append(md(clip("\n".join(lines), 3000)))
-    waiting = state.waiting
-    blocks.append(
-        context(
-            clip(
-                "Not reported yet: " + ", ".join(mention(u) for u in waiting)
-                if waiting
-                else "Everyone has reported.",
-                2000,
-            )
-        )
-    )
-    blocks.append(context(f"Report back with `{COMMAND} actions`. This message updates itself."))
-    return Message(text="Report-back round", blocks=render(blocks))
-
-
-# -- the learning log -----------------------------------------------------------------------
-def log_modal(draft: LogDraft) -> dict[str, Any]:
-    entry = draft.entry
-    blocks: list[Block] = [
-        context(
-            f"{escape(draft.set.name)} · session of {session_when(draft.session)}. "
-            "Only you can read your learning log; the facilitator sees only how many wrote."
-        ),
-        text_field(
-            F.ABOUT_ISSUE,
-            F.ABOUT_ISSUE.action_id,
-            "What I learned about my issue",
-            optional=True,
-            multiline=True,
-            max_length=LOG_MAX,
-            initial=entry.about_issue if entry else None,
-        ),
-        text_field(
-            F.ABOUT_SET,
-            F.ABOUT_SET.action_id,
-            "What I learned about how the set works",
-            optional=True,
-            multiline=True,
-            max_length=LOG_MAX,
-            initial=entry.about_set if entry else None,
-        ),
-    ]
-    meta = dump_meta(s=draft.set.id, p=draft.session.id)
-    return _modal(CallbackId.LOG, "Learning log", "Save", meta, blocks)
-
-
-def parse_log(view: dict[str, Any]) -> LogForm:
-    return LogForm(
-        about_issue=_value(view, F.ABOUT_ISSUE, F.ABOUT_ISSUE.action_id).get("value") or "",
-        about_set=_value(view, F.ABOUT_SET, F.ABOUT_SET.action_id).get("value") or "",
-    )
-
-
-def log_confirmation(entry: LogInfo) -> Message:
-    text = (
-        f"Your learning-log entry about the session of {session_when(entry.session)} "
-        f"({escape(entry.set_name)}) is saved. Only you can read it: `{COMMAND} log list`."
-    )
-    return Message(text="Your learning-log entry is saved", blocks=render([md(text)]))
-
-
-def log_list(entries: list[LogInfo]) -> Message:
-    """The author's own entries (an ephemeral message: nobody else sees it)."""
-    if not entries:
-        text = (
-            f"Your learning log is empty. `{COMMAND} log` writes an entry about the last session."
-        )
-        return Message(text="Your learning log is empty", blocks=render([md(text)]))
-    blocks: list[Block] = [header("Your learning log"), context("Only you can see this.")]
-    for entry in entries[:15]:
-        parts = [f"*{escape(entry.set_name)}*, session of {session_when(entry.session)}"]
-        if entry.about_issue:
-            parts.append(f"_About my issue:_ {escape(clip(entry.about_issue, 1200))}")
-        if entry.about_set:
-            parts.append(f"_About the set:_ {escape(clip(entry.about_set, 1200))}")
-        blocks.append(DividerBlock())
-        blocks.append(md(clip("\n".join(parts), 3000)))
-    return Message(text="Your learning log", blocks=render(blocks))

@@ -6,7 +6,7 @@ A private topic shows only its title and presenter to anyone but its author.
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -26,10 +26,11 @@ from slack_sdk.models.views import View
 
 from bot.blocks.common import Message, clip, context, header, md, render
 from bot.blocks.messages import length_text, session_when
+from bot.blocks.meta import Meta, claimed_id, key
+from bot.blocks.text import escape, mention
 from bot.domain.agenda import TIE_BREAK_RULE, VoteRules
 from bot.ids import VOTE_TOPIC_PREFIX, ActionId, CallbackId
 from bot.services.views import Panel, TopicInfo, VoteState
-from bot.slack.text import escape, mention
 
 SCENARIO_PREVIEW = 600
 
@@ -183,17 +184,40 @@ def _count_option(n: int) -> Option:
     return Option(text=PlainTextObject(text=label), value=str(n))
 
 
-def panel_meta(vote_id: int, round_: int) -> str:
-    return json.dumps({"v": vote_id, "r": round_})
+@dataclass(frozen=True)
+class PanelMeta(Meta):
+    """The voting modal's vote, and how many times it was redrawn (each redraw is new)."""
+
+    vote_id: int = key("v")
+    round: int = key("r")
 
 
-def parse_panel_meta(raw: str | None) -> tuple[int, int] | None:
-    """(vote id, round) from the voting modal's ``private_metadata``."""
-    try:
-        data = json.loads(raw or "")
-        return int(data["v"]), int(data["r"])
-    except (ValueError, KeyError, TypeError):
+@dataclass(frozen=True)
+class AdjustMeta(Meta):
+    """The vote whose drafted agenda the adjustment modal changes."""
+
+    vote_id: int = key("v")
+
+
+@dataclass(frozen=True)
+class VoteClick:
+    """One select on the ballot: how many votes (``count``) the voter gives ``topic_id``."""
+
+    vote_id: int
+    round: int
+    topic_id: int
+    count: int
+
+
+def parse_vote_click(action: dict[str, Any], body: dict[str, Any]) -> VoteClick | None:
+    """The click's claims (the modal's vote, the select's topic and count), or None when any
+    is damaged or forged."""
+    meta = PanelMeta.load((body.get("view") or {}).get("private_metadata"))
+    topic = claimed_id(str(action.get("action_id", ""))[len(VOTE_TOPIC_PREFIX) :])
+    count = claimed_id((action.get("selected_option") or {}).get("value"))
+    if meta is None or topic is None or count is None:
         return None
+    return VoteClick(meta.vote_id, meta.round, topic, count)
 
 
 def notice_modal(text: str) -> dict[str, Any]:
@@ -242,7 +266,7 @@ def voting_modal(panel: Panel, *, round_: int = 0) -> dict[str, Any]:
         callback_id=CallbackId.VOTE,
         title=PlainTextObject(text="Agenda vote"),
         close=PlainTextObject(text="Done"),
-        private_metadata=panel_meta(panel.vote_id, round_),
+        private_metadata=PanelMeta(panel.vote_id, round_).dump(),
         blocks=blocks,
     )
     view.validate_json()
@@ -290,7 +314,7 @@ def adjust_modal(state: VoteState) -> dict[str, Any]:
         title=PlainTextObject(text="Adjust the agenda"),
         submit=PlainTextObject(text="Save"),
         close=PlainTextObject(text="Cancel"),
-        private_metadata=json.dumps({"v": state.id}),
+        private_metadata=AdjustMeta(state.id).dump(),
         blocks=blocks,
     )
     view.validate_json()
@@ -301,10 +325,8 @@ def parse_adjust(
     view: dict[str, Any],
 ) -> tuple[int | None, dict[int, tuple[int, int]], dict[str, str]]:
     """(vote id, topic id -> (position, minutes), field errors for non-numbers)."""
-    try:
-        vote_id: int | None = int(json.loads(view.get("private_metadata") or "")["v"])
-    except (ValueError, KeyError, TypeError):
-        vote_id = None
+    meta = AdjustMeta.load(view.get("private_metadata"))
+    vote_id = meta.vote_id if meta else None
     values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
     plan: dict[int, tuple[int, int]] = {}
     errors: dict[str, str] = {}

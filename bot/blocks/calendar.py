@@ -3,7 +3,6 @@ message about a change."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
@@ -22,10 +21,11 @@ from slack_sdk.models.views import View
 
 from bot.blocks.common import Message, context, header, md, render
 from bot.blocks.messages import length_text, session_when
+from bot.blocks.meta import Meta, key
+from bot.blocks.text import escape, mention
 from bot.ids import COMMAND, ActionId, CallbackId
 from bot.ids import SessionField as F
 from bot.services.views import Calendar, SessionChange, SessionDraft, SessionInfo
-from bot.slack.text import escape, mention
 
 #: Sessions listed at most (a message holds 50 blocks: 2 per session, plus a few).
 MAX_LISTED = 20
@@ -121,25 +121,11 @@ def calendar_list(cal: Calendar, note: str | None = None) -> Message:
 
 # -- the modal ------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class SessionMeta:
+class SessionMeta(Meta):
     """``private_metadata`` of the modal: a claim, re-checked on submit."""
 
-    set_id: int
-    session_id: int | None  # None: add a session
-
-    def dump(self) -> str:
-        return json.dumps({"s": self.set_id, "p": self.session_id})
-
-    @classmethod
-    def load(cls, raw: str | None) -> SessionMeta | None:
-        try:
-            data = json.loads(raw or "")
-            set_id, session_id = data["s"], data["p"]
-        except (ValueError, KeyError, TypeError):
-            return None
-        if not isinstance(set_id, int) or not (session_id is None or isinstance(session_id, int)):
-            return None
-        return cls(set_id=set_id, session_id=session_id)
+    set_id: int = key("s")
+    session_id: int | None = key("p")  # None: add a session
 
 
 def session_modal(draft: SessionDraft) -> dict[str, Any]:

@@ -27,7 +27,8 @@ class Message:
     blocks: list[dict[str, Any]] = field(default_factory=list)
 
     def kwargs(self) -> dict[str, Any]:
-        return {"text": self.text, "blocks": self.blocks}
+        """Keyword arguments for the Web API (no ``blocks`` for a text-only message)."""
+        return {"text": self.text, "blocks": self.blocks} if self.blocks else {"text": self.text}
 
 
 def render(blocks: list[Block]) -> list[dict[str, Any]]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.blocks.common import Message, context, md, render
+from bot.blocks.text import escape
 from bot.ids import COMMAND, Sub
-from bot.slack.text import escape
 
 
 def help_message() -> Message:
@@ -27,3 +27,22 @@ def unknown_subcommand(word: str, closest: Sub) -> Message:
         f"`{COMMAND} help` lists everything."
     )
     return Message(text=text, blocks=render([md(text)]))
+
+
+USAGE = {
+    Sub.AGENDA: (
+        f"`{COMMAND} agenda` opens the vote; `{COMMAND} agenda close` closes it; "
+        f"`{COMMAND} agenda reportback` starts the report-back round."
+    ),
+    Sub.ACTIONS: (
+        f"`{COMMAND} actions` lists your open actions; `{COMMAND} actions add` commits new ones."
+    ),
+    Sub.LOG: (
+        f"`{COMMAND} log` writes an entry about the last session; `{COMMAND} log list` shows yours."
+    ),
+}
+
+
+def usage(sub: Sub) -> str:
+    """How a subcommand's words go (the answer to a word it does not take)."""
+    return USAGE[sub]

@@ -10,10 +10,10 @@ from slack_sdk.models.views import View
 from bot.blocks.actions import action_buttons, target_text
 from bot.blocks.common import clip, context, header, md
 from bot.blocks.messages import agree_button, agreement_summary, session_when
+from bot.blocks.text import channel_link, escape, mention, mentions
 from bot.domain.topics import TopicStatus
 from bot.ids import COMMAND, ActionId
 from bot.services.views import Dashboard, SetInfo, TopicOverview
-from bot.slack.text import channel_link, escape, mention, mentions
 
 MAX_SETS_SHOWN = 4  # at most ~22 blocks each, within the 100 of a view
 MAX_ACTIONS_SHOWN = 4

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,11 +15,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.common import Message, clip, context, header, md, plain, render
+from bot.blocks.common import Message, clip, context, header, md, plain, render, simple
+from bot.blocks.meta import Meta, key
+from bot.blocks.text import channel_link, date_token, escape, mention, mentions
 from bot.domain.sets import size_warning
 from bot.ids import COMMAND, ActionId
 from bot.services.views import SessionInfo, SetInfo, SetupOutcome
-from bot.slack.text import channel_link, date_token, escape, mention, mentions
 
 
 def session_when(session: SessionInfo | None) -> str:
@@ -78,22 +78,16 @@ def welcome_message(lset: SetInfo) -> Message:
     return Message(text=text, blocks=render(blocks))
 
 
-def rules_value(lset: SetInfo) -> str:
-    return json.dumps({"s": lset.id, "v": lset.rules_version})
-
-
 @dataclass(frozen=True)
-class RulesClaim:
-    set_id: int
-    version: int
+class RulesClaim(Meta):
+    """The "I agree" button's value: the set and the version of its ground rules."""
 
-    @classmethod
-    def load(cls, raw: str | None) -> RulesClaim | None:
-        try:
-            data = json.loads(raw or "")
-            return cls(set_id=int(data["s"]), version=int(data["v"]))
-        except (ValueError, KeyError, TypeError):
-            return None
+    set_id: int = key("s")
+    version: int = key("v")
+
+
+def rules_value(lset: SetInfo) -> str:
+    return RulesClaim(lset.id, lset.rules_version).dump()
 
 
 def agree_button(lset: SetInfo) -> ButtonElement:
@@ -147,11 +141,19 @@ def agreement_summary(lset: SetInfo) -> str:
 def setup_confirmation(
     outcome: SetupOutcome,
     *,
-    public_channel: bool,
-    not_in_channel: list[str],
-    not_in_set: list[str],
+    public_channel: bool | None = None,
+    not_in_channel: list[str] | None = None,
+    not_in_set: list[str] | None = None,
 ) -> Message:
+    """The facilitator's private confirmation. The channel's facts default to the outcome's
+    (as Slack showed them at the submission)."""
     lset = outcome.set
+    if public_channel is None:
+        public_channel = outcome.public_channel
+    if not_in_channel is None:
+        not_in_channel = list(outcome.not_in_channel)
+    if not_in_set is None:
+        not_in_set = list(outcome.not_in_set)
     title = (
         f":white_check_mark: *{escape(lset.name)}* is set up in this channel."
         if outcome.created
@@ -245,6 +247,16 @@ def leave_confirm(lset: SetInfo) -> Message:
         ),
     ]
     return Message(text=f"Leave {escape(lset.name)}?", blocks=render(blocks))
+
+
+def left_message(lset: SetInfo) -> Message:
+    """The leave confirmation, replaced once the member has left."""
+    return Message(text=f"You left *{escape(lset.name)}*.")
+
+
+def rules_agreed_note(lset: SetInfo) -> Message:
+    """The answer to agreeing from the Home tab (no message to replace)."""
+    return simple(f"Thank you: you agreed to the ground rules of *{escape(lset.name)}*.")
 
 
 def member_left_notice(lset: SetInfo, user_id: str) -> Message:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
 
 from bot.blocks.common import Message, clip, context, md, render
+from bot.blocks.meta import claimed_ids
+from bot.blocks.text import date_token, escape, mention
 from bot.domain.reminders import Kind
 from bot.ids import COMMAND, ActionId
-from bot.services.reminders import Context
-from bot.slack.text import date_token, escape, mention
+from bot.services.views import Context
 
 
 def _when(ctx: Context) -> str:
@@ -37,10 +38,8 @@ def log_button_value(set_id: int, session_id: int) -> str:
 
 def parse_log_button(value: str | None) -> tuple[int, int] | None:
     """The (set id, session id) a log button claims, or None for a damaged or forged value."""
-    set_id, sep, session_id = (value or "").partition(":")
-    if not sep or not set_id.isdigit() or not session_id.isdigit():
-        return None
-    return int(set_id), int(session_id)
+    ids = claimed_ids(value, 2)
+    return (ids[0], ids[1]) if ids else None
 
 
 def _log_button(ctx: Context) -> ActionsBlock:

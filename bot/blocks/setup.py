@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
@@ -24,6 +23,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks.common import clip, number_field, text_field
+from bot.blocks.meta import Meta, key
 from bot.domain.agenda import VoteRules
 from bot.domain.reminders import ReminderSettings
 from bot.domain.schedule import (
@@ -54,26 +54,11 @@ AUTO_VOTE = "auto_vote"
 
 
 @dataclass(frozen=True)
-class SetupMeta:
+class SetupMeta(Meta):
     """``private_metadata`` of the modal. A claim from the client, re-checked on submit."""
 
-    channel_id: str
-    set_id: int | None
-
-    def dump(self) -> str:
-        return json.dumps({"c": self.channel_id, "s": self.set_id})
-
-    @classmethod
-    def load(cls, raw: str | None) -> SetupMeta | None:
-        try:
-            data = json.loads(raw or "")
-            channel = data["c"]
-            set_id = data["s"]
-        except (ValueError, KeyError, TypeError):
-            return None
-        if not isinstance(channel, str) or not (set_id is None or isinstance(set_id, int)):
-            return None
-        return cls(channel_id=channel, set_id=set_id)
+    channel_id: str = key("c")
+    set_id: int | None = key("s")
 
 
 def _cadence_option(weeks: int) -> Option:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,8 @@ from slack_sdk.models.views import View
 
 from bot.blocks.common import Message, clip, md, render, text_field
 from bot.blocks.messages import session_when
+from bot.blocks.meta import Meta, key
+from bot.blocks.text import escape
 from bot.domain.topics import (
     QUESTION_MAX,
     SCENARIO_MAX,
@@ -32,27 +33,15 @@ from bot.domain.topics import (
 from bot.ids import CallbackId
 from bot.ids import TopicField as F
 from bot.services.views import TopicDraft, TopicOutcome
-from bot.slack.text import escape
 
 PRIVATE, SHARED = "private", "shared"
 
 
 @dataclass(frozen=True)
-class TopicMeta:
-    set_id: int
-    session_id: int
-    several: bool  # the modal has a set picker
-
-    def dump(self) -> str:
-        return json.dumps({"s": self.set_id, "p": self.session_id, "m": self.several})
-
-    @classmethod
-    def load(cls, raw: str | None) -> TopicMeta | None:
-        try:
-            data = json.loads(raw or "")
-            return cls(set_id=int(data["s"]), session_id=int(data["p"]), several=bool(data["m"]))
-        except (ValueError, KeyError, TypeError):
-            return None
+class TopicMeta(Meta):
+    set_id: int = key("s")
+    session_id: int = key("p")
+    several: bool = key("m")  # the modal has a set picker
 
 
 def _option(text: str, value: str) -> Option:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -29,3 +31,16 @@ class ChannelFacts:
     @property
     def is_direct(self) -> bool:
         return self.is_im or self.is_mpim
+
+
+class Directory(Protocol):
+    """Who is who, and what a channel is, as the chat platform says (``bot.slack.directory``).
+    Services that must check a person or a channel before they act are given one."""
+
+    def user(self, user_id: str) -> UserFacts | None: ...
+
+    def prefetch(self, user_ids: Iterable[str]) -> None: ...
+
+    def channel(self, channel_id: str, name_hint: str | None = None) -> ChannelFacts: ...
+
+    def channel_members(self, channel_id: str) -> list[str]: ...

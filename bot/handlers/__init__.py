@@ -1,22 +1,26 @@
-"""Thin Bolt listeners, by surface. ``register_all`` wires them into an app."""
+"""Thin Bolt listeners, one module per feature, each written with the listener kit
+(``bot.handlers.kit``) and registered by its ``register(kit)``. No feature module imports
+another."""
 
 from __future__ import annotations
-
-from slack_bolt import App
 
 from bot.handlers import (
     actions,
     agenda,
+    ballot,
     calendar,
-    commands,
-    errors,
     events,
-    loop,
+    help,
+    learning,
+    reportback,
+    sets,
     topics,
-    views,
 )
+from bot.handlers.kit import Kit
+
+FEATURES = (help, sets, topics, agenda, ballot, actions, reportback, learning, calendar, events)
 
 
-def register_all(app: App) -> None:
-    for module in (commands, views, actions, topics, agenda, loop, calendar, events, errors):
-        module.register(app)
+def register_all(kit: Kit) -> None:
+    for module in FEATURES:
+        module.register(kit)

@@ -1,95 +1,92 @@
-"""Button clicks."""
+"""Actions: ``/als actions`` (and ``add``), the "Commit actions" button and modal, and editing
+or dropping an action from one's list."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
-from slack_bolt.context.respond import Respond
-from slack_sdk import WebClient
+from bot.blocks.actions import (
+    ActionMeta,
+    CommitMeta,
+    actions_list,
+    commit_confirmation,
+    commit_modal,
+    edit_modal,
+    parse_commit,
+    parse_edit,
+)
+from bot.blocks.help import usage
+from bot.domain.actions import action_field
+from bot.handlers.kit import Kit, Request
+from bot.ids import ActionId, CallbackId, Sub
+from bot.services.views import CommitOutcome
 
-from bot.blocks.messages import RulesClaim, member_left_notice, rules_agreed_dm
-from bot.domain.errors import DomainError
-from bot.handlers.agenda import refresh_open_votes
-from bot.handlers.common import STALE, claimed_id, publish_home, team_of, tell, user_of
-from bot.handlers.deps import Deps
-from bot.handlers.errors import guarded
-from bot.ids import ActionId
-from bot.slack.text import escape
+
+def list_actions(r: Request, words: list[str]) -> None:
+    r.answer(actions_list(r.deps.actions.open_actions(r.team_id, r.user_id)))
 
 
-def handle_agree(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    deps: Deps,
-) -> None:
-    ack()
-    team_id = team_of(context, body)
-    user_id = user_of(body)
-    claim = RulesClaim.load(action.get("value"))
-    if claim is None:
-        tell(body, respond, client, STALE)
+def add_actions(r: Request, words: list[str]) -> None:
+    r.open_modal(commit_modal(r.deps.actions.start_add(r.team_id, r.user_id, r.channel_id)))
+
+
+def actions_usage(r: Request, words: list[str]) -> None:
+    r.answer(usage(Sub.ACTIONS))
+
+
+def commit(r: Request, topic_id: int) -> None:
+    """A presenter's "Commit actions", on the confirmed agenda."""
+    r.open_modal(commit_modal(r.deps.actions.start_for_topic(r.team_id, r.user_id, topic_id)))
+
+
+def edit(r: Request, action_id: int) -> None:
+    r.open_modal(edit_modal(r.deps.actions.action(r.team_id, r.user_id, action_id)))
+
+
+def drop(r: Request, action_id: int) -> None:
+    dropped = r.deps.actions.drop(r.team_id, r.user_id, action_id)
+    if r.can_replace():  # the list it was clicked in, redrawn
+        r.replace(actions_list(list(dropped.open_actions)))
+    r.out.commit_line(dropped.commitment)
+    r.out.homes(r.team_id, [r.user_id])
+
+
+def save_commitment(r: Request, meta: CommitMeta, view: dict[str, Any]) -> CommitOutcome:
+    return r.deps.actions.save(
+        r.team_id,
+        r.user_id,
+        set_id=meta.set_id,
+        session_id=meta.session_id,
+        topic_id=meta.topic_id,
+        form=parse_commit(view),
+        view_id=view.get("id"),
+    )
+
+
+def committed(r: Request, outcome: CommitOutcome) -> None:
+    if outcome.repeated:
         return
-    try:
-        lset = deps.sets.agree_to_rules(team_id, user_id, claim.set_id, claim.version)
-    except DomainError as exc:
-        tell(body, respond, client, exc.message)
-        return
-    if body.get("response_url"):
-        # Replace the message that was clicked, through the response URL Slack bound to it:
-        # the payload's channel and ts are claims, and must not pick what the bot rewrites.
-        respond(replace_original=True, **rules_agreed_dm(lset, deps.clock()).kwargs())
-    else:
-        tell(
-            body,
-            respond,
-            client,
-            f"Thank you: you agreed to the ground rules of *{escape(lset.name)}*.",
-        )
-    publish_home(client, deps, team_id, user_id)
-    if lset.facilitator_id and lset.facilitator_id != user_id:
-        publish_home(client, deps, team_id, lset.facilitator_id)
+    r.out.dm(r.user_id, commit_confirmation(outcome))
+    r.out.commit_line(outcome)
+    r.out.homes(r.team_id, [r.user_id])
 
 
-def handle_leave_confirm(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-    deps: Deps,
-) -> None:
-    ack()
-    team_id = team_of(context, body)
-    user_id = user_of(body)
-    set_id = claimed_id(action)
-    if set_id is None:
-        tell(body, respond, client, STALE)
-        return
-    try:
-        lset = deps.sets.leave(team_id, user_id, set_id)
-    except DomainError as exc:
-        tell(body, respond, client, exc.message)
-        return
-    respond(replace_original=True, text=f"You left *{escape(lset.name)}*.")
-    client.chat_postMessage(channel=lset.channel_id, **member_left_notice(lset, user_id).kwargs())
-    refresh_open_votes(client, deps, team_id, lset.id)
-    publish_home(client, deps, team_id, user_id)
-    if lset.facilitator_id:
-        publish_home(client, deps, team_id, lset.facilitator_id)
+def save_edit(r: Request, meta: ActionMeta, view: dict[str, Any]) -> CommitOutcome:
+    return r.deps.actions.edit(r.team_id, r.user_id, meta.action_id, parse_edit(view))
 
 
-def handle_leave_cancel(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-    ack()
-    respond(delete_original=True)
+def edited(r: Request, outcome: CommitOutcome) -> None:
+    r.out.commit_line(outcome)
+    r.out.homes(r.team_id, [r.user_id])
 
 
-def register(app: App) -> None:
-    app.action(ActionId.AGREE_RULES)(guarded(handle_agree))
-    app.action(ActionId.LEAVE_CONFIRM)(guarded(handle_leave_confirm))
-    app.action(ActionId.LEAVE_CANCEL)(guarded(handle_leave_cancel))
+def register(kit: Kit) -> None:
+    kit.subcommand(Sub.ACTIONS)(list_actions)
+    kit.subcommand(Sub.ACTIONS, "add")(add_actions)
+    kit.subcommand(Sub.ACTIONS, "*")(actions_usage)
+    kit.button(ActionId.COMMIT_OPEN)(commit)
+    kit.button(ActionId.ACTION_EDIT)(edit)
+    kit.button(ActionId.ACTION_DROP)(drop)
+    first = action_field(0)
+    kit.submission(CallbackId.COMMIT, CommitMeta, save=save_commitment, then=committed, field=first)
+    kit.submission(CallbackId.EDIT_ACTION, ActionMeta, save=save_edit, then=edited, field=first)

@@ -7,12 +7,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltContext
-from slack_sdk import WebClient
+from slack_bolt import BoltContext
 
-from bot.handlers.common import publish_home, team_of
-from bot.handlers.deps import Deps
-from bot.handlers.errors import guarded
+from bot.deps import Deps
+from bot.handlers.kit import Kit, Request
 from bot.services.workspaces import TOKENS_REVOKED
 
 log = logging.getLogger("bot.handlers")
@@ -22,34 +20,28 @@ EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked", "user_change")
 _LEAVING = ("app_uninstalled", "tokens_revoked")
 
 
-def handle_app_home_opened(
-    event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext, deps: Deps
-) -> None:
+def home_opened(r: Request, event: dict[str, Any]) -> None:
     if event.get("tab", "home") != "home":
         return  # the Messages tab: nothing to render
-    publish_home(client, deps, team_of(context, body), event["user"])
+    r.out.homes(r.team_id, [event["user"]])
 
 
-def handle_app_uninstalled(body: dict[str, Any], context: BoltContext, deps: Deps) -> None:
-    deps.workspaces.uninstalled(team_of(context, body))
+def uninstalled(r: Request, event: dict[str, Any]) -> None:
+    r.deps.workspaces.uninstalled(r.team_id)
 
 
-def handle_tokens_revoked(
-    event: dict[str, Any], body: dict[str, Any], context: BoltContext, deps: Deps
-) -> None:
+def tokens_revoked(r: Request, event: dict[str, Any]) -> None:
     """The bot's token was revoked: stop sending to the workspace at once (the scheduler
     tries the token again now and then, and resumes when it works). User tokens, which the
     app does not use, do not matter."""
     tokens = event.get("tokens")
     if not (isinstance(tokens, dict) and tokens.get("bot")):
         return
-    if deps.workspaces.stop_sending(team_of(context, body), TOKENS_REVOKED):
+    if r.deps.workspaces.stop_sending(r.team_id, TOKENS_REVOKED):
         log.error("stopped sending for a workspace: %s", TOKENS_REVOKED)
 
 
-def handle_user_change(
-    event: dict[str, Any], body: dict[str, Any], context: BoltContext, deps: Deps
-) -> None:
+def user_changed(r: Request, event: dict[str, Any]) -> None:
     """Someone's profile changed: if they are a member and their time zone moved, their
     reminders follow it (quiet hours are theirs)."""
     user = event.get("user")
@@ -57,7 +49,7 @@ def handle_user_change(
         return
     user_id, tz = user.get("id"), user.get("tz")
     if isinstance(user_id, str) and isinstance(tz, str):
-        deps.workspaces.member_zone_changed(team_of(context, body), user_id, tz)
+        r.deps.workspaces.member_zone_changed(r.team_id, user_id, tz)
 
 
 def note_installed(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:
@@ -76,9 +68,9 @@ def note_installed(body: dict[str, Any], context: BoltContext, next: Callable[[]
     next()
 
 
-def register(app: App) -> None:
-    app.middleware(note_installed)
-    app.event("app_home_opened")(guarded(handle_app_home_opened))
-    app.event("app_uninstalled")(guarded(handle_app_uninstalled))
-    app.event("tokens_revoked")(guarded(handle_tokens_revoked))
-    app.event("user_change")(guarded(handle_user_change))
+def register(kit: Kit) -> None:
+    kit.middleware(note_installed)
+    kit.event("app_home_opened")(home_opened)
+    kit.event("app_uninstalled")(uninstalled)
+    kit.event("tokens_revoked")(tokens_revoked)
+    kit.event("user_change")(user_changed)

@@ -46,7 +46,7 @@ from bot.fakeslack.driver import Response, SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.fakeslack.state import Ephemeral, Message
 from bot.sandbox import seed
-from bot.scheduler.sender import Pacer
+from bot.slack.pacing import Pacer
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 

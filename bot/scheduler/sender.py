@@ -1,22 +1,19 @@
 """Send due reminders: claim one, read what it says, call Slack outside any transaction, record
-the outcome. Paced so Slack's limits are respected without being told (about one message per
-second per channel, and a per-workspace budget), and a 429 for one workspace only pauses that
-workspace.
+the outcome. Paced (``bot.slack.pacing``) so Slack's limits are respected without being told,
+and a 429 for one workspace only pauses that workspace.
 """
 
 from __future__ import annotations
 
-import http.client
 import logging
 import os
 import socket
-import threading
 import time
-import urllib.error
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -24,90 +21,17 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.reminders import reminder_message, unreachable_notice
 from bot.domain import delivery as dv
 from bot.domain.reminders import Kind
-from bot.services.reminders import (
-    WORKSPACE_STOPPED,
-    Claimed,
-    Context,
-    Decision,
-    ReminderService,
-)
+from bot.services.reminder_context import WORKSPACE_STOPPED, Claimed, Decision
+from bot.services.reminders import ReminderService
+from bot.services.views import Context
+from bot.slack.errors import NETWORK_ERRORS, api_outcome, network_outcome
+from bot.slack.pacing import Pacer
 
 log = logging.getLogger("bot.scheduler")
-
-#: Slack's chat.postMessage limit: about one message per second per channel.
-CHANNEL_INTERVAL = 1.0
-#: Default per-workspace budget, messages per minute.
-WORKSPACE_PER_MINUTE = 600
 
 
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-class Pacer:
-    """Per-workspace token bucket (``per_minute``, refilled continuously, capacity ``burst``)
-    plus at least ``channel_interval`` seconds between two posts to one channel. A 429 pauses
-    its workspace for Retry-After. Monotonic time; thread-safe."""
-
-    def __init__(
-        self,
-        *,
-        per_minute: float = WORKSPACE_PER_MINUTE,
-        # 2: the refill while a message is claimed and built is not lost (with 1, sends came
-        # every ~125 ms instead of 100 ms at 600/min: bench/reminder_fanout.py).
-        burst: float = 2.0,
-        channel_interval: float = CHANNEL_INTERVAL,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = burst
-        self.channel_interval = channel_interval
-        self._now = monotonic
-        self._tokens: dict[str, tuple[float, float]] = {}  # team -> (tokens, at)
-        self._paused: dict[str, float] = {}
-        self._channels: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def _level(self, team: str, now: float) -> float:
-        tokens, at = self._tokens.get(team, (self.burst, now))
-        return min(self.burst, tokens + (now - at) * self.rate)
-
-    def wait_for_team(self, team: str) -> float:
-        """Seconds until ``team`` may send (0: now)."""
-        now = self._now()
-        with self._lock:
-            paused = self._paused.get(team, 0.0) - now
-            level = self._level(team, now)
-            need = 0.0 if level >= 1.0 else (1.0 - level) / self.rate
-            return max(paused, need, 0.0)
-
-    def busy_teams(self) -> dict[str, float]:
-        """Teams that may not send now, with the seconds to wait."""
-        with self._lock:
-            teams = set(self._tokens) | set(self._paused)
-        waits = {t: self.wait_for_team(t) for t in teams}
-        return {t: w for t, w in waits.items() if w > 0}
-
-    def paused_teams(self) -> dict[str, float]:
-        """Teams paused after a 429, with the seconds left."""
-        now = self._now()
-        with self._lock:
-            return {t: until - now for t, until in self._paused.items() if until > now}
-
-    def wait_for_channel(self, channel: str) -> float:
-        now = self._now()
-        with self._lock:
-            return max(0.0, self._channels.get(channel, -1e9) + self.channel_interval - now)
-
-    def spend(self, team: str, channel: str) -> None:
-        now = self._now()
-        with self._lock:
-            self._tokens[team] = (self._level(team, now) - 1.0, now)
-            self._channels[channel] = now
-
-    def pause(self, team: str, seconds: float) -> None:
-        with self._lock:
-            self._paused[team] = max(self._paused.get(team, 0.0), self._now() + seconds)
 
 
 @dataclass
@@ -138,41 +62,9 @@ class SendSummary:
                 self.retried += 1
 
 
-def _retry_after(exc: SlackApiError) -> timedelta:
-    headers = getattr(exc.response, "headers", None) or {}
-    raw = None
-    for key, value in dict(headers).items():
-        if str(key).lower() == "retry-after":
-            raw = value
-    if isinstance(raw, list):
-        raw = raw[0] if raw else None
-    try:
-        return timedelta(seconds=max(1.0, float(raw)))
-    except (TypeError, ValueError):
-        return timedelta(seconds=30)
-
-
-def _network_outcome(exc: BaseException) -> dv.Outcome:
-    """Connection refused: Slack never saw the call (retry). Anything after the request left
-    (a timeout, a reset, no answer): Slack may have acted on it (ambiguous)."""
-    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-    if isinstance(reason, ConnectionRefusedError | socket.gaierror):
-        return dv.Outcome.TRANSIENT
-    return dv.Outcome.AMBIGUOUS
-
-
-NETWORK_ERRORS = (
-    urllib.error.URLError,
-    TimeoutError,
-    ConnectionError,
-    http.client.HTTPException,
-    OSError,
-)
-
-
 class ReminderSender:
     """One process's sending loop. ``open_vote(team_id, set_id)`` opens a session's agenda vote
-    (the auto-vote reminder); it is given by the Slack layer."""
+    (the auto-vote reminder); the scheduler pass (``Ticker.open_vote``) gives it."""
 
     def __init__(
         self,
@@ -294,7 +186,7 @@ class ReminderSender:
             log.error("stopped sending for a workspace: %s", extra.get("reason"))
         return state, outcome
 
-    def _call(self, c: Claimed, ctx: Context, channel: str) -> tuple[dv.Outcome, dict]:
+    def _call(self, c: Claimed, ctx: Context, channel: str) -> tuple[dv.Outcome, dict[str, Any]]:
         try:
             if ctx.kind == Kind.AUTO_VOTE:
                 if self._open_vote is None or not self._open_vote(c.team_id, c.set_id):
@@ -307,15 +199,9 @@ class ReminderSender:
                 "ts": response.get("ts"),
             }
         except SlackApiError as exc:
-            error = exc.response.get("error") if hasattr(exc.response, "get") else None
-            status = getattr(exc.response, "status_code", None)
-            outcome = dv.classify(error, status)
-            extra: dict = {"reason": str(error or f"http {status}")[:64]}
-            if outcome == dv.Outcome.RATE_LIMITED:
-                extra["retry_after"] = _retry_after(exc)
-            return outcome, extra
+            return api_outcome(exc)
         except NETWORK_ERRORS as exc:
-            return _network_outcome(exc), {"reason": type(exc).__name__[:64]}
+            return network_outcome(exc), {"reason": type(exc).__name__[:64]}
 
     def _tell_facilitator(self, c: Claimed, ctx: Context, channel: str, error: str) -> None:
         is_channel = ctx.kind.to_channel

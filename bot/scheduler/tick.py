@@ -14,19 +14,22 @@ resumes in the same pass.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.agenda import vote_or_agenda
 from bot.clock import Clock
-from bot.scheduler.sender import NETWORK_ERRORS, Pacer, ReminderSender, SendSummary
+from bot.scheduler.sender import ReminderSender, SendSummary
+from bot.services.actions import ActionService
 from bot.services.agenda import AgendaService
 from bot.services.reminders import ReminderService
+from bot.services.reportback import ReportbackService
 from bot.services.workspaces import WorkspaceService
+from bot.slack.errors import NETWORK_ERRORS, error_code
+from bot.slack.outbound import Outbound
+from bot.slack.pacing import Pacer
 from bot.storage.db import Database
 
 log = logging.getLogger("bot.scheduler")
@@ -60,14 +63,11 @@ class TickSummary:
         )
 
 
-def scheduler_client(token: str, api_url: str, *, timeout: int = 10) -> WebClient:
-    """The scheduler's own Slack client: no automatic retries (a retried post could double a
-    message; the delivery state machine decides what is retried)."""
-    return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=[])
-
-
 class Ticker:
-    """Everything one scheduler pass needs, for one process."""
+    """Everything one scheduler pass needs, for one process. ``client`` is the scheduler's own
+    (``scheduler_client``: it never retries a post by itself); ``outbound`` shows what a pass
+    changes (an auto-opened vote, closed votes) through that client (default: one without
+    Home tabs)."""
 
     def __init__(
         self,
@@ -76,21 +76,42 @@ class Ticker:
         client: WebClient | None,
         *,
         pacer: Pacer | None = None,
-        open_vote: Callable[[str, int], bool] | None = None,
         worker: str | None = None,
+        outbound: Outbound | None = None,
     ) -> None:
         self.reminders = ReminderService(db, clock)
         self.agenda = AgendaService(db, clock)
         self.workspaces = WorkspaceService(db, clock)
         self.client = client
+        if outbound is None and client is not None:
+            outbound = Outbound(
+                client,
+                agenda=self.agenda,
+                reportback=ReportbackService(db, clock),
+                actions=ActionService(db, clock),
+                publisher=None,
+            )
+        self.outbound = outbound
         # Stopped workspace -> the last time its token was tried (a refused send counts).
         self.probed: dict[str, datetime] = {}
         self.stopped: set[str] = set()  # nothing is claimed for these: their reminders wait
         self.sender = (
-            ReminderSender(self.reminders, client, pacer=pacer, open_vote=open_vote, worker=worker)
+            ReminderSender(
+                self.reminders, client, pacer=pacer, open_vote=self.open_vote, worker=worker
+            )
             if client is not None
             else None
         )
+
+    def open_vote(self, team_id: str, set_id: int) -> bool:
+        """The auto-vote reminder: open the set's vote for its next session, as its facilitator
+        would, and show it. False when there was nothing to open."""
+        opened = self.agenda.open_for_set(team_id, set_id)
+        if opened is None:
+            return False
+        if self.outbound is not None:
+            self.outbound.vote_opened(opened)
+        return True
 
     def resume_stopped(self, at: datetime) -> int:
         """Try the token of each stopped workspace not tried in the last ``PROBE_EVERY``;
@@ -126,7 +147,7 @@ class Ticker:
         try:
             answer = self.client.auth_test()
         except SlackApiError as exc:
-            log.info("token still refused: %s", exc.response.get("error"))
+            log.info("token still refused: %s", error_code(exc))
             return ""
         except NETWORK_ERRORS as exc:
             log.info("token not tried: %s", type(exc).__name__)
@@ -138,17 +159,12 @@ class Ticker:
         plan = self.reminders.plan(at)
         closed = self.agenda.close_finished(at)
         for state in closed:
-            if self.client is not None and state.message_ts:
-                try:
-                    self.client.chat_update(
-                        channel=state.channel_id,
-                        ts=state.message_ts,
-                        **vote_or_agenda(state).kwargs(),
-                    )
-                except SlackApiError as exc:
-                    log.warning(
-                        "could not update a closed vote's message: %s", exc.response.get("error")
-                    )
+            if self.outbound is None:
+                break
+            try:
+                self.outbound.refresh_votes([state])
+            except SlackApiError as exc:
+                log.warning("could not update a closed vote's message: %s", error_code(exc))
         sent = (
             self.sender.run(at, budget_seconds=budget_seconds, exclude_teams=self.stopped)
             if self.sender is not None

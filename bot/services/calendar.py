@@ -3,7 +3,7 @@ cancelling or adding a session.
 
 Authority comes from the database (membership, facilitator role, the session's state), never
 from the payload. Each change re-plans the session's reminders in the same transaction
-(``bot.services.reminders.session_changed``).
+(``bot.services.planning.session_changed``).
 """
 
 from __future__ import annotations
@@ -16,47 +16,19 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.domain import schedule as sched
-from bot.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.sessions import COLLISION, DATE, GONE, STARTED, Busy, Slot, slot_problems
-from bot.domain.text import escape
-from bot.services.actions import require_member, set_for_command
-from bot.services.reminders import session_changed
-from bot.services.sets import session_info, set_info
+from bot.domain.status import SessionChangeKind, SessionStatus
+from bot.services import access
+from bot.services.planning import session_changed
+from bot.services.readmodels import session_info, set_info
 from bot.services.views import Calendar, SessionChange, SessionDraft, SessionInfo
 from bot.storage import queries as q
 from bot.storage.db import Database
 from bot.storage.models import AgendaVote, LearningSet, PlannedSession
 
-SET_GONE = "That set no longer exists."
 SAME_TIME = "That is when the session already is: choose another date or time."
-
-
-def trim_programme(s: Session, lset: LearningSet, now: datetime) -> list[SessionInfo]:
-    """The programme was shortened: cancel the planned sessions of the series, not started
-    yet, that fall beyond its end (the N-th occurrence, or the last date). Extra sessions the
-    facilitator added stay. Returns the sessions cancelled."""
-    series = s.scalars(
-        select(PlannedSession)
-        .where(
-            PlannedSession.team_id == lset.team_id,
-            PlannedSession.set_id == lset.id,
-            PlannedSession.series_date.is_not(None),
-        )
-        .order_by(PlannedSession.series_date, PlannedSession.id)
-    ).all()
-    doomed = []
-    for index, row in enumerate(series):
-        if row.status != "planned" or row.starts_at <= now:
-            continue
-        beyond_count = lset.programme_sessions is not None and index >= lset.programme_sessions
-        beyond_date = lset.programme_ends_on is not None and row.local_date > lset.programme_ends_on
-        if beyond_count or beyond_date:
-            doomed.append(row)
-    for row in doomed:
-        row.status = "cancelled"
-        s.flush()
-        session_changed(s, lset, row, now, cancelled=True)
-    return [session_info(row) for row in doomed]
+WHAT = "move, cancel or add its sessions"
 
 
 def _busy(s: Session, lset: LearningSet, now: datetime, exclude: int | None) -> list[Busy]:
@@ -77,29 +49,22 @@ class CalendarService:
         """``/als sessions``: the channel's set, else the user's only set; members only."""
         now = self._clock()
         with self._db.read() as s:
-            lset = set_for_command(s, team_id, user_id, channel_id)
-            require_member(s, lset, user_id)
+            lset = access.set_for_command(s, team_id, user_id, channel_id)
+            access.require_member(s, lset, user_id)
             return self._calendar(s, lset, user_id, now)
 
     @staticmethod
     def _calendar(s: Session, lset: LearningSet, user_id: str, now: datetime) -> Calendar:
         info = set_info(s, lset, now)
         return Calendar(
-            set=info, sessions=info.upcoming, facilitator=info.facilitator_id == user_id, now=now
+            set=info, sessions=info.upcoming, facilitator=access.facilitates(info, user_id), now=now
         )
 
     # -- authority ------------------------------------------------------------------------
     @staticmethod
     def _facilitated(s: Session, team_id: str, user_id: str, set_id: int) -> LearningSet:
-        lset = q.set_by_id(s, team_id, set_id)
-        if lset is None or lset.status != "active":
-            raise NotFound(SET_GONE)
-        member = q.membership(s, team_id, set_id, user_id)
-        if member is None or member.left_at is not None or not member.is_facilitator:
-            raise NotAllowed(
-                f"Only the facilitator of *{escape(lset.name)}* can move, cancel or add its "
-                "sessions."
-            )
+        lset = access.active_set(s, team_id, set_id)
+        access.require_facilitator(s, lset, user_id, WHAT)
         return lset
 
     def _changeable(
@@ -119,7 +84,7 @@ class CalendarService:
         if row is None:
             raise NotFound(GONE)
         lset = self._facilitated(s, team_id, user_id, row.set_id)
-        if row.status != "planned":
+        if row.status != SessionStatus.PLANNED:
             raise Conflict(GONE)
         if row.starts_at <= now:
             raise Conflict(STARTED)
@@ -184,12 +149,12 @@ class CalendarService:
         row: PlannedSession,
         user_id: str,
         now: datetime,
-        kind: str,
+        kind: SessionChangeKind,
         before: SessionInfo | None,
     ) -> SessionChange:
         """Re-plan what the changed session owes (same transaction) and describe the change."""
         s.flush()
-        session_changed(s, lset, row, now, cancelled=kind == "cancelled")
+        session_changed(s, lset, row, now, cancelled=kind == SessionChangeKind.CANCELLED)
         calendar = self._calendar(s, lset, user_id, now)
         return SessionChange(
             kind=kind,
@@ -223,7 +188,7 @@ class CalendarService:
                     .where(AgendaVote.team_id == team_id, AgendaVote.session_id == row.id)
                     .values(ends_at=sched.session_end(row.starts_at, row.duration_minutes))
                 )
-                return self._changed(s, lset, row, user_id, now, "moved", before)
+                return self._changed(s, lset, row, user_id, now, SessionChangeKind.MOVED, before)
         except IntegrityError:
             # Another session (a cancelled one keeps its slot) starts at that very instant.
             raise InvalidInput({DATE: COLLISION}) from None
@@ -233,8 +198,8 @@ class CalendarService:
         with self._db.write() as s, s.begin():
             lset, row = self._changeable(s, team_id, user_id, session_id, now)
             before = session_info(row)
-            row.status = "cancelled"
-            return self._changed(s, lset, row, user_id, now, "cancelled", before)
+            row.status = SessionStatus.CANCELLED
+            return self._changed(s, lset, row, user_id, now, SessionChangeKind.CANCELLED, before)
 
     def add(
         self, team_id: str, user_id: str, set_id: int, day: date | None, at: time | None
@@ -253,12 +218,12 @@ class CalendarService:
                     timezone=slot.timezone,
                     starts_at=slot.starts_at,
                     duration_minutes=lset.session_minutes,
-                    status="planned",
+                    status=SessionStatus.PLANNED,
                     series_date=None,
                     revision=1,
                     created_at=now,
                 )
                 s.add(row)
-                return self._changed(s, lset, row, user_id, now, "added", None)
+                return self._changed(s, lset, row, user_id, now, SessionChangeKind.ADDED, None)
         except IntegrityError:
             raise InvalidInput({DATE: COLLISION}) from None

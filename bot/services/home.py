@@ -4,17 +4,19 @@ progress (names and counts, never content)."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.services import access
 from bot.services.actions import ActionService
-from bot.services.agenda import _vote_rules
 from bot.services.learning import log_count
-from bot.services.sets import session_info, set_info
+from bot.services.readmodels import session_info, set_info, vote_rules
+from bot.services.reportback import round_for_next_session
 from bot.services.topics import TopicService
-from bot.services.views import Dashboard, VoteBrief
+from bot.services.views import Dashboard, SetInfo, VoteBrief
 from bot.storage import queries as q
 from bot.storage.db import Database
-from bot.storage.models import AgendaVote, PlannedSession, VoteAllocation
+from bot.storage.models import LearningSet, PlannedSession, VoteAllocation
 
 
 class HomeService:
@@ -30,49 +32,40 @@ class HomeService:
         now = self._clock()
         out = []
         with self._db.read() as s:
-            sets = q.sets_of_user(s, team_id, user_id)
-            for lset in sets:
+            for lset in q.sets_of_user(s, team_id, user_id):
                 info = set_info(s, lset, now)
-                vote = None
-                row = s.scalar(
-                    select(AgendaVote)
-                    .where(
-                        AgendaVote.team_id == team_id,
-                        AgendaVote.set_id == lset.id,
-                        AgendaVote.status == "open",
-                    )
-                    .order_by(AgendaVote.opened_at.desc())
-                    .limit(1)
-                )
-                if row is not None:
-                    rules = _vote_rules(row, lset)
-                    session = s.get(PlannedSession, row.session_id)
-                    assert session is not None
-                    used = s.scalar(
-                        select(func.coalesce(func.sum(VoteAllocation.count), 0)).where(
-                            VoteAllocation.vote_id == row.id, VoteAllocation.voter_id == user_id
-                        )
-                    )
-                    vote = VoteBrief(
-                        vote_id=row.id,
-                        session=session_info(session),
-                        can_vote=user_id != info.facilitator_id or rules.facilitator_votes,
-                        budget=rules.budget,
-                        used=int(used or 0),
-                    )
-                facilitating = info.facilitator_id == user_id
+                facilitating = access.facilitates(info, user_id)
                 out.append(
                     Dashboard(
                         set=info,
                         topics=self._topics.overview(team_id, user_id, lset.id),
                         actions=tuple(self._actions.open_actions(team_id, user_id, lset.id)),
-                        vote=vote,
-                        round=(
-                            self._actions.round_for_next_session(s, lset, now)
-                            if facilitating
-                            else None
-                        ),
+                        vote=self._vote(s, lset, info, user_id),
+                        round=round_for_next_session(s, lset, now) if facilitating else None,
                         logs=log_count(s, lset, now) if facilitating else None,
                     )
                 )
         return out
+
+    @staticmethod
+    def _vote(s: Session, lset: LearningSet, info: SetInfo, user_id: str) -> VoteBrief | None:
+        """The set's open vote, as this member sees it: their own votes, counted."""
+        row = q.latest_vote(s, lset.team_id, lset.id, open_only=True)
+        if row is None:
+            return None
+        rules = vote_rules(row, lset)
+        session = s.get(PlannedSession, row.session_id)
+        assert session is not None
+        used = s.scalar(
+            select(func.coalesce(func.sum(VoteAllocation.count), 0)).where(
+                VoteAllocation.vote_id == row.id, VoteAllocation.voter_id == user_id
+            )
+        )
+        member = q.membership(s, lset.team_id, lset.id, user_id)
+        return VoteBrief(
+            vote_id=row.id,
+            session=session_info(session),
+            can_vote=access.votes(member, rules),
+            budget=rules.budget,
+            used=int(used or 0),
+        )

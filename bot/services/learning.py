@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.domain.actions import LogForm, validate_log
 from bot.domain.errors import Conflict, InvalidInput, NotFound
+from bot.domain.status import SessionStatus
 from bot.domain.text import escape
-from bot.services.actions import last_started_session, require_member, set_for_command
-from bot.services.sets import session_info, set_info
-from bot.services.views import LogCount, LogDraft, LogInfo
+from bot.services import access
+from bot.services.readmodels import log_info, session_info, set_info
+from bot.services.views import LogCount, LogDraft, LogInfo, LogSaved
 from bot.storage import queries as q
 from bot.storage.db import Database
 from bot.storage.models import LearningSet, LogEntry, PlannedSession
@@ -24,22 +25,10 @@ from bot.storage.models import LearningSet, LogEntry, PlannedSession
 MAX_LISTED = 20
 
 
-def log_info(row: LogEntry, lset: LearningSet, session: PlannedSession) -> LogInfo:
-    return LogInfo(
-        id=row.id,
-        set_id=lset.id,
-        set_name=lset.name,
-        session=session_info(session),
-        about_issue=row.about_issue,
-        about_set=row.about_set,
-        updated_at=row.updated_at,
-    )
-
-
 def log_count(s: Session, lset: LearningSet, now: datetime) -> LogCount:
     """Who wrote about the set's latest session (names only)."""
     members = q.active_members(s, lset.team_id, lset.id)
-    session = last_started_session(s, lset, now)
+    session = q.last_started_session(s, lset, now)
     if session is None:
         return LogCount(session=None, written=(), members=len(members))
     authors = set(
@@ -71,9 +60,9 @@ class LearningLogService:
     def start(self, team_id: str, user_id: str, channel_id: str) -> LogDraft:
         now = self._clock()
         with self._db.read() as s:
-            lset = set_for_command(s, team_id, user_id, channel_id)
-            require_member(s, lset, user_id)
-            session = last_started_session(s, lset, now)
+            lset = access.set_for_command(s, team_id, user_id, channel_id)
+            access.require_member(s, lset, user_id)
+            session = q.last_started_session(s, lset, now)
             if session is None:
                 raise Conflict(
                     f"*{escape(lset.name)}* has not met yet: the learning log opens after its "
@@ -90,18 +79,18 @@ class LearningLogService:
         with self._db.read() as s:
             lset = q.set_by_id(s, team_id, set_id)
             if lset is None:
-                raise NotFound("That set no longer exists.")
-            require_member(s, lset, user_id)
+                raise NotFound(access.SET_GONE)
+            access.require_member(s, lset, user_id)
             session = s.get(PlannedSession, session_id)
             if session is None or session.set_id != lset.id or session.team_id != team_id:
                 raise NotFound("That session no longer exists.")
-            if session.status != "planned" or session.starts_at > now:
+            if session.status != SessionStatus.PLANNED or session.starts_at > now:
                 raise Conflict("That session did not take place: there is nothing to log yet.")
             return _draft(s, lset, session, user_id, now)
 
     def save(
         self, team_id: str, user_id: str, set_id: int, session_id: int, form: LogForm
-    ) -> LogInfo:
+    ) -> LogSaved:
         errors = validate_log(form)
         if errors:
             raise InvalidInput(errors)
@@ -110,7 +99,7 @@ class LearningLogService:
             session = s.get(PlannedSession, session_id)
             if lset is None or session is None or session.set_id != lset.id:
                 raise NotFound("That session no longer exists.")
-            require_member(s, lset, user_id)
+            access.require_member(s, lset, user_id)
             entry = s.scalar(
                 select(LogEntry).where(
                     LogEntry.session_id == session.id, LogEntry.author_id == user_id
@@ -124,7 +113,8 @@ class LearningLogService:
             entry.about_issue = form.about_issue.strip()
             entry.about_set = form.about_set.strip()
             s.flush()
-            return log_info(entry, lset, session)
+            facilitator = access.facilitator_of(q.active_members(s, team_id, lset.id))
+            return LogSaved(entry=log_info(entry, lset, session), facilitator_id=facilitator)
 
     def entries(self, team_id: str, user_id: str) -> list[LogInfo]:
         """The author's own entries, newest session first (the author alone calls this)."""

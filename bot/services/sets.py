@@ -1,13 +1,13 @@
 """Use cases for sets: set-up and editing, ground-rules agreement, leaving, the planning horizon.
 
 Each public method opens one unit of work, commits, and returns plain data (``SetInfo``...).
-Authority comes from the database (membership, facilitator role), never from the payload.
+Authority comes from the database (``bot.services.access``), never from the payload.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,45 +16,31 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.domain import schedule as sched
-from bot.domain.agenda import VoteRules
-from bot.domain.channels import setup_channel_problem
-from bot.domain.directory import ChannelFacts, UserFacts
+from bot.domain.directory import ChannelFacts, Directory, UserFacts
 from bot.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from bot.domain.reminders import ReminderSettings
 from bot.domain.sets import SetupForm, schedule_of, validate_setup
 from bot.domain.text import escape
 from bot.ids import COMMAND
-from bot.services.views import SessionInfo, SetInfo, SetupOutcome
+from bot.services import access
+from bot.services.planning import plan_sessions, trim_programme
+from bot.services.readmodels import open_vote_states, set_info
+from bot.services.views import Departure, SessionInfo, SetInfo, SetupDraft, SetupOutcome
 from bot.storage import queries as q
 from bot.storage.db import Database
-from bot.storage.models import (
-    LearningSet,
-    Membership,
-    PlannedSession,
-    Reminder,
-    RulesAgreement,
-)
+from bot.storage.models import LearningSet, Membership, Reminder, RulesAgreement
 
 Lookup = Callable[[str], UserFacts | None]
 
 
-def session_info(row: PlannedSession) -> SessionInfo:
-    return SessionInfo(
-        id=row.id,
-        starts_at=row.starts_at,
-        duration_minutes=row.duration_minutes,
-        local_date=row.local_date,
-        local_time=row.local_time,
-        timezone=row.timezone,
-        revision=row.revision or 1,
-        extra=row.series_date is None,
-    )
+@dataclass(frozen=True)
+class SetupSubmission:
+    """The set-up form as submitted: its channel and set (claims from ``private_metadata``,
+    checked again here), what was typed, and the view (a repeated submit is a no-op)."""
 
-
-def rules_of(lset: LearningSet) -> VoteRules:
-    """The set's current vote rules (the facilitator votes when they participate)."""
-    return replace(VoteRules.load(lset.settings), facilitator_votes=lset.facilitator_participates)
+    channel_id: str
+    set_id: int | None
+    form: SetupForm
+    view_id: str
 
 
 def settings_of(form: SetupForm) -> dict[str, Any]:
@@ -64,93 +50,49 @@ def settings_of(form: SetupForm) -> dict[str, Any]:
     return rules
 
 
-def set_info(session: Session, lset: LearningSet, now: datetime) -> SetInfo:
-    members = q.active_members(session, lset.team_id, lset.id)
-    facilitator = next((m.user_id for m in members if m.is_facilitator), None)
-    return SetInfo(
-        id=lset.id,
-        team_id=lset.team_id,
-        channel_id=lset.channel_id,
-        name=lset.name,
-        timezone=lset.timezone,
-        anchor_date=lset.anchor_date,
-        session_time=lset.session_time,
-        cadence_weeks=lset.cadence_weeks,
-        session_minutes=lset.session_minutes,
-        place=lset.place,
-        facilitator_id=facilitator,
-        facilitator_participates=lset.facilitator_participates,
-        member_ids=tuple(m.user_id for m in members),
-        ground_rules=lset.ground_rules,
-        rules_version=lset.rules_version,
-        agreed_ids=frozenset(q.agreed_user_ids(session, lset.team_id, lset.id, lset.rules_version)),
-        rules=rules_of(lset),
-        programme_sessions=lset.programme_sessions,
-        programme_ends_on=lset.programme_ends_on,
-        reminders=ReminderSettings.load(lset.settings),
-        upcoming=tuple(
-            session_info(r) for r in q.upcoming_sessions(session, lset.team_id, lset.id, now)
-        ),
-    )
-
-
-def _occurrence(lset: LearningSet, index: int) -> sched.Occurrence:
-    return sched.occurrences(
-        lset.anchor_date, lset.session_time, lset.timezone, lset.cadence_weeks, start=index, count=1
-    )[0]
-
-
-def programme_over(lset: LearningSet, occ: sched.Occurrence, planned_in_series: int) -> bool:
-    """The programme's end (a number of sessions, or a last date) stops the series."""
-    if lset.programme_sessions is not None and planned_in_series >= lset.programme_sessions:
-        return True
-    return lset.programme_ends_on is not None and occ.local_date > lset.programme_ends_on
-
-
-def plan_sessions(session: Session, lset: LearningSet, now: datetime) -> int:
-    """Plan occurrences until the set has ``PLANNED_AHEAD`` upcoming sessions, or its
-    programme ends. Returns how many were added. Occurrences that would already be over are
-    skipped, never planned."""
-    missing = sched.PLANNED_AHEAD - len(q.upcoming_sessions(session, lset.team_id, lset.id, now))
-    if missing <= 0:
-        return 0
-    # Continue the series after its latest occurrence (moved sessions keep their series date;
-    # extra sessions have none and do not count).
-    latest = q.latest_series_session(session, lset.team_id, lset.id)
-    in_series = q.series_count(session, lset.team_id, lset.id)
-    index = 0
-    last = latest.series_date if latest is not None else None
-    if last is not None and last >= lset.anchor_date:
-        index = sched.index_on_or_after(lset.anchor_date, lset.cadence_weeks, last)
-        if _occurrence(lset, index).local_date <= last:
-            index += 1
-    added = 0
-    while added < missing:
-        occ = _occurrence(lset, index)
-        index += 1
-        if programme_over(lset, occ, in_series):
-            break
-        if sched.session_end(occ.starts_at, lset.session_minutes) <= now:
-            continue
-        if q.session_at(session, lset.team_id, lset.id, occ.starts_at) is not None:
-            continue  # a session was moved (or added) onto this occurrence: it stands for it
-        session.add(
-            PlannedSession(
-                team_id=lset.team_id,
-                set_id=lset.id,
-                local_date=occ.local_date,
-                local_time=occ.local_time,
-                timezone=occ.timezone,
-                starts_at=occ.starts_at,
-                duration_minutes=lset.session_minutes,
-                series_date=occ.local_date,
-            )
+def _update_members(
+    s: Session,
+    team_id: str,
+    set_id: int,
+    form: SetupForm,
+    zones: dict[str, str],
+    now: datetime,
+) -> tuple[list[str], list[str], str | None]:
+    """The set's members and facilitator as the form says. Returns (added, removed, the
+    previous facilitator if the role moved). Removed members leave the open votes."""
+    wanted = set(form.people)
+    added: list[str] = []
+    removed: list[str] = []
+    previous_facilitator = None
+    rows = {
+        m.user_id: m
+        for m in s.scalars(
+            select(Membership).where(Membership.team_id == team_id, Membership.set_id == set_id)
         )
-        lset.planned_until = occ.starts_at
-        added += 1
-        in_series += 1
-    session.flush()
-    return added
+    }
+    for user, member in rows.items():
+        if member.left_at is None and user not in wanted:
+            member.left_at = now
+            member.is_facilitator = False
+            removed.append(user)
+            q.drop_member_from_open_votes(s, team_id, set_id, user)
+        if member.is_facilitator and user != form.facilitator_id:
+            member.is_facilitator = False
+            previous_facilitator = user
+    for person in form.people:
+        found = rows.get(person)
+        if found is None:
+            found = Membership(team_id=team_id, set_id=set_id, user_id=person, joined_at=now)
+            s.add(found)
+            added.append(person)
+        elif found.left_at is not None:
+            found.left_at = None
+            found.joined_at = now
+            added.append(person)
+        found.is_facilitator = person == form.facilitator_id
+        if zones.get(person):
+            found.tz = zones[person]
+    return added, removed, previous_facilitator
 
 
 class SetService:
@@ -175,19 +117,60 @@ class SetService:
             return set_info(s, lset, self._clock()) if lset else None
 
     # -- set-up ---------------------------------------------------------------------------
-    def start_setup(self, team_id: str, user_id: str, channel: ChannelFacts) -> SetInfo | None:
-        """Check ``user_id`` may run set-up in ``channel``; return the set to edit (or None for a
-        new set)."""
-        problem = setup_channel_problem(channel)
-        if problem:
-            raise NotAllowed(problem)
+    def start_setup(
+        self,
+        team_id: str,
+        user_id: str,
+        channel_id: str,
+        directory: Directory,
+        *,
+        channel_name: str | None = None,
+    ) -> SetupDraft:
+        """``/als setup``: check ``user_id`` may run set-up in the channel; the set to edit (or
+        None for a new set), and the caller's zone for a new set's default."""
+        channel = directory.channel(channel_id, channel_name)
         existing = self.for_channel(team_id, channel.id)
-        if existing is not None and existing.facilitator_id != user_id:
-            raise NotAllowed(
-                f"This channel already has a set, *{escape(existing.name)}*. Only its facilitator "
-                f"(<@{existing.facilitator_id}>) can change it: ask them to run `{COMMAND} setup`."
-            )
-        return existing
+        access.may_set_up(channel, existing, user_id)
+        facts = directory.user(user_id)
+        return SetupDraft(
+            channel_id=channel.id, existing=existing, caller_tz=facts.tz if facts else None
+        )
+
+    def submit_setup(
+        self,
+        team_id: str,
+        user_id: str,
+        submission: SetupSubmission,
+        directory: Directory,
+        *,
+        bot_user_id: str | None = None,
+    ) -> SetupOutcome:
+        """The set-up form is submitted. The people and the channel are checked with Slack first
+        (the directory): the form's channel is a claim, and the submitter must really be in it.
+        Then as :meth:`save_setup`; the outcome also says who is (not) in the channel."""
+        directory.prefetch(submission.form.people)
+        channel = directory.channel(submission.channel_id)
+        in_channel: set[str] = set()
+        if channel.found and channel.bot_is_member:
+            in_channel = set(directory.channel_members(channel.id))
+            channel = replace(channel, caller_is_member=user_id in in_channel)
+        outcome = self.save_setup(
+            team_id,
+            user_id,
+            channel,
+            submission.form,
+            lookup=directory.user,
+            view_id=submission.view_id,
+            editing_set_id=submission.set_id,
+        )
+        in_channel.discard(bot_user_id or "")
+        members = outcome.set.member_ids
+        return replace(
+            outcome,
+            public_channel=not channel.is_private,
+            not_in_channel=tuple(u for u in members if u not in in_channel),
+            not_in_set=tuple(sorted(u for u in in_channel if u not in members)),
+        )
 
     def save_setup(
         self,
@@ -202,18 +185,13 @@ class SetService:
     ) -> SetupOutcome:
         """Create or update the set of ``channel`` from the modal. Raises ``InvalidInput`` with
         per-field messages, ``NotAllowed`` when the user may not (any longer) do this."""
-        problem = setup_channel_problem(channel)
-        if problem:
-            raise NotAllowed(problem)
+        access.may_set_up_in(channel)
         now = self._clock()
         repeated = self._repeated_submission(team_id, view_id)
         if repeated is not None:
             return repeated
         existing = self.for_channel(team_id, channel.id)
-        if existing is not None and existing.facilitator_id != user_id:
-            raise NotAllowed(
-                f"Only the facilitator of *{escape(existing.name)}* can change it. Nothing was saved."
-            )
+        access.may_save_setup(channel, existing, user_id)
         if editing_set_id is not None and (existing is None or existing.id != editing_set_id):
             raise NotAllowed(
                 "This set-up form is out of date (the set was changed or removed meanwhile). "
@@ -344,49 +322,18 @@ class SetService:
             lset.programme_sessions, lset.programme_ends_on = programme
             if programme_changed and not schedule_changed:
                 # A shorter programme: future sessions beyond its end are cancelled.
-                from bot.services.calendar import trim_programme
-
                 trimmed = tuple(trim_programme(s, lset, now))
             lset.updated_at = now
 
-            wanted = set(form.people)
-            added: list[str] = []
-            removed: list[str] = []
-            previous_facilitator = None
-            rows = {
-                m.user_id: m
-                for m in s.scalars(
-                    select(Membership).where(
-                        Membership.team_id == team_id, Membership.set_id == set_id
-                    )
-                )
-            }
-            for user, row in rows.items():
-                if row.left_at is None and user not in wanted:
-                    row.left_at = now
-                    row.is_facilitator = False
-                    removed.append(user)
-                    q.drop_member_from_open_votes(s, team_id, set_id, user)
-                if row.is_facilitator and user != form.facilitator_id:
-                    row.is_facilitator = False
-                    previous_facilitator = user
-            for person in form.people:
-                row = rows.get(person)
-                if row is None:
-                    row = Membership(team_id=team_id, set_id=set_id, user_id=person, joined_at=now)
-                    s.add(row)
-                    added.append(person)
-                elif row.left_at is not None:
-                    row.left_at = None
-                    row.joined_at = now
-                    added.append(person)
-                row.is_facilitator = person == form.facilitator_id
-                if zones.get(person):
-                    row.tz = zones[person]
+            added, removed, previous_facilitator = _update_members(
+                s, team_id, set_id, form, zones, now
+            )
             s.flush()
             plan_sessions(s, lset, now)
             lset.replan_at = now  # members, schedule or offsets may have changed
             info = set_info(s, lset, now)
+            # Removed members' topics and votes left the open votes: their messages change.
+            votes = open_vote_states(s, lset, now) if removed else ()
         return SetupOutcome(
             set=info,
             created=False,
@@ -396,30 +343,16 @@ class SetService:
             schedule_changed=schedule_changed,
             previous_facilitator=previous_facilitator,
             cancelled=trimmed,
+            open_votes=votes,
         )
 
     # -- membership -----------------------------------------------------------------------
-    def _active_membership(
-        self, s: Session, team_id: str, set_id: int, user_id: str
-    ) -> LearningSet:
-        lset = q.set_by_id(s, team_id, set_id)
-        if lset is None or lset.status != "active":
-            raise NotFound("That set no longer exists.")
-        member = q.membership(s, team_id, set_id, user_id)
-        if member is None:
-            raise NotAllowed(f"You are not a member of *{escape(lset.name)}*.")
-        if member.left_at is not None:
-            raise NotAllowed(
-                f"You are no longer a member of *{escape(lset.name)}*, so this is no longer open "
-                "to you. Ask the facilitator if you want to rejoin."
-            )
-        return lset
-
     def agree_to_rules(self, team_id: str, user_id: str, set_id: int, version: int) -> SetInfo:
         """Record that ``user_id`` agrees to version ``version`` of the set's ground rules."""
         now = self._clock()
         with self._db.write() as s, s.begin():
-            lset = self._active_membership(s, team_id, set_id, user_id)
+            lset = access.active_set(s, team_id, set_id)
+            access.require_current_member(s, lset, user_id)
             if version != lset.rules_version:
                 raise Conflict(
                     f"The ground rules of *{escape(lset.name)}* have changed since this message. "
@@ -442,8 +375,7 @@ class SetService:
         """Which set ``/als leave`` means: the channel's set, or the user's only set."""
         here = self.for_channel(team_id, channel_id)
         if here is not None:
-            if user_id not in here.member_ids:
-                raise NotAllowed(f"You are not a member of *{escape(here.name)}*.")
+            access.require_member_of(here, user_id)
             return here
         mine = self.for_user(team_id, user_id)
         if not mine:
@@ -455,21 +387,21 @@ class SetService:
             )
         return mine[0]
 
-    def leave(self, team_id: str, user_id: str, set_id: int) -> SetInfo:
+    def leave(self, team_id: str, user_id: str, set_id: int) -> Departure:
+        """``user_id`` leaves the set; their open votes (topics and ballots) are withdrawn."""
         now = self._clock()
         with self._db.write() as s, s.begin():
-            lset = self._active_membership(s, team_id, set_id, user_id)
-            member = q.membership(s, team_id, set_id, user_id)
-            assert member is not None
-            if member.is_facilitator:
-                raise NotAllowed(
-                    f"You facilitate *{escape(lset.name)}*. Hand the role to another member first "
-                    f"(`{COMMAND} setup` in the set's channel), then leave."
-                )
+            lset = access.active_set(s, team_id, set_id)
+            member = access.require_current_member(s, lset, user_id)
+            access.may_leave(lset, member)
             member.left_at = now
             q.drop_member_from_open_votes(s, team_id, set_id, user_id)
             s.flush()
-            return set_info(s, lset, now)
+            return Departure(
+                set=set_info(s, lset, now),
+                user_id=user_id,
+                open_votes=open_vote_states(s, lset, now),
+            )
 
     # -- scheduler ------------------------------------------------------------------------
     def extend_horizons(self, at: datetime) -> tuple[int, int]:

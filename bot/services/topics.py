@@ -12,60 +12,22 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.domain.errors import InvalidInput, NotAllowed, NotFound
+from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.status import VoteStatus
 from bot.domain.text import escape
 from bot.domain.topics import Response, TopicForm, TopicStatus, validate_topic
 from bot.ids import COMMAND
-from bot.services.sets import session_info, set_info
-from bot.services.views import TopicDraft, TopicInfo, TopicOutcome, TopicOverview
+from bot.services import access
+from bot.services.planning import open_for_topics
+from bot.services.readmodels import session_info, set_info, topic_info, vote_state
+from bot.services.views import TopicDraft, TopicOutcome, TopicOverview
 from bot.storage import queries as q
 from bot.storage.db import Database
-from bot.storage.models import AgendaVote, LearningSet, PlannedSession, Topic, VoteAllocation
-
-
-def topic_info(row: Topic) -> TopicInfo:
-    return TopicInfo(
-        id=row.id,
-        set_id=row.set_id,
-        session_id=row.session_id,
-        author_id=row.author_id,
-        status=row.status,
-        title=row.title,
-        scenario=row.scenario,
-        question=row.question,
-        tried=row.tried,
-        shared=row.shared,
-        carried=row.carried_from_id is not None,
-        submitted_at=row.submitted_at,
-    )
-
-
-def open_for_topics(s: Session, lset: LearningSet, now: datetime) -> PlannedSession | None:
-    """The session topics go to now: the next session, unless its agenda vote has opened, in
-    which case the one after."""
-    for row in q.upcoming_sessions(s, lset.team_id, lset.id, now):
-        if s.scalar(select(AgendaVote.id).where(AgendaVote.session_id == row.id)) is None:
-            return row
-    return None
+from bot.storage.models import LearningSet, PlannedSession, Topic, VoteAllocation
 
 
 def _participates(s: Session, lset: LearningSet, user_id: str) -> bool:
-    try:
-        require_participant(s, lset, user_id)
-    except NotAllowed:
-        return False
-    return True
-
-
-def require_participant(s: Session, lset: LearningSet, user_id: str) -> None:
-    member = q.membership(s, lset.team_id, lset.id, user_id)
-    if member is None or member.left_at is not None:
-        raise NotAllowed(f"You are not a member of *{escape(lset.name)}*.")
-    if member.is_facilitator and not lset.facilitator_participates:
-        raise NotAllowed(
-            f"As the facilitator of *{escape(lset.name)}* you don't bring topics (the set's "
-            "settings say the facilitator does not participate)."
-        )
+    return access.participates(lset, q.membership(s, lset.team_id, lset.id, user_id))
 
 
 class TopicService:
@@ -80,14 +42,14 @@ class TopicService:
         with self._db.read() as s:
             here = q.set_by_channel(s, team_id, channel_id)
             if here is not None:
-                require_participant(s, here, user_id)
+                access.require_participant(s, here, user_id)
                 return self._draft(s, here, user_id, now)
             sets = list(q.sets_of_user(s, team_id, user_id))
             if not sets:
                 raise NotFound("You are not a member of any set.")
             mine = [x for x in sets if _participates(s, x, user_id)]
             if not mine:
-                require_participant(s, sets[0], user_id)  # raises with the reason
+                access.require_participant(s, sets[0], user_id)  # raises with the reason
             if len(mine) == 1:
                 return self._draft(s, mine[0], user_id, now)
             infos = tuple(set_info(s, x, now) for x in mine)
@@ -101,10 +63,8 @@ class TopicService:
     def start_for_set(self, team_id: str, user_id: str, set_id: int) -> TopicDraft:
         """The topic modal for one set (the Home tab's button)."""
         with self._db.read() as s:
-            lset = q.set_by_id(s, team_id, set_id)
-            if lset is None or lset.status != "active":
-                raise NotFound("That set no longer exists.")
-            require_participant(s, lset, user_id)
+            lset = access.active_set(s, team_id, set_id)
+            access.require_participant(s, lset, user_id)
             return self._draft(s, lset, user_id, self._clock())
 
     def overview(self, team_id: str, user_id: str, set_id: int) -> TopicOverview:
@@ -113,13 +73,9 @@ class TopicService:
         with self._db.read() as s:
             lset = q.set_by_id(s, team_id, set_id)
             if lset is None:
-                raise NotFound("That set no longer exists.")
+                raise NotFound(access.SET_GONE)
             session = open_for_topics(s, lset, now)
-            participants = [
-                m.user_id
-                for m in q.active_members(s, team_id, set_id)
-                if not m.is_facilitator or lset.facilitator_participates
-            ]
+            participants = access.participant_ids(lset, q.active_members(s, team_id, set_id))
             rows = (
                 {
                     t.author_id: t
@@ -170,9 +126,7 @@ class TopicService:
                 "The agenda vote of the next session has opened, so this topic is for the "
                 "session after it."
             )
-        row = s.scalar(
-            select(Topic).where(Topic.session_id == target.id, Topic.author_id == user_id)
-        )
+        row = q.topic_of(s, target.id, user_id)
         return TopicDraft(
             set=set_info(s, lset, now),
             session=session_info(target),
@@ -188,10 +142,8 @@ class TopicService:
             raise InvalidInput(errors)
         now = self._clock()
         with self._db.write() as s, s.begin():
-            lset = q.set_by_id(s, team_id, set_id)
-            if lset is None or lset.status != "active":
-                raise NotFound("That set no longer exists.")
-            require_participant(s, lset, user_id)
+            lset = access.active_set(s, team_id, set_id)
+            access.require_participant(s, lset, user_id)
             target = open_for_topics(s, lset, now)
             if target is None:
                 raise NotFound(f"No session of *{escape(lset.name)}* is planned yet.")
@@ -201,9 +153,8 @@ class TopicService:
             if form.response is Response.WITHDRAW and claimed is not None:
                 in_vote = _topic_in_open_vote(s, claimed, user_id)
                 if in_vote is not None:
-                    vote_id = s.scalar(
-                        select(AgendaVote.id).where(AgendaVote.session_id == claimed.id)
-                    )
+                    vote = q.vote_of_session(s, claimed.id)
+                    assert vote is not None
                     in_vote.status = TopicStatus.WITHDRAWN
                     in_vote.updated_at = now
                     s.execute(delete(VoteAllocation).where(VoteAllocation.topic_id == in_vote.id))
@@ -212,14 +163,13 @@ class TopicService:
                         set=set_info(s, lset, now),
                         session=session_info(claimed),
                         topic=topic_info(in_vote),
-                        vote_to_refresh=vote_id,
+                        vote_to_refresh=vote.id,
+                        vote=vote_state(s, vote, now),
                     )
             moved_from = None
             if claimed is not None and claimed.id != target.id:
                 moved_from = session_info(claimed)  # its vote opened meanwhile: keep the text
-            row = s.scalar(
-                select(Topic).where(Topic.session_id == target.id, Topic.author_id == user_id)
-            )
+            row = q.topic_of(s, target.id, user_id)
             if form.response is Response.WITHDRAW and (
                 row is None or row.status == TopicStatus.WITHDRAWN
             ):
@@ -259,8 +209,8 @@ class TopicService:
 
 
 def _topic_in_open_vote(s: Session, session: PlannedSession, user_id: str) -> Topic | None:
-    vote = s.scalar(select(AgendaVote).where(AgendaVote.session_id == session.id))
-    if vote is None or vote.status != "open":
+    vote = q.vote_of_session(s, session.id)
+    if vote is None or vote.status != VoteStatus.OPEN:
         return None
     return s.scalar(
         select(Topic).where(

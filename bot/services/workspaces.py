@@ -12,7 +12,8 @@ from bot.clock import Clock
 from bot.domain import delivery as dv
 from bot.domain import schedule as sched
 from bot.domain.reminders import deliverable_at, kind_of
-from bot.services.reminders import WORKSPACE_STOPPED
+from bot.domain.status import SessionStatus
+from bot.services.reminder_context import WORKSPACE_STOPPED
 from bot.storage import queries as q
 from bot.storage.db import Database
 from bot.storage.models import Membership, PlannedSession, Reminder, Workspace
@@ -68,7 +69,7 @@ class WorkspaceService:
                 .where(Workspace.team_id == team_id, Workspace.uninstalled_at.is_not(None))
                 .values(uninstalled_at=None, installed_at=now)
             )
-            return bool(done.rowcount)
+            return bool(q.rowcount(done))
 
     # -- sending stopped / resumed ----------------------------------------------------------
     def stop_sending(self, team_id: str, reason: str) -> bool:
@@ -81,7 +82,7 @@ class WorkspaceService:
                 .where(Workspace.team_id == team_id, Workspace.sending_stopped_at.is_(None))
                 .values(sending_stopped_at=self._clock(), sending_stopped_reason=reason[:64])
             )
-            return bool(done.rowcount)
+            return bool(q.rowcount(done))
 
     def stopped_teams(self) -> list[str]:
         """Installed workspaces whose sending is stopped (the scheduler probes their token)."""
@@ -109,7 +110,7 @@ class WorkspaceService:
                 .where(Workspace.team_id == team_id, Workspace.sending_stopped_at.is_not(None))
                 .values(sending_stopped_at=None, sending_stopped_reason=None)
             )
-            if not done.rowcount:
+            if not q.rowcount(done):
                 return 0
             rows = s.scalars(
                 select(Reminder)
@@ -117,7 +118,7 @@ class WorkspaceService:
                 .where(
                     Reminder.team_id == team_id,
                     Reminder.useful_until > at,
-                    PlannedSession.status == "planned",
+                    PlannedSession.status == SessionStatus.PLANNED,
                     or_(
                         (Reminder.status == dv.State.FAILED.value)
                         & Reminder.reason.in_(sorted(dv.WORKSPACE_ERRORS)),

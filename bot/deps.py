@@ -1,4 +1,5 @@
-"""What listeners get from the composition root (through Bolt's context, by parameter name)."""
+"""What listeners get from the composition root (through Bolt's context): the services, the
+Slack directory and the outbound layer. Built once per app by ``bot.app.create_app``."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.services.actions import ActionService
 from bot.services.agenda import AgendaService
+from bot.services.ballot import BallotService
 from bot.services.calendar import CalendarService
 from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
+from bot.services.reportback import ReportbackService
 from bot.services.sets import SetService
 from bot.services.topics import TopicService
 from bot.services.workspaces import WorkspaceService
 from bot.slack.directory import SlackDirectory
 from bot.slack.home import HomePublisher
+from bot.slack.outbound import Outbound
 
 
 @dataclass(frozen=True)
@@ -23,10 +27,13 @@ class Deps:
     sets: SetService
     topics: TopicService
     agenda: AgendaService
+    ballot: BallotService
+    actions: ActionService
+    reportback: ReportbackService
+    learning: LearningLogService
+    calendar: CalendarService
+    home: HomeService
     workspaces: WorkspaceService
     directory: SlackDirectory
-    actions: ActionService
-    learning: LearningLogService
-    home: HomeService
     publisher: HomePublisher
-    calendar: CalendarService
+    outbound: Outbound

@@ -1,0 +1,108 @@
+"""Set-up and membership: ``/als setup`` and its form, agreeing to the ground rules, and
+``/als leave``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.blocks.messages import (
+    RulesClaim,
+    leave_confirm,
+    left_message,
+    member_left_notice,
+    rules_agreed_dm,
+    rules_agreed_note,
+    rules_dm,
+    set_updated_message,
+    setup_confirmation,
+    welcome_message,
+)
+from bot.blocks.setup import SetupMeta, parse_setup, setup_modal
+from bot.handlers.kit import Kit, Request
+from bot.ids import ActionId, CallbackId, Sub
+from bot.ids import SetupField as F
+from bot.services.sets import SetupSubmission
+from bot.services.views import SetupOutcome
+
+
+def setup(r: Request, words: list[str]) -> None:
+    draft = r.deps.sets.start_setup(
+        r.team_id,
+        r.user_id,
+        r.channel_id,
+        r.deps.directory,
+        channel_name=r.body.get("channel_name"),
+    )
+    r.open_modal(
+        setup_modal(
+            channel_id=draft.channel_id,
+            caller_id=r.user_id,
+            caller_tz=draft.caller_tz,
+            existing=draft.existing,
+        )
+    )
+
+
+def save_setup(r: Request, meta: SetupMeta, view: dict[str, Any]) -> SetupOutcome:
+    submitted = SetupSubmission(meta.channel_id, meta.set_id, parse_setup(view), view["id"])
+    return r.deps.sets.submit_setup(
+        r.team_id, r.user_id, submitted, r.deps.directory, bot_user_id=r.bot_user_id
+    )
+
+
+def announce_setup(r: Request, outcome: SetupOutcome) -> None:
+    """After the ack: the channel post, the ground rules to agree to, the facilitator's
+    confirmation, the open votes a removed member was in, and Home tabs."""
+    if outcome.repeated:
+        return
+    lset = outcome.set
+    welcome = welcome_message(lset) if outcome.created else set_updated_message(outcome)
+    r.out.post(lset.channel_id, welcome)
+    again = outcome.rules_changed and not outcome.created
+    r.out.dm_all(outcome.needs_agreement, rules_dm(lset, again=again))
+    r.out.ephemeral(lset.channel_id, r.user_id, setup_confirmation(outcome))
+    r.out.refresh_votes(outcome.open_votes)
+    r.out.homes(r.team_id, [*lset.member_ids, *outcome.removed])
+
+
+def agree(r: Request, claim: RulesClaim) -> None:
+    lset = r.deps.sets.agree_to_rules(r.team_id, r.user_id, claim.set_id, claim.version)
+    if r.can_replace():
+        r.replace(rules_agreed_dm(lset, r.deps.clock()))
+    else:
+        r.tell(rules_agreed_note(lset))
+    r.out.homes(r.team_id, [r.user_id, lset.facilitator_id])
+
+
+def leave_command(r: Request, words: list[str]) -> None:
+    r.answer(leave_confirm(r.deps.sets.set_to_leave(r.team_id, r.user_id, r.channel_id)))
+
+
+def leave(r: Request, set_id: int) -> None:
+    gone = r.deps.sets.leave(r.team_id, r.user_id, set_id)
+    r.replace(left_message(gone.set))
+    r.out.post(gone.set.channel_id, member_left_notice(gone.set, r.user_id))
+    r.out.refresh_votes(gone.open_votes)
+    r.out.homes(r.team_id, [r.user_id, gone.set.facilitator_id])
+
+
+def stay(r: Request, _: bool) -> None:
+    r.delete_clicked()
+
+
+def register(kit: Kit) -> None:
+    kit.subcommand(Sub.SETUP)(setup)
+    kit.submission(
+        CallbackId.SETUP,
+        SetupMeta,
+        save=save_setup,
+        then=announce_setup,
+        field=F.NAME,
+        damaged="This form is damaged. Close it and run the command again.",
+    )
+    kit.button(ActionId.AGREE_RULES, parse=lambda action, _: RulesClaim.load(action.get("value")))(
+        agree
+    )
+    kit.subcommand(Sub.LEAVE)(leave_command)
+    kit.button(ActionId.LEAVE_CONFIRM)(leave)
+    kit.button(ActionId.LEAVE_CANCEL, parse=lambda _, __: True)(stay)

@@ -1,0 +1,227 @@
+"""The access policy: the one answer to "may this person do this in this set".
+
+Every service asks here, inside its own unit of work, from what the database says now: the
+payload's ids, button values and ``private_metadata`` are claims, never authority. The roles
+themselves (who facilitates, who participates, who votes) are defined in ``bot.domain.roles``;
+a facilitator rota or a stand-in changes this module, nothing else in Python. The PostgreSQL
+vote function (migration 0007) restates the voter rule in SQL, and
+``tests/test_vote_fast_path.py`` pins it to :func:`voter_problem`.
+
+Each check raises a ``DomainError`` whose message is safe to show to the person who asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from bot.domain import roles
+from bot.domain.agenda import VoteRules
+from bot.domain.channels import setup_channel_problem
+from bot.domain.directory import ChannelFacts
+from bot.domain.errors import Conflict, NotAllowed, NotFound
+from bot.domain.status import SetStatus
+from bot.domain.text import escape
+from bot.ids import COMMAND
+from bot.services.views import SetInfo
+from bot.storage import queries as q
+from bot.storage.models import Action, LearningSet, Membership, Topic
+
+SET_GONE = "That set no longer exists."
+
+
+# -- the set -------------------------------------------------------------------------------
+def active_set(s: Session, team_id: str, set_id: int) -> LearningSet:
+    """The set a request claims, if it exists in this workspace and is active."""
+    lset = q.set_by_id(s, team_id, set_id)
+    if lset is None or lset.status != SetStatus.ACTIVE:
+        raise NotFound(SET_GONE)
+    return lset
+
+
+def set_for_command(s: Session, team_id: str, user_id: str, channel_id: str) -> LearningSet:
+    """The set a command is about: the channel's set, else the user's only set."""
+    lset = q.set_by_channel(s, team_id, channel_id)
+    if lset is not None and lset.status == SetStatus.ACTIVE:
+        return lset
+    mine = [x for x in q.sets_of_user(s, team_id, user_id) if x.status == SetStatus.ACTIVE]
+    if not mine:
+        raise NotAllowed("You are not in an Action Learning Set.")
+    if len(mine) > 1:
+        raise NotFound("You are in several sets: run this in the channel of the set you mean.")
+    return mine[0]
+
+
+# -- members ---------------------------------------------------------------------------------
+def is_active(member: Membership | None) -> bool:
+    return member is not None and member.left_at is None
+
+
+def require_member(s: Session, lset: LearningSet, user_id: str) -> Membership:
+    """An active member of an active set."""
+    if lset.status != SetStatus.ACTIVE:
+        raise Conflict("That set is closed.")
+    member = q.membership(s, lset.team_id, lset.id, user_id)
+    if member is None or member.left_at is not None:
+        raise NotAllowed(f"You are not a member of *{escape(lset.name)}*.")
+    return member
+
+
+def require_current_member(s: Session, lset: LearningSet, user_id: str) -> Membership:
+    """An active member, told apart from someone who left (agreeing to the rules, leaving)."""
+    if lset.status != SetStatus.ACTIVE:
+        raise NotFound(SET_GONE)
+    member = q.membership(s, lset.team_id, lset.id, user_id)
+    if member is None:
+        raise NotAllowed(f"You are not a member of *{escape(lset.name)}*.")
+    if member.left_at is not None:
+        raise NotAllowed(
+            f"You are no longer a member of *{escape(lset.name)}*, so this is no longer open "
+            "to you. Ask the facilitator if you want to rejoin."
+        )
+    return member
+
+
+def is_member_of(info: SetInfo, user_id: str) -> bool:
+    return user_id in info.member_ids
+
+
+def require_member_of(info: SetInfo, user_id: str) -> None:
+    if not is_member_of(info, user_id):
+        raise NotAllowed(f"You are not a member of *{escape(info.name)}*.")
+
+
+def may_leave(lset: LearningSet, member: Membership) -> None:
+    if member.is_facilitator:
+        raise NotAllowed(
+            f"You facilitate *{escape(lset.name)}*. Hand the role to another member first "
+            f"(`{COMMAND} setup` in the set's channel), then leave."
+        )
+
+
+# -- participants (topics) -------------------------------------------------------------------
+def participates(lset: LearningSet, member: Membership | None) -> bool:
+    return is_active(member) and roles.participates(
+        is_facilitator=bool(member and member.is_facilitator),
+        facilitator_participates=lset.facilitator_participates,
+    )
+
+
+def require_participant(s: Session, lset: LearningSet, user_id: str) -> Membership:
+    """A member who brings topics to the set."""
+    member = q.membership(s, lset.team_id, lset.id, user_id)
+    if member is None or member.left_at is not None:
+        raise NotAllowed(f"You are not a member of *{escape(lset.name)}*.")
+    if not participates(lset, member):
+        raise NotAllowed(
+            f"As the facilitator of *{escape(lset.name)}* you don't bring topics (the set's "
+            "settings say the facilitator does not participate)."
+        )
+    return member
+
+
+def participant_ids(lset: LearningSet, members: Sequence[Membership]) -> list[str]:
+    return [m.user_id for m in members if participates(lset, m)]
+
+
+# -- the facilitator -------------------------------------------------------------------------
+def facilitator_of(members: Sequence[Membership]) -> str | None:
+    """Who facilitates the set, among its active members (None: nobody now)."""
+    return roles.facilitator_of(members)
+
+
+def facilitates(info: SetInfo, user_id: str) -> bool:
+    """Does ``user_id`` facilitate the set (its Home tab, calendar and agenda buttons)?"""
+    return info.facilitator_id is not None and info.facilitator_id == user_id
+
+
+def require_facilitator(s: Session, lset: LearningSet, user_id: str, what: str) -> Membership:
+    """The set's facilitator, and only them, may do ``what`` ("close the vote"...)."""
+    member = q.membership(s, lset.team_id, lset.id, user_id)
+    if member is None or member.left_at is not None or not member.is_facilitator:
+        raise NotAllowed(f"Only the facilitator of *{escape(lset.name)}* can {what}.")
+    return member
+
+
+def may_set_up_in(channel: ChannelFacts) -> None:
+    """A set lives in a channel the bot is in, and its facilitator is in it too."""
+    problem = setup_channel_problem(channel)
+    if problem:
+        raise NotAllowed(problem)
+
+
+def may_set_up(channel: ChannelFacts, existing: SetInfo | None, user_id: str) -> None:
+    """``/als setup`` in ``channel``: a new set, or its facilitator changing it."""
+    may_set_up_in(channel)
+    if existing is not None and not facilitates(existing, user_id):
+        raise NotAllowed(
+            f"This channel already has a set, *{escape(existing.name)}*. Only its facilitator "
+            f"(<@{existing.facilitator_id}>) can change it: ask them to run `{COMMAND} setup`."
+        )
+
+
+def may_save_setup(channel: ChannelFacts, existing: SetInfo | None, user_id: str) -> None:
+    """The set-up form is submitted: the same rule, checked again (things may have changed)."""
+    may_set_up_in(channel)
+    if existing is not None and not facilitates(existing, user_id):
+        raise NotAllowed(
+            f"Only the facilitator of *{escape(existing.name)}* can change it. Nothing was saved."
+        )
+
+
+# -- voters ----------------------------------------------------------------------------------
+def votes(member: Membership | None, rules: VoteRules) -> bool:
+    """May this membership vote under ``rules``?"""
+    return voter_problem("", rules, member) is None
+
+
+def voter_problem(set_name: str, rules: VoteRules, member: Membership | None) -> str | None:
+    """Why this membership may not vote on the set's agenda under ``rules`` (None: it may)."""
+    if member is None or member.left_at is not None:
+        return f"Only members of *{escape(set_name)}* can vote on its agenda."
+    if not roles.votes(
+        is_facilitator=member.is_facilitator, facilitator_votes=rules.facilitator_votes
+    ):
+        return (
+            "As the facilitator you don't vote in this set (the set's settings say the "
+            "facilitator does not participate)."
+        )
+    return None
+
+
+def require_voter(lset: LearningSet, rules: VoteRules, member: Membership | None) -> Membership:
+    problem = voter_problem(lset.name, rules, member)
+    if problem or member is None:
+        raise NotAllowed(problem or "")
+    return member
+
+
+def voter_ids(members: Sequence[Membership], rules: VoteRules) -> list[str]:
+    return [m.user_id for m in members if votes(m, rules)]
+
+
+# -- presenters and owners -------------------------------------------------------------------
+def require_presenter(topic: Topic, user_id: str) -> None:
+    """Only the topic's presenter commits actions for it (the "Commit actions" button)."""
+    if topic.author_id != user_id:
+        raise NotAllowed(
+            f"Only <@{topic.author_id}>, who presented *{escape(topic.title)}*, can "
+            f"commit actions for it. Yours: `{COMMAND} actions add`."
+        )
+
+
+def require_presenter_in(topic: Topic, lset: LearningSet, user_id: str) -> None:
+    """The commitment form is submitted for a topic: its presenter, in that very set."""
+    if topic.author_id != user_id or topic.set_id != lset.id:
+        raise NotAllowed("Only the presenter can commit actions for this topic.")
+
+
+def require_owner(s: Session, row: Action, user_id: str) -> LearningSet:
+    """An action is changed or reported on by its owner alone, while a member of its set."""
+    if row.owner_id != user_id:
+        raise NotAllowed("That action belongs to someone else: nothing was changed.")
+    lset = s.get(LearningSet, row.set_id)
+    assert lset is not None
+    require_member(s, lset, user_id)
+    return lset

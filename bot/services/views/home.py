@@ -1,0 +1,21 @@
+"""Plain data for one member's Home tab."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.services.views.agenda import TopicOverview, VoteBrief
+from bot.services.views.base import SetInfo
+from bot.services.views.loop import ActionInfo, LogCount, RoundState
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """One set on one member's Home tab."""
+
+    set: SetInfo
+    topics: TopicOverview
+    actions: tuple[ActionInfo, ...]  # the reader's open actions in this set
+    vote: VoteBrief | None
+    round: RoundState | None = None  # facilitator: report-back progress for the next session
+    logs: LogCount | None = None  # facilitator: learning-log entries about the last session

@@ -1,0 +1,178 @@
+"""Plain data for the action-learning loop: actions, report-backs, the round, the learning log
+and reminders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.domain.reminders import Kind
+from bot.services.views.base import SessionInfo, SetInfo
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    action_id: int
+    session_id: int
+    status: str
+    happened: str
+    learned: str
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    id: int
+    set_id: int
+    set_name: str
+    channel_id: str
+    owner_id: str
+    committed_at: SessionInfo  # the session the action was committed at
+    position: int
+    text: str
+    target: date | None
+    shared: bool
+    status: str  # open | done | changed | dropped
+    report: ReportInfo | None = None  # the report for the coming report-back round, if any
+
+
+@dataclass(frozen=True)
+class CommitDraft:
+    """What the "Commit actions" modal opens on."""
+
+    set: SetInfo
+    session: SessionInfo
+    topic_id: int | None
+    topic_title: str | None
+    commitment_id: int | None
+    actions: tuple[ActionInfo, ...]  # the commitment's actions that were not dropped
+    note: str
+    shared: bool
+
+
+@dataclass(frozen=True)
+class CommitOutcome:
+    set: SetInfo
+    session: SessionInfo
+    commitment_id: int
+    owner_id: str
+    topic_title: str | None
+    actions: tuple[ActionInfo, ...]  # not dropped, by position
+    shared: bool
+    repeated: bool = False  # the same submission arrived twice: nothing was changed
+    # Where the short channel line goes: the agenda message's thread (None: the channel).
+    thread_ts: str | None = None
+    line_ts: str | None = None  # the line already posted, to update in place
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """An action dropped: its commitment as it is now, and the owner's open actions."""
+
+    commitment: CommitOutcome
+    open_actions: tuple[ActionInfo, ...]
+
+
+@dataclass(frozen=True)
+class ReportDraft:
+    action: ActionInfo
+    session: SessionInfo  # the session whose report-back round this report is for
+    report: ReportInfo | None
+
+
+@dataclass(frozen=True)
+class RoundMember:
+    user_id: str
+    shared: tuple[tuple[str, str | None], ...]  # (action, reported status or None)
+    private_total: int
+    private_reported: int
+
+    @property
+    def reported(self) -> bool:
+        return self.private_reported == self.private_total and all(s for _, s in self.shared)
+
+
+@dataclass(frozen=True)
+class RoundState:
+    """The report-back round of a session: statuses of shared actions, counts of private ones.
+    Never what was written in a report."""
+
+    id: int | None
+    set: SetInfo
+    session: SessionInfo
+    channel_id: str
+    message_ts: str | None
+    members: tuple[RoundMember, ...]
+
+    @property
+    def waiting(self) -> tuple[str, ...]:
+        return tuple(m.user_id for m in self.members if not m.reported)
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    action: ActionInfo
+    session: SessionInfo
+    report: ReportInfo
+    round: RoundState | None  # the posted round message to update in place
+    facilitator_id: str | None = None  # their Home tab shows the progress
+
+
+@dataclass(frozen=True)
+class LogInfo:
+    id: int
+    set_id: int
+    set_name: str
+    session: SessionInfo
+    about_issue: str
+    about_set: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class LogSaved:
+    """A learning-log entry saved, for its author; the facilitator's Home counts who wrote."""
+
+    entry: LogInfo
+    facilitator_id: str | None
+
+
+@dataclass(frozen=True)
+class LogDraft:
+    set: SetInfo
+    session: SessionInfo
+    entry: LogInfo | None
+
+
+@dataclass(frozen=True)
+class LogCount:
+    """How many members wrote a learning-log entry about a session: names, never content."""
+
+    session: SessionInfo | None
+    written: tuple[str, ...]
+    members: int
+
+
+@dataclass(frozen=True)
+class OpenAction:
+    id: int
+    text: str
+    shared: bool
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything one reminder's message needs, read just before sending (never stored)."""
+
+    kind: Kind
+    set_id: int
+    set_name: str
+    channel_id: str
+    target: str
+    session_id: int
+    starts_at: datetime
+    ends_at: datetime
+    facilitator_id: str | None
+    topics_in: int = 0
+    reports_in: int = 0
+    reporters: int = 0
+    actions: tuple[OpenAction, ...] = ()

@@ -1,0 +1,92 @@
+"""Plain data for set-up, membership and the sessions calendar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from bot.domain.status import SessionChangeKind
+from bot.services.views.agenda import VoteState
+from bot.services.views.base import SessionInfo, SetInfo
+
+
+@dataclass(frozen=True)
+class SetupDraft:
+    """What the set-up modal opens on: a new set (``existing`` None) or the channel's set."""
+
+    channel_id: str
+    existing: SetInfo | None
+    caller_tz: str | None
+
+
+@dataclass(frozen=True)
+class SetupOutcome:
+    set: SetInfo
+    created: bool
+    repeated: bool = False  # the same submission arrived twice: nothing was changed
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    rules_changed: bool = False
+    schedule_changed: bool = False
+    previous_facilitator: str | None = None
+    # Sessions cancelled because the programme now ends earlier.
+    cancelled: tuple[SessionInfo, ...] = ()
+    # The channel, as Slack showed it at the submission (for the facilitator's confirmation).
+    public_channel: bool = False
+    not_in_channel: tuple[str, ...] = ()  # members who are not in the channel yet
+    not_in_set: tuple[str, ...] = ()  # people in the channel who are not in the set
+    open_votes: tuple[VoteState, ...] = ()  # changed by removed members: their messages too
+
+    @property
+    def facilitator_changed(self) -> bool:
+        return self.previous_facilitator is not None
+
+    @property
+    def needs_agreement(self) -> tuple[str, ...]:
+        """Who must be asked to agree to the ground rules now."""
+        if self.repeated:
+            return ()
+        if self.created or self.rules_changed:
+            return self.set.member_ids
+        return tuple(u for u in self.added if u not in self.set.agreed_ids)
+
+
+@dataclass(frozen=True)
+class Departure:
+    """A member left: the set as it is now, and its open votes (their messages change)."""
+
+    set: SetInfo
+    user_id: str
+    open_votes: tuple[VoteState, ...] = ()
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """``/als sessions``: a set's upcoming sessions, for one reader."""
+
+    set: SetInfo
+    sessions: tuple[SessionInfo, ...]  # planned, not over, earliest first
+    facilitator: bool  # the reader facilitates: Move, Cancel and Add buttons
+    now: datetime
+
+
+@dataclass(frozen=True)
+class SessionDraft:
+    """What the Move / Add a session modal opens on."""
+
+    set: SetInfo
+    session: SessionInfo | None  # None: a new extra session
+    local_date: date | None
+    local_time: time
+
+
+@dataclass(frozen=True)
+class SessionChange:
+    """A session moved, cancelled or added (committed), with the facilitator's fresh list."""
+
+    kind: SessionChangeKind
+    set: SetInfo
+    session: SessionInfo  # as it is now
+    before: SessionInfo | None  # as it was (moved, cancelled)
+    calendar: Calendar
+    by: str

@@ -1,0 +1,183 @@
+"""What the app sends to Slack after it has answered a request (or in a scheduler pass):
+messages kept in place, DMs, private answers, Home tabs.
+
+Listeners and the scheduler use the same ``Outbound``, each with its own Web API client (the
+scheduler's never retries a post, so it never posts twice). Reminders have their own
+claim/send/record machinery (``bot.scheduler.sender``).
+
+"A channel message kept in place" is one message per thing (the agenda vote, the report-back
+round, a presenter's commitment line): posted once, its ts stored, then updated in place with
+``chat.update`` on that ts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.actions import commit_line
+from bot.blocks.agenda import vote_or_agenda
+from bot.blocks.calendar import change_message
+from bot.blocks.common import Message
+from bot.blocks.reportback import round_message
+from bot.services.actions import ActionService
+from bot.services.agenda import AgendaService
+from bot.services.reportback import ReportbackService
+from bot.services.views import CommitOutcome, RoundState, SessionChange, VoteOpened, VoteState
+from bot.slack.errors import error_code
+from bot.slack.home import HomePublisher
+
+log = logging.getLogger("bot.slack")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a kept message lives: its channel, its ts once posted, the thread it belongs to."""
+
+    channel_id: str
+    ts: str | None
+    thread_ts: str | None = None
+
+
+def keep(client: WebClient, place: Place, message: Message, attach: Callable[[str], None]) -> None:
+    """Post the message the first time (``attach`` stores its ts), then update it in place."""
+    if place.ts:
+        client.chat_update(channel=place.channel_id, ts=place.ts, **message.kwargs())
+        return
+    kwargs = message.kwargs()
+    if place.thread_ts:
+        kwargs["thread_ts"] = place.thread_ts
+    posted = client.chat_postMessage(channel=place.channel_id, **kwargs)
+    attach(str(posted["ts"]))
+
+
+class Outbound:
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        agenda: AgendaService,
+        reportback: ReportbackService,
+        actions: ActionService,
+        publisher: HomePublisher | None,
+    ) -> None:
+        self.client = client
+        self._agenda = agenda
+        self._reportback = reportback
+        self._actions = actions
+        self._publisher = publisher
+
+    # -- Home tabs ------------------------------------------------------------------------
+    def homes(self, team_id: str, user_ids: Iterable[str | None], *, settle: bool = False) -> None:
+        """Republish these members' Home tabs soon, after the ack (coalesced: see
+        ``HomePublisher``). ``settle``: once each has stopped for a few seconds (ballot
+        clicks)."""
+        if self._publisher is None:
+            return
+        for user_id in dict.fromkeys(u for u in user_ids if u):
+            self._publisher.request(team_id, user_id, settle=settle)
+
+    # -- the agenda vote ------------------------------------------------------------------
+    def vote(self, state: VoteState) -> None:
+        """The vote (or the agenda it became) in the set's channel: one message, kept."""
+        keep(
+            self.client,
+            Place(state.channel_id, state.message_ts),
+            vote_or_agenda(state),
+            lambda ts: self._agenda.attach_message(state.set.team_id, state.id, ts),
+        )
+
+    def vote_changed(self, state: VoteState) -> None:
+        """A vote opened, closed or became the agenda: its message, and every member's Home."""
+        self.vote(state)
+        self.homes(state.set.team_id, state.set.member_ids)
+
+    def vote_opened(self, opened: VoteOpened) -> None:
+        """The report-back round comes first in the session, so its message comes first."""
+        if opened.round is not None:
+            self.round(opened.round)
+        self.vote_changed(opened.vote)
+
+    def refresh_votes(self, states: Iterable[VoteState]) -> None:
+        """Redraw votes whose message is posted (a member left: their topic and votes are gone;
+        the scheduler closed them)."""
+        for state in states:
+            if state.message_ts:
+                self.vote(state)
+
+    # -- the action-learning loop ---------------------------------------------------------
+    def round(self, state: RoundState) -> None:
+        """The report-back round: one channel message, updated as reports arrive."""
+        if state.id is None:
+            return
+        round_id = state.id
+        try:
+            keep(
+                self.client,
+                Place(state.channel_id, state.message_ts),
+                round_message(state),
+                lambda ts: self._reportback.attach_round_message(state.set.team_id, round_id, ts),
+            )
+        except SlackApiError as exc:
+            log.warning("report-back round not posted: %s", error_code(exc))
+
+    def commit_line(self, outcome: CommitOutcome) -> None:
+        """The short line about a commitment, in the agenda message's thread: posted when
+        shared, kept up to date afterwards (private again: titles removed)."""
+        if outcome.repeated or not (outcome.line_ts or (outcome.shared and outcome.actions)):
+            return
+        channel = outcome.set.channel_id
+        try:
+            keep(
+                self.client,
+                Place(channel, outcome.line_ts, outcome.thread_ts),
+                commit_line(outcome),
+                lambda ts: self._actions.attach_line(
+                    outcome.set.team_id, outcome.commitment_id, channel, ts
+                ),
+            )
+        except SlackApiError as exc:
+            log.warning("commitment line not posted: %s", error_code(exc))
+
+    # -- the calendar ---------------------------------------------------------------------
+    def session_changed(self, change: SessionChange) -> None:
+        """Tell the set's channel, and refresh the members' Home tabs (their next session)."""
+        try:
+            self.client.chat_postMessage(
+                channel=change.set.channel_id, **change_message(change).kwargs()
+            )
+        except SlackApiError as exc:
+            log.warning("session change not posted: %s", error_code(exc))
+        self.homes(change.set.team_id, change.set.member_ids)
+
+    # -- plain messages -------------------------------------------------------------------
+    def post(self, channel_id: str, message: Message) -> None:
+        self.client.chat_postMessage(channel=channel_id, **message.kwargs())
+
+    def dm(self, user_id: str, message: Message) -> bool:
+        """DM a member; a failure for one person (deactivated meanwhile...) does not stop the
+        rest."""
+        try:
+            self.client.chat_postMessage(channel=user_id, **message.kwargs())
+        except SlackApiError as exc:
+            log.warning("DM failed: %s", error_code(exc))
+            return False
+        return True
+
+    def dm_all(self, user_ids: Iterable[str], message: Message) -> None:
+        for user_id in user_ids:
+            self.dm(user_id, message)
+
+    def ephemeral(self, channel_id: str, user_id: str, message: Message) -> None:
+        self.client.chat_postEphemeral(channel=channel_id, user=user_id, **message.kwargs())
+
+    def ephemeral_or_dm(self, channel_id: str, user_id: str, message: Message) -> None:
+        """Privately in the channel; as a DM where Slack refuses that."""
+        try:
+            self.ephemeral(channel_id, user_id, message)
+        except SlackApiError:
+            self.dm(user_id, message)
