@@ -8,10 +8,17 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
+
+if TYPE_CHECKING:  # imported where used: `als-bot --help` stays fast
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from bot.app import AlsBot
+    from bot.storage.db import Database
 
 log = logging.getLogger("bot")
 
@@ -97,7 +104,7 @@ def parse_instant(value: str | None) -> datetime:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def _database(settings: Settings, *, migrate: bool):  # type: ignore[no-untyped-def]
+def _database(settings: Settings, *, migrate: bool) -> Database:
     from bot.storage.db import Database
     from bot.storage.migrate import upgrade
 
@@ -112,14 +119,14 @@ def _database(settings: Settings, *, migrate: bool):  # type: ignore[no-untyped-
     return db
 
 
-def _bot(  # type: ignore[no-untyped-def]
+def _bot(
     settings: Settings,
     *,
     migrate: bool,
     signing_secret: str,
     clock: Clock | None = None,
     verify_token: bool = True,
-):
+) -> AlsBot:
     from slack_bolt.error import BoltError
 
     from bot.app import create_app
@@ -143,7 +150,7 @@ def _bot(  # type: ignore[no-untyped-def]
         ) from None
 
 
-def _start_scheduler(app, enabled: bool):  # type: ignore[no-untyped-def]
+def _start_scheduler(app: AlsBot, enabled: bool) -> BackgroundScheduler | None:
     if not enabled:
         return None
     from bot.scheduler.runner import start_scheduler
@@ -246,7 +253,8 @@ def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         app.close()
     return 0
 

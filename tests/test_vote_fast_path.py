@@ -1,9 +1,11 @@
 """PostgreSQL decides the usual vote click in one statement (``als_vote_allocate``, migration
 0007); it must decide exactly as the domain rules do.
 
-The function may only accept what ``bot.domain.agenda.allocation_problem`` and the voter checks
-accept (otherwise a budget, a cap or the own-topic rule could be broken), and it should accept
-all of it (otherwise every click would silently take the slower Python path). A randomised
+The function restates the rules in SQL; this test pins it to them. It may only accept what
+``bot.domain.agenda.allocation_problem`` and the access policy's voter rule
+(``bot.services.access.voter_problem``) accept (otherwise a budget, a cap or the own-topic rule
+could be broken), and it should accept all of it (otherwise every click would silently take the
+slower Python path). A randomised
 differential run, under several rule sets, compares each of its answers and the stored votes
 with a model built from the domain rules; clicks it refers leave the database untouched.
 """
@@ -23,7 +25,8 @@ from bot.domain.agenda import VoteRules, allocation_problem
 from bot.domain.topics import TopicStatus
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
-from bot.storage import queries as q
+from bot.services import access
+from bot.storage import agenda_queries as aq
 from bot.storage.db import Database
 from bot.storage.models import AgendaVote, Membership, PlannedSession, Topic, VoteAllocation
 from bot.storage.types import utcnow
@@ -51,7 +54,7 @@ def stored(db: Database, vote_id: int) -> dict[tuple[str, int], int]:
 
 def call(db: Database, team: str, vote_id: int, user: str, topic: int, n: int) -> tuple[bool, bool]:
     with db.autocommit() as conn:
-        return q.vote_allocate(conn, team, vote_id, user, topic, n, lock_ms=2000, now=utcnow())
+        return aq.vote_allocate(conn, team, vote_id, user, topic, n, lock_ms=2000, now=utcnow())
 
 
 @pytest.fixture
@@ -85,6 +88,14 @@ def vote(
     return vote_id, own, [t.id for t in topics]
 
 
+def membership_of(voter: str) -> Membership | None:
+    """The voter's membership as the fixture left it: MEMBERS[4] left, OUTSIDER never joined."""
+    if voter == OUTSIDER:
+        return None
+    left = utcnow() if voter == MEMBERS[4] else None
+    return Membership(user_id=voter, is_facilitator=voter == FAC, left_at=left)
+
+
 def expected_decision(
     rules: VoteRules,
     voter: str,
@@ -94,8 +105,7 @@ def expected_decision(
     own: dict[str, int],
     votable: list[int],
 ) -> bool:
-    members = {FAC, *MEMBERS[:4]}  # MEMBERS[4] left; OUTSIDER never joined
-    if voter not in members or (voter == FAC and not rules.facilitator_votes):
+    if access.voter_problem("the set", rules, membership_of(voter)) is not None:
         return False
     if topic not in votable:
         return False

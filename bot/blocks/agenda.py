@@ -29,6 +29,7 @@ from bot.blocks.messages import length_text, session_when
 from bot.blocks.meta import Meta, claimed_id, key
 from bot.blocks.text import escape, mention
 from bot.domain.agenda import TIE_BREAK_RULE, VoteRules
+from bot.domain.status import VoteStatus
 from bot.ids import VOTE_TOPIC_PREFIX, ActionId, CallbackId
 from bot.services.views import Panel, TopicInfo, VoteState
 
@@ -111,7 +112,7 @@ def vote_message(state: VoteState) -> Message:
 
 def agenda_message(state: VoteState) -> Message:
     when = session_when(state.session)
-    if state.status == "skipped":
+    if state.status == VoteStatus.SKIPPED:
         text = f"The facilitator skipped the agenda vote for the session of {when}."
         return Message(text="Agenda vote skipped", blocks=render([header("Agenda"), md(text)]))
     blocks: list[Block] = [
@@ -122,7 +123,7 @@ def agenda_message(state: VoteState) -> Message:
         blocks.append(md("No topics on the agenda."))
     for entry in state.agenda:
         commit = None
-        if state.status == "confirmed":
+        if state.status == VoteStatus.CONFIRMED:
             # For the presenter (others who click are told why not).
             commit = ButtonElement(
                 text="Commit actions", action_id=ActionId.COMMIT_OPEN, value=str(entry.topic.id)
@@ -151,7 +152,7 @@ def agenda_message(state: VoteState) -> Message:
             context(clip(f"Carried over to the next session, with priority: {carried}", 2000))
         )
     blocks.append(context(clip(_airtime_line(state), 2000)))
-    if state.status == "closed":
+    if state.status == VoteStatus.CLOSED:
         blocks.append(
             ActionsBlock(
                 block_id="agenda_actions",

@@ -23,6 +23,7 @@ from bot.blocks.common import Message, context, header, md, render
 from bot.blocks.messages import length_text, session_when
 from bot.blocks.meta import Meta, key
 from bot.blocks.text import escape, mention
+from bot.domain.status import SessionChangeKind
 from bot.ids import COMMAND, ActionId, CallbackId
 from bot.ids import SessionField as F
 from bot.services.views import Calendar, SessionChange, SessionDraft, SessionInfo
@@ -195,12 +196,12 @@ def parse_session(view: dict[str, Any]) -> tuple[date | None, time | None]:
 # -- after a change -------------------------------------------------------------------------
 def change_line(change: SessionChange) -> str:
     name = f"*{escape(change.set.name)}*"
-    if change.kind == "moved" and change.before is not None:
+    if change.kind == SessionChangeKind.MOVED and change.before is not None:
         return (
             f":calendar: The session of {name} on {session_when(change.before)} has moved to "
             f"*{session_when(change.session)}*."
         )
-    if change.kind == "cancelled":
+    if change.kind == SessionChangeKind.CANCELLED:
         return f":no_entry_sign: The session of {name} on *{session_when(change.session)}* is cancelled."
     return (
         f":calendar: An extra session of {name} is planned: *{session_when(change.session)}* "

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
+    Block,
     ButtonElement,
     ConfirmObject,
     DividerBlock,
@@ -182,7 +183,7 @@ def setup_confirmation(
             f"I've sent the ground rules to {len(outcome.needs_agreement)} member(s) to agree."
         )
     lines.append(agreement_summary(lset))
-    blocks = [md(clip(line, 3000)) for line in lines]
+    blocks: list[Block] = [md(clip(line, 3000)) for line in lines]
     blocks.append(context("Only you can see this. My Home tab shows who has agreed."))
     return Message(text=title, blocks=render(blocks))
 

@@ -13,7 +13,6 @@ A claim is a frozen dataclass deriving from :class:`Meta`; each field names its 
 
 from __future__ import annotations
 
-import functools
 import json
 import types
 import typing
@@ -52,9 +51,14 @@ def claimed_ids(raw: object, count: int) -> tuple[int, ...] | None:
     return tuple(p for p in parts if p is not None)
 
 
-@functools.cache
+_SCHEMAS: dict[type, tuple[tuple[str, str, type, bool], ...]] = {}
+
+
 def _schema(cls: type) -> tuple[tuple[str, str, type, bool], ...]:
     """(attribute, JSON key, base type, may be None) of each field of a Meta class."""
+    known = _SCHEMAS.get(cls)
+    if known is not None:
+        return known
     hints = typing.get_type_hints(cls)
     out = []
     for f in fields(cls):
@@ -67,7 +71,8 @@ def _schema(cls: type) -> tuple[tuple[str, str, type, bool], ...]:
         if hint not in (int, str, bool):
             raise TypeError(f"{cls.__name__}.{f.name}: a claim holds int, str or bool")
         out.append((f.name, f.metadata.get("key", f.name), hint, optional))
-    return tuple(out)
+    _SCHEMAS[cls] = tuple(out)
+    return _SCHEMAS[cls]
 
 
 def _valid(value: object, kind: type, optional: bool) -> bool:

@@ -179,7 +179,7 @@ def parse_topic(view: dict[str, Any]) -> tuple[TopicForm, int | None]:
     answer = (_state(view, F.RESPONSE).get("selected_option") or {}).get("value")
     sharing = (_state(view, F.SHARING).get("selected_option") or {}).get("value")
     try:
-        response = Response(answer)
+        response = Response(answer or "")
     except ValueError:
         response = Response.TOPIC
     chosen = (_state(view, F.SET).get("selected_option") or {}).get("value")

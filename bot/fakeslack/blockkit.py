@@ -562,7 +562,7 @@ def validate_view(view: Any) -> list[str]:
             errors.append(e)
     # slack_sdk's own view-level checks (blocks are validated per block above).
     try:
-        fields = {
+        fields: dict[str, Any] = {
             k: view.get(k)
             for k in (
                 "type",

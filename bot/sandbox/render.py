@@ -583,7 +583,8 @@ def _rich_inline(el: JsonMap, ctx: RenderContext) -> str:
         out = _esc(el.get("value") or "")
     else:
         return _unsupported("element", kind, inline=True)
-    style = el.get("style") if isinstance(el.get("style"), Mapping) else {}
+    raw_style = el.get("style")
+    style: Mapping[str, Any] = raw_style if isinstance(raw_style, Mapping) else {}
     if style.get("code"):
         out = f'<code class="sb-code">{out}</code>'
     if style.get("bold"):
@@ -674,7 +675,7 @@ def _option_value(opt: Any) -> str | None:
 
 
 def _option_tag(value: str, label: str, selected: bool, url: str | None = None) -> str:
-    attrs = {"value": value, "selected": selected, "data-url": url}
+    attrs: dict[str, str | bool | None] = {"value": value, "selected": selected, "data-url": url}
     return f"<option{_attrs(attrs)}>{_esc(label)}</option>"
 
 

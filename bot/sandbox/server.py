@@ -296,7 +296,7 @@ class Sandbox:
             flags = []
             if ephemeral:
                 flags.append('<span class="sb-only-you">Only visible to you</span>')
-            elif item.edited:
+            elif isinstance(item, Message) and item.edited:
                 flags.append('<span class="sb-edited">(edited)</span>')
             body = message_html({"text": item.text, "blocks": item.blocks}, ctx)
             return (

@@ -23,6 +23,7 @@ from bot.services import access
 from bot.services.readmodels import rules_of, vote_rules, vote_state
 from bot.services.reportback import round_for_session
 from bot.services.views import VoteOpened, VoteState
+from bot.storage import agenda_queries as aq
 from bot.storage import queries as q
 from bot.storage.db import Database
 from bot.storage.models import (
@@ -49,7 +50,7 @@ class AgendaService:
 
     @staticmethod
     def _vote(s: Session, team_id: str, vote_id: int, *, lock: bool = False) -> AgendaVote:
-        vote = q.vote_by_id(s, team_id, vote_id, lock=lock)
+        vote = aq.vote_by_id(s, team_id, vote_id, lock=lock)
         if vote is None:
             raise NotFound("That vote no longer exists.")
         return vote
@@ -97,7 +98,7 @@ class AgendaService:
         if not upcoming:
             raise NotFound(f"No session of *{escape(lset.name)}* is planned.")
         session = upcoming[0]
-        existing = q.vote_of_session(s, session.id)
+        existing = aq.vote_of_session(s, session.id)
         if existing is not None:
             state = {
                 VoteStatus.OPEN: "is already open",
@@ -116,7 +117,7 @@ class AgendaService:
         )
         s.add(vote)
         s.flush()
-        topics = q.submitted_topics(s, session.id)
+        topics = aq.submitted_topics(s, session.id)
         if topics and len(topics) <= rules_of(lset).slots_for(session.duration_minutes):
             self._close(s, vote, lset, now)  # all are chosen: no vote needed
         round_ = round_for_session(s, lset, session, now, open_it=True)
@@ -141,7 +142,7 @@ class AgendaService:
             lset = q.set_by_channel(s, team_id, channel_id)
             if lset is None:
                 raise NotFound("There is no set in this channel.")
-            latest = q.latest_vote(s, team_id, lset.id)
+            latest = aq.latest_vote(s, team_id, lset.id)
             if latest is None:
                 raise NotFound(f"No agenda vote has been opened. Run `{COMMAND} agenda` first.")
         return self.close(team_id, user_id, latest.id)
@@ -150,10 +151,10 @@ class AgendaService:
         rules = vote_rules(vote, lset)
         session = s.get(PlannedSession, vote.session_id)
         assert session is not None
-        topics = q.submitted_topics(s, vote.session_id)
+        topics = aq.submitted_topics(s, vote.session_id)
         eligible = access.voter_ids(q.active_members(s, lset.team_id, lset.id), rules)
-        tallies = q.tallies(s, vote.id, eligible)
-        ledger = q.airtime_ledger(s, lset.team_id, lset.id)
+        tallies = aq.tallies(s, vote.id, eligible)
+        ledger = aq.airtime_ledger(s, lset.team_id, lset.id)
         ranked = rank(
             [
                 Candidate(
@@ -203,7 +204,7 @@ class AgendaService:
         if following is None:
             return
         for topic in topics:
-            if q.topic_of(s, following.id, topic.author_id) is not None:
+            if aq.topic_of(s, following.id, topic.author_id) is not None:
                 continue  # the author has already answered for the next session
             s.add(
                 Topic(
@@ -259,7 +260,7 @@ class AgendaService:
             access.require_facilitator(s, lset, user_id, "change the agenda")
             if vote.status != VoteStatus.CLOSED:
                 raise Conflict("This agenda can no longer be changed.")
-            items = {item.topic_id: item for item, _ in q.agenda_items(s, vote.id)}
+            items = {item.topic_id: item for item, _ in aq.agenda_items(s, vote.id)}
             if set(plan) != set(items):
                 raise Conflict("The agenda changed meanwhile: open the adjustment again.")
             errors = _plan_problems(plan, len(items), session.duration_minutes)

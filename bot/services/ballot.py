@@ -30,6 +30,7 @@ from bot.domain.topics import TopicStatus
 from bot.services import access
 from bot.services.readmodels import topic_info, vote_rules, vote_state
 from bot.services.views import Allocation, Ballot, Panel
+from bot.storage import agenda_queries as aq
 from bot.storage import queries as q
 from bot.storage.db import Busy, Database, is_lock_timeout
 from bot.storage.models import AgendaVote, LearningSet, Membership, Topic
@@ -51,7 +52,7 @@ class BallotService:
     ) -> Panel:
         """The voter's ballot as committed now; ``refused`` explains a refused click."""
         with self._db.read() as s:
-            vote = q.vote_by_id(s, team_id, vote_id)
+            vote = aq.vote_by_id(s, team_id, vote_id)
             if vote is None:
                 raise NotFound("That vote no longer exists.")
             lset = s.get(LearningSet, vote.set_id)
@@ -60,11 +61,11 @@ class BallotService:
                 raise Conflict(CLOSED)
             rules = vote_rules(vote, lset)
             access.require_voter(lset, rules, q.membership(s, team_id, lset.id, user_id))
-            mine = q.votes_of(s, vote.id, user_id)
+            mine = aq.votes_of(s, vote.id, user_id)
             return Panel(
                 vote_id=vote.id,
                 rules=rules,
-                topics=tuple(topic_info(t) for t in q.submitted_topics(s, vote.session_id)),
+                topics=tuple(topic_info(t) for t in aq.submitted_topics(s, vote.session_id)),
                 voter_id=user_id,
                 allocations=mine,
                 remaining=rules.budget - sum(mine.values()),
@@ -82,7 +83,7 @@ class BallotService:
         vote = None
         if outcome.turnout_changed:
             with self._db.read() as s:
-                found = q.vote_by_id(s, team_id, vote_id)
+                found = aq.vote_by_id(s, team_id, vote_id)
                 vote = vote_state(s, found, self._clock()) if found else None
         return Ballot(panel=panel, vote=vote)
 
@@ -94,7 +95,7 @@ class BallotService:
         try:
             if self._db.dialect == "postgresql":
                 with self._db.autocommit() as conn:
-                    done, turnout_changed = q.vote_allocate(
+                    done, turnout_changed = aq.vote_allocate(
                         conn,
                         team_id,
                         vote_id,
@@ -167,7 +168,7 @@ class BallotService:
             return Allocation(accepted=False, message="That topic is no longer in the vote.")
         # After the voter's row is locked, in a statement of its own.
         total, current = s.execute(
-            q.vote_click_totals(), {"vote": vote_id, "user": user_id, "topic": topic_id}
+            aq.vote_click_totals(), {"vote": vote_id, "user": user_id, "topic": topic_id}
         ).one()
         problem = allocation_problem(
             rules,
@@ -186,7 +187,7 @@ class BallotService:
                     .values(rules=rules.dump(), rules_fixed=True)
                 )
             s.execute(
-                q.vote_click_write(self._db.dialect),
+                aq.vote_click_write(self._db.dialect),
                 {
                     "team": team_id,
                     "vote": vote_id,

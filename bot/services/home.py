@@ -14,6 +14,7 @@ from bot.services.readmodels import session_info, set_info, vote_rules
 from bot.services.reportback import round_for_next_session
 from bot.services.topics import TopicService
 from bot.services.views import Dashboard, SetInfo, VoteBrief
+from bot.storage import agenda_queries as aq
 from bot.storage import queries as q
 from bot.storage.db import Database
 from bot.storage.models import LearningSet, PlannedSession, VoteAllocation
@@ -50,7 +51,7 @@ class HomeService:
     @staticmethod
     def _vote(s: Session, lset: LearningSet, info: SetInfo, user_id: str) -> VoteBrief | None:
         """The set's open vote, as this member sees it: their own votes, counted."""
-        row = q.latest_vote(s, lset.team_id, lset.id, open_only=True)
+        row = aq.latest_vote(s, lset.team_id, lset.id, open_only=True)
         if row is None:
             return None
         rules = vote_rules(row, lset)

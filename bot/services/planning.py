@@ -29,6 +29,7 @@ from bot.domain.status import SessionStatus
 from bot.services import access
 from bot.services.readmodels import session_info
 from bot.services.views import SessionInfo
+from bot.storage import agenda_queries as aq
 from bot.storage import queries as q
 from bot.storage.models import LearningSet, PlannedSession, Reminder
 
@@ -131,7 +132,7 @@ def open_for_topics(s: Session, lset: LearningSet, now: datetime) -> PlannedSess
     """The session topics go to now: the next session, unless its agenda vote has opened, in
     which case the one after."""
     for row in q.upcoming_sessions(s, lset.team_id, lset.id, now):
-        if q.vote_of_session(s, row.id) is None:
+        if aq.vote_of_session(s, row.id) is None:
             return row
     return None
 

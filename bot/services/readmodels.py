@@ -26,6 +26,7 @@ from bot.services.views import (
     TopicInfo,
     VoteState,
 )
+from bot.storage import agenda_queries as aq
 from bot.storage import queries as q
 from bot.storage.models import (
     Action,
@@ -168,14 +169,14 @@ def vote_state(s: Session, vote: AgendaVote, now: datetime) -> VoteState:
         AgendaEntry(
             topic=topic_info(topic), position=item.position, minutes=item.minutes, votes=item.votes
         )
-        for item, topic in q.agenda_items(s, vote.id)
+        for item, topic in aq.agenda_items(s, vote.id)
     )
-    submitted = q.submitted_topics(s, vote.session_id)
+    submitted = aq.submitted_topics(s, vote.session_id)
     chosen = {e.topic.id for e in agenda}
     carried: tuple[TopicInfo, ...] = ()
     if vote.status in (VoteStatus.CLOSED, VoteStatus.CONFIRMED):
         carried = tuple(topic_info(t) for t in submitted if t.id not in chosen)
-    ledger = q.airtime_ledger(s, lset.team_id, lset.id)
+    ledger = aq.airtime_ledger(s, lset.team_id, lset.id)
     info = set_info(s, lset, now)
     airtime = tuple(
         Airtime(
@@ -195,7 +196,7 @@ def vote_state(s: Session, vote: AgendaVote, now: datetime) -> VoteState:
         message_ts=vote.message_ts,
         rules=rules,
         topics=tuple(topic_info(t) for t in submitted),
-        voters=q.voters_among(s, vote.id, eligible),
+        voters=aq.voters_among(s, vote.id, eligible),
         eligible=len(eligible),
         agenda=agenda,
         carried_over=carried,
@@ -206,4 +207,4 @@ def vote_state(s: Session, vote: AgendaVote, now: datetime) -> VoteState:
 
 def open_vote_states(s: Session, lset: LearningSet, now: datetime) -> tuple[VoteState, ...]:
     """The set's open votes (their messages change when members leave)."""
-    return tuple(vote_state(s, vote, now) for vote in q.open_votes(s, lset.team_id, lset.id))
+    return tuple(vote_state(s, vote, now) for vote in aq.open_votes(s, lset.team_id, lset.id))

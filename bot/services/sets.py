@@ -25,6 +25,7 @@ from bot.services import access
 from bot.services.planning import plan_sessions, trim_programme
 from bot.services.readmodels import open_vote_states, set_info
 from bot.services.views import Departure, SessionInfo, SetInfo, SetupDraft, SetupOutcome
+from bot.storage import agenda_queries as aq
 from bot.storage import queries as q
 from bot.storage.db import Database
 from bot.storage.models import LearningSet, Membership, Reminder, RulesAgreement
@@ -75,7 +76,7 @@ def _update_members(
             member.left_at = now
             member.is_facilitator = False
             removed.append(user)
-            q.drop_member_from_open_votes(s, team_id, set_id, user)
+            aq.drop_member_from_open_votes(s, team_id, set_id, user)
         if member.is_facilitator and user != form.facilitator_id:
             member.is_facilitator = False
             previous_facilitator = user
@@ -395,7 +396,7 @@ class SetService:
             member = access.require_current_member(s, lset, user_id)
             access.may_leave(lset, member)
             member.left_at = now
-            q.drop_member_from_open_votes(s, team_id, set_id, user_id)
+            aq.drop_member_from_open_votes(s, team_id, set_id, user_id)
             s.flush()
             return Departure(
                 set=set_info(s, lset, now),

@@ -21,6 +21,7 @@ from bot.services import access
 from bot.services.planning import open_for_topics
 from bot.services.readmodels import session_info, set_info, topic_info, vote_state
 from bot.services.views import TopicDraft, TopicOutcome, TopicOverview
+from bot.storage import agenda_queries as aq
 from bot.storage import queries as q
 from bot.storage.db import Database
 from bot.storage.models import LearningSet, PlannedSession, Topic, VoteAllocation
@@ -126,7 +127,7 @@ class TopicService:
                 "The agenda vote of the next session has opened, so this topic is for the "
                 "session after it."
             )
-        row = q.topic_of(s, target.id, user_id)
+        row = aq.topic_of(s, target.id, user_id)
         return TopicDraft(
             set=set_info(s, lset, now),
             session=session_info(target),
@@ -153,7 +154,7 @@ class TopicService:
             if form.response is Response.WITHDRAW and claimed is not None:
                 in_vote = _topic_in_open_vote(s, claimed, user_id)
                 if in_vote is not None:
-                    vote = q.vote_of_session(s, claimed.id)
+                    vote = aq.vote_of_session(s, claimed.id)
                     assert vote is not None
                     in_vote.status = TopicStatus.WITHDRAWN
                     in_vote.updated_at = now
@@ -169,7 +170,7 @@ class TopicService:
             moved_from = None
             if claimed is not None and claimed.id != target.id:
                 moved_from = session_info(claimed)  # its vote opened meanwhile: keep the text
-            row = q.topic_of(s, target.id, user_id)
+            row = aq.topic_of(s, target.id, user_id)
             if form.response is Response.WITHDRAW and (
                 row is None or row.status == TopicStatus.WITHDRAWN
             ):
@@ -209,7 +210,7 @@ class TopicService:
 
 
 def _topic_in_open_vote(s: Session, session: PlannedSession, user_id: str) -> Topic | None:
-    vote = q.vote_of_session(s, session.id)
+    vote = aq.vote_of_session(s, session.id)
     if vote is None or vote.status != VoteStatus.OPEN:
         return None
     return s.scalar(

@@ -32,6 +32,8 @@ def retry_after(exc: SlackApiError) -> timedelta:
             raw = value
     if isinstance(raw, list):
         raw = raw[0] if raw else None
+    if raw is None:
+        return timedelta(seconds=30)
     try:
         return timedelta(seconds=max(1.0, float(raw)))
     except (TypeError, ValueError):

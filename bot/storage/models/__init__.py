@@ -1,0 +1,58 @@
+"""SQLAlchemy 2 typed models. Every table carries the Slack workspace (``team_id``).
+
+One module per family; every model is importable from here (and all are mapped once this
+package is imported)."""
+
+from bot.storage.models.agenda import (
+    UNFINISHED_VOTE,
+    AgendaItem,
+    AgendaVote,
+    Topic,
+    VoteAllocation,
+)
+from bot.storage.models.base import (
+    Base,
+)
+from bot.storage.models.delivery import (
+    LIVE_REMINDER,
+    Reminder,
+    SendLease,
+)
+from bot.storage.models.loop import (
+    Action,
+    ActionReport,
+    Commitment,
+    LogEntry,
+    ReportRound,
+)
+from bot.storage.models.sets import (
+    STOPPED_WORKSPACE,
+    LearningSet,
+    Membership,
+    PlannedSession,
+    RulesAgreement,
+    Workspace,
+)
+
+__all__ = [
+    "LIVE_REMINDER",
+    "STOPPED_WORKSPACE",
+    "UNFINISHED_VOTE",
+    "Action",
+    "ActionReport",
+    "AgendaItem",
+    "AgendaVote",
+    "Base",
+    "Commitment",
+    "LearningSet",
+    "LogEntry",
+    "Membership",
+    "PlannedSession",
+    "Reminder",
+    "ReportRound",
+    "RulesAgreement",
+    "SendLease",
+    "Topic",
+    "VoteAllocation",
+    "Workspace",
+]

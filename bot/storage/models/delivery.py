@@ -1,0 +1,87 @@
+"""What the scheduler owes and who sends it: reminders and per-workspace send leases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.domain.delivery import State
+from bot.storage.models.base import Base, SlackId
+from bot.storage.types import utcnow
+
+#: Reminder rows still to be delivered (the claim query's partial index).
+LIVE_REMINDER = f"status IN ('{State.PENDING}', '{State.CLAIMED}')"
+
+
+class Reminder(Base):
+    """One message the scheduler owes: a kind of reminder about one session for one target (a
+    member's user id, or the set's channel id: never NULL, so the unique key always holds).
+
+    ``send_after`` is when it may next be sent: its due time (shifted out of the target's quiet
+    hours), a retry time, or, while ``claimed``, the end of the claiming process's lease (a
+    row whose lease ran out was being sent by a process that died)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("session_id", "target", "kind"),
+        ForeignKeyConstraint(["team_id", "set_id"], ["learning_sets.team_id", "learning_sets.id"]),
+        Index(
+            "ix_reminders_live_send_after",
+            "send_after",
+            postgresql_where=text(LIVE_REMINDER),
+            sqlite_where=text(LIVE_REMINDER),
+        ),
+        Index("ix_reminders_team_set", "team_id", "set_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(SlackId)
+    set_id: Mapped[int] = mapped_column(Integer)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))
+    target: Mapped[str] = mapped_column(SlackId)
+    kind: Mapped[str] = mapped_column(String(24))
+    due_at: Mapped[datetime]
+    send_after: Mapped[datetime]
+    # After this the message would be useless (a prep prompt once the session has started):
+    # it is skipped, and recorded as skipped, instead of sent late.
+    useful_until: Mapped[datetime]
+    # pending | claimed | sent | skipped | failed | unknown
+    status: Mapped[str] = mapped_column(String(16), default=State.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Attempts whose outcome nobody knows (timeout, or the sending process died mid-call).
+    ambiguous: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    # Why it ended as it did, or why the last attempt failed (a Slack error code, never text).
+    reason: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None]
+    channel_id: Mapped[str | None] = mapped_column(SlackId)
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    # The session's revision this reminder was planned for. A reminder in flight while its
+    # session moved is re-planned (or followed by a notice) when its outcome is recorded.
+    session_revision: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SendLease(Base):
+    """Which scheduler process sends a workspace's reminders now. One process at a time per
+    workspace, so that process's pacer is the workspace's pacer: N scheduler processes never
+    send N times the workspace budget. Taken or extended with each claim; another process may
+    take it over once ``until`` has passed (its holder stopped sending or died)."""
+
+    __tablename__ = "send_leases"
+
+    team_id: Mapped[str] = mapped_column(SlackId, primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    until: Mapped[datetime]
