@@ -16,7 +16,8 @@ from bot.blocks.home import home_view
 from bot.clock import Clock, system_clock
 from bot.deps import Deps
 from bot.handlers import register_all
-from bot.handlers.kit import Kit, ListenerPool
+from bot.handlers.guard import ListenerPool
+from bot.handlers.kit import Kit
 from bot.scheduler.tick import Ticker
 from bot.services.actions import ActionService
 from bot.services.agenda import AgendaService

@@ -20,7 +20,7 @@ MAX_LINES = 450
 MAX_LISTENER_LINES = 20
 #: Fakes and the sandbox are test and demo equipment, not the app: the size limit skips them.
 UNLIMITED = ("fakeslack", "sandbox")
-FEATURE_EXEMPT = {"__init__", "kit"}  # the handlers' registry and their shared kit
+FEATURE_EXEMPT = {"__init__", "kit", "guard"}  # the handlers' registry, kit and guard
 
 
 @dataclass(frozen=True)

@@ -10,134 +10,40 @@ render the result with a ``bot.blocks`` builder, send it (``Request`` and ``bot.
 - ``kit.subcommand(Sub.X, "word")``: ``/als x word``; a refusal is answered privately.
 - ``kit.event(name)``: Events API; Bolt acks them.
 
-Failures: every listener runs in :meth:`ListenerPool.guarded`, so no exception escapes into
-Bolt (when a listener raises after ``ack()``, Bolt's runner would replace the acknowledged
-response and answer Slack 404 or 500). What failed is logged (never what anyone wrote) and the
-person is told kindly. Feature modules register their listeners with ``register(kit)``; none
-imports another.
+Every listener runs guarded (``bot.handlers.guard``): a failure is logged without content and
+the person is told kindly. Feature modules register their listeners with ``register(kit)``;
+none imports another.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
-import threading
-import traceback
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 from bot.blocks.common import Message, as_plain_text, simple
 from bot.blocks.meta import Meta, claimed_id
 from bot.deps import Deps
 from bot.domain.errors import DomainError, InvalidInput
+from bot.handlers.guard import ListenerPool, report_failure
 from bot.ids import COMMAND, Sub
 from bot.slack.outbound import Outbound
 
 log = logging.getLogger("bot.handlers")
 
 STALE = "This button is out of date. Run `/als help` to see what you can do now."
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 NOT_SAVED = "Something went wrong on my side and nothing was saved. Please try again."
 DAMAGED = "This form is damaged. Close it and start again."
-#: How long the request thread waits for a listener's ``ack()`` (Slack gives up after 3 s).
-ACK_WAIT_SECONDS = 2.8
 
 T = TypeVar("T")
 R = TypeVar("R")
 M = TypeVar("M", bound=Meta)
-
-
-# -- failures -------------------------------------------------------------------------------
-def describe(error: BaseException) -> str:
-    """Exception type, Slack error code and where it happened: no message text, which could
-    carry user content."""
-    where = ""
-    frames = traceback.extract_tb(error.__traceback__)
-    if frames:
-        last = frames[-1]
-        where = f" at {last.filename.rsplit('/', 1)[-1]}:{last.lineno} in {last.name}"
-    code = ""
-    if isinstance(error, SlackApiError):
-        code = f" (slack error: {error.response.get('error')})"
-    return f"{type(error).__name__}{code}{where}"
-
-
-def report_failure(error: BaseException, body: dict[str, Any], ack: Ack | None = None) -> None:
-    kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
-    log.error("listener failed for a %s request: %s", kind, describe(error))
-    if ack is not None and ack.response is None:
-        ack()
-    url = body.get("response_url")
-    if url:
-        try:
-            WebhookClient(url).send(text=SORRY, response_type="ephemeral", replace_original=False)
-        except Exception as exc:  # the user cannot be told; the failure is logged above
-            log.warning("could not tell the user about the failure: %s", type(exc).__name__)
-
-
-class _SignallingAck:
-    """Bolt's ``ack``, plus an event the request thread waits on (no polling)."""
-
-    def __init__(self, ack: Ack) -> None:
-        self._ack = ack
-        self.answered = threading.Event()
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return self._ack(*args, **kwargs)
-        finally:
-            self.answered.set()
-
-    @property
-    def response(self) -> Any:
-        return self._ack.response
-
-
-def _run_reporting(listener: Callable[..., None], kwargs: dict[str, Any]) -> None:
-    try:
-        listener(**kwargs)
-    except Exception as exc:
-        report_failure(exc, kwargs.get("body") or {}, kwargs.get("ack"))
-
-
-class ListenerPool:
-    """The threads listeners run on, created and shut down with the app.
-
-    The app runs Bolt with ``process_before_response=True`` and :meth:`guarded` does the
-    "answer first, work after" part itself: the listener runs on a worker and the request
-    thread returns the moment it calls ``ack()`` (an event, where Bolt's own thread runner
-    polls every 10 ms). Listeners without ``ack`` (events, acknowledged by Bolt) return at
-    once and run in the background."""
-
-    def __init__(self, workers: int = 32) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="als-listener")
-
-    def guarded(self, listener: Callable[..., None]) -> Callable[..., None]:
-        @functools.wraps(listener)
-        def run(**kwargs: Any) -> None:
-            ack = kwargs.get("ack")
-            if ack is None:
-                self._pool.submit(_run_reporting, listener, kwargs)
-                return
-            signal = _SignallingAck(ack)
-            kwargs["ack"] = signal
-            done = self._pool.submit(_run_reporting, listener, kwargs)
-            done.add_done_callback(lambda _: signal.answered.set())
-            signal.answered.wait(ACK_WAIT_SECONDS)
-
-        return run
-
-    def shutdown(self, wait: bool = True) -> None:
-        self._pool.shutdown(wait=wait, cancel_futures=True)
 
 
 # -- the request ------------------------------------------------------------------------------
