@@ -298,6 +298,29 @@ def test_auto_vote_opens_the_agenda_vote_at_the_session_start_once(
     assert row.status == "sent" and row.attempts == 1
 
 
+def test_the_scheduler_shows_an_auto_opened_vote_without_retrying_a_post(
+    driver: SlackDriver, ticker: Ticker, slack: FakeSlack, clock: ManualClock, db: Database
+) -> None:
+    """The scheduler opens the vote through the agenda service and posts its message through
+    its own client, which never retries a post by itself (a retried post could double a
+    message; the delivery state machine decides). Slack losing the connection mid-post is
+    therefore not followed by a second post of the same message in that pass."""
+    create_set(driver, slack, cadence="1", auto_vote=["auto_vote"])
+    for user in (NY, BERLIN, TOKYO, SYDNEY):
+        submit_topic(driver, slack, user)
+    tick(ticker, clock, SESSION - timedelta(minutes=1))
+    before = len(slack.calls_to("chat.postMessage"))
+    slack.hold("chat.postMessage").drop(wait=False)  # the next post: connection closed
+    tick(ticker, clock, SESSION)
+    vote_posts = [
+        c for c in slack.calls_to("chat.postMessage")[before:] if "Agenda vote" in str(c.args)
+    ]
+    assert [c.status for c in vote_posts] == [0]
+    with db.read() as s:
+        [vote] = s.scalars(select(AgendaVote)).all()
+    assert vote.status == "open" and vote.message_ts is None
+
+
 # -- one sender per workspace: N scheduler processes never send N times its budget ---------
 def test_one_process_at_a_time_sends_for_a_workspace(
     the_set: None, als: AlsBot, slack: FakeSlack, clock: ManualClock, db: Database

@@ -15,10 +15,11 @@ def open_ballot(r: Request, vote_id: int) -> None:
 
 
 def vote(r: Request, click: VoteClick) -> None:
-    """The vote is counted (or refused) in the database before the ack, so the answer the
-    voter sees is true."""
-    ballot = r.deps.ballot.click(r.team_id, r.user_id, click.vote_id, click.topic_id, click.count)
-    r.ack()
+    """The vote is counted (or refused) in the database before the ack (``decided``), so the
+    answer the voter sees is true."""
+    ballot = r.deps.ballot.click(
+        r.team_id, r.user_id, click.vote_id, click.topic_id, click.count, decided=r.ack
+    )
     if ballot.panel is None:
         r.update_modal(notice_modal(ballot.notice or ""))
         return

@@ -18,6 +18,8 @@ sees is true. Budgets and caps hold under concurrent clicks:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -72,13 +74,31 @@ class BallotService:
                 message=refused,
             )
 
-    def click(self, team_id: str, user_id: str, vote_id: int, topic_id: int, count: int) -> Ballot:
+    def click(
+        self,
+        team_id: str,
+        user_id: str,
+        vote_id: int,
+        topic_id: int,
+        count: int,
+        *,
+        decided: Callable[[], None] = lambda: None,
+    ) -> Ballot:
         """Set how many of ``user_id``'s votes ``topic_id`` gets (or refuse, and say why); the
-        ballot as committed afterwards, and the vote when its turnout changed."""
+        ballot as committed afterwards, and the vote when its turnout changed.
+
+        ``decided`` is called as soon as the decision is committed (or refused), before the
+        ballot and the vote are read: the listener acks Slack there, so the ack waits for the
+        vote to be counted and for nothing else."""
         try:
             outcome = self.allocate(team_id, user_id, vote_id, topic_id, count)
-            panel = self.panel(team_id, user_id, vote_id, refused=outcome.message)
         except DomainError as exc:
+            decided()
+            return Ballot(panel=None, notice=exc.message)
+        decided()
+        try:
+            panel = self.panel(team_id, user_id, vote_id, refused=outcome.message)
+        except DomainError as exc:  # closed in the meantime
             return Ballot(panel=None, notice=exc.message)
         vote = None
         if outcome.turnout_changed:
