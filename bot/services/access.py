@@ -13,6 +13,8 @@ Each check raises a ``DomainError`` whose message is safe to show to the person 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -171,12 +173,22 @@ def may_save_setup(channel: ChannelFacts, existing: SetInfo | None, user_id: str
 
 
 # -- voters ----------------------------------------------------------------------------------
-def votes(member: Membership | None, rules: VoteRules) -> bool:
+class Standing(Protocol):
+    """What the voter rule needs of a membership (a row, or the facts a click read)."""
+
+    @property
+    def left_at(self) -> datetime | None: ...
+
+    @property
+    def is_facilitator(self) -> bool: ...
+
+
+def votes(member: Standing | None, rules: VoteRules) -> bool:
     """May this membership vote under ``rules``?"""
     return voter_problem("", rules, member) is None
 
 
-def voter_problem(set_name: str, rules: VoteRules, member: Membership | None) -> str | None:
+def voter_problem(set_name: str, rules: VoteRules, member: Standing | None) -> str | None:
     """Why this membership may not vote on the set's agenda under ``rules`` (None: it may)."""
     if member is None or member.left_at is not None:
         return f"Only members of *{escape(set_name)}* can vote on its agenda."
@@ -190,11 +202,10 @@ def voter_problem(set_name: str, rules: VoteRules, member: Membership | None) ->
     return None
 
 
-def require_voter(lset: LearningSet, rules: VoteRules, member: Membership | None) -> Membership:
-    problem = voter_problem(lset.name, rules, member)
-    if problem or member is None:
-        raise NotAllowed(problem or "")
-    return member
+def require_voter(set_name: str, rules: VoteRules, member: Standing | None) -> None:
+    problem = voter_problem(set_name, rules, member)
+    if problem:
+        raise NotAllowed(problem)
 
 
 def voter_ids(members: Sequence[Membership], rules: VoteRules) -> list[str]:

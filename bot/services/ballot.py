@@ -8,29 +8,35 @@ sees is true. Budgets and caps hold under concurrent clicks:
   in it, within the rules) is decided and written in one statement by ``als_vote_allocate``
   (migration 0007), which takes the locks below. Anything else (a first vote, a refusal, a
   non-member...) is referred here, to the one Python path, which says why.
-- **The Python path** (every click on SQLite): the vote row (``FOR SHARE``; ``FOR UPDATE`` for
-  the first vote, which freezes the rules) and the voter's membership ``FOR UPDATE`` are locked,
-  so one voter's clicks are serialised; then the voter's totals are read, in a statement of
-  their own (a PostgreSQL statement that waited for a lock sees the data of when it began);
-  then the access policy and ``bot.domain.agenda.allocation_problem`` decide. SQLite's write
-  transactions hold the database's write lock, so nothing can change under them.
+- **The Python path** (every click on SQLite, and PostgreSQL's referrals) reads what the click
+  is decided on (``ClickFacts``), then the access policy (``access.require_voter``) and
+  ``bot.domain.agenda.allocation_problem`` decide, and one statement writes. SQLite reads it in
+  one statement (``agenda_queries.vote_click_facts``): its write transactions hold the
+  database's write lock, so nothing can change under them. PostgreSQL takes the vote row
+  ``FOR SHARE`` (``FOR UPDATE`` for the first vote, which freezes the rules) and the voter's
+  membership ``FOR UPDATE``, so one voter's clicks are serialised, then reads the voter's
+  totals in a statement of their own (a statement that waited for a lock sees the data of when
+  it began).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.domain.agenda import allocation_problem
+from bot.domain.agenda import VoteRules, allocation_problem
 from bot.domain.errors import Conflict, DomainError, NotFound
 from bot.domain.status import VoteStatus
 from bot.domain.topics import TopicStatus
 from bot.services import access
-from bot.services.readmodels import topic_info, vote_rules, vote_state
+from bot.services.readmodels import fixed_or_current_rules, topic_info, vote_rules, vote_state
 from bot.services.views import Allocation, Ballot, Panel
 from bot.storage import agenda_queries as aq
 from bot.storage import queries as q
@@ -62,7 +68,7 @@ class BallotService:
             if vote.status != VoteStatus.OPEN:
                 raise Conflict(CLOSED)
             rules = vote_rules(vote, lset)
-            access.require_voter(lset, rules, q.membership(s, team_id, lset.id, user_id))
+            access.require_voter(lset.name, rules, q.membership(s, team_id, lset.id, user_id))
             mine = aq.votes_of(s, vote.id, user_id)
             return Panel(
                 vote_id=vote.id,
@@ -139,36 +145,77 @@ class BallotService:
     def _decide(
         self, s: Session, team_id: str, user_id: str, vote_id: int, topic_id: int, count: int
     ) -> Allocation:
-        """The one Python path: lock, read, decide with the access policy and the domain rule,
-        write."""
-        postgres = self._db.dialect == "postgresql"
-        fixed = False
-        if postgres:
-            # rules_fixed only ever goes from false to true, so an unlocked read tells which
-            # lock to take; taking it directly (never upgrading SHARE to UPDATE) avoids the
-            # deadlock of two first votes both holding SHARE and both asking for UPDATE. The
-            # same statement bounds this transaction's lock waits.
-            first = s.execute(
-                select(
-                    AgendaVote.rules_fixed,
-                    func.set_config("lock_timeout", f"{int(LOCK_WAIT * 1000)}ms", True),
-                ).where(AgendaVote.team_id == team_id, AgendaVote.id == vote_id)
-            ).first()
-            if first is None:
-                raise NotFound("That vote no longer exists.")
-            fixed = bool(first[0])
+        """The one Python path: read what the click is decided on (locked), decide with the
+        access policy and the domain rule, write."""
+        params = {"team": team_id, "vote": vote_id, "user": user_id, "topic": topic_id}
+        if self._db.dialect == "postgresql":
+            facts = self._read_locked(s, team_id, user_id, vote_id, topic_id, params)
+        else:
+            facts = _facts(s.connection().execute(aq.vote_click_facts(), params).first())
+        if facts is None:
+            raise NotFound("That vote no longer exists.")
+        if facts.status != VoteStatus.OPEN:
+            raise Conflict("This vote is closed: nothing was changed.")
+        access.require_voter(facts.set_name, facts.rules, facts.member)
+        if not facts.topic_in_vote:
+            return Allocation(accepted=False, message="That topic is no longer in the vote.")
+        problem = allocation_problem(
+            facts.rules,
+            voter_is_author=facts.author_id == user_id,
+            current_total=facts.total,
+            current_on_topic=facts.current,
+            new_on_topic=count,
+        )
+        if problem:
+            return Allocation(accepted=False, message=problem)
+        if count != facts.current:
+            if not facts.rules_fixed:
+                s.execute(
+                    update(AgendaVote)
+                    .where(AgendaVote.team_id == team_id, AgendaVote.id == vote_id)
+                    .values(rules=facts.rules.dump(), rules_fixed=True)
+                )
+            s.connection().execute(
+                aq.vote_click_write(self._db.dialect), {**params, "count": count, "now": utcnow()}
+            )
+        total, current = facts.total, facts.current
+        return Allocation(
+            accepted=True, turnout_changed=(total == 0) != (total - current + count == 0)
+        )
+
+    @staticmethod
+    def _read_locked(
+        s: Session,
+        team_id: str,
+        user_id: str,
+        vote_id: int,
+        topic_id: int,
+        params: dict[str, object],
+    ) -> ClickFacts | None:
+        """PostgreSQL: the vote row ``FOR SHARE`` (``FOR UPDATE`` for the first vote) and the
+        voter's membership ``FOR UPDATE``, as ``als_vote_allocate`` takes them; then the totals,
+        in a statement of their own."""
+        # rules_fixed only ever goes from false to true, so an unlocked read tells which lock to
+        # take; taking it directly (never upgrading SHARE to UPDATE) avoids the deadlock of two
+        # first votes both holding SHARE and both asking for UPDATE. The same statement bounds
+        # this transaction's lock waits.
+        first = s.execute(
+            select(
+                AgendaVote.rules_fixed,
+                func.set_config("lock_timeout", f"{int(LOCK_WAIT * 1000)}ms", True),
+            ).where(AgendaVote.team_id == team_id, AgendaVote.id == vote_id)
+        ).first()
+        if first is None:
+            return None
         vote = s.scalar(
             select(AgendaVote)
             .where(AgendaVote.team_id == team_id, AgendaVote.id == vote_id)
-            .with_for_update(read=fixed)
+            .with_for_update(read=bool(first[0]))
         )
         if vote is None:
-            raise NotFound("That vote no longer exists.")
+            return None
         lset = s.get(LearningSet, vote.set_id)
         assert lset is not None
-        if vote.status != VoteStatus.OPEN:
-            raise Conflict("This vote is closed: nothing was changed.")
-        rules = vote_rules(vote, lset)
         member = s.scalar(
             select(Membership)
             .where(
@@ -178,45 +225,60 @@ class BallotService:
             )
             .with_for_update()
         )
-        access.require_voter(lset, rules, member)
         topic = s.get(Topic, topic_id)
-        if (
-            topic is None
-            or topic.session_id != vote.session_id
-            or topic.status != TopicStatus.SUBMITTED
-        ):
-            return Allocation(accepted=False, message="That topic is no longer in the vote.")
-        # After the voter's row is locked, in a statement of its own.
-        total, current = s.execute(
-            aq.vote_click_totals(), {"vote": vote_id, "user": user_id, "topic": topic_id}
-        ).one()
-        problem = allocation_problem(
-            rules,
-            voter_is_author=topic.author_id == user_id,
-            current_total=total,
-            current_on_topic=current,
-            new_on_topic=count,
+        total, current = s.execute(aq.vote_click_totals(), params).one()
+        return ClickFacts(
+            status=vote.status,
+            set_name=lset.name,
+            rules=vote_rules(vote, lset),
+            rules_fixed=vote.rules_fixed,
+            member=MemberFacts(member.left_at, member.is_facilitator) if member else None,
+            topic_in_vote=topic is not None
+            and topic.session_id == vote.session_id
+            and topic.status == TopicStatus.SUBMITTED,
+            author_id=topic.author_id if topic else None,
+            total=int(total),
+            current=int(current),
         )
-        if problem:
-            return Allocation(accepted=False, message=problem)
-        if count != current:
-            if not vote.rules_fixed:
-                s.execute(
-                    update(AgendaVote)
-                    .where(AgendaVote.team_id == team_id, AgendaVote.id == vote_id)
-                    .values(rules=rules.dump(), rules_fixed=True)
-                )
-            s.execute(
-                aq.vote_click_write(self._db.dialect),
-                {
-                    "team": team_id,
-                    "vote": vote_id,
-                    "user": user_id,
-                    "topic": topic_id,
-                    "count": count,
-                    "now": utcnow(),
-                },
-            )
-        return Allocation(
-            accepted=True, turnout_changed=(total == 0) != (total - current + count == 0)
-        )
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    left_at: datetime | None
+    is_facilitator: bool
+
+
+@dataclass(frozen=True)
+class ClickFacts:
+    """What one click is decided on, as read under the click's locks."""
+
+    status: str
+    set_name: str
+    rules: VoteRules
+    rules_fixed: bool
+    member: MemberFacts | None  # None: not a member (never was)
+    topic_in_vote: bool
+    author_id: str | None
+    total: int  # the voter's votes in all
+    current: int  # the voter's votes on the topic
+
+
+def _facts(row: Row[Any] | None) -> ClickFacts | None:
+    """The facts of ``agenda_queries.vote_click_facts``' one read (SQLite)."""
+    if row is None:
+        return None
+    member = None if row.member_id is None else MemberFacts(row.left_at, row.is_facilitator)
+    return ClickFacts(
+        status=row.status,
+        set_name=row.name,
+        rules=fixed_or_current_rules(
+            row.rules, bool(row.rules_fixed), row.settings, row.facilitator_participates
+        ),
+        rules_fixed=bool(row.rules_fixed),
+        member=member,
+        topic_in_vote=row.topic_session == row.session_id
+        and row.topic_status == TopicStatus.SUBMITTED,
+        author_id=row.author_id,
+        total=int(row.total),
+        current=int(row.current),
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -55,12 +56,28 @@ def session_info(row: PlannedSession) -> SessionInfo:
 
 def rules_of(lset: LearningSet) -> VoteRules:
     """The set's current vote rules (the facilitator votes when they participate)."""
-    return replace(VoteRules.load(lset.settings), facilitator_votes=lset.facilitator_participates)
+    return current_rules(lset.settings, lset.facilitator_participates)
+
+
+def current_rules(settings: dict[str, Any] | None, facilitator_participates: bool) -> VoteRules:
+    return replace(VoteRules.load(settings), facilitator_votes=facilitator_participates)
+
+
+def fixed_or_current_rules(
+    rules: dict[str, Any] | None,
+    fixed: bool,
+    settings: dict[str, Any] | None,
+    facilitator_participates: bool,
+) -> VoteRules:
+    """A vote's rules: the set's current ones until the first vote is cast, then frozen."""
+    return VoteRules.load(rules) if fixed else current_rules(settings, facilitator_participates)
 
 
 def vote_rules(vote: AgendaVote, lset: LearningSet) -> VoteRules:
     """The rules of a vote: the set's current ones until the first vote is cast, then frozen."""
-    return VoteRules.load(vote.rules) if vote.rules_fixed else rules_of(lset)
+    return fixed_or_current_rules(
+        vote.rules, vote.rules_fixed, lset.settings, lset.facilitator_participates
+    )
 
 
 def set_info(s: Session, lset: LearningSet, now: datetime) -> SetInfo:

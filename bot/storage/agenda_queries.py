@@ -18,10 +18,66 @@ from sqlalchemy.orm import Session
 
 from bot.domain.status import VoteStatus
 from bot.domain.topics import TopicStatus
-from bot.storage.models import AgendaItem, AgendaVote, PlannedSession, Topic, VoteAllocation
+from bot.storage.models import (
+    AgendaItem,
+    AgendaVote,
+    LearningSet,
+    Membership,
+    PlannedSession,
+    Topic,
+    VoteAllocation,
+)
 from bot.storage.queries import rowcount
 
 # -- the vote click ----------------------------------------------------------------------------
+
+
+@functools.cache
+def vote_click_facts() -> Select[Any]:
+    """SQLite (its writers are serialised, so nothing can change under this read): everything a
+    click is decided on, in one read: the vote and its set, the voter's membership and the
+    topic (outer joins: None when missing), and the voter's votes in all (``total``) and on the
+    topic (``current``)."""
+    va = VoteAllocation
+    mine = (va.vote_id == AgendaVote.id) & (va.voter_id == bindparam("user"))
+    return (
+        select(
+            AgendaVote.status,
+            AgendaVote.session_id,
+            AgendaVote.rules,
+            AgendaVote.rules_fixed,
+            LearningSet.name,
+            LearningSet.settings,
+            LearningSet.facilitator_participates,
+            Membership.id.label("member_id"),
+            Membership.left_at,
+            Membership.is_facilitator,
+            Topic.session_id.label("topic_session"),
+            Topic.status.label("topic_status"),
+            Topic.author_id,
+            select(func.coalesce(func.sum(va.count), 0))
+            .where(mine)
+            .scalar_subquery()
+            .label("total"),
+            select(func.coalesce(func.sum(va.count), 0))
+            .where(mine, va.topic_id == bindparam("topic"))
+            .scalar_subquery()
+            .label("current"),
+        )
+        .select_from(AgendaVote)
+        .join(
+            LearningSet,
+            (LearningSet.team_id == AgendaVote.team_id) & (LearningSet.id == AgendaVote.set_id),
+        )
+        .outerjoin(
+            Membership,
+            (Membership.team_id == AgendaVote.team_id)
+            & (Membership.set_id == AgendaVote.set_id)
+            & (Membership.user_id == bindparam("user")),
+        )
+        .outerjoin(Topic, Topic.id == bindparam("topic"))
+        .where(AgendaVote.team_id == bindparam("team"), AgendaVote.id == bindparam("vote"))
+    )
 
 
 @functools.cache
