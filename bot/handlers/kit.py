@@ -220,8 +220,8 @@ class Kit:
         ack_first: bool = True,
     ) -> Callable[[Callable[[Request, T], None]], Callable[[Request, T], None]]:
         """A click. ``parse(action, body)`` reads the claim in the action (None: damaged or
-        forged, answered as a stale button). ``ack_first`` False: the listener acks itself (``r.body``'s ack is
-        the kit's), once its service call has committed; the kit acks if it did not."""
+        forged, answered as a stale button). ``ack_first`` False: the listener acks itself
+        (``r.ack()``) once its service call has committed; the kit acks if it did not."""
 
         def register(work: Callable[[Request, T], None]) -> Callable[[Request, T], None]:
             def listener(
