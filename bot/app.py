@@ -67,6 +67,11 @@ class AlsBot:
         client = client or scheduler_client(self.bot_token, self.api_url)
         return _ticker(self.deps, self.db, client, pacer=pacer, worker=worker)
 
+    def idle(self) -> bool:
+        """No listener is running or waiting to run (the work after their acks included).
+        Home tabs may still wait to be published: they settle on purpose (``HomePublisher``)."""
+        return self.pool.idle()
+
     def close(self) -> None:
         """Stop background work (the Home tab publisher, the listeners' threads)."""
         self.deps.publisher.stop()

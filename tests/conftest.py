@@ -157,6 +157,7 @@ def app_for(db: Database, slack: FakeSlack, clock: ManualClock, **options: Any) 
         clock=clock,
         **{"home_interval": HOME_INTERVAL, "home_settle": HOME_SETTLE, **options},
     )
+    slack.idle_checks.append(bot.idle)
     yield bot
     bot.close()
 

@@ -88,7 +88,8 @@ def mrkdwn_texts(node: Any) -> list[str]:
 
 
 def settle(slack: FakeSlack, quiet: float = 0.25, timeout: float = 5.0) -> None:
-    """Wait until the app has stopped calling Slack (work it does after acking)."""
+    """Wait until the app has stopped calling Slack (work it does after acking): no call for
+    ``quiet`` seconds, and the app says its after-ack work is done (``slack.idle_checks``)."""
     import time
 
     deadline = time.monotonic() + timeout
@@ -99,7 +100,7 @@ def settle(slack: FakeSlack, quiet: float = 0.25, timeout: float = 5.0) -> None:
         now_seen = len(slack.calls)
         if now_seen != seen:
             seen, last_change = now_seen, time.monotonic()
-        elif time.monotonic() - last_change >= quiet:
+        elif time.monotonic() - last_change >= quiet and all(idle() for idle in slack.idle_checks):
             return
 
 

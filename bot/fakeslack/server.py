@@ -403,6 +403,9 @@ class FakeSlack:
         self._host = host
         self._requested_port = port
 
+        #: Whether the app under test has finished its work after acking (each returns True
+        #: when idle): tests that wait for the app to settle also wait on these.
+        self.idle_checks: list[Callable[[], bool]] = []
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._server: _Server | None = None

@@ -13,7 +13,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import Ack
@@ -90,17 +90,35 @@ class ListenerPool:
 
     def __init__(self, workers: int = 32) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="als-listener")
+        self._lock = threading.Lock()
+        self._running = 0
+
+    def _submit(self, listener: Callable[..., None], kwargs: dict[str, Any]) -> Future[None]:
+        with self._lock:
+            self._running += 1
+        done = self._pool.submit(_run_reporting, listener, kwargs)
+        done.add_done_callback(self._finished)
+        return done
+
+    def _finished(self, _: Future[None]) -> None:
+        with self._lock:
+            self._running -= 1
+
+    def idle(self) -> bool:
+        """No listener is running or waiting to run (its work after the ack included)."""
+        with self._lock:
+            return self._running == 0
 
     def guarded(self, listener: Callable[..., None]) -> Callable[..., None]:
         @functools.wraps(listener)
         def run(**kwargs: Any) -> None:
             ack = kwargs.get("ack")
             if ack is None:
-                self._pool.submit(_run_reporting, listener, kwargs)
+                self._submit(listener, kwargs)
                 return
             signal = _SignallingAck(ack)
             kwargs["ack"] = signal
-            done = self._pool.submit(_run_reporting, listener, kwargs)
+            done = self._submit(listener, kwargs)
             done.add_done_callback(lambda _: signal.answered.set())
             signal.answered.wait(ACK_WAIT_SECONDS)
 
