@@ -3,13 +3,10 @@ app. No module globals."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from slack_bolt import App, BoltContext
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
 from bot.blocks.home import home_view
@@ -35,9 +32,7 @@ from bot.slack.home import HomePublisher
 from bot.slack.outbound import Outbound
 from bot.slack.pacing import Pacer
 from bot.storage.db import Database
-
-EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
+from bot.web import front_door
 
 
 @dataclass
@@ -51,9 +46,11 @@ class AlsBot:
     pool: ListenerPool
     bot_token: str
     api_url: str
+    signing_secret: str
 
     def wsgi(self) -> Callable[..., Iterable[bytes]]:
-        return make_wsgi(self.bolt, self.db)
+        """The WSGI app ``als-bot serve`` runs (``bot.web``: requests are verified first)."""
+        return front_door(self.bolt, self.db, self.signing_secret)
 
     def scheduler(
         self,
@@ -167,27 +164,5 @@ def create_app(
         pool=pool,
         bot_token=bot_token,
         api_url=api_url,
+        signing_secret=signing_secret,
     )
-
-
-def make_wsgi(bolt: App, db: Database) -> Callable[..., Iterable[bytes]]:
-    """The WSGI app served in production: ``POST /slack/events`` and ``GET /healthz``."""
-    slack = SlackRequestHandler(bolt, path=EVENTS_PATH)
-
-    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in (
-            "GET",
-            "HEAD",
-        ):
-            healthy = db.ping()
-            body = json.dumps(
-                {"status": "ok" if healthy else "unavailable", "database": healthy}
-            ).encode()
-            start_response(
-                "200 OK" if healthy else "503 Service Unavailable",
-                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
-        return slack(environ, start_response)
-
-    return application

@@ -150,6 +150,8 @@ FORBIDDEN = {
     "bot.slack": ("bot.handlers", "bot.scheduler", "bot.storage", "bot.app"),
     "bot.handlers": ("bot.storage", "bot.scheduler", "sqlalchemy", "bot.app"),
     "bot.scheduler": ("bot.handlers", "bot.app", "slack_bolt"),
+    # The front door checks requests; it knows nothing of what they ask for.
+    "bot.web": ("bot.handlers", "bot.services", "bot.scheduler", "bot.slack", "bot.app"),
 }
 
 

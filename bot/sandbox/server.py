@@ -39,7 +39,7 @@ from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.app import EVENTS_PATH, AlsBot, create_app
+from bot.app import AlsBot, create_app
 from bot.clock import ManualClock
 from bot.fakeslack.blockkit import iter_elements
 from bot.fakeslack.driver import Response, SlackDriver
@@ -49,6 +49,7 @@ from bot.sandbox import seed
 from bot.slack.pacing import Pacer
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
+from bot.web import EVENTS_PATH
 
 log = logging.getLogger("bot.sandbox")
 

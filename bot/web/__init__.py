@@ -1,0 +1,191 @@
+"""The front door: the WSGI app ``als-bot serve`` runs (``POST /slack/events``, ``GET /healthz``).
+
+Anyone who can reach the public URL can send anything, so a request is checked in this order
+before any of the app's code, or Bolt's, looks at what it says:
+
+1. **Size**: a body over ``MAX_BODY`` is refused with 413 (Slack's payloads are far smaller).
+2. **Signature**, on the raw bytes, as Slack documents it: a missing, non-numeric
+   or stale ``X-Slack-Request-Timestamp`` (more than 5 minutes away), or a signature that does
+   not match, is refused with 401.
+3. **Parsing**, as Bolt parses: a signed body that is not UTF-8, not a JSON object, or whose
+   envelope has fields of the wrong type (``enterprise: false``, ``event.user: -1``, an action
+   without a string ``action_id``...: ``bot.web.envelope``) is refused with 400.
+
+Only then does Bolt see the request. Each refusal is one WARNING line naming the reason, never
+the content; nothing here answers 500.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from hashlib import sha256
+from typing import Any
+from urllib.parse import parse_qsl
+
+from slack_bolt import App
+from slack_bolt.request import BoltRequest
+
+from bot.storage.db import Database
+from bot.web.envelope import BAD_REQUEST, TOO_LARGE, UNAUTHORIZED, Refused, check_envelope
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+#: The largest body the front door reads (Slack's largest payloads, a full modal's state, are
+#: a few hundred kB).
+MAX_BODY = 2 * 1024 * 1024
+#: An oversized body up to this size is read and dropped, so the client gets the 413 rather
+#: than a reset connection; a larger one is not read at all.
+MAX_DRAIN = 16 * 1024 * 1024
+#: Slack's advice: refuse a request more than 5 minutes from now (a replay).
+MAX_AGE = 5 * 60
+
+log = logging.getLogger("bot.web")
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+# -- 1. size --------------------------------------------------------------------------------
+def read_body(environ: Mapping[str, Any]) -> bytes:
+    raw_length = str(environ.get("CONTENT_LENGTH") or "0").strip()
+    if not raw_length.isascii() or not raw_length.isdigit() or len(raw_length) > 12:
+        raise Refused(BAD_REQUEST, "bad Content-Length")
+    length = int(raw_length)
+    stream = environ.get("wsgi.input")
+    if length > MAX_BODY:
+        if stream is not None and length <= MAX_DRAIN:
+            left = length
+            while left > 0:
+                chunk = stream.read(min(left, 64 * 1024))
+                if not chunk:
+                    break
+                left -= len(chunk)
+        raise Refused(TOO_LARGE, f"body of {length} bytes")
+    if stream is None or length == 0:
+        return b""
+    body: bytes = stream.read(length)
+    return body
+
+
+# -- 2. signature ---------------------------------------------------------------------------
+def verify(secret: bytes, environ: Mapping[str, Any], body: bytes) -> None:
+    """Slack's request signature (docs.slack.dev: "Verifying requests from Slack"), computed on
+    the raw bytes as they arrived (slack_sdk's verifier decodes them as UTF-8 first, and fails
+    on a body that is not)."""
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE")
+    if not isinstance(timestamp, str) or not isinstance(signature, str):
+        raise Refused(UNAUTHORIZED, "unsigned")
+    # A timestamp is ASCII digits of a sensible length ("١٢٣" and "²" pass isdigit()).
+    if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
+        raise Refused(UNAUTHORIZED, "bad timestamp")
+    if abs(time.time() - int(timestamp)) > MAX_AGE:
+        raise Refused(UNAUTHORIZED, "stale timestamp")
+    expected = (
+        b"v0="
+        + hmac.new(secret, b"v0:%s:%s" % (timestamp.encode(), body), sha256).hexdigest().encode()
+    )
+    if not hmac.compare_digest(expected, signature.encode("latin-1", "replace")):
+        raise Refused(UNAUTHORIZED, "bad signature")
+
+
+# -- 3. parsing -----------------------------------------------------------------------------
+def parse(body: bytes, content_type: str | None) -> tuple[str, dict[str, Any]]:
+    """The body as text and as Bolt will read it (``slack_bolt.request.internals.parse_body``:
+    JSON, ``payload=`` JSON in a form, or a form for slash commands)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refused(BAD_REQUEST, "body is not UTF-8") from None
+    if not text:
+        raise Refused(BAD_REQUEST, "empty body")
+    kind = (content_type or "").split(";")[0].strip()
+    try:
+        if kind == "application/json" or text.startswith("{"):
+            data: object = json.loads(text)
+        elif "payload" in text:
+            form = dict(parse_qsl(text, keep_blank_values=True))
+            data = json.loads(form["payload"]) if "payload" in form else {}
+        else:
+            data = dict(parse_qsl(text, keep_blank_values=True))
+    except (ValueError, RecursionError):
+        raise Refused(BAD_REQUEST, "body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise Refused(BAD_REQUEST, "body is not a JSON object")
+    check_envelope(data)
+    return text, data
+
+
+# -- the WSGI app ---------------------------------------------------------------------------
+def _answer(
+    start_response: Callable[..., Any], status: str, body: bytes, content_type: str
+) -> list[bytes]:
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def front_door(bolt: App, db: Database, signing_secret: str) -> WsgiApp:
+    """The WSGI app served in production: ``POST /slack/events`` and ``GET /healthz``."""
+    secret = signing_secret.encode()
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            healthy = db.ping()
+            body = json.dumps(
+                {"status": "ok" if healthy else "unavailable", "database": healthy}
+            ).encode()
+            status = "200 OK" if healthy else "503 Service Unavailable"
+            return _answer(start_response, status, body, "application/json")
+        if path != EVENTS_PATH or method != "POST":
+            return _answer(start_response, "404 Not Found", b"Not Found", "text/plain")
+        try:
+            raw = read_body(environ)
+            verify(secret, environ, raw)
+            text, _ = parse(raw, environ.get("CONTENT_TYPE"))
+            request = BoltRequest(
+                body=text, query=environ.get("QUERY_STRING", ""), headers=_headers(environ)
+            )
+        except Refused as refused:
+            log.warning("refused a request: %s (%s)", refused.reason, refused.status[:3])
+            return _answer(start_response, refused.status, b"", "text/plain")
+        except Exception as exc:  # Bolt's own parsing: never a 500 or a traceback for a body
+            log.warning("refused a request: Bolt could not read it (%s) (400)", type(exc).__name__)
+            return _answer(start_response, BAD_REQUEST, b"", "text/plain")
+        try:
+            response = bolt.dispatch(request)
+        except Exception as exc:  # a backstop: Bolt answers listeners' failures itself
+            log.error("could not answer a request (%s) (400)", type(exc).__name__)
+            return _answer(start_response, BAD_REQUEST, b"", "text/plain")
+        headers = [(k, v) for k, values in response.headers.items() for v in values]
+        body = response.body.encode("utf-8")
+        if not any(k.lower() == "content-length" for k, _ in headers):
+            headers.append(("Content-Length", str(len(body))))
+        status_line = f"{response.status} {_REASONS.get(response.status, 'Status')}"
+        start_response(status_line, headers)
+        return [body]
+
+    return application
+
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    500: "Internal Server Error",
+}
+
+
+def _headers(environ: Mapping[str, Any]) -> dict[str, str | Sequence[str]]:
+    headers: dict[str, str | Sequence[str]] = {}
+    for key, value in environ.items():
+        if key in ("CONTENT_LENGTH", "CONTENT_TYPE"):
+            headers[key.lower().replace("_", "-")] = str(value)
+        elif key.startswith("HTTP_"):
+            headers[key[5:].lower().replace("_", "-")] = str(value)
+    return headers
