@@ -136,7 +136,7 @@ def test_seven_members_fifty_clicks_each_equal_a_sequential_replay(
     assert [c for c in slack.calls if not c.response.get("ok", True)] == []
     assert not [c for c in slack.calls_to("response_url") if "went wrong" in str(c.args)]
     assert all(
-        slack.view_owner(c.args["view_id"]) in VOTERS for c in slack.calls_to("views.update")
+        slack.view_owner(c.response["view"]["id"]) in VOTERS for c in slack.calls_to("views.update")
     )
 
 

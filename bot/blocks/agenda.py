@@ -208,24 +208,30 @@ class VoteClick:
     round: int
     topic_id: int
     count: int
+    external_id: str  # the modal's, as the payload claims it
 
 
 def parse_vote_click(action: dict[str, Any], body: dict[str, Any]) -> VoteClick | None:
     """The click's claims (the modal's vote, the select's topic and count), or None when any
     is damaged or forged."""
-    meta = PanelMeta.load((body.get("view") or {}).get("private_metadata"))
+    view = body.get("view") or {}
+    meta = PanelMeta.load(view.get("private_metadata"))
+    external_id = view.get("external_id")
     topic = claimed_id(str(action.get("action_id", ""))[len(VOTE_TOPIC_PREFIX) :])
     count = claimed_id((action.get("selected_option") or {}).get("value"))
     if meta is None or topic is None or count is None:
         return None
-    return VoteClick(meta.vote_id, meta.round, topic, count)
+    if not isinstance(external_id, str) or not external_id:
+        return None  # not a ballot the bot opened (or one opened before ballots had one)
+    return VoteClick(meta.vote_id, meta.round, topic, count, external_id)
 
 
-def notice_modal(text: str) -> dict[str, Any]:
+def notice_modal(text: str, *, external_id: str | None = None) -> dict[str, Any]:
     """The voting modal replaced by a short explanation (the vote closed meanwhile...)."""
     view = View(
         type="modal",
         callback_id=CallbackId.VOTE,
+        external_id=external_id,
         title=PlainTextObject(text="Agenda vote"),
         close=PlainTextObject(text="Close"),
         blocks=[md(text)],
@@ -268,6 +274,7 @@ def voting_modal(panel: Panel, *, round_: int = 0) -> dict[str, Any]:
         title=PlainTextObject(text="Agenda vote"),
         close=PlainTextObject(text="Done"),
         private_metadata=PanelMeta(panel.vote_id, round_).dump(),
+        external_id=panel.external_id,
         blocks=blocks,
     )
     view.validate_json()

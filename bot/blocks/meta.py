@@ -19,8 +19,9 @@ import typing
 from dataclasses import dataclass, field, fields
 from typing import Any, Self
 
-#: The largest id the database holds (a signed 64-bit integer).
-MAX_ID = 2**63 - 1
+#: The largest id the database holds: ids are ``Integer`` columns, a signed 32-bit integer on
+#: PostgreSQL (SQLAlchemy casts the parameter to it, so a larger one is an error there).
+MAX_ID = 2**31 - 1
 MAX_TEXT = 255
 
 
@@ -35,7 +36,7 @@ def valid_int(value: object) -> bool:
 
 def claimed_id(raw: object) -> int | None:
     """An id written as text (a button's value): ASCII digits within the database's range."""
-    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 10:
         return None
     value = int(raw)
     return value if value <= MAX_ID else None

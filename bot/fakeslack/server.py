@@ -1806,8 +1806,8 @@ class FakeSlack:
                 (vid for vid, v in self._views.items() if v.get("external_id") == external_id),
                 None,
             )
-        if target is None:
-            return _error("not_found")
+        if target is None or not self._is_open(target):
+            return _error("not_found")  # as Slack answers for a modal closed meanwhile
         if args.get("hash") and args["hash"] != self._views[target]["hash"]:
             return _error("hash_conflict")
         view = self._checked_view(args.get("view"), self._views[target]["type"], replacing=target)
@@ -1815,6 +1815,12 @@ class FakeSlack:
             return dict(view)
         self._replace_view(target, view)
         return self._view_response(target)
+
+    def _is_open(self, view_id: str) -> bool:
+        """A Home tab is always there; a modal only while it is in its user's stack."""
+        if self._views[view_id].get("type") != "modal":
+            return True
+        return any(view_id in stack for stack in self._stacks.values())
 
     def _views_publish(self, args: JsonDict) -> JsonDict:
         user_id = args.get("user_id")

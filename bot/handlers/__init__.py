@@ -24,3 +24,4 @@ FEATURES = (help, sets, topics, agenda, ballot, actions, reportback, learning, c
 def register_all(kit: Kit) -> None:
     for module in FEATURES:
         module.register(kit)
+    kit.catch_all()

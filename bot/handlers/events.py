@@ -15,15 +15,15 @@ from bot.services.workspaces import TOKENS_REVOKED
 
 log = logging.getLogger("bot.handlers")
 
-EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked", "user_change")
 #: Events Slack sends as the app loses its workspace: they prove nothing about being installed.
 _LEAVING = ("app_uninstalled", "tokens_revoked")
 
 
 def home_opened(r: Request, event: dict[str, Any]) -> None:
-    if event.get("tab", "home") != "home":
+    user = event.get("user")
+    if event.get("tab", "home") != "home" or not isinstance(user, str):
         return  # the Messages tab: nothing to render
-    r.out.homes(r.team_id, [event["user"]])
+    r.out.homes(r.team_id, [user])
 
 
 def uninstalled(r: Request, event: dict[str, Any]) -> None:
@@ -68,9 +68,18 @@ def note_installed(body: dict[str, Any], context: BoltContext, next: Callable[[]
     next()
 
 
+#: The events the manifest subscribes to, and their listeners (any other event is answered 200
+#: and dropped: ``Kit.ignore_other_events``).
+LISTENERS = {
+    "app_home_opened": home_opened,
+    "app_uninstalled": uninstalled,
+    "tokens_revoked": tokens_revoked,
+    "user_change": user_changed,
+}
+EVENTS = tuple(LISTENERS)
+
+
 def register(kit: Kit) -> None:
     kit.middleware(note_installed)
-    kit.event("app_home_opened")(home_opened)
-    kit.event("app_uninstalled")(uninstalled)
-    kit.event("tokens_revoked")(tokens_revoked)
-    kit.event("user_change")(user_changed)
+    for name, listener in LISTENERS.items():
+        kit.event(name)(listener)

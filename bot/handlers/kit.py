@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import Message, as_plain_text, simple
 from bot.blocks.meta import Meta, claimed_id
@@ -123,9 +124,15 @@ class Request:
     def open_modal(self, view: dict[str, Any]) -> None:
         self.client.views_open(trigger_id=self.body["trigger_id"], view=view)
 
-    def update_modal(self, view: dict[str, Any]) -> None:
-        """Redraw the modal this request came from."""
-        self.client.views_update(view_id=self.view["id"], view=view)
+    def update_modal(self, external_id: str, view: dict[str, Any]) -> None:
+        """Redraw a modal the bot opened, by the ``external_id`` it gave it (never by the
+        payload's view id, a claim). A modal closed in the meantime is normal: nothing to do."""
+        try:
+            self.client.views_update(external_id=external_id, view=view)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "not_found":
+                raise
+            log.debug("a modal to redraw was closed in the meantime")
 
 
 def _request(
@@ -150,6 +157,22 @@ def _request(
 def value_id(action: dict[str, Any], body: dict[str, Any]) -> int | None:
     """The id a button carries in its value: a claim, to be checked against the database."""
     return claimed_id(action.get("value"))
+
+
+def _ignore() -> None:
+    """Bolt acknowledges events itself: nothing to do."""
+
+
+def _no_claim(action: dict[str, Any], body: dict[str, Any]) -> None:
+    return None
+
+
+def _nothing(r: Request, claim: object) -> None:
+    """Never called: without a claim, the kit answers as for a stale button."""
+
+
+def _close(ack: Ack) -> None:
+    ack()
 
 
 # -- the kit ----------------------------------------------------------------------------------
@@ -238,8 +261,8 @@ class Kit:
                 claimed = parse(action, body)
                 try:
                     if claimed is None:
-                        if ack_first:
-                            r.tell(STALE)
+                        r.ack()
+                        r.tell(STALE)
                         return
                     work(r, claimed)
                 except DomainError as exc:
@@ -321,6 +344,15 @@ class Kit:
             return work
 
         return register
+
+    def catch_all(self) -> None:
+        """Requests no listener takes get an answer, not Bolt's 404 (registered after every
+        feature's listeners): an event (one the manifest does not subscribe to, or a forged
+        one) is acknowledged and dropped, as Slack expects; a click on a button the app no
+        longer has is answered as a stale button; a form the app no longer knows is closed."""
+        self.app.event(re.compile(".*"))(_ignore)
+        self.button(re.compile(".*"), parse=_no_claim)(_nothing)
+        self.app.view(re.compile(".*"))(self.pool.guarded(_close))
 
     def middleware(self, function: Callable[..., None]) -> None:
         self.app.middleware(function)

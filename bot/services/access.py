@@ -31,6 +31,10 @@ from bot.storage import queries as q
 from bot.storage.models import Action, LearningSet, Membership, Topic
 
 SET_GONE = "That set no longer exists."
+ELSEWHERE = (
+    "This channel is shared with another workspace, and a set there already meets in it. "
+    "A set belongs to one workspace: set yours up in a channel of your own."
+)
 
 
 # -- the set -------------------------------------------------------------------------------
@@ -153,9 +157,14 @@ def may_set_up_in(channel: ChannelFacts) -> None:
         raise NotAllowed(problem)
 
 
-def may_set_up(channel: ChannelFacts, existing: SetInfo | None, user_id: str) -> None:
-    """``/als setup`` in ``channel``: a new set, or its facilitator changing it."""
+def may_set_up(
+    channel: ChannelFacts, existing: SetInfo | None, user_id: str, *, elsewhere: bool = False
+) -> None:
+    """``/als setup`` in ``channel``: a new set, or its facilitator changing it; not a second
+    set in a channel another workspace's set meets in (``elsewhere``)."""
     may_set_up_in(channel)
+    if existing is None and elsewhere:
+        raise NotAllowed(ELSEWHERE)
     if existing is not None and not facilitates(existing, user_id):
         raise NotAllowed(
             f"This channel already has a set, *{escape(existing.name)}*. Only its facilitator "

@@ -21,8 +21,9 @@ sees is true. Budgets and caps hold under concurrent clicks:
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -55,8 +56,24 @@ class BallotService:
         self._db = db
         self._clock = clock
 
+    def open(self, team_id: str, user_id: str, vote_id: int) -> Panel:
+        """A new ballot for the voter (the "Vote" button), bound to them: its ``external_id``
+        is recorded before the modal is opened, and only a click from that modal, by that
+        voter, may redraw it (``click``)."""
+        panel = self.panel(team_id, user_id, vote_id)
+        external_id = f"ballot-{vote_id}-{secrets.token_urlsafe(12)}"
+        with self._db.write() as s, s.begin():
+            aq.bind_ballot(s, team_id, external_id, user_id, vote_id)
+        return replace(panel, external_id=external_id)
+
     def panel(
-        self, team_id: str, user_id: str, vote_id: int, *, refused: str | None = None
+        self,
+        team_id: str,
+        user_id: str,
+        vote_id: int,
+        *,
+        refused: str | None = None,
+        external_id: str | None = None,
     ) -> Panel:
         """The voter's ballot as committed now; ``refused`` explains a refused click."""
         with self._db.read() as s:
@@ -78,6 +95,7 @@ class BallotService:
                 allocations=mine,
                 remaining=rules.budget - sum(mine.values()),
                 message=refused,
+                external_id=external_id,
             )
 
     def click(
@@ -88,14 +106,22 @@ class BallotService:
         topic_id: int,
         count: int,
         *,
+        external_id: str | None,
         decided: Callable[[], None] = lambda: None,
     ) -> Ballot:
         """Set how many of ``user_id``'s votes ``topic_id`` gets (or refuse, and say why); the
         ballot as committed afterwards, and the vote when its turnout changed.
 
+        ``external_id`` is the modal the click came from (a claim): unless the bot opened it
+        for this voter and this vote, the click is refused (``owned`` False), nothing is
+        counted and no view may be redrawn.
+
         ``decided`` is called as soon as the decision is committed (or refused), before the
         ballot and the vote are read: the listener acks Slack there, so the ack waits for the
         vote to be counted and for nothing else."""
+        if not external_id or not self._bound(team_id, external_id, user_id, vote_id):
+            decided()
+            return Ballot(panel=None, owned=False)
         try:
             outcome = self.allocate(team_id, user_id, vote_id, topic_id, count)
         except DomainError as exc:
@@ -103,7 +129,9 @@ class BallotService:
             return Ballot(panel=None, notice=exc.message)
         decided()
         try:
-            panel = self.panel(team_id, user_id, vote_id, refused=outcome.message)
+            panel = self.panel(
+                team_id, user_id, vote_id, refused=outcome.message, external_id=external_id
+            )
         except DomainError as exc:  # closed in the meantime
             return Ballot(panel=None, notice=exc.message)
         vote = None
@@ -112,6 +140,10 @@ class BallotService:
                 found = aq.vote_by_id(s, team_id, vote_id)
                 vote = vote_state(s, found, self._clock()) if found else None
         return Ballot(panel=panel, vote=vote)
+
+    def _bound(self, team_id: str, external_id: str, user_id: str, vote_id: int) -> bool:
+        with self._db.read() as s:
+            return aq.ballot_is(s.connection(), team_id, external_id, user_id, vote_id)
 
     def allocate(
         self, team_id: str, user_id: str, vote_id: int, topic_id: int, count: int

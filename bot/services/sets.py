@@ -131,7 +131,11 @@ class SetService:
         None for a new set), and the caller's zone for a new set's default."""
         channel = directory.channel(channel_id, channel_name)
         existing = self.for_channel(team_id, channel.id)
-        access.may_set_up(channel, existing, user_id)
+        elsewhere = False
+        if existing is None:
+            with self._db.read() as s:
+                elsewhere = q.channel_has_set_elsewhere(s, team_id, channel.id)
+        access.may_set_up(channel, existing, user_id, elsewhere=elsewhere)
         facts = directory.user(user_id)
         return SetupDraft(
             channel_id=channel.id, existing=existing, caller_tz=facts.tz if facts else None

@@ -56,6 +56,21 @@ def set_by_channel(session: Session, team_id: str, channel_id: str) -> LearningS
     )
 
 
+def channel_has_set_elsewhere(session: Session, team_id: str, channel_id: str) -> bool:
+    """Whether another workspace runs a set in this channel (shared through Slack Connect).
+    The one deliberate read across workspaces: it answers yes or no, nothing of the set."""
+    found = session.scalar(
+        select(LearningSet.id)
+        .where(
+            LearningSet.channel_id == channel_id,
+            LearningSet.team_id != team_id,
+            LearningSet.status == SetStatus.ACTIVE,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def set_by_id(session: Session, team_id: str, set_id: int) -> LearningSet | None:
     return session.scalar(
         select(LearningSet).where(LearningSet.team_id == team_id, LearningSet.id == set_id)

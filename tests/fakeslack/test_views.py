@@ -143,6 +143,21 @@ def test_views_update(slack: FakeSlack, client: WebClient) -> None:
     )
 
 
+def test_views_update_of_a_closed_modal_is_not_found(slack: FakeSlack, client: WebClient) -> None:
+    """Slack answers ``not_found`` once the user has closed the modal (slackapi/bolt-js#1309)."""
+    view = client.views_open(
+        trigger_id=slack.new_trigger_id(ALICE), view=modal(external_id="ext-closed")
+    )["view"]
+    slack.close_views(ALICE, view["id"])
+    assert error_of(client.views_update, view_id=view["id"], view=modal())["error"] == "not_found"
+    assert (
+        error_of(
+            client.views_update, external_id="ext-closed", view=modal(external_id="ext-closed")
+        )["error"]
+        == "not_found"
+    )
+
+
 def test_duplicate_external_id(slack: FakeSlack, client: WebClient) -> None:
     client.views_open(trigger_id=slack.new_trigger_id(ALICE), view=modal(external_id="same"))
     assert (

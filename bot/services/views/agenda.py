@@ -114,6 +114,9 @@ class Panel:
     allocations: dict[int, int]
     remaining: int
     message: str | None = None  # why the last click was refused
+    external_id: str | None = (
+        None  # the modal the bot opened for this voter (``BallotService.open``)
+    )
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ class Ballot:
     panel: Panel | None
     notice: str | None = None  # the ballot is gone (the vote closed...): say why instead
     vote: VoteState | None = None  # the turnout changed: the channel message shows it
+    owned: bool = True  # False: the click came from a view the bot did not open for the voter
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from bot.storage.models.agenda import (
     UNFINISHED_VOTE,
     AgendaItem,
     AgendaVote,
+    BallotView,
     Topic,
     VoteAllocation,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "ActionReport",
     "AgendaItem",
     "AgendaVote",
+    "BallotView",
     "Base",
     "Commitment",
     "LearningSet",

@@ -59,6 +59,8 @@ class LearningSet(Base):
     __table_args__ = (
         UniqueConstraint("team_id", "channel_id"),
         UniqueConstraint("team_id", "id"),
+        # A channel shared between workspaces (Slack Connect) has one id in all of them.
+        Index("ix_learning_sets_channel", "channel_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
