@@ -16,6 +16,7 @@ from bot.handlers import register_all
 from bot.handlers.guard import ListenerPool
 from bot.handlers.kit import Kit
 from bot.scheduler.tick import Ticker
+from bot.services.access import BallotSeal
 from bot.services.actions import ActionService
 from bot.services.agenda import AgendaService
 from bot.services.ballot import BallotService
@@ -125,7 +126,7 @@ def create_app(
         sets=SetService(db, clock),
         topics=topics,
         agenda=agenda,
-        ballot=BallotService(db, clock),
+        ballot=BallotService(db, clock, BallotSeal(signing_secret)),
         actions=actions,
         reportback=reportback,
         learning=LearningLogService(db, clock),

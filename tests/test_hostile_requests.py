@@ -21,7 +21,7 @@ from bot.fakeslack.server import FakeSlack
 from bot.handlers.ballot import NOT_YOURS
 from bot.handlers.kit import STALE
 from bot.ids import ActionId
-from bot.services.access import ELSEWHERE
+from bot.services.access import ELSEWHERE, BallotSeal
 from bot.storage.db import Database
 from bot.web import MAX_BODY
 from tests.conftest import FAC, MEMBERS, OUTSIDER, SET_CHANNEL
@@ -159,6 +159,7 @@ ODD_ENVELOPES: dict[str, Any] = {
     "event without type": {"event": {"user": A}},
     "event channel a number": {"event": {"type": "app_home_opened", "user": A, "channel": 3}},
     "is_enterprise_install a list": {"is_enterprise_install": [True]},
+    "a NUL character": {"event": {"type": "app_home_opened", "user": A, "tab": "home\x00"}},
 }
 
 
@@ -231,6 +232,10 @@ ODD_INTERACTIONS: dict[str, Any] = {
         }
     },
     "a NUL character": {"actions": [{"action_id": "als_vote_open", "value": "1\x00"}]},
+    "a NUL character in a key": {"container": {"type\x00": "message"}},
+    "a NUL character deep in a view": {
+        "view": {"id": "V1", "type": "modal", "blocks": [{"text": {"text": "a\x00b"}}]}
+    },
     "nested too deep": {"container": json.loads('{"a":' * 60 + "1" + "}" * 60)},
 }
 
@@ -265,9 +270,32 @@ def test_a_command_without_what_slack_always_sends_gets_400(
         fields = {k: v for k, v in complete.items() if k != missing}
         body = urllib.parse.urlencode(fields).encode()
         assert send_signed(driver, body, "application/x-www-form-urlencoded").status == 400
+    with_nul = urllib.parse.urlencode({**complete, "text": "topic\x00"}).encode()
+    assert send_signed(driver, with_nul, "application/x-www-form-urlencoded").status == 400
     body = urllib.parse.urlencode(complete).encode()
     assert send_signed(driver, body, "application/x-www-form-urlencoded").status == 200
     assert_clean(log)
+
+
+def test_a_ballot_seal_holds_only_for_its_workspace_voter_and_vote() -> None:
+    seal = BallotSeal("secret-1")
+    external_id = seal.new("T1", A, 7)
+    assert len(external_id) <= 255  # Slack's limit for a view's external_id
+    assert seal.opened_for(external_id, "T1", A, 7)
+    assert seal.new("T1", A, 7) != external_id  # unique in the workspace, as Slack requires
+    for team, user, vote in (("T2", A, 7), ("T1", B, 7), ("T1", A, 8)):
+        assert not seal.opened_for(external_id, team, user, vote)
+    assert not BallotSeal("secret-2").opened_for(external_id, "T1", A, 7)  # a rotated secret
+    prefix, vote, nonce, mac = external_id.split("-")
+    for forged in (
+        f"{prefix}-{vote}-{'0' * len(nonce)}-{mac}",
+        f"{prefix}-{vote}-{nonce}-{mac[:-1]}{'1' if mac[-1] == '0' else '0'}",
+        f"{prefix}-{vote}-{nonce}-{mac}-x",
+        f"{prefix}-{vote}-{nonce}-\u00e9{mac[1:]}",
+        f"{prefix}-{vote}-{nonce}",
+        "",
+    ):
+        assert not seal.opened_for(forged, "T1", A, 7), forged
 
 
 def test_unknown_buttons_and_forms_are_answered_not_404(

@@ -12,8 +12,11 @@ Each check raises a ``DomainError`` whose message is safe to show to the person 
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from collections.abc import Sequence
 from datetime import datetime
+from hashlib import sha256
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -219,6 +222,39 @@ def require_voter(set_name: str, rules: VoteRules, member: Standing | None) -> N
 
 def voter_ids(members: Sequence[Membership], rules: VoteRules) -> list[str]:
     return [m.user_id for m in members if votes(m, rules)]
+
+
+# -- the voter's ballot ----------------------------------------------------------------------
+class BallotSeal:
+    """Binds a ballot modal to the voter it was opened for: the ``external_id`` the bot gives
+    the modal carries a MAC of the workspace, the voter, the vote and a nonce, so a click is
+    counted (and the modal redrawn) only when that external id was made for that voter and
+    that vote. A click naming another voter's ballot, or a made-up external id, is refused
+    without touching any view.
+
+    The key is derived from the app's signing secret, which every process of a deployment
+    shares; after the secret is rotated, ballots opened before are refused (the voter opens
+    theirs again). Checking costs one HMAC, no database read, on the ack path."""
+
+    PREFIX = "ballot"
+
+    def __init__(self, secret: str) -> None:
+        self._key = hmac.new(secret.encode(), b"als-bot ballot seal v1", sha256).digest()
+
+    def new(self, team_id: str, user_id: str, vote_id: int) -> str:
+        nonce = secrets.token_hex(8)  # Slack wants an external id unique in the workspace
+        return f"{self.PREFIX}-{vote_id}-{nonce}-{self._mac(team_id, user_id, vote_id, nonce)}"
+
+    def opened_for(self, external_id: str, team_id: str, user_id: str, vote_id: int) -> bool:
+        parts = external_id.split("-")
+        if len(parts) != 4 or parts[0] != self.PREFIX or parts[1] != str(vote_id):
+            return False
+        expected = self._mac(team_id, user_id, vote_id, parts[2])
+        return hmac.compare_digest(expected.encode(), parts[3].encode("utf-8", "replace"))
+
+    def _mac(self, team_id: str, user_id: str, vote_id: int, nonce: str) -> str:
+        message = "\n".join((team_id, user_id, str(vote_id), nonce)).encode("utf-8", "replace")
+        return hmac.new(self._key, message, sha256).hexdigest()[:32]
 
 
 # -- presenters and owners -------------------------------------------------------------------

@@ -21,7 +21,6 @@ sees is true. Budgets and caps hold under concurrent clicks:
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -52,19 +51,17 @@ CLOSED = "This vote is closed: the agenda is in the channel message."
 
 
 class BallotService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, seal: access.BallotSeal) -> None:
         self._db = db
         self._clock = clock
+        self._seal = seal
 
     def open(self, team_id: str, user_id: str, vote_id: int) -> Panel:
         """A new ballot for the voter (the "Vote" button), bound to them: its ``external_id``
-        is recorded before the modal is opened, and only a click from that modal, by that
-        voter, may redraw it (``click``)."""
+        is sealed for this voter and vote (``access.BallotSeal``), and only a click from that
+        modal, by that voter, may redraw it (``click``)."""
         panel = self.panel(team_id, user_id, vote_id)
-        external_id = f"ballot-{vote_id}-{secrets.token_urlsafe(12)}"
-        with self._db.write() as s, s.begin():
-            aq.bind_ballot(s, team_id, external_id, user_id, vote_id)
-        return replace(panel, external_id=external_id)
+        return replace(panel, external_id=self._seal.new(team_id, user_id, vote_id))
 
     def panel(
         self,
@@ -119,7 +116,7 @@ class BallotService:
         ``decided`` is called as soon as the decision is committed (or refused), before the
         ballot and the vote are read: the listener acks Slack there, so the ack waits for the
         vote to be counted and for nothing else."""
-        if not external_id or not self._bound(team_id, external_id, user_id, vote_id):
+        if not external_id or not self._seal.opened_for(external_id, team_id, user_id, vote_id):
             decided()
             return Ballot(panel=None, owned=False)
         try:
@@ -140,10 +137,6 @@ class BallotService:
                 found = aq.vote_by_id(s, team_id, vote_id)
                 vote = vote_state(s, found, self._clock()) if found else None
         return Ballot(panel=panel, vote=vote)
-
-    def _bound(self, team_id: str, external_id: str, user_id: str, vote_id: int) -> bool:
-        with self._db.read() as s:
-            return aq.ballot_is(s.connection(), team_id, external_id, user_id, vote_id)
 
     def allocate(
         self, team_id: str, user_id: str, vote_id: int, topic_id: int, count: int

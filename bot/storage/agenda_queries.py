@@ -21,7 +21,6 @@ from bot.domain.topics import TopicStatus
 from bot.storage.models import (
     AgendaItem,
     AgendaVote,
-    BallotView,
     LearningSet,
     Membership,
     PlannedSession,
@@ -148,35 +147,6 @@ def vote_allocate(
 
 
 # -- topics and votes ----------------------------------------------------------------------
-# -- ballots the bot opened --------------------------------------------------------------------
-
-
-def bind_ballot(
-    session: Session, team_id: str, external_id: str, user_id: str, vote_id: int
-) -> None:
-    """Record that the bot opens the voting modal ``external_id`` for ``user_id``."""
-    session.add(
-        BallotView(team_id=team_id, external_id=external_id, user_id=user_id, vote_id=vote_id)
-    )
-
-
-@functools.cache
-def _ballot_is_stmt() -> Select[Any]:
-    return select(BallotView.id).where(
-        BallotView.team_id == bindparam("team"),
-        BallotView.external_id == bindparam("external_id"),
-        BallotView.user_id == bindparam("user"),
-        BallotView.vote_id == bindparam("vote"),
-    )
-
-
-def ballot_is(conn: Connection, team_id: str, external_id: str, user_id: str, vote_id: int) -> bool:
-    """Whether ``external_id`` is a ballot of vote ``vote_id`` the bot opened for ``user_id``
-    (on the click's critical path: one statement, built once)."""
-    params = {"team": team_id, "external_id": external_id, "user": user_id, "vote": vote_id}
-    return conn.execute(_ballot_is_stmt(), params).first() is not None
-
-
 def submitted_topics(session: Session, session_id: int) -> list[Topic]:
     """A session's submitted topics, in submission order."""
     return list(

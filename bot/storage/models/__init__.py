@@ -7,7 +7,6 @@ from bot.storage.models.agenda import (
     UNFINISHED_VOTE,
     AgendaItem,
     AgendaVote,
-    BallotView,
     Topic,
     VoteAllocation,
 )
@@ -43,7 +42,6 @@ __all__ = [
     "ActionReport",
     "AgendaItem",
     "AgendaVote",
-    "BallotView",
     "Base",
     "Commitment",
     "LearningSet",

@@ -109,25 +109,6 @@ class VoteAllocation(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class BallotView(Base):
-    """A voting modal the bot opened for one voter: its ``external_id`` (set by the bot before
-    ``views.open``) is what a click's redraw targets, so a click can only ever redraw a ballot
-    the bot opened for the clicker (payload view ids are claims)."""
-
-    __tablename__ = "ballot_views"
-    __table_args__ = (
-        UniqueConstraint("team_id", "external_id"),
-        Index("ix_ballot_views_vote", "vote_id"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    team_id: Mapped[str] = mapped_column(SlackId)
-    external_id: Mapped[str] = mapped_column(String(64))
-    user_id: Mapped[str] = mapped_column(SlackId)
-    vote_id: Mapped[int] = mapped_column(ForeignKey("agenda_votes.id", ondelete="CASCADE"))
-    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 class AgendaItem(Base):
     """A chosen topic on a session's agenda: its place and minutes. Items of confirmed agendas
     form the set's airtime ledger (who presented, when, for how long)."""
