@@ -1,15 +1,23 @@
-"""Shared by the benchmark scripts: a throwaway PostgreSQL database on loopback."""
+"""Shared by the benchmark scripts: a throwaway PostgreSQL database on loopback, and a baseline
+revision checked out beside the working tree (``--baseline REV``)."""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.storage.db import make_engine
+
+ROOT = Path(__file__).resolve().parent.parent
 
 #: Where the throwaway databases are created (``ALS_BENCH_POSTGRES_URL`` overrides it).
 PG_ADMIN_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -31,3 +39,51 @@ def throwaway_postgres(admin_url: str) -> Iterator[str]:
         with contextlib.suppress(Exception), admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@dataclass
+class Baseline:
+    rev: str  # as given on the command line
+    commit: str  # what it resolved to
+    tree: Path  # the temporary worktree: its `bot` package is the one measured as "base"
+
+    def env(self, env: dict[str, str]) -> dict[str, str]:
+        """``env`` with the worktree first on ``PYTHONPATH`` (ahead of the editable install)."""
+        paths = [str(self.tree), *filter(None, [env.get("PYTHONPATH")])]
+        return {**env, "PYTHONPATH": os.pathsep.join(paths)}
+
+
+def git(*argv: str) -> str:
+    done = subprocess.run(["git", "-C", str(ROOT), *argv], capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"git {' '.join(argv)}: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+@contextlib.contextmanager
+def baseline_worktree(rev: str, parent: Path) -> Iterator[Baseline]:
+    """``rev`` checked out, detached, in a temporary worktree under ``parent`` (the working
+    tree, index and branches of the checkout are not touched); removed afterwards."""
+    commit = git("rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}")
+    tree = parent / "baseline"
+    try:
+        git("worktree", "add", "--detach", str(tree), commit)
+        yield Baseline(rev, commit, tree)
+    finally:
+        with contextlib.suppress(RuntimeError):
+            git("worktree", "remove", "--force", str(tree))
+        with contextlib.suppress(RuntimeError):
+            git("worktree", "prune")
+
+
+def imported_bot(env: dict[str, str], workdir: Path) -> Path:
+    """Where a Python started with ``env`` in ``workdir`` imports ``bot`` from."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import bot; print(bot.__file__)"],
+        env=env,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Path(done.stdout.strip()).resolve()

@@ -49,7 +49,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -57,7 +56,13 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from common import PG_ADMIN_DEFAULT, throwaway_postgres
+from common import (
+    PG_ADMIN_DEFAULT,
+    Baseline,
+    baseline_worktree,
+    imported_bot,
+    throwaway_postgres,
+)
 from sqlalchemy import select
 
 from bot.fakeslack.driver import Response, SlackDriver, compute_signature
@@ -141,55 +146,6 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
-
-
-# ------------------------------------------------------------------------ baseline
-@dataclass
-class Baseline:
-    rev: str  # as given on the command line
-    commit: str  # what it resolved to
-    tree: Path  # the temporary worktree: its `bot` package is the one served as "base"
-
-    def env(self, env: dict[str, str]) -> dict[str, str]:
-        """``env`` with the worktree first on ``PYTHONPATH`` (ahead of the editable install)."""
-        paths = [str(self.tree), *filter(None, [env.get("PYTHONPATH")])]
-        return {**env, "PYTHONPATH": os.pathsep.join(paths)}
-
-
-def git(*argv: str) -> str:
-    done = subprocess.run(["git", "-C", str(ROOT), *argv], capture_output=True, text=True)
-    if done.returncode:
-        raise RuntimeError(f"git {' '.join(argv)}: {done.stderr.strip()}")
-    return done.stdout.strip()
-
-
-@contextlib.contextmanager
-def baseline_worktree(rev: str, parent: Path) -> Iterator[Baseline]:
-    """``rev`` checked out, detached, in a temporary worktree under ``parent`` (the working
-    tree, index and branches of the checkout are not touched); removed afterwards."""
-    commit = git("rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}")
-    tree = parent / "baseline"
-    try:
-        git("worktree", "add", "--detach", str(tree), commit)
-        yield Baseline(rev, commit, tree)
-    finally:
-        with contextlib.suppress(RuntimeError):
-            git("worktree", "remove", "--force", str(tree))
-        with contextlib.suppress(RuntimeError):
-            git("worktree", "prune")
-
-
-def imported_bot(env: dict[str, str], workdir: Path) -> Path:
-    """Where a Python started as the servers are (``env``, cwd ``workdir``) imports ``bot``."""
-    done = subprocess.run(
-        [sys.executable, "-c", "import bot; print(bot.__file__)"],
-        env=env,
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return Path(done.stdout.strip()).resolve()
 
 
 # ------------------------------------------------------------------------ set-up phase
