@@ -15,6 +15,7 @@ from bot.deps import Deps
 from bot.handlers import register_all
 from bot.handlers.guard import ListenerPool
 from bot.handlers.kit import Kit
+from bot.scheduler.sender import worker_id
 from bot.scheduler.tick import Ticker
 from bot.services.access import BallotSeal
 from bot.services.actions import ActionService
@@ -23,6 +24,7 @@ from bot.services.ballot import BallotService
 from bot.services.calendar import CalendarService
 from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
+from bot.services.outbox import OutboxService
 from bot.services.reportback import ReportbackService
 from bot.services.sets import SetService
 from bot.services.topics import TopicService
@@ -30,6 +32,7 @@ from bot.services.workspaces import WorkspaceService
 from bot.slack.client import make_client, scheduler_client
 from bot.slack.directory import SlackDirectory
 from bot.slack.home import HomePublisher
+from bot.slack.notes import NoteSender
 from bot.slack.outbound import Outbound
 from bot.slack.pacing import Pacer
 from bot.storage.db import Database
@@ -136,7 +139,18 @@ def create_app(
         directory=SlackDirectory(client),
         publisher=publisher,
         outbound=Outbound(
-            client, agenda=agenda, reportback=reportback, actions=actions, publisher=publisher
+            client,
+            agenda=agenda,
+            reportback=reportback,
+            actions=actions,
+            publisher=publisher,
+            # The outbox's notes go through a client that never retries by itself.
+            notes=NoteSender(
+                OutboxService(db, clock),
+                scheduler_client(bot_token, api_url),
+                clock,
+                worker_id(),
+            ),
         ),
     )
     bolt = App(

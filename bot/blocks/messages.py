@@ -266,3 +266,14 @@ def member_left_notice(lset: SetInfo, user_id: str) -> Message:
         "until they leave it or are removed from it."
     )
     return Message(text=text, blocks=render([md(text)]))
+
+
+def rules_undelivered(lset: SetInfo, user_id: str, error: str) -> Message:
+    """To the facilitator, once per member: the request to agree to the ground rules could not
+    be delivered, so that member cannot agree until it is sorted out."""
+    text = (
+        f"I could not send {mention(user_id)} the ground rules of *{escape(lset.name)}* to agree "
+        f"to (Slack said `{escape(error)}`). Check that they are still in this workspace; once "
+        f"they are, `{COMMAND} setup` in {channel_link(lset.channel_id)} sends the rules again."
+    )
+    return Message(text=text, blocks=render([md(text)]))

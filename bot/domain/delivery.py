@@ -1,4 +1,4 @@
-"""Delivery of one reminder as a state machine: each attempt's outcome decides what comes next.
+"""Delivery of one reminder (or one note of the outbox) as a state machine: each attempt's outcome decides what comes next.
 
 States: ``pending`` (waiting for ``send_after``), ``claimed`` (a process is sending it, under a
 lease), and the terminal ``sent``, ``skipped``, ``failed`` and ``unknown``. Pure: the scheduler
@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.outbox import Note, is_note
 from bot.domain.reminders import Kind, kind_of
 
 
@@ -97,6 +98,13 @@ class Delivery:
     reason: str | None = None
 
 
+def resend_when_unsure(kind: str) -> bool:
+    """The kind's rule after an attempt whose outcome is unknown: a reminder's or a note's."""
+    if is_note(kind):
+        return Note(kind).resend_when_unsure
+    return kind_of(kind).resend_when_unsure
+
+
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min... capped at 30 min (``attempts`` >= 1)."""
     step = BACKOFF_BASE * (2 ** min(max(0, attempts - 1), 16))
@@ -148,7 +156,7 @@ def after(
             return _retry(d, now + backoff(d.attempts), why)
         case Outcome.AMBIGUOUS:
             unsure = replace(d, ambiguous=d.ambiguous + 1)
-            if not kind_of(d.kind).resend_when_unsure or unsure.ambiguous > MAX_AMBIGUOUS:
+            if not resend_when_unsure(d.kind) or unsure.ambiguous > MAX_AMBIGUOUS:
                 return replace(unsure, status=State.UNKNOWN, reason=why)
             # Slack was slow or the sender died: give it a moment before sending again.
             return _retry(unsure, now + BACKOFF_BASE, why)

@@ -68,6 +68,8 @@ from bot.fakeslack.state import (
 __all__ = ["FakeSlack", "Hold", "find_action"]
 
 JsonDict = dict[str, Any]
+#: Which calls an injected answer or a hold applies to, from the call's arguments.
+Matcher = Callable[[JsonDict], bool]
 _Result = tuple[int, JsonDict]
 
 #: Argument names whose values Slack accepts as JSON-encoded strings.
@@ -89,6 +91,16 @@ def _flag(value: Any) -> bool:
     if isinstance(value, int):
         return value != 0
     return str(value).strip().lower() in ("1", "true", "yes")
+
+
+def _take_matching(queue: list[tuple[Any, Matcher | None]] | None, args: JsonDict) -> Any:
+    """The first queued item whose matcher accepts ``args`` (removed from the queue), else None."""
+    for index, (item, when) in enumerate(queue or []):
+        if when is None or when(args):
+            assert queue is not None
+            del queue[index]
+            return item
+    return None
 
 
 def _error(error: str, **extra: Any) -> JsonDict:
@@ -243,9 +255,12 @@ class Hold:
     same treatment without waiting.  Other requests are never blocked by a hold.
     """
 
-    def __init__(self, fake: FakeSlack, method: str, count: int) -> None:
+    def __init__(
+        self, fake: FakeSlack, method: str, count: int, when: Matcher | None = None
+    ) -> None:
         self.method = method
         self.count = count
+        self.when = when
         self._fake = fake
         self._arrived: list[JsonDict] = []
         self._finished = 0
@@ -428,8 +443,8 @@ class FakeSlack:
         self._calls: list[Call] = []
         self._listeners: list[Callable[[Call], None]] = []
         self._after_response: list[Callable[[Call], None]] = []
-        self._injected: dict[str, list[JsonDict]] = {}
-        self._injected_http: dict[str, list[_Answer]] = {}
+        self._injected: dict[str, list[tuple[JsonDict, Matcher | None]]] = {}
+        self._injected_http: dict[str, list[tuple[_Answer, Matcher | None]]] = {}
         self._holds: dict[str, list[Hold]] = {}
         self._auth_error: str | None = None
         self._deactivated_dm_error: str | None = None
@@ -654,14 +669,23 @@ class FakeSlack:
             )
             return url
 
-    def inject_error(self, method: str, error: str, *, count: int = 1, **extra: Any) -> None:
+    def inject_error(
+        self,
+        method: str,
+        error: str,
+        *,
+        count: int = 1,
+        when: Matcher | None = None,
+        **extra: Any,
+    ) -> None:
         """Make the next ``count`` calls to ``method`` fail with ``error`` (after auth).
 
-        Extra keyword arguments are added to the error response body.
+        ``when``: only calls whose arguments it accepts (e.g. ``lambda a: a["channel"] == U``);
+        others pass. Extra keyword arguments are added to the error response body.
         """
         with self._lock:
             queue = self._injected.setdefault(method, [])
-            queue.extend(_error(error, **extra) for _ in range(count))
+            queue.extend((_error(error, **extra), when) for _ in range(count))
 
     def inject_http(
         self,
@@ -671,6 +695,7 @@ class FakeSlack:
         count: int = 1,
         retry_after: int | None = None,
         body: JsonDict | str | bytes | None = None,
+        when: Matcher | None = None,
     ) -> None:
         """Make the next ``count`` calls to ``method`` answer HTTP ``status``.
 
@@ -680,6 +705,7 @@ class FakeSlack:
 
         Args:
             status: the HTTP status, e.g. 429, 500, 502, 503.
+            when: only calls whose arguments it accepts; others pass.
             retry_after: integer seconds for the ``Retry-After`` header (as
                 Slack sends with 429); no header when None.
             body: a dict is sent as JSON, ``str``/``bytes`` as ``text/plain``
@@ -697,9 +723,9 @@ class FakeSlack:
         answer = _http_answer(status, retry_after, body)
         with self._lock:
             queue = self._injected_http.setdefault(method, [])
-            queue.extend(copy.deepcopy(answer) for _ in range(count))
+            queue.extend((copy.deepcopy(answer), when) for _ in range(count))
 
-    def hold(self, method: str, *, count: int = 1) -> Hold:
+    def hold(self, method: str, *, count: int = 1, when: Matcher | None = None) -> Hold:
         """Keep the next ``count`` requests to ``method`` in flight until told otherwise.
 
         Returns a :class:`Hold`: ``hold.wait_arrived()`` blocks until a
@@ -710,11 +736,12 @@ class FakeSlack:
         (client timeout shorter than the hold, then release), or to kill the
         client while its call is in flight.  Holds on the same method catch
         requests in the order the holds were created.  ``method`` may also be
-        ``"response_url"``.
+        ``"response_url"``.  ``when``: only requests whose arguments it accepts
+        are caught; others pass.
         """
         if count < 1:
             raise ValueError("count must be at least 1")
-        hold = Hold(self, method, count)
+        hold = Hold(self, method, count, when)
         with self._lock:
             self._holds.setdefault(method, []).append(hold)
         return hold
@@ -1191,10 +1218,12 @@ class FakeSlack:
             holds = self._holds.get(method)
             if not holds:
                 return None
-            hold = holds[0]
+            hold = next((h for h in holds if h.when is None or h.when(args)), None)
+            if hold is None:
+                return None
             hold._arrived.append(copy.deepcopy(args))
             if len(hold._arrived) >= hold.count:
-                holds.pop(0)
+                holds.remove(hold)
                 if not holds:
                     del self._holds[method]
             self._cond.notify_all()
@@ -1212,10 +1241,9 @@ class FakeSlack:
             hold._finished += 1
             self._cond.notify_all()
 
-    def _take_injected_http(self, method: str) -> _Answer | None:
+    def _take_injected_http(self, method: str, args: JsonDict) -> _Answer | None:
         with self._lock:
-            queue = self._injected_http.get(method)
-            return queue.pop(0) if queue else None
+            return _take_matching(self._injected_http.get(method), args)
 
     def _record(self, method: str, args: JsonDict, status: int, body: JsonDict, path: str) -> Call:
         call = Call(
@@ -1278,7 +1306,7 @@ class FakeSlack:
         token: str | None,
         path: str,
     ) -> tuple[_Answer, Call]:
-        injected = self._take_injected_http(method)
+        injected = self._take_injected_http(method, args)
         if injected is not None:
             return injected, self._record(method, args, injected.status, injected.body, path)
         if method not in self._methods:
@@ -1293,8 +1321,8 @@ class FakeSlack:
             with self._lock:
                 if self._auth_error is not None:
                     body = _error(self._auth_error)
-                elif self._injected.get(method):
-                    body = copy.deepcopy(self._injected[method].pop(0))
+                elif (error := _take_matching(self._injected.get(method), args)) is not None:
+                    body = copy.deepcopy(error)
                 else:
                     limited = self._rate_limit(method, args)
                     if limited is not None:
@@ -1844,7 +1872,7 @@ class FakeSlack:
         self, token: str, parsed: JsonDict | None, path: str
     ) -> tuple[_Answer, Call]:
         body: JsonDict = parsed if parsed is not None else {}
-        answer = self._take_injected_http("response_url")
+        answer = self._take_injected_http("response_url", body)
         if answer is None:
             if parsed is None:
                 answer = _Answer(400, _error("invalid_payload"))

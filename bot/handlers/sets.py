@@ -12,10 +12,6 @@ from bot.blocks.messages import (
     member_left_notice,
     rules_agreed_dm,
     rules_agreed_note,
-    rules_dm,
-    set_updated_message,
-    setup_confirmation,
-    welcome_message,
 )
 from bot.blocks.setup import SetupMeta, parse_setup, setup_modal
 from bot.handlers.kit import Kit, Request
@@ -51,16 +47,13 @@ def save_setup(r: Request, meta: SetupMeta, view: dict[str, Any]) -> SetupOutcom
 
 
 def announce_setup(r: Request, outcome: SetupOutcome) -> None:
-    """After the ack: the channel post, the ground rules to agree to, the facilitator's
-    confirmation, the open votes a removed member was in, and Home tabs."""
+    """After the ack: the outbox notes written with the change (the channel post, the ground
+    rules to agree to, the facilitator's confirmation), the open votes a removed member was
+    in, and Home tabs."""
     if outcome.repeated:
         return
     lset = outcome.set
-    welcome = welcome_message(lset) if outcome.created else set_updated_message(outcome)
-    r.out.post(lset.channel_id, welcome)
-    again = outcome.rules_changed and not outcome.created
-    r.out.dm_all(outcome.needs_agreement, rules_dm(lset, again=again))
-    r.out.ephemeral(lset.channel_id, r.user_id, setup_confirmation(outcome))
+    r.out.deliver(outcome.notes)  # the announcement, the rules to agree to, the confirmation
     r.out.refresh_votes(outcome.open_votes)
     r.out.homes(r.team_id, [*lset.member_ids, *outcome.removed])
 

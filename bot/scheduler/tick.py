@@ -24,10 +24,12 @@ from bot.clock import Clock
 from bot.scheduler.sender import ReminderSender, SendSummary
 from bot.services.actions import ActionService
 from bot.services.agenda import AgendaService
+from bot.services.outbox import OutboxService
 from bot.services.reminders import ReminderService
 from bot.services.reportback import ReportbackService
 from bot.services.workspaces import WorkspaceService
 from bot.slack.errors import NETWORK_ERRORS, error_code
+from bot.slack.notes import NoteSender, NoteSummary
 from bot.slack.outbound import Outbound
 from bot.slack.pacing import Pacer
 from bot.storage.db import Database
@@ -47,6 +49,7 @@ class TickSummary:
     votes_closed: int = 0
     sent: SendSummary = field(default_factory=SendSummary)
     resumed: int = 0  # workspaces whose sending resumed in this pass
+    notes: NoteSummary = field(default_factory=NoteSummary)
 
     @property
     def reminders_sent(self) -> int:
@@ -59,6 +62,7 @@ class TickSummary:
             f"{self.sessions_planned} session(s) and {self.reminders_planned} reminder(s) "
             f"added, {self.votes_closed} vote(s) closed, {s.sent} reminder(s) sent, "
             f"{s.skipped} skipped, {s.retried} to retry, {s.failed} failed, {s.unknown} unknown"
+            + f", {self.notes.sent} note(s) delivered, {self.notes.waiting} to retry"
             + (f", sending resumed for {self.resumed} workspace(s)" if self.resumed else "")
         )
 
@@ -100,6 +104,14 @@ class Ticker:
                 self.reminders, client, pacer=pacer, open_vote=self.open_vote, worker=worker
             )
             if client is not None
+            else None
+        )
+        # The outbox's notes still due (retries; a process that died after its ack).
+        self.notes = (
+            NoteSender(
+                OutboxService(db, clock), client, clock, self.sender.worker, pacer=self.sender.pacer
+            )
+            if client is not None and self.sender is not None
             else None
         )
 
@@ -173,6 +185,11 @@ class Ticker:
         for team in sent.stopped:  # a refused send counts as a try of the token
             self.stopped.add(team)
             self.probed[team] = at
+        notes = (
+            self.notes.run(at, exclude_teams=self.stopped)
+            if self.notes is not None
+            else NoteSummary()
+        )
         return TickSummary(
             at=at,
             sets=plan.sets,
@@ -181,4 +198,5 @@ class Ticker:
             votes_closed=len(closed),
             sent=sent,
             resumed=resumed,
+            notes=notes,
         )

@@ -263,19 +263,7 @@ class ReminderService:
     def mark_unreachable(self, team_id: str, set_id: int, target: str, error: str) -> bool:
         """A target Slack refuses for good. True the first time (tell the facilitator)."""
         with self._db.write() as s, s.begin():
-            lset = q.set_by_id(s, team_id, set_id)
-            if lset is None:
-                return False
-            if target == lset.channel_id:
-                first = lset.channel_unreachable is None
-                lset.channel_unreachable = error
-                return first
-            member = q.membership(s, team_id, set_id, target)
-            if member is None:
-                return False
-            first = member.unreachable is None
-            member.unreachable = error
-            return first
+            return q.mark_unreachable(s, team_id, set_id, target, error)
 
     def stop_workspace(self, team_id: str, error: str, at: datetime) -> None:
         with self._db.write() as s, s.begin():

@@ -21,7 +21,7 @@ from bot.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.domain.sets import SetupForm, schedule_of, validate_setup
 from bot.domain.text import escape
 from bot.ids import COMMAND
-from bot.services import access
+from bot.services import access, outbox
 from bot.services.planning import plan_sessions, trim_programme
 from bot.services.readmodels import open_vote_states, set_info
 from bot.services.views import Departure, SessionInfo, SetInfo, SetupDraft, SetupOutcome
@@ -100,6 +100,7 @@ class SetService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
+        self._outbox = outbox.OutboxService(db, clock)
 
     # -- reading --------------------------------------------------------------------------
     def for_channel(self, team_id: str, channel_id: str) -> SetInfo | None:
@@ -170,12 +171,16 @@ class SetService:
         )
         in_channel.discard(bot_user_id or "")
         members = outcome.set.member_ids
-        return replace(
+        outcome = replace(
             outcome,
             public_channel=not channel.is_private,
             not_in_channel=tuple(u for u in members if u not in in_channel),
             not_in_set=tuple(sorted(u for u in in_channel if u not in members)),
         )
+        if outcome.repeated:
+            return outcome
+        confirmation = self._outbox.add_confirmation(outcome, user_id)
+        return replace(outcome, notes=(*outcome.notes, confirmation))
 
     def save_setup(
         self,
@@ -284,7 +289,8 @@ class SetService:
             plan_sessions(s, lset, now)
             lset.replan_at = now  # the next tick plans its reminders
             info = set_info(s, lset, now)
-        return SetupOutcome(set=info, created=True, added=info.member_ids)
+            created = SetupOutcome(set=info, created=True, added=info.member_ids)
+            return replace(created, notes=outbox.add_setup_notes(s, created, now))
 
     def _update(
         self, team_id: str, set_id: int, form: SetupForm, now: datetime, zones: dict[str, str]
@@ -339,17 +345,18 @@ class SetService:
             info = set_info(s, lset, now)
             # Removed members' topics and votes left the open votes: their messages change.
             votes = open_vote_states(s, lset, now) if removed else ()
-        return SetupOutcome(
-            set=info,
-            created=False,
-            added=tuple(added),
-            removed=tuple(removed),
-            rules_changed=rules_changed,
-            schedule_changed=schedule_changed,
-            previous_facilitator=previous_facilitator,
-            cancelled=trimmed,
-            open_votes=votes,
-        )
+            updated = SetupOutcome(
+                set=info,
+                created=False,
+                added=tuple(added),
+                removed=tuple(removed),
+                rules_changed=rules_changed,
+                schedule_changed=schedule_changed,
+                previous_facilitator=previous_facilitator,
+                cancelled=trimmed,
+                open_votes=votes,
+            )
+            return replace(updated, notes=outbox.add_setup_notes(s, updated, now))
 
     # -- membership -----------------------------------------------------------------------
     def agree_to_rules(self, team_id: str, user_id: str, set_id: int, version: int) -> SetInfo:

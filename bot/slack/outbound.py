@@ -30,6 +30,7 @@ from bot.services.reportback import ReportbackService
 from bot.services.views import CommitOutcome, RoundState, SessionChange, VoteOpened, VoteState
 from bot.slack.errors import error_code
 from bot.slack.home import HomePublisher
+from bot.slack.notes import NoteSender
 
 log = logging.getLogger("bot.slack")
 
@@ -64,12 +65,22 @@ class Outbound:
         reportback: ReportbackService,
         actions: ActionService,
         publisher: HomePublisher | None,
+        notes: NoteSender | None = None,
     ) -> None:
         self.client = client
+        self._notes = notes
         self._agenda = agenda
         self._reportback = reportback
         self._actions = actions
         self._publisher = publisher
+
+    # -- the outbox ----------------------------------------------------------------------
+    def deliver(self, note_ids: Iterable[int]) -> None:
+        """The outbox notes a request wrote with its change, right after its ack (each on its
+        own: what is not delivered now, a scheduler pass delivers)."""
+        ids = list(note_ids)
+        if self._notes is not None and ids:
+            self._notes.deliver(ids)
 
     # -- Home tabs ------------------------------------------------------------------------
     def homes(self, team_id: str, user_ids: Iterable[str | None], *, settle: bool = False) -> None:

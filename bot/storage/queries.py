@@ -245,3 +245,21 @@ def report_of(session: Session, action_id: int, session_id: int) -> ActionReport
             ActionReport.action_id == action_id, ActionReport.session_id == session_id
         )
     )
+
+
+def mark_unreachable(s: Session, team_id: str, set_id: int, target: str, error: str) -> bool:
+    """Record that Slack refuses ``target`` (the set's channel or a member) for good. True the
+    first time (the facilitator is told once)."""
+    lset = set_by_id(s, team_id, set_id)
+    if lset is None:
+        return False
+    if target == lset.channel_id:
+        first = lset.channel_unreachable is None
+        lset.channel_unreachable = error
+        return first
+    member = membership(s, team_id, set_id, target)
+    if member is None:
+        return False
+    first = member.unreachable is None
+    member.unreachable = error
+    return first

@@ -100,6 +100,33 @@ def test_inject_http_429_with_retry_after(slack: FakeSlack) -> None:
     assert slack.rate_limited_count() == 0  # injected 429s are not the limiter's
 
 
+def test_injected_answers_and_holds_can_pick_their_calls(slack: FakeSlack) -> None:
+    """``when`` matches a call's arguments: other calls pass, and keep the injection waiting."""
+    client = plain_client(slack)
+    to_bob = {"when": lambda args: args.get("channel") == BOB}
+    slack.inject_http("chat.postMessage", 500, **to_bob)
+    slack.inject_error("chat.postMessage", "user_not_found", **to_bob)
+    client.chat_postMessage(channel=SET_CHANNEL, text="to the channel")  # passes
+    assert slack_error(client.chat_postMessage, channel=BOB, text="1").response.status_code == 500
+    assert slack_error(client.chat_postMessage, channel=BOB, text="2").response["error"] == (
+        "user_not_found"
+    )
+    client.chat_postMessage(channel=BOB, text="3")  # both used up
+    assert [m.text for m in slack.dm_messages(BOB)] == ["3"]
+
+    hold = slack.hold("chat.postMessage", **to_bob)
+    client.chat_postMessage(channel=SET_CHANNEL, text="not held")
+    assert hold.arrived == []
+    sender = threading.Thread(target=lambda: client.chat_postMessage(channel=BOB, text="held"))
+    sender.start()
+    assert hold.wait_arrived()[0]["channel"] == BOB
+    assert [m.text for m in slack.dm_messages(BOB)] == ["3"]
+    hold.release()
+    sender.join(5)
+    assert [m.text for m in slack.dm_messages(BOB)] == ["3", "held"]
+    assert [m.text for m in slack.messages(SET_CHANNEL)] == ["to the channel", "not held"]
+
+
 def test_inject_http_5xx_json_and_text_bodies(slack: FakeSlack) -> None:
     client = plain_client(slack)
     slack.inject_http("chat.postMessage", 500, count=2)

@@ -36,6 +36,9 @@ class SetupOutcome:
     not_in_channel: tuple[str, ...] = ()  # members who are not in the channel yet
     not_in_set: tuple[str, ...] = ()  # people in the channel who are not in the set
     open_votes: tuple[VoteState, ...] = ()  # changed by removed members: their messages too
+    # The outbox notes written with the change (``bot.services.outbox``), to deliver after the
+    # ack: the channel's announcement, the requests to agree, the facilitator's confirmation.
+    notes: tuple[int, ...] = ()
 
     @property
     def facilitator_changed(self) -> bool:

@@ -14,7 +14,9 @@ from bot.storage.models.base import (
     Base,
 )
 from bot.storage.models.delivery import (
+    LIVE_NOTE,
     LIVE_REMINDER,
+    OutboxNote,
     Reminder,
     SendLease,
 )
@@ -35,6 +37,7 @@ from bot.storage.models.sets import (
 )
 
 __all__ = [
+    "LIVE_NOTE",
     "LIVE_REMINDER",
     "STOPPED_WORKSPACE",
     "UNFINISHED_VOTE",
@@ -47,6 +50,7 @@ __all__ = [
     "LearningSet",
     "LogEntry",
     "Membership",
+    "OutboxNote",
     "PlannedSession",
     "Reminder",
     "ReportRound",

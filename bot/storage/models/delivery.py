@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     ForeignKey,
@@ -21,6 +22,8 @@ from bot.storage.types import utcnow
 
 #: Reminder rows still to be delivered (the claim query's partial index).
 LIVE_REMINDER = f"status IN ('{State.PENDING}', '{State.CLAIMED}')"
+#: Outbox notes still to be delivered (the same condition, for the outbox's partial index).
+LIVE_NOTE = LIVE_REMINDER
 
 
 class Reminder(Base):
@@ -85,3 +88,43 @@ class SendLease(Base):
     team_id: Mapped[str] = mapped_column(SlackId, primary_key=True)
     holder: Mapped[str] = mapped_column(String(64))
     until: Mapped[datetime]
+
+
+class OutboxNote(Base):
+    """One message the app owes after answering a request (``bot.domain.outbox``): written in
+    the transaction of the change it announces, delivered right after the ack or by a later
+    scheduler pass, with the reminders' delivery fields. ``facts`` holds what the note says
+    beyond the database's current state (ids and flags: never message text); the target is a
+    member's user id, or the set's channel id."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        ForeignKeyConstraint(["team_id", "set_id"], ["learning_sets.team_id", "learning_sets.id"]),
+        Index(
+            "ix_outbox_live_send_after",
+            "send_after",
+            postgresql_where=text(LIVE_NOTE),
+            sqlite_where=text(LIVE_NOTE),
+        ),
+        Index("ix_outbox_team_set", "team_id", "set_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(SlackId)
+    set_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(24))
+    target: Mapped[str] = mapped_column(SlackId)
+    facts: Mapped[dict[str, Any] | None]
+    send_after: Mapped[datetime]
+    useful_until: Mapped[datetime]
+    # pending | claimed | sent | skipped | failed | unknown
+    status: Mapped[str] = mapped_column(String(16), default=State.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    ambiguous: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None]
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,54 @@
+"""What the app owes people after it has answered their request: the notes of the outbox.
+
+A request's change and the notes announcing it are committed together (``OutboxService.add``
+in the change's transaction); the listener then delivers them right after its ack, and any
+scheduler pass delivers what is still due (a 429, a 5xx, a lost answer, a process that died
+after the ack). Each note is one Slack call, delivered with the reminders' state machine
+(``bot.domain.delivery``): claimed under a lease, recorded after the call, retried by the
+outcome's rule. A note is rendered when it is sent, from what the database says then and the
+note's facts (ids and flags, never message text).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+
+
+class Note(StrEnum):
+    WELCOME = "welcome"  # channel: a new set's welcome, with the ground rules
+    SET_UPDATED = "set_updated"  # channel: what changed in the set
+    RULES = "rules"  # DM: please agree to the ground rules (a new member)
+    RULES_AGAIN = "rules_again"  # DM: the ground rules changed, agree again
+    SETUP_DONE = "setup_done"  # private, in the channel: the facilitator's confirmation
+
+    @property
+    def to_channel(self) -> bool:
+        return self in (Note.WELCOME, Note.SET_UPDATED)
+
+    @property
+    def private_in_channel(self) -> bool:
+        """An ephemeral message in the set's channel (a DM where Slack refuses that)."""
+        return self is Note.SETUP_DONE
+
+    @property
+    def resend_when_unsure(self) -> bool:
+        """After an attempt whose outcome is unknown (a timeout, a process that died mid-call):
+        send again (a rare duplicate) or not (a possible loss)? Every set-up note is sent again:
+        a set nobody can agree to the rules of is worse than a second copy of a message."""
+        return True
+
+    @property
+    def useful_for(self) -> timedelta:
+        """After this long undelivered the note is dropped as too late (recorded skipped)."""
+        return timedelta(hours=1) if self is Note.SETUP_DONE else timedelta(days=7)
+
+    @property
+    def tells_facilitator_when_unreachable(self) -> bool:
+        """A member who cannot be reached can never agree to the rules: the facilitator is
+        told, once, privately."""
+        return self in (Note.RULES, Note.RULES_AGAIN)
+
+
+def is_note(kind: str) -> bool:
+    return kind in Note._value2member_map_
