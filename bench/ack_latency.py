@@ -125,8 +125,9 @@ def database(db: str) -> Iterator[str]:
             yield f"sqlite:///{tmp}/bench.db"
 
 
-def side_run(runs: int, db: str, env: dict[str, str]) -> dict[str, list[float]]:
-    """One side's run in a fresh Python (``env`` says which ``bot`` it imports)."""
+def side_run(runs: int, db: str, env: dict[str, str], expected: Path) -> dict[str, list[float]]:
+    """One side's run in a fresh Python (``env`` says which ``bot`` it imports: ``expected``,
+    checked)."""
     done = subprocess.run(
         [sys.executable, str(Path(__file__)), "--child", "--runs", str(runs), "--db", db],
         env=env,
@@ -136,15 +137,21 @@ def side_run(runs: int, db: str, env: dict[str, str]) -> dict[str, list[float]]:
     )
     if done.returncode:
         raise SystemExit(f"a {db} run failed:\n{done.stderr[-2000:]}")
-    result: dict[str, list[float]] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    imported = Path(result.pop("bot")).resolve()
+    if imported != expected:
+        raise SystemExit(f"a run imported bot from {imported}, not {expected}")
+    return {what: list(values) for what, values in result.items()}
 
 
 def compare(args: argparse.Namespace, baseline: Baseline) -> None:
     env = dict(os.environ)
     sides = {"als": env, "base": baseline.env(env)}
-    for side, side_env in sides.items():
-        print(f"[{side}] bot from {imported_bot(side_env, ROOT)}", flush=True)
+    packages = {side: imported_bot(side_env, ROOT / "bench") for side, side_env in sides.items()}
+    for side, package in packages.items():
+        print(f"[{side}] bot from {package}", flush=True)
+    if packages["als"] == packages["base"]:
+        raise SystemExit("both sides import the same bot package")
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     print(f"base = --baseline {baseline.rev} ({baseline.commit[:12]})")
     for db in dbs:
@@ -154,7 +161,7 @@ def compare(args: argparse.Namespace, baseline: Baseline) -> None:
         for r in range(args.rounds):
             order = list(sides) if r % 2 == 0 else list(reversed(sides))
             for side in order:
-                result = side_run(args.runs, db, sides[side])
+                result = side_run(args.runs, db, sides[side], packages[side])
                 for what, values in result.items():
                     rounds[side][what].append((statistics.median(values), percentile(values, 95)))
                 print(
@@ -197,7 +204,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         with database(args.db) as url:
-            print(json.dumps(measure(args.runs, url)))
+            import bot
+
+            print(json.dumps({"bot": bot.__file__, **measure(args.runs, url)}))
         return
     if args.baseline:
         with (

@@ -11,11 +11,11 @@ kind decides whether it is sent again), and an outcome is recorded only by the c
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -58,32 +58,48 @@ class Skip:
 
 
 # -- writing notes (inside the change's transaction) ----------------------------------------
-def add(
-    s: Session,
+def note_row(
     team_id: str,
     set_id: int,
     kind: Note,
     target: str,
     now: datetime,
     facts: dict[str, Any] | None = None,
-) -> int:
-    row = OutboxNote(
-        team_id=team_id,
-        set_id=set_id,
-        kind=kind.value,
-        target=target,
-        facts=facts,
-        send_after=now,
-        useful_until=now + kind.useful_for,
-        status=dv.State.PENDING.value,
-        attempts=0,
-        ambiguous=0,
-        created_at=now,
-        updated_at=now,
-    )
-    s.add(row)
-    s.flush()
-    return row.id
+) -> dict[str, Any]:
+    """One note to ``add``: an ``outbox`` row's values."""
+    return {
+        "team_id": team_id,
+        "set_id": set_id,
+        "kind": kind.value,
+        "target": target,
+        "facts": facts,
+        "send_after": now,
+        "useful_until": now + kind.useful_for,
+        "status": dv.State.PENDING.value,
+        "attempts": 0,
+        "ambiguous": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def add(s: Session, rows: list[dict[str, Any]]) -> tuple[int, ...]:
+    """Write these notes in the caller's transaction: one INSERT of all the rows (on the
+    request's ack path), their ids in order."""
+    if not rows:
+        return ()
+    stmt = insert(OutboxNote).returning(OutboxNote.id, sort_by_parameter_order=True)
+    return tuple(s.scalars(stmt, rows).all())
+
+
+@dataclass(frozen=True)
+class SetupAudience:
+    """Slack's view of the set-up's channel at the submission (the bot left out), and who
+    submitted: what the facilitator's confirmation says beyond the set."""
+
+    submitter: str
+    public_channel: bool
+    in_channel: frozenset[str]
 
 
 def setup_facts(outcome: SetupOutcome) -> dict[str, Any]:
@@ -102,15 +118,29 @@ def setup_facts(outcome: SetupOutcome) -> dict[str, Any]:
     }
 
 
-def add_setup_notes(s: Session, outcome: SetupOutcome, now: datetime) -> tuple[int, ...]:
-    """The channel's announcement and the requests to agree to the ground rules."""
+def announce_setup(
+    s: Session, outcome: SetupOutcome, audience: SetupAudience | None, now: datetime
+) -> SetupOutcome:
+    """The set-up's notes, in its transaction: the channel's announcement, the requests to
+    agree to the ground rules, and (for a submission from Slack) the facilitator's
+    confirmation, with who is (not) in the channel."""
     lset = outcome.set
+    if audience is not None:
+        outcome = replace(
+            outcome,
+            public_channel=audience.public_channel,
+            not_in_channel=tuple(u for u in lset.member_ids if u not in audience.in_channel),
+            not_in_set=tuple(sorted(u for u in audience.in_channel if u not in lset.member_ids)),
+        )
     facts = setup_facts(outcome)
+    team, set_id = lset.team_id, lset.id
     announce = Note.WELCOME if outcome.created else Note.SET_UPDATED
-    ids = [add(s, lset.team_id, lset.id, announce, lset.channel_id, now, facts)]
+    rows = [note_row(team, set_id, announce, lset.channel_id, now, facts)]
     rules = Note.RULES_AGAIN if outcome.rules_changed and not outcome.created else Note.RULES
-    ids += [add(s, lset.team_id, lset.id, rules, user, now) for user in outcome.needs_agreement]
-    return tuple(ids)
+    rows += [note_row(team, set_id, rules, user, now) for user in outcome.needs_agreement]
+    if audience is not None:
+        rows.append(note_row(team, set_id, Note.SETUP_DONE, audience.submitter, now, facts))
+    return replace(outcome, notes=add(s, rows))
 
 
 def _delivery(row: OutboxNote) -> dv.Delivery:
@@ -152,16 +182,6 @@ class OutboxService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
-
-    def add_confirmation(self, outcome: SetupOutcome, user_id: str) -> int:
-        """The facilitator's private confirmation of a set-up (written once Slack's view of the
-        channel is known, before the ack)."""
-        now = self._clock()
-        lset = outcome.set
-        with self._db.write() as s, s.begin():
-            return add(
-                s, lset.team_id, lset.id, Note.SETUP_DONE, user_id, now, setup_facts(outcome)
-            )
 
     # -- claiming ---------------------------------------------------------------------------
     def claim(self, note_id: int, worker: str, at: datetime) -> ClaimedNote | None:

@@ -100,7 +100,6 @@ class SetService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
-        self._outbox = outbox.OutboxService(db, clock)
 
     # -- reading --------------------------------------------------------------------------
     def for_channel(self, team_id: str, channel_id: str) -> SetInfo | None:
@@ -160,7 +159,8 @@ class SetService:
         if channel.found and channel.bot_is_member:
             in_channel = set(directory.channel_members(channel.id))
             channel = replace(channel, caller_is_member=user_id in in_channel)
-        outcome = self.save_setup(
+        in_channel.discard(bot_user_id or "")
+        return self.save_setup(
             team_id,
             user_id,
             channel,
@@ -168,19 +168,8 @@ class SetService:
             lookup=directory.user,
             view_id=submission.view_id,
             editing_set_id=submission.set_id,
+            audience=outbox.SetupAudience(user_id, not channel.is_private, frozenset(in_channel)),
         )
-        in_channel.discard(bot_user_id or "")
-        members = outcome.set.member_ids
-        outcome = replace(
-            outcome,
-            public_channel=not channel.is_private,
-            not_in_channel=tuple(u for u in members if u not in in_channel),
-            not_in_set=tuple(sorted(u for u in in_channel if u not in members)),
-        )
-        if outcome.repeated:
-            return outcome
-        confirmation = self._outbox.add_confirmation(outcome, user_id)
-        return replace(outcome, notes=(*outcome.notes, confirmation))
 
     def save_setup(
         self,
@@ -192,8 +181,10 @@ class SetService:
         lookup: Lookup,
         view_id: str,
         editing_set_id: int | None,
+        audience: outbox.SetupAudience | None = None,
     ) -> SetupOutcome:
-        """Create or update the set of ``channel`` from the modal. Raises ``InvalidInput`` with
+        """Create or update the set of ``channel`` from the modal, with the notes that announce
+        it (``outbox.announce_setup``; the confirmation needs ``audience``). Raises ``InvalidInput`` with
         per-field messages, ``NotAllowed`` when the user may not (any longer) do this."""
         access.may_set_up_in(channel)
         now = self._clock()
@@ -215,8 +206,10 @@ class SetService:
         zones = {p: facts.tz for p in form.people if (facts := lookup(p)) is not None and facts.tz}
         try:
             if existing is None:
-                return self._create(team_id, user_id, channel.id, form, view_id, now, zones)
-            return self._update(team_id, existing.id, form, now, zones)
+                return self._create(
+                    team_id, user_id, channel.id, form, view_id, now, zones, audience
+                )
+            return self._update(team_id, existing.id, form, now, zones, audience)
         except IntegrityError:
             # A concurrent submission won the race: the same view (double click) or another set.
             repeated = self._repeated_submission(team_id, view_id)
@@ -247,6 +240,7 @@ class SetService:
         view_id: str,
         now: datetime,
         zones: dict[str, str],
+        audience: outbox.SetupAudience | None,
     ) -> SetupOutcome:
         schedule = schedule_of(form)
         with self._db.write() as s, s.begin():
@@ -290,10 +284,16 @@ class SetService:
             lset.replan_at = now  # the next tick plans its reminders
             info = set_info(s, lset, now)
             created = SetupOutcome(set=info, created=True, added=info.member_ids)
-            return replace(created, notes=outbox.add_setup_notes(s, created, now))
+            return outbox.announce_setup(s, created, audience, now)
 
     def _update(
-        self, team_id: str, set_id: int, form: SetupForm, now: datetime, zones: dict[str, str]
+        self,
+        team_id: str,
+        set_id: int,
+        form: SetupForm,
+        now: datetime,
+        zones: dict[str, str],
+        audience: outbox.SetupAudience | None,
     ) -> SetupOutcome:
         schedule = schedule_of(form)
         with self._db.write() as s, s.begin():
@@ -356,7 +356,7 @@ class SetService:
                 cancelled=trimmed,
                 open_votes=votes,
             )
-            return replace(updated, notes=outbox.add_setup_notes(s, updated, now))
+            return outbox.announce_setup(s, updated, audience, now)
 
     # -- membership -----------------------------------------------------------------------
     def agree_to_rules(self, team_id: str, user_id: str, set_id: int, version: int) -> SetInfo:

@@ -12,8 +12,9 @@ round, a presenter's commitment line): posted once, its ts stored, then updated 
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -28,7 +29,7 @@ from bot.services.actions import ActionService
 from bot.services.agenda import AgendaService
 from bot.services.reportback import ReportbackService
 from bot.services.views import CommitOutcome, RoundState, SessionChange, VoteOpened, VoteState
-from bot.slack.errors import error_code
+from bot.slack.errors import NETWORK_ERRORS, error_code
 from bot.slack.home import HomePublisher
 from bot.slack.notes import NoteSender
 
@@ -54,6 +55,19 @@ def keep(client: WebClient, place: Place, message: Message, attach: Callable[[st
         kwargs["thread_ts"] = place.thread_ts
     posted = client.chat_postMessage(channel=place.channel_id, **kwargs)
     attach(str(posted["ts"]))
+
+
+@contextlib.contextmanager
+def alone(what: str) -> Iterator[None]:
+    """One send that stands alone: Slack refusing it, or not answering, is logged (the error
+    code or the exception's type, never content) and the sends after it go on. Messages that
+    must not be lost go through the outbox instead (``Outbound.deliver``), which retries."""
+    try:
+        yield
+    except SlackApiError as exc:
+        log.warning("%s not sent: %s", what, error_code(exc) or exc.response.status_code)
+    except NETWORK_ERRORS as exc:
+        log.warning("%s not sent: %s", what, type(exc).__name__)
 
 
 class Outbound:
@@ -95,12 +109,13 @@ class Outbound:
     # -- the agenda vote ------------------------------------------------------------------
     def vote(self, state: VoteState) -> None:
         """The vote (or the agenda it became) in the set's channel: one message, kept."""
-        keep(
-            self.client,
-            Place(state.channel_id, state.message_ts),
-            vote_or_agenda(state),
-            lambda ts: self._agenda.attach_message(state.set.team_id, state.id, ts),
-        )
+        with alone("vote message"):
+            keep(
+                self.client,
+                Place(state.channel_id, state.message_ts),
+                vote_or_agenda(state),
+                lambda ts: self._agenda.attach_message(state.set.team_id, state.id, ts),
+            )
 
     def vote_changed(self, state: VoteState) -> None:
         """A vote opened, closed or became the agenda: its message, and every member's Home."""
@@ -126,15 +141,13 @@ class Outbound:
         if state.id is None:
             return
         round_id = state.id
-        try:
+        with alone("report-back round"):
             keep(
                 self.client,
                 Place(state.channel_id, state.message_ts),
                 round_message(state),
                 lambda ts: self._reportback.attach_round_message(state.set.team_id, round_id, ts),
             )
-        except SlackApiError as exc:
-            log.warning("report-back round not posted: %s", error_code(exc))
 
     def commit_line(self, outcome: CommitOutcome) -> None:
         """The short line about a commitment, in the agenda message's thread: posted when
@@ -142,7 +155,7 @@ class Outbound:
         if outcome.repeated or not (outcome.line_ts or (outcome.shared and outcome.actions)):
             return
         channel = outcome.set.channel_id
-        try:
+        with alone("commitment line"):
             keep(
                 self.client,
                 Place(channel, outcome.line_ts, outcome.thread_ts),
@@ -151,44 +164,42 @@ class Outbound:
                     outcome.set.team_id, outcome.commitment_id, channel, ts
                 ),
             )
-        except SlackApiError as exc:
-            log.warning("commitment line not posted: %s", error_code(exc))
 
     # -- the calendar ---------------------------------------------------------------------
     def session_changed(self, change: SessionChange) -> None:
         """Tell the set's channel, and refresh the members' Home tabs (their next session)."""
-        try:
+        with alone("session change"):
             self.client.chat_postMessage(
                 channel=change.set.channel_id, **change_message(change).kwargs()
             )
-        except SlackApiError as exc:
-            log.warning("session change not posted: %s", error_code(exc))
         self.homes(change.set.team_id, change.set.member_ids)
 
     # -- plain messages -------------------------------------------------------------------
     def post(self, channel_id: str, message: Message) -> None:
-        self.client.chat_postMessage(channel=channel_id, **message.kwargs())
+        with alone("channel message"):
+            self.client.chat_postMessage(channel=channel_id, **message.kwargs())
 
     def dm(self, user_id: str, message: Message) -> bool:
         """DM a member; a failure for one person (deactivated meanwhile...) does not stop the
         rest."""
-        try:
+        with alone("DM"):
             self.client.chat_postMessage(channel=user_id, **message.kwargs())
-        except SlackApiError as exc:
-            log.warning("DM failed: %s", error_code(exc))
-            return False
-        return True
+            return True
+        return False
 
     def dm_all(self, user_ids: Iterable[str], message: Message) -> None:
         for user_id in user_ids:
             self.dm(user_id, message)
 
     def ephemeral(self, channel_id: str, user_id: str, message: Message) -> None:
-        self.client.chat_postEphemeral(channel=channel_id, user=user_id, **message.kwargs())
+        with alone("private message"):
+            self.client.chat_postEphemeral(channel=channel_id, user=user_id, **message.kwargs())
 
     def ephemeral_or_dm(self, channel_id: str, user_id: str, message: Message) -> None:
         """Privately in the channel; as a DM where Slack refuses that."""
         try:
-            self.ephemeral(channel_id, user_id, message)
+            self.client.chat_postEphemeral(channel=channel_id, user=user_id, **message.kwargs())
         except SlackApiError:
             self.dm(user_id, message)
+        except NETWORK_ERRORS as exc:
+            log.warning("private message not sent: %s", type(exc).__name__)
