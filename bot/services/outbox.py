@@ -22,6 +22,7 @@ from bot.clock import Clock
 from bot.domain import delivery as dv
 from bot.domain.outbox import Note
 from bot.domain.status import SetStatus
+from bot.services.delivery_rows import apply_delivery, delivery_of
 from bot.services.readmodels import session_info, set_info
 from bot.services.views import SetInfo, SetupOutcome
 from bot.storage import queries as q
@@ -143,29 +144,6 @@ def announce_setup(
     return replace(outcome, notes=add(s, rows))
 
 
-def _delivery(row: OutboxNote) -> dv.Delivery:
-    return dv.Delivery(
-        kind=row.kind,
-        status=dv.State(row.status),
-        send_after=row.send_after,
-        useful_until=row.useful_until,
-        attempts=row.attempts,
-        ambiguous=row.ambiguous,
-        reason=row.reason,
-    )
-
-
-def _apply(row: OutboxNote, d: dv.Delivery, at: datetime) -> None:
-    row.status = d.status.value
-    row.send_after = d.send_after
-    row.attempts = d.attempts
-    row.ambiguous = d.ambiguous
-    row.reason = d.reason
-    row.updated_at = at
-    if d.status != dv.State.CLAIMED:
-        row.lease_until = None
-
-
 def _claimed(row: OutboxNote) -> ClaimedNote:
     return ClaimedNote(
         id=row.id,
@@ -223,11 +201,11 @@ class OutboxService:
 
     @staticmethod
     def _take(row: OutboxNote, worker: str, at: datetime) -> ClaimedNote | None:
-        d = _delivery(row)
+        d = delivery_of(row)
         if not dv.claimable(d, at):
             return None
         d = dv.claim(d, at, LEASE)
-        _apply(row, d, at)
+        apply_delivery(row, d, at)
         if d.status != dv.State.CLAIMED:
             return None
         row.lease_until = d.send_after
@@ -319,9 +297,9 @@ class OutboxService:
             if row.status != dv.State.CLAIMED or row.claimed_by != worker:
                 return dv.State(row.status)  # our lease ran out and another process took it
             d = dv.record(
-                _delivery(row), outcome, at, retry_after=retry_after, until=until, reason=reason
+                delivery_of(row), outcome, at, retry_after=retry_after, until=until, reason=reason
             )
-            _apply(row, d, at)
+            apply_delivery(row, d, at)
             if d.status == dv.State.SENT:
                 row.sent_at = at
                 row.message_ts = ts

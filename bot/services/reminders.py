@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.domain import delivery as dv
 from bot.domain.status import SetStatus
+from bot.services.delivery_rows import apply_delivery, delivery_of
 from bot.services.planning import plan_set_reminders, settle_changed
 from bot.services.reminder_context import (
     Claimed,
@@ -56,29 +57,6 @@ class PlanSummary:
     sessions: int = 0
     reminders: int = 0
     set_ids: list[int] = field(default_factory=list)
-
-
-def _delivery(row: Reminder) -> dv.Delivery:
-    return dv.Delivery(
-        kind=row.kind,
-        status=dv.State(row.status),
-        send_after=row.send_after,
-        useful_until=row.useful_until,
-        attempts=row.attempts,
-        ambiguous=row.ambiguous,
-        reason=row.reason,
-    )
-
-
-def _apply(row: Reminder, d: dv.Delivery, at: datetime) -> None:
-    row.status = d.status.value
-    row.send_after = d.send_after
-    row.attempts = d.attempts
-    row.ambiguous = d.ambiguous
-    row.reason = d.reason
-    row.updated_at = at
-    if d.status != dv.State.CLAIMED:
-        row.lease_until = None
 
 
 class ReminderService:
@@ -159,8 +137,8 @@ class ReminderService:
                     # (nothing was changed in this transaction).
                     excluded.add(row.team_id)
                     continue
-                d = dv.claim(_delivery(row), at, LEASE)
-                _apply(row, d, at)
+                d = dv.claim(delivery_of(row), at, LEASE)
+                apply_delivery(row, d, at)
                 if d.status == dv.State.CLAIMED:
                     row.lease_until = d.send_after
                     row.claimed_by = worker
@@ -250,9 +228,9 @@ class ReminderService:
             if row.status != dv.State.CLAIMED or (worker is not None and row.claimed_by != worker):
                 return dv.State(row.status)  # our lease ran out and another process took it
             d = dv.record(
-                _delivery(row), outcome, at, retry_after=retry_after, until=until, reason=reason
+                delivery_of(row), outcome, at, retry_after=retry_after, until=until, reason=reason
             )
-            _apply(row, d, at)
+            apply_delivery(row, d, at)
             if d.status == dv.State.SENT:
                 row.sent_at = at
                 row.channel_id = channel_id
