@@ -50,5 +50,8 @@ class Note(StrEnum):
         return self in (Note.RULES, Note.RULES_AGAIN)
 
 
+_KINDS = frozenset(note.value for note in Note)
+
+
 def is_note(kind: str) -> bool:
-    return kind in Note._value2member_map_
+    return kind in _KINDS

@@ -27,7 +27,7 @@ from bot.services.readmodels import session_info, set_info
 from bot.services.views import SetInfo, SetupOutcome
 from bot.storage import queries as q
 from bot.storage.db import Database
-from bot.storage.models import LIVE_NOTE, Membership, OutboxNote, PlannedSession
+from bot.storage.models import LIVE_NOTE, OutboxNote, PlannedSession
 
 #: How long a process may take to deliver a claimed note before another may take it over.
 LEASE = timedelta(minutes=2)
@@ -212,17 +212,6 @@ class OutboxService:
         row.claimed_by = worker
         return _claimed(row)
 
-    def has_due(self, at: datetime) -> bool:
-        with self._db.read() as s:
-            return (
-                s.scalar(
-                    select(OutboxNote.id)
-                    .where(text(LIVE_NOTE), OutboxNote.send_after <= at)
-                    .limit(1)
-                )
-                is not None
-            )
-
     # -- what a note says -------------------------------------------------------------------
     def context(self, c: ClaimedNote, at: datetime) -> NoteContext | Skip:
         with self._db.read() as s:
@@ -231,13 +220,7 @@ class OutboxService:
                 return Skip("set gone")
             info = set_info(s, lset, at)
             if c.kind in (Note.RULES, Note.RULES_AGAIN):
-                member = s.scalar(
-                    select(Membership).where(
-                        Membership.team_id == c.team_id,
-                        Membership.set_id == c.set_id,
-                        Membership.user_id == c.target,
-                    )
-                )
+                member = q.membership(s, c.team_id, c.set_id, c.target)
                 if member is None or member.left_at is not None:
                     return Skip("left the set")
                 if c.target in info.agreed_ids:
