@@ -87,13 +87,7 @@ def _ticker(
     pacer: Pacer | None = None,
     worker: str | None = None,
 ) -> Ticker:
-    outbound = Outbound(
-        client,
-        agenda=deps.agenda,
-        reportback=deps.reportback,
-        actions=deps.actions,
-        publisher=deps.publisher,
-    )
+    outbound = Outbound(client, actions=deps.actions, publisher=deps.publisher)
     return Ticker(db, deps.clock, client, pacer=pacer, worker=worker, outbound=outbound)
 
 
@@ -140,8 +134,6 @@ def create_app(
         publisher=publisher,
         outbound=Outbound(
             client,
-            agenda=agenda,
-            reportback=reportback,
             actions=actions,
             publisher=publisher,
             # The outbox's notes go through a client that never retries by itself.

@@ -23,7 +23,6 @@ from bot.storage.db import Database
 from bot.storage.models import OutboxNote
 from tests.conftest import FAC, MEMBERS, SET_CHANNEL, app_for
 from tests.helpers import create_set, settle, texts
-from tests.test_agenda import four_topics_and_a_vote
 from tests.test_reminders import scheduler_process
 
 EVERYONE = [FAC, *MEMBERS]
@@ -189,28 +188,3 @@ def test_a_member_who_cannot_be_reached_is_reported_to_the_facilitator_once(
     clock.advance(timedelta(hours=2))
     ticker.tick(clock(), budget_seconds=5)
     assert len([m for m in slack.dm_messages(FAC) if "could not send" in m.text]) == 1
-
-
-def test_a_failed_vote_message_update_does_not_stop_the_home_tabs(
-    driver: SlackDriver,
-    slack: FakeSlack,
-    db: Database,
-    clock: ManualClock,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """A send that is not (yet) in the outbox stands alone too: Slack refusing the vote
-    message's update on close is logged as a warning, and the members' Home tabs (the sends
-    after it) are still refreshed."""
-    message = four_topics_and_a_vote(driver, slack, clock)
-    settle(slack)
-    homes = len(slack.calls_to("views.publish"))
-    slack.inject_http("chat.update", 500)
-    driver.click(FAC, "als_vote_close", channel_id=SET_CHANNEL, message_ts=message.ts)
-    slack.wait_for("views.publish", count=homes + len(EVERYONE), timeout=10)
-    settle(slack)
-    assert [c.status for c in slack.calls_to("chat.update")][-1] == 500
-    published = {c.args["user_id"] for c in slack.calls_to("views.publish")[homes:]}
-    assert published >= set(EVERYONE)
-    assert "vote message not sent: internal_error" in caplog.text
-    assert "Traceback" not in caplog.text
-    assert not [r for r in caplog.records if r.levelname == "ERROR"]

@@ -21,10 +21,19 @@ class Note(StrEnum):
     RULES = "rules"  # DM: please agree to the ground rules (a new member)
     RULES_AGAIN = "rules_again"  # DM: the ground rules changed, agree again
     SETUP_DONE = "setup_done"  # private, in the channel: the facilitator's confirmation
+    VOTE = "vote"  # channel, kept in place: the agenda vote, then the agenda it became
+    ROUND = "round"  # channel, kept in place: the session's report-back round
+
+    @property
+    def kept(self) -> bool:
+        """A message kept in place (``ref_id`` names it): posted by its first note, updated by
+        the next ones, each drawing its latest state. At most one note of it waits and one is
+        in flight, so updates coalesce and none overtakes another."""
+        return self in (Note.VOTE, Note.ROUND)
 
     @property
     def to_channel(self) -> bool:
-        return self in (Note.WELCOME, Note.SET_UPDATED)
+        return self in (Note.WELCOME, Note.SET_UPDATED, Note.VOTE, Note.ROUND)
 
     @property
     def private_in_channel(self) -> bool:
@@ -34,14 +43,17 @@ class Note(StrEnum):
     @property
     def resend_when_unsure(self) -> bool:
         """After an attempt whose outcome is unknown (a timeout, a process that died mid-call):
-        send again (a rare duplicate) or not (a possible loss)? Every set-up note is sent again:
-        a set nobody can agree to the rules of is worse than a second copy of a message."""
+        send again (a rare duplicate) or not (a possible loss)? Every note is sent again: a set
+        nobody can agree to the rules of, or a vote nobody can see, is worse than a second copy
+        of a message (and a kept message's update is the same call twice)."""
         return True
 
     @property
     def useful_for(self) -> timedelta:
         """After this long undelivered the note is dropped as too late (recorded skipped)."""
-        return timedelta(hours=1) if self is Note.SETUP_DONE else timedelta(days=7)
+        if self is Note.SETUP_DONE:
+            return timedelta(hours=1)
+        return timedelta(days=30) if self.kept else timedelta(days=7)
 
     @property
     def tells_facilitator_when_unreachable(self) -> bool:

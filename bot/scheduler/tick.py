@@ -26,7 +26,6 @@ from bot.services.actions import ActionService
 from bot.services.agenda import AgendaService
 from bot.services.outbox import OutboxService
 from bot.services.reminders import ReminderService
-from bot.services.reportback import ReportbackService
 from bot.services.workspaces import WorkspaceService
 from bot.slack.errors import NETWORK_ERRORS, error_code
 from bot.slack.notes import NoteSender, NoteSummary
@@ -88,13 +87,7 @@ class Ticker:
         self.workspaces = WorkspaceService(db, clock)
         self.client = client
         if outbound is None and client is not None:
-            outbound = Outbound(
-                client,
-                agenda=self.agenda,
-                reportback=ReportbackService(db, clock),
-                actions=ActionService(db, clock),
-                publisher=None,
-            )
+            outbound = Outbound(client, actions=ActionService(db, clock), publisher=None)
         self.outbound = outbound
         # Stopped workspace -> the last time its token was tried (a refused send counts).
         self.probed: dict[str, datetime] = {}
@@ -114,6 +107,9 @@ class Ticker:
             if client is not None and self.sender is not None
             else None
         )
+        if self.outbound is not None and self.notes is not None:
+            # What the pass changes (a vote it opens or closes) is delivered as it goes.
+            self.outbound.use_notes(self.notes)
 
     def open_vote(self, team_id: str, set_id: int) -> bool:
         """The auto-vote reminder: open the set's vote for its next session, as its facilitator

@@ -19,7 +19,7 @@ from bot.domain.status import VoteStatus
 from bot.domain.text import escape
 from bot.domain.topics import TopicStatus
 from bot.ids import COMMAND
-from bot.services import access
+from bot.services import access, announce
 from bot.services.readmodels import rules_of, vote_rules, vote_state
 from bot.services.reportback import round_for_session
 from bot.services.views import VoteOpened, VoteState
@@ -62,9 +62,11 @@ class AgendaService:
         assert lset is not None
         return vote, lset
 
-    def attach_message(self, team_id: str, vote_id: int, ts: str) -> None:
-        with self._db.write() as s, s.begin():
-            self._vote(s, team_id, vote_id).message_ts = ts
+    @staticmethod
+    def _changed(s: Session, vote: AgendaVote, now: datetime) -> VoteState:
+        """The vote as this change leaves it, its channel message owing the change (an outbox
+        note written in the change's transaction)."""
+        return announce.vote_changed(s, vote_state(s, vote, now), now)
 
     # -- opening --------------------------------------------------------------------------
     def open(self, team_id: str, user_id: str, channel_id: str) -> VoteOpened:
@@ -121,7 +123,11 @@ class AgendaService:
         if topics and len(topics) <= rules_of(lset).slots_for(session.duration_minutes):
             self._close(s, vote, lset, now)  # all are chosen: no vote needed
         round_ = round_for_session(s, lset, session, now, open_it=True)
-        return VoteOpened(vote=vote_state(s, vote, now), round=round_ if round_.members else None)
+        return VoteOpened(
+            # The round first: it comes first in the session, so its message does too.
+            round=announce.round_changed(s, round_, now) if round_.members else None,
+            vote=self._changed(s, vote, now),
+        )
 
     # -- closing --------------------------------------------------------------------------
     def close(self, team_id: str, user_id: str | None, vote_id: int) -> VoteState:
@@ -134,7 +140,7 @@ class AgendaService:
             if vote.status != VoteStatus.OPEN:
                 raise Conflict("This vote is already closed.")
             self._close(s, vote, lset, now)
-            return vote_state(s, vote, now)
+            return self._changed(s, vote, now)
 
     def close_in_channel(self, team_id: str, user_id: str, channel_id: str) -> VoteState:
         """``/als agenda close``: the latest vote of the channel's set."""
@@ -234,7 +240,7 @@ class AgendaService:
             vote.status = VoteStatus.SKIPPED
             vote.closed_at = now
             s.flush()
-            return vote_state(s, vote, now)
+            return self._changed(s, vote, now)
 
     # -- the drafted agenda -----------------------------------------------------------------
     def start_adjust(self, team_id: str, user_id: str, vote_id: int) -> VoteState:
@@ -270,7 +276,7 @@ class AgendaService:
                 items[topic_id].position = position
                 items[topic_id].minutes = minutes
             s.flush()
-            return vote_state(s, vote, self._clock())
+            return self._changed(s, vote, self._clock())
 
     def confirm(self, team_id: str, user_id: str | None, vote_id: int) -> VoteState:
         now = self._clock()
@@ -283,7 +289,7 @@ class AgendaService:
             vote.status = VoteStatus.CONFIRMED
             vote.confirmed_at = now
             s.flush()
-            return vote_state(s, vote, now)
+            return self._changed(s, vote, now)
 
     # -- scheduler ------------------------------------------------------------------------
     def close_finished(self, at: datetime) -> list[VoteState]:

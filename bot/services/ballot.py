@@ -33,9 +33,10 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.domain.agenda import VoteRules, allocation_problem
 from bot.domain.errors import Conflict, DomainError, NotFound
+from bot.domain.outbox import Note
 from bot.domain.status import VoteStatus
 from bot.domain.topics import TopicStatus
-from bot.services import access
+from bot.services import access, announce
 from bot.services.readmodels import fixed_or_current_rules, topic_info, vote_rules, vote_state
 from bot.services.views import Allocation, Ballot, Panel
 from bot.storage import agenda_queries as aq
@@ -133,9 +134,11 @@ class BallotService:
             return Ballot(panel=None, notice=exc.message)
         vote = None
         if outcome.turnout_changed:
-            with self._db.read() as s:
+            with self._db.read() as s:  # its note was written with the click
                 found = aq.vote_by_id(s, team_id, vote_id)
-                vote = vote_state(s, found, self._clock()) if found else None
+                if found is not None:
+                    notes = announce.waiting(s, team_id, Note.VOTE, vote_id)
+                    vote = replace(vote_state(s, found, self._clock()), notes=notes)
         return Ballot(panel=panel, vote=vote)
 
     def allocate(
@@ -204,9 +207,12 @@ class BallotService:
                 aq.vote_click_write(self._db.dialect), {**params, "count": count, "now": utcnow()}
             )
         total, current = facts.total, facts.current
-        return Allocation(
-            accepted=True, turnout_changed=(total == 0) != (total - current + count == 0)
-        )
+        turnout_changed = (total == 0) != (total - current + count == 0)
+        if turnout_changed:  # the vote's message shows the turnout: it owes the change
+            vote = aq.vote_by_id(s, team_id, vote_id)
+            assert vote is not None
+            announce.keep(s, team_id, vote.set_id, Note.VOTE, vote_id, vote.channel_id, utcnow())
+        return Allocation(accepted=True, turnout_changed=turnout_changed)
 
     @staticmethod
     def _read_locked(

@@ -1,33 +1,49 @@
-"""The outbox: notes a request's change owes people, committed with the change, delivered after
-the ack (``bot.slack.notes``) and, for whatever is still due, by any scheduler pass.
+"""The outbox: notes a request's change owes people, committed with the change
+(``bot.services.announce``), delivered after the ack (``bot.slack.notes``) and, for whatever is
+still due, by any scheduler pass.
 
-``add`` is called inside the transaction of the change a note announces, so a change is never
-committed without its notes, whatever happens to the process after the ack. Claiming and
+Claiming and
 recording follow the reminders' rules (``bot.domain.delivery``): a claim is a lease, a row
 whose lease ran out was being sent by a process that died (its outcome is unknown, the note's
 kind decides whether it is sent again), and an outcome is recorded only by the claim's holder.
+
+A kept message (the vote, the round) has at most one note in flight: a note waiting for it is
+not claimed while another is (``_not_busy``; ``ux_outbox_kept_claimed`` makes it certain), so
+its updates reach Slack one after the other, each drawing the state as it is when it is sent.
+The first note to succeed posts the message and attaches its ts; the next ones update it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
 
 from bot.clock import Clock
 from bot.domain import delivery as dv
 from bot.domain.outbox import Note
 from bot.domain.status import SetStatus
+from bot.services import announce
 from bot.services.delivery_rows import apply_delivery, delivery_of
-from bot.services.readmodels import session_info, set_info
-from bot.services.views import SetInfo, SetupOutcome
+from bot.services.readmodels import session_info, set_info, vote_state
+from bot.services.reportback import round_state
+from bot.services.views import RoundState, SetInfo, SetupOutcome, VoteState
+from bot.storage import agenda_queries as aq
 from bot.storage import queries as q
 from bot.storage.db import Database
-from bot.storage.models import LIVE_NOTE, OutboxNote, PlannedSession
+from bot.storage.models import (
+    KEPT_PENDING,
+    LIVE_NOTE,
+    AgendaVote,
+    OutboxNote,
+    PlannedSession,
+    ReportRound,
+)
 
 #: How long a process may take to deliver a claimed note before another may take it over.
 LEASE = timedelta(minutes=2)
@@ -42,6 +58,7 @@ class ClaimedNote:
     target: str
     facts: dict[str, Any]
     attempts: int
+    ref_id: int | None = None  # the kept message it draws
 
 
 @dataclass(frozen=True)
@@ -51,97 +68,13 @@ class NoteContext:
     note: ClaimedNote
     set: SetInfo
     setup: SetupOutcome | None = None  # SET_UPDATED and SETUP_DONE: the change announced
+    vote: VoteState | None = None  # VOTE: the vote (or agenda) as it is now
+    round: RoundState | None = None  # ROUND: the round as it is now
 
 
 @dataclass(frozen=True)
 class Skip:
     reason: str
-
-
-# -- writing notes (inside the change's transaction) ----------------------------------------
-def note_row(
-    team_id: str,
-    set_id: int,
-    kind: Note,
-    target: str,
-    now: datetime,
-    facts: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """One note to ``add``: an ``outbox`` row's values."""
-    return {
-        "team_id": team_id,
-        "set_id": set_id,
-        "kind": kind.value,
-        "target": target,
-        "facts": facts,
-        "send_after": now,
-        "useful_until": now + kind.useful_for,
-        "status": dv.State.PENDING.value,
-        "attempts": 0,
-        "ambiguous": 0,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-def add(s: Session, rows: list[dict[str, Any]]) -> tuple[int, ...]:
-    """Write these notes in the caller's transaction: one INSERT of all the rows (on the
-    request's ack path), their ids in order."""
-    if not rows:
-        return ()
-    stmt = insert(OutboxNote).returning(OutboxNote.id, sort_by_parameter_order=True)
-    return tuple(s.scalars(stmt, rows).all())
-
-
-@dataclass(frozen=True)
-class SetupAudience:
-    """Slack's view of the set-up's channel at the submission (the bot left out), and who
-    submitted: what the facilitator's confirmation says beyond the set."""
-
-    submitter: str
-    public_channel: bool
-    in_channel: frozenset[str]
-
-
-def setup_facts(outcome: SetupOutcome) -> dict[str, Any]:
-    """What a set-up's notes say beyond the set as it is when they are sent (ids and flags)."""
-    return {
-        "created": outcome.created,
-        "added": list(outcome.added),
-        "removed": list(outcome.removed),
-        "rules_changed": outcome.rules_changed,
-        "schedule_changed": outcome.schedule_changed,
-        "previous_facilitator": outcome.previous_facilitator,
-        "cancelled": [c.id for c in outcome.cancelled],
-        "public_channel": outcome.public_channel,
-        "not_in_channel": list(outcome.not_in_channel),
-        "not_in_set": list(outcome.not_in_set),
-    }
-
-
-def announce_setup(
-    s: Session, outcome: SetupOutcome, audience: SetupAudience | None, now: datetime
-) -> SetupOutcome:
-    """The set-up's notes, in its transaction: the channel's announcement, the requests to
-    agree to the ground rules, and (for a submission from Slack) the facilitator's
-    confirmation, with who is (not) in the channel."""
-    lset = outcome.set
-    if audience is not None:
-        outcome = replace(
-            outcome,
-            public_channel=audience.public_channel,
-            not_in_channel=tuple(u for u in lset.member_ids if u not in audience.in_channel),
-            not_in_set=tuple(sorted(u for u in audience.in_channel if u not in lset.member_ids)),
-        )
-    facts = setup_facts(outcome)
-    team, set_id = lset.team_id, lset.id
-    announce = Note.WELCOME if outcome.created else Note.SET_UPDATED
-    rows = [note_row(team, set_id, announce, lset.channel_id, now, facts)]
-    rules = Note.RULES_AGAIN if outcome.rules_changed and not outcome.created else Note.RULES
-    rows += [note_row(team, set_id, rules, user, now) for user in outcome.needs_agreement]
-    if audience is not None:
-        rows.append(note_row(team, set_id, Note.SETUP_DONE, audience.submitter, now, facts))
-    return replace(outcome, notes=add(s, rows))
 
 
 def _claimed(row: OutboxNote) -> ClaimedNote:
@@ -153,6 +86,19 @@ def _claimed(row: OutboxNote) -> ClaimedNote:
         target=row.target,
         facts=dict(row.facts or {}),
         attempts=row.attempts,
+        ref_id=row.ref_id,
+    )
+
+
+def _not_busy() -> Any:
+    """No other note of the same kept message is in flight (always true for one-off notes)."""
+    other = aliased(OutboxNote)
+    return ~exists().where(
+        other.team_id == OutboxNote.team_id,
+        other.kind == OutboxNote.kind,
+        other.ref_id == OutboxNote.ref_id,
+        other.status == dv.State.CLAIMED.value,
+        other.id != OutboxNote.id,
     )
 
 
@@ -166,13 +112,16 @@ class OutboxService:
         """Claim this note, if it is still due (right after the ack that wrote it). Notes are
         claimed one at a time, just before each is sent: a process that stalls or dies holds
         at most one claim."""
-        with self._db.write() as s, s.begin():
-            row = s.scalar(
-                select(OutboxNote)
-                .where(OutboxNote.id == note_id, text(LIVE_NOTE))
-                .with_for_update(skip_locked=True)
-            )
-            return self._take(row, worker, at) if row is not None else None
+        try:
+            with self._db.write() as s, s.begin():
+                row = s.scalar(
+                    select(OutboxNote)
+                    .where(OutboxNote.id == note_id, text(LIVE_NOTE), _not_busy())
+                    .with_for_update(skip_locked=True)
+                )
+                return self._take(row, worker, at) if row is not None else None
+        except IntegrityError:  # another note of its kept message was claimed meanwhile
+            return None
 
     def claim_due(
         self, at: datetime, worker: str, *, exclude_teams: Iterable[str] = ()
@@ -181,23 +130,32 @@ class OutboxService:
         useless (too late) or whose sender died with the outcome unknown are settled on the
         way."""
         excluded = sorted(set(exclude_teams))
+        passed: list[int] = []  # lost a race for their kept message: a later pass
         while True:
-            with self._db.write() as s, s.begin():
-                stmt = (
-                    select(OutboxNote)
-                    .where(text(LIVE_NOTE), OutboxNote.send_after <= at)
-                    .order_by(OutboxNote.send_after, OutboxNote.id)
-                    .limit(1)
-                    .with_for_update(skip_locked=True)
-                )
-                if excluded:
-                    stmt = stmt.where(OutboxNote.team_id.not_in(excluded))
-                row = s.scalar(stmt)
-                if row is None:
-                    return None
-                claimed = self._take(row, worker, at)
+            stmt = (
+                select(OutboxNote)
+                .where(text(LIVE_NOTE), OutboxNote.send_after <= at, _not_busy())
+                .order_by(OutboxNote.send_after, OutboxNote.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            if excluded:
+                stmt = stmt.where(OutboxNote.team_id.not_in(excluded))
+            if passed:
+                stmt = stmt.where(OutboxNote.id.not_in(passed))
+            row_id = None
+            try:
+                with self._db.write() as s, s.begin():
+                    row = s.scalar(stmt)
+                    if row is None:
+                        return None
+                    row_id = row.id
+                    claimed = self._take(row, worker, at)
                 if claimed is not None:
                     return claimed
+            except IntegrityError:
+                assert row_id is not None
+                passed.append(row_id)
 
     @staticmethod
     def _take(row: OutboxNote, worker: str, at: datetime) -> ClaimedNote | None:
@@ -227,6 +185,18 @@ class OutboxService:
                     return Skip("already agreed")
             if c.kind in (Note.SET_UPDATED, Note.SETUP_DONE):
                 return NoteContext(c, info, self._setup(s, c.facts, info))
+            if c.kind is Note.VOTE:
+                vote = aq.vote_by_id(s, c.team_id, c.ref_id or 0)
+                if vote is None:
+                    return Skip("vote gone")
+                return NoteContext(c, info, vote=vote_state(s, vote, at))
+            if c.kind is Note.ROUND:
+                posted = s.get(ReportRound, c.ref_id or 0)
+                if posted is None or posted.team_id != c.team_id:
+                    return Skip("round gone")
+                session = s.get(PlannedSession, posted.session_id)
+                assert session is not None
+                return NoteContext(c, info, round=round_state(s, lset, session, posted, at))
             return NoteContext(c, info)
 
     @staticmethod
@@ -282,14 +252,53 @@ class OutboxService:
             d = dv.record(
                 delivery_of(row), outcome, at, retry_after=retry_after, until=until, reason=reason
             )
+            if d.status == dv.State.PENDING and row.ref_id is not None:
+                self._coalesce(s, row)
             apply_delivery(row, d, at)
             if d.status == dv.State.SENT:
                 row.sent_at = at
                 row.message_ts = ts
+                if ts and row.ref_id is not None:
+                    _attach(s, Note(row.kind), row.team_id, row.ref_id, ts)
             return d.status
+
+    @staticmethod
+    def _coalesce(s: Session, row: OutboxNote) -> None:
+        """A kept message's note goes back to waiting (a retry): it will draw the latest state,
+        so the note written while it was in flight is not needed (one waits per message)."""
+        s.execute(
+            update(OutboxNote)
+            .where(
+                OutboxNote.team_id == row.team_id,
+                OutboxNote.kind == row.kind,
+                OutboxNote.ref_id == row.ref_id,
+                OutboxNote.id != row.id,
+                text(KEPT_PENDING),
+            )
+            .values(status=dv.State.SKIPPED.value, reason="coalesced")
+        )
+        s.flush()
+
+    def waiting(self, c: ClaimedNote) -> int | None:
+        """The note written for ``c``'s kept message while ``c`` was in flight, if any: sent
+        next, right away."""
+        if c.ref_id is None:
+            return None
+        with self._db.read() as s:
+            found = announce.waiting(s, c.team_id, c.kind, c.ref_id)
+            return found[0] if found else None
 
     def mark_unreachable(self, c: ClaimedNote, error: str) -> bool:
         """True the first time Slack refuses ``c.target`` for good (the facilitator is told
         once; the record is the one reminders keep)."""
         with self._db.write() as s, s.begin():
             return q.mark_unreachable(s, c.team_id, c.set_id, c.target, error)
+
+
+def _attach(s: Session, kind: Note, team_id: str, ref_id: int, ts: str) -> None:
+    """The kept message was posted: updates go to its ts from now on (a message posted again
+    after a lost answer replaces the first)."""
+    model: type[AgendaVote] | type[ReportRound] = AgendaVote if kind is Note.VOTE else ReportRound
+    s.execute(
+        update(model).where(model.team_id == team_id, model.id == ref_id).values(message_ts=ts)
+    )

@@ -18,7 +18,7 @@ from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.status import SetStatus
 from bot.domain.text import escape
 from bot.ids import COMMAND
-from bot.services import access
+from bot.services import access, announce
 from bot.services.readmodels import action_info, report_info, session_info, set_info
 from bot.services.views import ReportDraft, ReportOutcome, RoundMember, RoundState
 from bot.storage import queries as q
@@ -190,12 +190,17 @@ class ReportbackService:
             row.closed_at = None if row.status == ActionStatus.OPEN else now
             s.flush()
             posted = _posted(s, session)
-            shown = posted is not None and posted.message_ts is not None
+            # An open round's message owes this report (its first note may still be waiting).
+            round_ = (
+                announce.round_changed(s, round_state(s, lset, session, posted, now), now)
+                if posted is not None
+                else None
+            )
             return ReportOutcome(
                 action=action_info(s, row, lset, now),
                 session=session_info(session),
                 report=report_info(report),
-                round=round_state(s, lset, session, posted, now) if shown else None,
+                round=round_,
                 facilitator_id=set_info(s, lset, now).facilitator_id,
             )
 
@@ -215,10 +220,5 @@ class ReportbackService:
             if not upcoming:
                 raise Conflict("No session is planned for this set.")
             access.require_facilitator(s, lset, user_id, "start the report-back round")
-            return round_for_session(s, lset, upcoming[0], now, open_it=True)
-
-    def attach_round_message(self, team_id: str, round_id: int, ts: str) -> None:
-        with self._db.write() as s, s.begin():
-            row = s.get(ReportRound, round_id)
-            if row is not None and row.team_id == team_id:
-                row.message_ts = ts
+            round_ = round_for_session(s, lset, upcoming[0], now, open_it=True)
+            return announce.round_changed(s, round_, now)

@@ -21,7 +21,7 @@ from bot.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.domain.sets import SetupForm, schedule_of, validate_setup
 from bot.domain.text import escape
 from bot.ids import COMMAND
-from bot.services import access, outbox
+from bot.services import access, announce
 from bot.services.planning import plan_sessions, trim_programme
 from bot.services.readmodels import open_vote_states, set_info
 from bot.services.views import Departure, SessionInfo, SetInfo, SetupDraft, SetupOutcome
@@ -168,7 +168,7 @@ class SetService:
             lookup=directory.user,
             view_id=submission.view_id,
             editing_set_id=submission.set_id,
-            audience=outbox.SetupAudience(user_id, not channel.is_private, frozenset(in_channel)),
+            audience=announce.SetupAudience(user_id, not channel.is_private, frozenset(in_channel)),
         )
 
     def save_setup(
@@ -181,10 +181,10 @@ class SetService:
         lookup: Lookup,
         view_id: str,
         editing_set_id: int | None,
-        audience: outbox.SetupAudience | None = None,
+        audience: announce.SetupAudience | None = None,
     ) -> SetupOutcome:
         """Create or update the set of ``channel`` from the modal, with the notes that announce
-        it (``outbox.announce_setup``; the confirmation needs ``audience``). Raises ``InvalidInput`` with
+        it (``announce.announce_setup``; the confirmation needs ``audience``). Raises ``InvalidInput`` with
         per-field messages, ``NotAllowed`` when the user may not (any longer) do this."""
         access.may_set_up_in(channel)
         now = self._clock()
@@ -240,7 +240,7 @@ class SetService:
         view_id: str,
         now: datetime,
         zones: dict[str, str],
-        audience: outbox.SetupAudience | None,
+        audience: announce.SetupAudience | None,
     ) -> SetupOutcome:
         schedule = schedule_of(form)
         with self._db.write() as s, s.begin():
@@ -284,7 +284,7 @@ class SetService:
             lset.replan_at = now  # the next tick plans its reminders
             info = set_info(s, lset, now)
             created = SetupOutcome(set=info, created=True, added=info.member_ids)
-            return outbox.announce_setup(s, created, audience, now)
+            return announce.announce_setup(s, created, audience, now)
 
     def _update(
         self,
@@ -293,7 +293,7 @@ class SetService:
         form: SetupForm,
         now: datetime,
         zones: dict[str, str],
-        audience: outbox.SetupAudience | None,
+        audience: announce.SetupAudience | None,
     ) -> SetupOutcome:
         schedule = schedule_of(form)
         with self._db.write() as s, s.begin():
@@ -344,7 +344,9 @@ class SetService:
             lset.replan_at = now  # members, schedule or offsets may have changed
             info = set_info(s, lset, now)
             # Removed members' topics and votes left the open votes: their messages change.
-            votes = open_vote_states(s, lset, now) if removed else ()
+            votes = (
+                announce.votes_changed(s, open_vote_states(s, lset, now), now) if removed else ()
+            )
             updated = SetupOutcome(
                 set=info,
                 created=False,
@@ -356,7 +358,7 @@ class SetService:
                 cancelled=trimmed,
                 open_votes=votes,
             )
-            return outbox.announce_setup(s, updated, audience, now)
+            return announce.announce_setup(s, updated, audience, now)
 
     # -- membership -----------------------------------------------------------------------
     def agree_to_rules(self, team_id: str, user_id: str, set_id: int, version: int) -> SetInfo:
@@ -412,7 +414,7 @@ class SetService:
             return Departure(
                 set=set_info(s, lset, now),
                 user_id=user_id,
-                open_votes=open_vote_states(s, lset, now),
+                open_votes=announce.votes_changed(s, open_vote_states(s, lset, now), now),
             )
 
     # -- scheduler ------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from bot.domain.status import VoteStatus
 from bot.domain.text import escape
 from bot.domain.topics import Response, TopicForm, TopicStatus, validate_topic
 from bot.ids import COMMAND
-from bot.services import access
+from bot.services import access, announce
 from bot.services.planning import open_for_topics
 from bot.services.readmodels import session_info, set_info, topic_info, vote_state
 from bot.services.views import TopicDraft, TopicOutcome, TopicOverview
@@ -165,7 +165,7 @@ class TopicService:
                         session=session_info(claimed),
                         topic=topic_info(in_vote),
                         vote_to_refresh=vote.id,
-                        vote=vote_state(s, vote, now),
+                        vote=announce.vote_changed(s, vote_state(s, vote, now), now),
                     )
             moved_from = None
             if claimed is not None and claimed.id != target.id:

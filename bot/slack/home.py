@@ -5,7 +5,9 @@ publisher does it after the ack, on one background thread, and coalesces: reques
 member that arrive before their publish starts collapse into one, and a member's tab is
 published at most once per ``min_interval`` seconds (the last request always wins: the tab is
 built when it is published, from committed state). A ``ratelimited`` answer puts the member
-back with Slack's ``Retry-After``.
+back with Slack's ``Retry-After``; a 5xx, or an answer lost on the way, puts them back after a
+backoff (``min_interval`` doubled each time, at most ``RETRIES`` times: a Home tab is published
+again each time it changes, and whenever its owner opens it).
 
 Requests made with ``settle=True`` wait until the member has been quiet for ``settle``
 seconds: a voter changing their ballot several times a second (the modal covers the Home tab
@@ -24,9 +26,16 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.errors import NETWORK_ERRORS
+
 log = logging.getLogger("bot.home")
 
 Key = tuple[str, str]  # (team id, user id)
+
+#: Publishes tried again after a 5xx or a lost answer, per change.
+RETRIES = 4
+#: The longest wait before such a retry (seconds).
+BACKOFF_CAP = 60.0
 
 
 class HomePublisher:
@@ -45,6 +54,7 @@ class HomePublisher:
         self._cond = threading.Condition()
         self._pending: dict[Key, float] = {}  # key -> not before (monotonic)
         self._last: dict[Key, float] = {}
+        self._failures: dict[Key, int] = {}  # consecutive transient failures
         self._thread: threading.Thread | None = None
         self._stopped = False
         self._busy = False
@@ -99,19 +109,28 @@ class HomePublisher:
     def _run(self) -> None:
         while (key := self._next()) is not None:
             retry_after = None
+            transient = False
             try:
                 self._client.views_publish(user_id=key[1], view=self._build(*key))
                 self.published += 1
             except SlackApiError as exc:
                 error = exc.response.get("error")
-                log.warning("views.publish failed: %s", error)
-                if error == "ratelimited":
+                log.warning("views.publish failed: %s", error or exc.response.status_code)
+                if exc.response.status_code == 429 or error == "ratelimited":
                     retry_after = float(exc.response.headers.get("Retry-After", 30))
+                transient = exc.response.status_code >= 500
+            except NETWORK_ERRORS as exc:
+                log.warning("Home tab not published: %s", type(exc).__name__)
+                transient = True
             except Exception as exc:  # never let the thread die: the next request retries
                 log.warning("Home tab not published: %s", type(exc).__name__)
             with self._cond:
                 self._busy = False
                 finished = time.monotonic()
                 self._last[key] = finished
+                failures = self._failures.pop(key, 0) + 1 if transient else 0
+                if transient and failures <= RETRIES:
+                    self._failures[key] = failures
+                    retry_after = min(self._interval * 2**failures, BACKOFF_CAP)
                 if retry_after is not None and key not in self._pending:
                     self._pending[key] = finished + retry_after

@@ -19,6 +19,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.blocks.agenda import vote_or_agenda
 from bot.blocks.common import Message
 from bot.blocks.messages import (
     rules_dm,
@@ -27,6 +28,7 @@ from bot.blocks.messages import (
     setup_confirmation,
     welcome_message,
 )
+from bot.blocks.reportback import round_message
 from bot.domain import delivery as dv
 from bot.domain.outbox import Note
 from bot.services.outbox import ClaimedNote, NoteContext, OutboxService, Skip
@@ -66,6 +68,12 @@ def render(ctx: NoteContext) -> Message:
     if kind is Note.SETUP_DONE:
         assert ctx.setup is not None
         return setup_confirmation(ctx.setup)
+    if kind is Note.VOTE:
+        assert ctx.vote is not None
+        return vote_or_agenda(ctx.vote)
+    if kind is Note.ROUND:
+        assert ctx.round is not None
+        return round_message(ctx.round)
     raise AssertionError(kind)  # pragma: no cover
 
 
@@ -90,11 +98,12 @@ class NoteSender:
         just before it is sent. After a 429 the workspace's other notes wait as Slack asked."""
         summary = NoteSummary()
         paused: dict[str, datetime] = {}
-        for note_id in ids:
+        queue = list(ids)
+        while queue:
             at = self._clock()
-            note = self._outbox.claim(note_id, self.worker, at)
+            note = self._outbox.claim(queue.pop(0), self.worker, at)
             if note is None:
-                continue
+                continue  # delivered, or in flight elsewhere (that process sends what follows)
             until = paused.get(note.team_id)
             if until is not None:
                 summary.add(
@@ -105,6 +114,10 @@ class NoteSender:
             if outcome == dv.Outcome.RATE_LIMITED:
                 paused[note.team_id] = at + extra["retry_after"]
             summary.add(state)
+            if state.terminal:  # a kept message changed while this note was in flight
+                following = self._outbox.waiting(note)
+                if following is not None:
+                    queue.insert(0, following)
         return summary
 
     def run(self, at: datetime, *, exclude_teams: Iterable[str] = ()) -> NoteSummary:
@@ -155,6 +168,13 @@ class NoteSender:
                     self._client.chat_postMessage(channel=note.target, **message.kwargs())
                 return dv.Outcome.SENT, {}
             channel = ctx.set.channel_id if note.kind.to_channel else note.target
+            kept_ts = self._kept_ts(ctx)
+            if kept_ts is not None:
+                channel = note.target
+                self._client.chat_update(channel=channel, ts=kept_ts, **message.kwargs())
+                return dv.Outcome.SENT, {}
+            if note.kind.kept:
+                channel = note.target  # the channel the kept message lives in
             if self.pacer is not None:
                 self.pacer.spend(note.team_id, channel)
             posted = self._client.chat_postMessage(channel=channel, **message.kwargs())
@@ -163,6 +183,15 @@ class NoteSender:
             return api_outcome(exc)
         except NETWORK_ERRORS as exc:
             return network_outcome(exc), {"reason": type(exc).__name__[:64]}
+
+    @staticmethod
+    def _kept_ts(ctx: NoteContext) -> str | None:
+        """The ts of the kept message this note updates (None: it posts it)."""
+        if ctx.vote is not None:
+            return ctx.vote.message_ts
+        if ctx.round is not None:
+            return ctx.round.message_ts
+        return None
 
     def _tell_facilitator(self, ctx: NoteContext, error: str) -> None:
         note = ctx.note

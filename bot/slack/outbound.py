@@ -7,7 +7,7 @@ claim/send/record machinery (``bot.scheduler.sender``).
 
 "A channel message kept in place" is one message per thing (the agenda vote, the report-back
 round, a presenter's commitment line): posted once, its ts stored, then updated in place with
-``chat.update`` on that ts.
+``chat.update`` on that ts. The vote and the round go through the outbox (``deliver``).
 """
 
 from __future__ import annotations
@@ -21,13 +21,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.actions import commit_line
-from bot.blocks.agenda import vote_or_agenda
 from bot.blocks.calendar import change_message
 from bot.blocks.common import Message
-from bot.blocks.reportback import round_message
 from bot.services.actions import ActionService
-from bot.services.agenda import AgendaService
-from bot.services.reportback import ReportbackService
 from bot.services.views import CommitOutcome, RoundState, SessionChange, VoteOpened, VoteState
 from bot.slack.errors import NETWORK_ERRORS, error_code
 from bot.slack.home import HomePublisher
@@ -75,20 +71,21 @@ class Outbound:
         self,
         client: WebClient,
         *,
-        agenda: AgendaService,
-        reportback: ReportbackService,
         actions: ActionService,
         publisher: HomePublisher | None,
         notes: NoteSender | None = None,
     ) -> None:
         self.client = client
         self._notes = notes
-        self._agenda = agenda
-        self._reportback = reportback
         self._actions = actions
         self._publisher = publisher
 
     # -- the outbox ----------------------------------------------------------------------
+    def use_notes(self, notes: NoteSender) -> None:
+        """Deliver the outbox's notes with ``notes`` (a scheduler's), unless it has a sender."""
+        if self._notes is None:
+            self._notes = notes
+
     def deliver(self, note_ids: Iterable[int]) -> None:
         """The outbox notes a request wrote with its change, right after its ack (each on its
         own: what is not delivered now, a scheduler pass delivers)."""
@@ -108,14 +105,9 @@ class Outbound:
 
     # -- the agenda vote ------------------------------------------------------------------
     def vote(self, state: VoteState) -> None:
-        """The vote (or the agenda it became) in the set's channel: one message, kept."""
-        with alone("vote message"):
-            keep(
-                self.client,
-                Place(state.channel_id, state.message_ts),
-                vote_or_agenda(state),
-                lambda ts: self._agenda.attach_message(state.set.team_id, state.id, ts),
-            )
+        """The vote (or the agenda it became) in the set's channel: one message, kept. The
+        change wrote its outbox note (``services.announce``): delivered now, or by a pass."""
+        self.deliver(state.notes)
 
     def vote_changed(self, state: VoteState) -> None:
         """A vote opened, closed or became the agenda: its message, and every member's Home."""
@@ -129,25 +121,16 @@ class Outbound:
         self.vote_changed(opened.vote)
 
     def refresh_votes(self, states: Iterable[VoteState]) -> None:
-        """Redraw votes whose message is posted (a member left: their topic and votes are gone;
-        the scheduler closed them)."""
+        """Redraw votes a change touched (a member left: their topic and votes are gone; the
+        scheduler closed them)."""
         for state in states:
-            if state.message_ts:
-                self.vote(state)
+            self.vote(state)
 
     # -- the action-learning loop ---------------------------------------------------------
     def round(self, state: RoundState) -> None:
-        """The report-back round: one channel message, updated as reports arrive."""
-        if state.id is None:
-            return
-        round_id = state.id
-        with alone("report-back round"):
-            keep(
-                self.client,
-                Place(state.channel_id, state.message_ts),
-                round_message(state),
-                lambda ts: self._reportback.attach_round_message(state.set.team_id, round_id, ts),
-            )
+        """The report-back round: one channel message, updated as reports arrive (through the
+        outbox, as the vote)."""
+        self.deliver(state.notes)
 
     def commit_line(self, outcome: CommitOutcome) -> None:
         """The short line about a commitment, in the agenda message's thread: posted when

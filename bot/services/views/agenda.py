@@ -97,6 +97,8 @@ class VoteState:
     carried_over: tuple[TopicInfo, ...] = ()
     rule_text: str = ""
     airtime: tuple[Airtime, ...] = ()
+    # The outbox note that draws this change on the channel message (``services.announce``).
+    notes: tuple[int, ...] = ()
 
     @property
     def is_open(self) -> bool:

@@ -102,6 +102,8 @@ class RoundState:
     channel_id: str
     message_ts: str | None
     members: tuple[RoundMember, ...]
+    # The outbox note that draws this change on the channel message (``services.announce``).
+    notes: tuple[int, ...] = ()
 
     @property
     def waiting(self) -> tuple[str, ...]:

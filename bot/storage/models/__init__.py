@@ -14,6 +14,8 @@ from bot.storage.models.base import (
     Base,
 )
 from bot.storage.models.delivery import (
+    KEPT_CLAIMED,
+    KEPT_PENDING,
     LIVE_NOTE,
     LIVE_REMINDER,
     OutboxNote,
@@ -37,6 +39,8 @@ from bot.storage.models.sets import (
 )
 
 __all__ = [
+    "KEPT_CLAIMED",
+    "KEPT_PENDING",
     "LIVE_NOTE",
     "LIVE_REMINDER",
     "STOPPED_WORKSPACE",

@@ -24,6 +24,10 @@ from bot.storage.types import utcnow
 LIVE_REMINDER = f"status IN ('{State.PENDING}', '{State.CLAIMED}')"
 #: Outbox notes still to be delivered (the same condition, for the outbox's partial index).
 LIVE_NOTE = LIVE_REMINDER
+#: A message kept in place has at most one note waiting and one in flight (its latest state is
+#: rendered when a note is sent, so one waiting note stands for any number of changes).
+KEPT_PENDING = f"ref_id IS NOT NULL AND status = '{State.PENDING}'"
+KEPT_CLAIMED = f"ref_id IS NOT NULL AND status = '{State.CLAIMED}'"
 
 
 class Reminder(Base):
@@ -107,6 +111,24 @@ class OutboxNote(Base):
             sqlite_where=text(LIVE_NOTE),
         ),
         Index("ix_outbox_team_set", "team_id", "set_id"),
+        Index(
+            "ux_outbox_kept_pending",
+            "team_id",
+            "kind",
+            "ref_id",
+            unique=True,
+            postgresql_where=text(KEPT_PENDING),
+            sqlite_where=text(KEPT_PENDING),
+        ),
+        Index(
+            "ux_outbox_kept_claimed",
+            "team_id",
+            "kind",
+            "ref_id",
+            unique=True,
+            postgresql_where=text(KEPT_CLAIMED),
+            sqlite_where=text(KEPT_CLAIMED),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -115,6 +137,8 @@ class OutboxNote(Base):
     kind: Mapped[str] = mapped_column(String(24))
     target: Mapped[str] = mapped_column(SlackId)
     facts: Mapped[dict[str, Any] | None]
+    # The message kept in place this note draws (the vote's id, the round's id), or None.
+    ref_id: Mapped[int | None] = mapped_column(Integer)
     send_after: Mapped[datetime]
     useful_until: Mapped[datetime]
     # pending | claimed | sent | skipped | failed | unknown

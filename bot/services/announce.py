@@ -1,0 +1,168 @@
+"""Writing the outbox's notes (``bot.domain.outbox``), always inside the transaction of the
+change they announce: a change is never committed without its notes, whatever happens to the
+process after the ack. Delivering them is ``bot.services.outbox`` and ``bot.slack.notes``.
+
+Two sorts of notes:
+
+- **one-off notes** (the set-up's welcome, a member's request to agree to the ground rules, the
+  facilitator's confirmation): ``add`` writes them, one row each;
+- **a message kept in place** (the vote and the agenda it becomes, the report-back round):
+  ``keep`` marks it as owing its latest state. It writes a note unless one is already waiting
+  (``ux_outbox_kept_pending``: at most one waits per message), so any number of changes before a
+  send make one call, which draws the state as it is when it is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.domain import delivery as dv
+from bot.domain.outbox import Note
+from bot.services.views import RoundState, SetupOutcome, VoteState
+from bot.storage.models import KEPT_PENDING, OutboxNote
+
+
+def note_row(
+    team_id: str,
+    set_id: int,
+    kind: Note,
+    target: str,
+    now: datetime,
+    facts: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One note to ``add``: an ``outbox`` row's values."""
+    return {
+        "team_id": team_id,
+        "set_id": set_id,
+        "kind": kind.value,
+        "target": target,
+        "facts": facts,
+        "ref_id": None,
+        "send_after": now,
+        "useful_until": now + kind.useful_for,
+        "status": dv.State.PENDING.value,
+        "attempts": 0,
+        "ambiguous": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def add(s: Session, rows: list[dict[str, Any]]) -> tuple[int, ...]:
+    """Write these notes in the caller's transaction: one INSERT of all the rows (on the
+    request's ack path), their ids in order."""
+    if not rows:
+        return ()
+    stmt = insert(OutboxNote).returning(OutboxNote.id, sort_by_parameter_order=True)
+    return tuple(s.scalars(stmt, rows).all())
+
+
+@dataclass(frozen=True)
+class SetupAudience:
+    """Slack's view of the set-up's channel at the submission (the bot left out), and who
+    submitted: what the facilitator's confirmation says beyond the set."""
+
+    submitter: str
+    public_channel: bool
+    in_channel: frozenset[str]
+
+
+def setup_facts(outcome: SetupOutcome) -> dict[str, Any]:
+    """What a set-up's notes say beyond the set as it is when they are sent (ids and flags)."""
+    return {
+        "created": outcome.created,
+        "added": list(outcome.added),
+        "removed": list(outcome.removed),
+        "rules_changed": outcome.rules_changed,
+        "schedule_changed": outcome.schedule_changed,
+        "previous_facilitator": outcome.previous_facilitator,
+        "cancelled": [c.id for c in outcome.cancelled],
+        "public_channel": outcome.public_channel,
+        "not_in_channel": list(outcome.not_in_channel),
+        "not_in_set": list(outcome.not_in_set),
+    }
+
+
+def announce_setup(
+    s: Session, outcome: SetupOutcome, audience: SetupAudience | None, now: datetime
+) -> SetupOutcome:
+    """The set-up's notes, in its transaction: the channel's announcement, the requests to
+    agree to the ground rules, and (for a submission from Slack) the facilitator's
+    confirmation, with who is (not) in the channel."""
+    lset = outcome.set
+    if audience is not None:
+        outcome = replace(
+            outcome,
+            public_channel=audience.public_channel,
+            not_in_channel=tuple(u for u in lset.member_ids if u not in audience.in_channel),
+            not_in_set=tuple(sorted(u for u in audience.in_channel if u not in lset.member_ids)),
+        )
+    facts = setup_facts(outcome)
+    team, set_id = lset.team_id, lset.id
+    announce = Note.WELCOME if outcome.created else Note.SET_UPDATED
+    rows = [note_row(team, set_id, announce, lset.channel_id, now, facts)]
+    rules = Note.RULES_AGAIN if outcome.rules_changed and not outcome.created else Note.RULES
+    rows += [note_row(team, set_id, rules, user, now) for user in outcome.needs_agreement]
+    if audience is not None:
+        rows.append(note_row(team, set_id, Note.SETUP_DONE, audience.submitter, now, facts))
+    return replace(outcome, notes=add(s, rows))
+
+
+def keep(
+    s: Session, team_id: str, set_id: int, kind: Note, ref_id: int, channel_id: str, now: datetime
+) -> tuple[int, ...]:
+    """The kept message ``kind``/``ref_id`` owes its latest state: a note waiting to draw it
+    (written, or the one already waiting). Its id, to deliver after the ack."""
+    assert kind.kept
+    row = note_row(team_id, set_id, kind, channel_id, now) | {"ref_id": ref_id}
+    dialect = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(OutboxNote)
+        .values(row)
+        .on_conflict_do_nothing(
+            index_elements=["team_id", "kind", "ref_id"], index_where=text(KEPT_PENDING)
+        )
+        .returning(OutboxNote.id)
+    )
+    written = s.scalar(stmt)
+    if written is not None:
+        return (written,)
+    return waiting(s, team_id, kind, ref_id)
+
+
+def waiting(s: Session, team_id: str, kind: Note, ref_id: int) -> tuple[int, ...]:
+    """The note waiting to draw this kept message, if any."""
+    found = s.scalar(
+        select(OutboxNote.id).where(
+            OutboxNote.team_id == team_id,
+            OutboxNote.kind == kind.value,
+            OutboxNote.ref_id == ref_id,
+            text(KEPT_PENDING),
+        )
+    )
+    return () if found is None else (found,)
+
+
+def vote_changed(s: Session, state: VoteState, now: datetime) -> VoteState:
+    """The vote's channel message owes this change (its ``notes`` to deliver)."""
+    notes = keep(s, state.set.team_id, state.set.id, Note.VOTE, state.id, state.channel_id, now)
+    return replace(state, notes=notes)
+
+
+def votes_changed(s: Session, states: Iterable[VoteState], now: datetime) -> tuple[VoteState, ...]:
+    return tuple(vote_changed(s, state, now) for state in states)
+
+
+def round_changed(s: Session, state: RoundState, now: datetime) -> RoundState:
+    """The report-back round's channel message owes this change (once the round is open)."""
+    if state.id is None:
+        return state
+    notes = keep(s, state.set.team_id, state.set.id, Note.ROUND, state.id, state.channel_id, now)
+    return replace(state, notes=notes)
