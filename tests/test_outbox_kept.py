@@ -22,7 +22,7 @@ from bot.fakeslack.server import FakeSlack
 from bot.storage.db import Database
 from bot.storage.models import AgendaVote, OutboxNote
 from tests.conftest import FAC, MEMBERS, SET_CHANNEL, app_for
-from tests.helpers import ballot, create_set, settle, submit_topic, texts
+from tests.helpers import ballot, create_set, give_votes, settle, submit_topic, texts
 from tests.test_agenda import SESSION_1, four_topics_and_a_vote, topic_ids
 from tests.test_reminders import scheduler_process
 
@@ -222,3 +222,20 @@ def test_a_vote_opened_by_a_process_that_died_is_posted_once_by_the_next(
     driver.click(FAC, "als_vote_close", channel_id=SET_CHANNEL, message_ts=votes[0].ts)
     settle(slack)
     assert AGENDA in shown(slack, votes[0].ts)
+
+
+def test_every_voters_first_vote_shows_in_the_turnout(
+    driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
+) -> None:
+    """The first vote fixes the vote's rules; later voters' clicks are decided in one statement
+    on PostgreSQL (``als_vote_allocate``), which writes the message's note too."""
+    message = four_topics_and_a_vote(driver, slack, clock)
+    settle(slack)
+    ids = topic_ids(db)
+    for n, voter in enumerate((MEMBERS[3], MEMBERS[4], MEMBERS[0]), start=1):
+        ballot(driver, slack, voter, message)
+        give_votes(driver, slack, voter, ids[MEMBERS[1]], 1)
+        assert f"{n} of 5 members have voted" in shown(slack, message.ts)
+    give_votes(driver, slack, MEMBERS[0], ids[MEMBERS[1]], 2)  # the turnout is the same
+    assert len(vote_notes(db)) == 4  # the opening, then one per voter's first vote
+    assert all(n.status == dv.State.SENT for n in vote_notes(db))
