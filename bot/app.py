@@ -87,7 +87,7 @@ def _ticker(
     pacer: Pacer | None = None,
     worker: str | None = None,
 ) -> Ticker:
-    outbound = Outbound(client, actions=deps.actions, publisher=deps.publisher)
+    outbound = Outbound(client, publisher=deps.publisher)
     return Ticker(db, deps.clock, client, pacer=pacer, worker=worker, outbound=outbound)
 
 
@@ -134,7 +134,6 @@ def create_app(
         publisher=publisher,
         outbound=Outbound(
             client,
-            actions=actions,
             publisher=publisher,
             # The outbox's notes go through a client that never retries by itself.
             notes=NoteSender(

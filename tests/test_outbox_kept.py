@@ -22,7 +22,16 @@ from bot.fakeslack.server import FakeSlack
 from bot.storage.db import Database
 from bot.storage.models import AgendaVote, OutboxNote
 from tests.conftest import FAC, MEMBERS, SET_CHANNEL, app_for
-from tests.helpers import ballot, create_set, give_votes, settle, submit_topic, texts
+from tests.helpers import (
+    ballot,
+    create_set,
+    field_errors,
+    give_votes,
+    settle,
+    submit_topic,
+    texts,
+)
+from tests.test_actions import commit_values, confirmed_agenda, open_commit
 from tests.test_agenda import SESSION_1, four_topics_and_a_vote, topic_ids
 from tests.test_reminders import scheduler_process
 
@@ -239,3 +248,92 @@ def test_every_voters_first_vote_shows_in_the_turnout(
     give_votes(driver, slack, MEMBERS[0], ids[MEMBERS[1]], 2)  # the turnout is the same
     assert len(vote_notes(db)) == 4  # the opening, then one per voter's first vote
     assert all(n.status == dv.State.SENT for n in vote_notes(db))
+
+
+# -- a commitment: the presenter's confirmation and its line in the agenda's thread ---------
+COMMIT_SENDS = {
+    "the confirmation": lambda args: args.get("channel") == MEMBERS[0],
+    "the line": lambda args: args.get("channel") == SET_CHANNEL and bool(args.get("thread_ts")),
+}
+
+
+def commitment_messages(slack: FakeSlack, agenda_ts: str) -> tuple[list[str], list[str]]:
+    """The presenter's confirmations, and the lines in the agenda message's thread."""
+    confirmations = [
+        texts(m.blocks)
+        for m in slack.dm_messages(MEMBERS[0])
+        if "Talk to both leads" in m.text or "Talk to both leads" in texts(m.blocks)
+    ]
+    lines = [
+        texts(m.blocks)
+        for m in slack.messages(SET_CHANNEL)
+        if m.thread_ts == agenda_ts and m.ts != agenda_ts
+    ]
+    return confirmations, lines
+
+
+@pytest.mark.parametrize("failure", ["429", "500", "lost answer"])
+@pytest.mark.parametrize("send", list(COMMIT_SENDS))
+def test_a_failed_send_of_a_commitment_is_delivered_once(
+    send: str,
+    failure: str,
+    als: AlsBot,
+    driver: SlackDriver,
+    slack: FakeSlack,
+    db: Database,
+    clock: ManualClock,
+) -> None:
+    agenda, ids = confirmed_agenda(driver, slack, db, clock)
+    when = COMMIT_SENDS[send]
+    hold = None
+    if failure == "429":
+        slack.inject_http("chat.postMessage", 429, retry_after=20, when=when)
+    elif failure == "500":
+        slack.inject_http("chat.postMessage", 500, when=when)
+    else:
+        hold = slack.hold("chat.postMessage", when=when)
+    open_commit(driver, slack, MEMBERS[0], agenda, ids[MEMBERS[0]])
+    response = driver.submit_view(MEMBERS[0], values=commit_values([("Talk to both leads", None)]))
+    assert response.status == 200 and not field_errors(response)
+    if hold is not None:
+        hold.wait_arrived()
+        hold.drop()
+    settle(slack)
+    confirmations, lines = commitment_messages(slack, agenda.ts)
+    if send == "the confirmation":
+        assert confirmations == [] and (lines == [] if failure == "429" else len(lines) == 1)
+    else:
+        assert lines == [] and len(confirmations) == 1
+    ticker = scheduler_process(als, db, slack, clock)
+    clock.advance(timedelta(minutes=1))
+    ticker.tick(clock(), budget_seconds=5)
+    confirmations, lines = commitment_messages(slack, agenda.ts)
+    assert len(confirmations) == 1 and len(lines) == 1
+    assert "committed to 1 action" in lines[0] and "Talk to both leads" in lines[0]
+    clock.advance(timedelta(hours=1))
+    ticker.tick(clock(), budget_seconds=5)
+    assert commitment_messages(slack, agenda.ts) == (confirmations, lines)
+
+
+def test_a_line_whose_first_post_failed_shows_the_latest_commitment(
+    als: AlsBot, driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
+) -> None:
+    """The line's post fails; the presenter edits their commitment before the retry: one line
+    is posted, with the edited actions (one note waited for both changes)."""
+    agenda, ids = confirmed_agenda(driver, slack, db, clock)
+    slack.inject_http("chat.postMessage", 500, when=COMMIT_SENDS["the line"])
+    open_commit(driver, slack, MEMBERS[0], agenda, ids[MEMBERS[0]])
+    driver.submit_view(MEMBERS[0], values=commit_values([("Talk to both leads", None)]))
+    settle(slack)
+    open_commit(driver, slack, MEMBERS[0], agenda, ids[MEMBERS[0]])
+    driver.submit_view(
+        MEMBERS[0], values=commit_values([("Talk to both leads", None), ("Ask HR", None)])
+    )
+    settle(slack)
+    ticker = scheduler_process(als, db, slack, clock)
+    clock.advance(timedelta(minutes=1))
+    ticker.tick(clock(), budget_seconds=5)
+    _, lines = commitment_messages(slack, agenda.ts)
+    assert len(lines) == 1 and "committed to 2 actions" in lines[0] and "Ask HR" in lines[0]
+    # Posted once, with the latest state (the only updates are the agenda message's).
+    assert {c.args["ts"] for c in slack.calls_to("chat.update")} <= {agenda.ts}

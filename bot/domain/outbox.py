@@ -23,17 +23,19 @@ class Note(StrEnum):
     SETUP_DONE = "setup_done"  # private, in the channel: the facilitator's confirmation
     VOTE = "vote"  # channel, kept in place: the agenda vote, then the agenda it became
     ROUND = "round"  # channel, kept in place: the session's report-back round
+    COMMITTED = "committed"  # DM: a presenter's commitment, confirmed to them
+    COMMIT_LINE = "commit_line"  # channel (the agenda's thread), kept: a commitment's line
 
     @property
     def kept(self) -> bool:
         """A message kept in place (``ref_id`` names it): posted by its first note, updated by
         the next ones, each drawing its latest state. At most one note of it waits and one is
         in flight, so updates coalesce and none overtakes another."""
-        return self in (Note.VOTE, Note.ROUND)
+        return self in (Note.VOTE, Note.ROUND, Note.COMMIT_LINE)
 
     @property
     def to_channel(self) -> bool:
-        return self in (Note.WELCOME, Note.SET_UPDATED, Note.VOTE, Note.ROUND)
+        return self in (Note.WELCOME, Note.SET_UPDATED, Note.VOTE, Note.ROUND, Note.COMMIT_LINE)
 
     @property
     def private_in_channel(self) -> bool:

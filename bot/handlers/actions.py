@@ -9,7 +9,6 @@ from bot.blocks.actions import (
     ActionMeta,
     CommitMeta,
     actions_list,
-    commit_confirmation,
     commit_modal,
     edit_modal,
     parse_commit,
@@ -47,7 +46,7 @@ def drop(r: Request, action_id: int) -> None:
     dropped = r.deps.actions.drop(r.team_id, r.user_id, action_id)
     if r.can_replace():  # the list it was clicked in, redrawn
         r.replace(actions_list(list(dropped.open_actions)))
-    r.out.commit_line(dropped.commitment)
+    r.out.commitment(dropped.commitment)
     r.out.homes(r.team_id, [r.user_id])
 
 
@@ -66,8 +65,7 @@ def save_commitment(r: Request, meta: CommitMeta, view: dict[str, Any]) -> Commi
 def committed(r: Request, outcome: CommitOutcome) -> None:
     if outcome.repeated:
         return
-    r.out.dm(r.user_id, commit_confirmation(outcome))
-    r.out.commit_line(outcome)
+    r.out.commitment(outcome)
     r.out.homes(r.team_id, [r.user_id])
 
 
@@ -76,7 +74,7 @@ def save_edit(r: Request, meta: ActionMeta, view: dict[str, Any]) -> CommitOutco
 
 
 def edited(r: Request, outcome: CommitOutcome) -> None:
-    r.out.commit_line(outcome)
+    r.out.commitment(outcome)
     r.out.homes(r.team_id, [r.user_id])
 
 

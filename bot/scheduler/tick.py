@@ -22,7 +22,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
 from bot.scheduler.sender import ReminderSender, SendSummary
-from bot.services.actions import ActionService
 from bot.services.agenda import AgendaService
 from bot.services.outbox import OutboxService
 from bot.services.reminders import ReminderService
@@ -87,7 +86,7 @@ class Ticker:
         self.workspaces = WorkspaceService(db, clock)
         self.client = client
         if outbound is None and client is not None:
-            outbound = Outbound(client, actions=ActionService(db, clock), publisher=None)
+            outbound = Outbound(client, publisher=None)
         self.outbound = outbound
         # Stopped workspace -> the last time its token was tried (a refused send counts).
         self.probed: dict[str, datetime] = {}

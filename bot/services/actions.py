@@ -7,6 +7,8 @@ their owner: the round and the facilitator's views carry statuses and counts onl
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,7 +25,7 @@ from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.schedule import local_today
 from bot.domain.status import SetStatus, VoteStatus
 from bot.domain.text import escape
-from bot.services import access
+from bot.services import access, announce
 from bot.services.readmodels import action_info, session_info, set_info
 from bot.services.reportback import owned_action
 from bot.services.views import ActionInfo, CommitDraft, CommitOutcome, Dropped
@@ -49,13 +51,7 @@ class ActionService:
     def _actions_of(
         self, s: Session, commitment: Commitment, lset: LearningSet
     ) -> tuple[ActionInfo, ...]:
-        rows = s.scalars(
-            select(Action)
-            .where(Action.commitment_id == commitment.id, Action.status != ActionStatus.DROPPED)
-            .order_by(Action.position)
-        ).all()
-        now = self._clock()
-        return tuple(action_info(s, r, lset, now) for r in rows)
+        return actions_of(s, commitment, lset, self._clock())
 
     # -- committing -------------------------------------------------------------------------
     def start_for_topic(self, team_id: str, user_id: str, topic_id: int) -> CommitDraft:
@@ -192,40 +188,13 @@ class ActionService:
                 elif row is not None and row.status == ActionStatus.OPEN:
                     row.status, row.closed_at = ActionStatus.DROPPED, now
             s.flush()
-            return self._outcome(s, commitment)
+            outcome = self._outcome(s, commitment)
+            return announce.commitment_changed(s, outcome, now, confirm=True)
 
     def _outcome(
         self, s: Session, commitment: Commitment, *, repeated: bool = False
     ) -> CommitOutcome:
-        lset = s.get(LearningSet, commitment.set_id)
-        session = s.get(PlannedSession, commitment.session_id)
-        assert lset is not None and session is not None
-        title = None
-        if commitment.topic_id is not None:
-            topic = s.get(Topic, commitment.topic_id)
-            title = topic.title if topic else None
-        # The line goes in the thread of the session's agenda message, if it has one.
-        thread = s.scalar(
-            select(AgendaVote.message_ts).where(AgendaVote.session_id == commitment.session_id)
-        )
-        return CommitOutcome(
-            set=set_info(s, lset, self._clock()),
-            session=session_info(session),
-            commitment_id=commitment.id,
-            owner_id=commitment.owner_id,
-            topic_title=title,
-            actions=self._actions_of(s, commitment, lset),
-            shared=commitment.shared,
-            repeated=repeated,
-            thread_ts=thread,
-            line_ts=commitment.line_ts,
-        )
-
-    def attach_line(self, team_id: str, commitment_id: int, channel_id: str, ts: str) -> None:
-        with self._db.write() as s, s.begin():
-            row = s.get(Commitment, commitment_id)
-            if row is not None and row.team_id == team_id:
-                row.line_channel_id, row.line_ts = channel_id, ts
+        return commit_outcome(s, commitment, self._clock(), repeated=repeated)
 
     # -- one action -------------------------------------------------------------------------
     def action(self, team_id: str, user_id: str, action_id: int) -> ActionInfo:
@@ -246,7 +215,7 @@ class ActionService:
             commitment = s.get(Commitment, row.commitment_id)
             assert commitment is not None
             s.flush()
-            return self._outcome(s, commitment)
+            return announce.commitment_changed(s, self._outcome(s, commitment), now)
 
     def drop(self, team_id: str, user_id: str, action_id: int) -> Dropped:
         """Drop one of one's actions; returns its commitment and one's open actions after."""
@@ -256,7 +225,7 @@ class ActionService:
             commitment = s.get(Commitment, row.commitment_id)
             assert commitment is not None
             s.flush()
-            outcome = self._outcome(s, commitment)
+            outcome = announce.commitment_changed(s, self._outcome(s, commitment), self._clock())
         return Dropped(outcome, tuple(self.open_actions(team_id, user_id)))
 
     def open_actions(
@@ -291,3 +260,44 @@ class ActionService:
                 if found is not None:
                     out.append(action_info(s, row, found, now))
             return out
+
+
+def commit_outcome(
+    s: Session, commitment: Commitment, now: datetime, *, repeated: bool = False
+) -> CommitOutcome:
+    """A commitment as it is now: what its confirmation and its channel line say."""
+    lset = s.get(LearningSet, commitment.set_id)
+    session = s.get(PlannedSession, commitment.session_id)
+    assert lset is not None and session is not None
+    title = None
+    if commitment.topic_id is not None:
+        topic = s.get(Topic, commitment.topic_id)
+        title = topic.title if topic else None
+    # The line goes in the thread of the session's agenda message, if it has one.
+    thread = s.scalar(
+        select(AgendaVote.message_ts).where(AgendaVote.session_id == commitment.session_id)
+    )
+    return CommitOutcome(
+        set=set_info(s, lset, now),
+        session=session_info(session),
+        commitment_id=commitment.id,
+        owner_id=commitment.owner_id,
+        topic_title=title,
+        actions=actions_of(s, commitment, lset, now),
+        shared=commitment.shared,
+        repeated=repeated,
+        thread_ts=thread,
+        line_ts=commitment.line_ts,
+    )
+
+
+def actions_of(
+    s: Session, commitment: Commitment, lset: LearningSet, now: datetime
+) -> tuple[ActionInfo, ...]:
+    """A commitment's actions, dropped ones left out, by position."""
+    rows = s.scalars(
+        select(Action)
+        .where(Action.commitment_id == commitment.id, Action.status != ActionStatus.DROPPED)
+        .order_by(Action.position)
+    ).all()
+    return tuple(action_info(s, r, lset, now) for r in rows)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import delivery as dv
 from bot.domain.outbox import Note
-from bot.services.views import RoundState, SetupOutcome, VoteState
+from bot.services.views import CommitOutcome, RoundState, SetupOutcome, VoteState
 from bot.storage.models import KEPT_PENDING, OutboxNote
 
 
@@ -166,3 +166,22 @@ def round_changed(s: Session, state: RoundState, now: datetime) -> RoundState:
         return state
     notes = keep(s, state.set.team_id, state.set.id, Note.ROUND, state.id, state.channel_id, now)
     return replace(state, notes=notes)
+
+
+def commitment_changed(
+    s: Session, outcome: CommitOutcome, now: datetime, *, confirm: bool = False
+) -> CommitOutcome:
+    """A commitment saved (``confirm``: the presenter is told, privately) or changed: its line
+    in the channel owes the change, if there is a line."""
+    lset = outcome.set
+    notes: tuple[int, ...] = ()
+    if confirm:
+        facts = {"commitment": outcome.commitment_id}
+        notes = add(
+            s, [note_row(lset.team_id, lset.id, Note.COMMITTED, outcome.owner_id, now, facts)]
+        )
+    if outcome.has_line:
+        notes += keep(
+            s, lset.team_id, lset.id, Note.COMMIT_LINE, outcome.commitment_id, lset.channel_id, now
+        )
+    return replace(outcome, notes=notes)

@@ -29,10 +29,11 @@ from bot.domain import delivery as dv
 from bot.domain.outbox import Note
 from bot.domain.status import SetStatus
 from bot.services import announce
+from bot.services.actions import commit_outcome
 from bot.services.delivery_rows import apply_delivery, delivery_of
 from bot.services.readmodels import session_info, set_info, vote_state
 from bot.services.reportback import round_state
-from bot.services.views import RoundState, SetInfo, SetupOutcome, VoteState
+from bot.services.views import CommitOutcome, RoundState, SetInfo, SetupOutcome, VoteState
 from bot.storage import agenda_queries as aq
 from bot.storage import queries as q
 from bot.storage.db import Database
@@ -40,6 +41,7 @@ from bot.storage.models import (
     KEPT_PENDING,
     LIVE_NOTE,
     AgendaVote,
+    Commitment,
     OutboxNote,
     PlannedSession,
     ReportRound,
@@ -70,6 +72,7 @@ class NoteContext:
     setup: SetupOutcome | None = None  # SET_UPDATED and SETUP_DONE: the change announced
     vote: VoteState | None = None  # VOTE: the vote (or agenda) as it is now
     round: RoundState | None = None  # ROUND: the round as it is now
+    commit: CommitOutcome | None = None  # COMMITTED, COMMIT_LINE: the commitment as it is now
 
 
 @dataclass(frozen=True)
@@ -197,7 +200,20 @@ class OutboxService:
                 session = s.get(PlannedSession, posted.session_id)
                 assert session is not None
                 return NoteContext(c, info, round=round_state(s, lset, session, posted, at))
+            if c.kind in (Note.COMMITTED, Note.COMMIT_LINE):
+                return self._commitment(s, c, info, at)
             return NoteContext(c, info)
+
+    @staticmethod
+    def _commitment(s: Session, c: ClaimedNote, info: SetInfo, at: datetime) -> NoteContext | Skip:
+        line = c.kind is Note.COMMIT_LINE
+        row = s.get(Commitment, c.ref_id if line else int(c.facts.get("commitment") or 0))
+        if row is None or row.team_id != c.team_id:
+            return Skip("commitment gone")
+        outcome = commit_outcome(s, row, at)
+        if line and not outcome.has_line:
+            return Skip("kept private")  # made private before its line was ever posted
+        return NoteContext(c, info, commit=outcome)
 
     @staticmethod
     def _setup(s: Session, facts: dict[str, Any], info: SetInfo) -> SetupOutcome:
@@ -259,7 +275,7 @@ class OutboxService:
                 row.sent_at = at
                 row.message_ts = ts
                 if ts and row.ref_id is not None:
-                    _attach(s, Note(row.kind), row.team_id, row.ref_id, ts)
+                    _attach(s, Note(row.kind), row.team_id, row.ref_id, row.target, ts)
             return d.status
 
     @staticmethod
@@ -295,9 +311,16 @@ class OutboxService:
             return q.mark_unreachable(s, c.team_id, c.set_id, c.target, error)
 
 
-def _attach(s: Session, kind: Note, team_id: str, ref_id: int, ts: str) -> None:
+def _attach(s: Session, kind: Note, team_id: str, ref_id: int, channel_id: str, ts: str) -> None:
     """The kept message was posted: updates go to its ts from now on (a message posted again
     after a lost answer replaces the first)."""
+    if kind is Note.COMMIT_LINE:
+        s.execute(
+            update(Commitment)
+            .where(Commitment.team_id == team_id, Commitment.id == ref_id)
+            .values(line_ts=ts, line_channel_id=channel_id)
+        )
+        return
     model: type[AgendaVote] | type[ReportRound] = AgendaVote if kind is Note.VOTE else ReportRound
     s.execute(
         update(model).where(model.team_id == team_id, model.id == ref_id).values(message_ts=ts)

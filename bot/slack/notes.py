@@ -19,6 +19,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.blocks.actions import commit_confirmation, commit_line
 from bot.blocks.agenda import vote_or_agenda
 from bot.blocks.common import Message
 from bot.blocks.messages import (
@@ -74,6 +75,12 @@ def render(ctx: NoteContext) -> Message:
     if kind is Note.ROUND:
         assert ctx.round is not None
         return round_message(ctx.round)
+    if kind is Note.COMMITTED:
+        assert ctx.commit is not None
+        return commit_confirmation(ctx.commit)
+    if kind is Note.COMMIT_LINE:
+        assert ctx.commit is not None
+        return commit_line(ctx.commit)
     raise AssertionError(kind)  # pragma: no cover
 
 
@@ -175,9 +182,12 @@ class NoteSender:
                 return dv.Outcome.SENT, {}
             if note.kind.kept:
                 channel = note.target  # the channel the kept message lives in
+            kwargs = message.kwargs()
+            if ctx.commit is not None and note.kind.kept and ctx.commit.thread_ts:
+                kwargs["thread_ts"] = ctx.commit.thread_ts  # the agenda message's thread
             if self.pacer is not None:
                 self.pacer.spend(note.team_id, channel)
-            posted = self._client.chat_postMessage(channel=channel, **message.kwargs())
+            posted = self._client.chat_postMessage(channel=channel, **kwargs)
             return dv.Outcome.SENT, {"ts": posted.get("ts")}
         except SlackApiError as exc:
             return api_outcome(exc)
@@ -191,6 +201,8 @@ class NoteSender:
             return ctx.vote.message_ts
         if ctx.round is not None:
             return ctx.round.message_ts
+        if ctx.commit is not None and ctx.note.kind.kept:
+            return ctx.commit.line_ts
         return None
 
     def _tell_facilitator(self, ctx: NoteContext, error: str) -> None:

@@ -5,52 +5,31 @@ Listeners and the scheduler use the same ``Outbound``, each with its own Web API
 scheduler's never retries a post, so it never posts twice). Reminders have their own
 claim/send/record machinery (``bot.scheduler.sender``).
 
-"A channel message kept in place" is one message per thing (the agenda vote, the report-back
-round, a presenter's commitment line): posted once, its ts stored, then updated in place with
-``chat.update`` on that ts. The vote and the round go through the outbox (``deliver``).
+What carries a set's state or asks people to act (the set-up's messages, the vote message and
+the agenda it becomes, the report-back round, a commitment's confirmation and its line) goes
+through the outbox: the change wrote its notes, ``deliver`` sends them right after the ack, and
+a scheduler pass sends what is still due. A channel message kept in place (the vote, the round,
+a commitment's line) is posted once, its ts stored, then updated in place with ``chat.update``.
+Everything else here is one send that stands alone (``alone``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.actions import commit_line
 from bot.blocks.calendar import change_message
 from bot.blocks.common import Message
-from bot.services.actions import ActionService
 from bot.services.views import CommitOutcome, RoundState, SessionChange, VoteOpened, VoteState
 from bot.slack.errors import NETWORK_ERRORS, error_code
 from bot.slack.home import HomePublisher
 from bot.slack.notes import NoteSender
 
 log = logging.getLogger("bot.slack")
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a kept message lives: its channel, its ts once posted, the thread it belongs to."""
-
-    channel_id: str
-    ts: str | None
-    thread_ts: str | None = None
-
-
-def keep(client: WebClient, place: Place, message: Message, attach: Callable[[str], None]) -> None:
-    """Post the message the first time (``attach`` stores its ts), then update it in place."""
-    if place.ts:
-        client.chat_update(channel=place.channel_id, ts=place.ts, **message.kwargs())
-        return
-    kwargs = message.kwargs()
-    if place.thread_ts:
-        kwargs["thread_ts"] = place.thread_ts
-    posted = client.chat_postMessage(channel=place.channel_id, **kwargs)
-    attach(str(posted["ts"]))
 
 
 @contextlib.contextmanager
@@ -71,13 +50,11 @@ class Outbound:
         self,
         client: WebClient,
         *,
-        actions: ActionService,
         publisher: HomePublisher | None,
         notes: NoteSender | None = None,
     ) -> None:
         self.client = client
         self._notes = notes
-        self._actions = actions
         self._publisher = publisher
 
     # -- the outbox ----------------------------------------------------------------------
@@ -132,21 +109,10 @@ class Outbound:
         outbox, as the vote)."""
         self.deliver(state.notes)
 
-    def commit_line(self, outcome: CommitOutcome) -> None:
-        """The short line about a commitment, in the agenda message's thread: posted when
-        shared, kept up to date afterwards (private again: titles removed)."""
-        if outcome.repeated or not (outcome.line_ts or (outcome.shared and outcome.actions)):
-            return
-        channel = outcome.set.channel_id
-        with alone("commitment line"):
-            keep(
-                self.client,
-                Place(channel, outcome.line_ts, outcome.thread_ts),
-                commit_line(outcome),
-                lambda ts: self._actions.attach_line(
-                    outcome.set.team_id, outcome.commitment_id, channel, ts
-                ),
-            )
+    def commitment(self, outcome: CommitOutcome) -> None:
+        """A commitment saved or changed: the presenter's confirmation and its line in the
+        agenda message's thread, through the outbox (nothing for a repeated submission)."""
+        self.deliver(outcome.notes)
 
     # -- the calendar ---------------------------------------------------------------------
     def session_changed(self, change: SessionChange) -> None:

@@ -62,6 +62,14 @@ class CommitOutcome:
     # Where the short channel line goes: the agenda message's thread (None: the channel).
     thread_ts: str | None = None
     line_ts: str | None = None  # the line already posted, to update in place
+    # The outbox notes written with the change (``services.announce``): the presenter's
+    # confirmation, the line's latest state.
+    notes: tuple[int, ...] = ()
+
+    @property
+    def has_line(self) -> bool:
+        """The channel shows (or is to show) a line about it: posted, or shared with actions."""
+        return bool(self.line_ts or (self.shared and self.actions))
 
 
 @dataclass(frozen=True)
