@@ -6,6 +6,10 @@ from enum import StrEnum
 
 COMMAND = "/als"
 
+#: The request context's key for an event the front door sets once the server has written the
+#: request's answer (``bot.web``); listeners' work after their ack waits for it (``guard``).
+RESPONSE_SENT = "als_response_sent"
+
 
 class Sub(StrEnum):
     """``/als`` subcommands, with their one-line help."""

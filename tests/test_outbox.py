@@ -6,10 +6,13 @@ the ack loses nothing: the next process's pass delivers what it had not sent."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from wsgiref.simple_server import make_server
 
 import pytest
 from sqlalchemy import select
@@ -21,7 +24,7 @@ from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.storage.db import Database
 from bot.storage.models import OutboxNote
-from tests.conftest import FAC, MEMBERS, SET_CHANNEL, app_for
+from tests.conftest import FAC, MEMBERS, SET_CHANNEL, SIGNING_SECRET, _ThreadingWSGIServer, app_for
 from tests.helpers import create_set, settle, texts
 from tests.test_reminders import scheduler_process
 
@@ -188,3 +191,41 @@ def test_a_member_who_cannot_be_reached_is_reported_to_the_facilitator_once(
     clock.advance(timedelta(hours=2))
     ticker.tick(clock(), budget_seconds=5)
     assert len([m for m in slack.dm_messages(FAC) if "could not send" in m.text]) == 1
+
+
+def test_work_after_the_ack_waits_for_the_answer_to_be_written(
+    als: AlsBot, slack: FakeSlack
+) -> None:
+    """A listener's sends after its ack start once the server has written the answer (the WSGI
+    body's ``close()``), not while the request's thread is still sending it: here the server
+    takes 0.3 s to finish, and the set-up's first send comes after that."""
+    closed: list[float] = []
+
+    class SlowClose:
+        def __init__(self, body: Any) -> None:
+            self.body = body
+
+        def __iter__(self) -> Any:
+            return iter(self.body)
+
+        def close(self) -> None:
+            time.sleep(0.3)  # the server still busy with this answer
+            closed.append(time.time())
+            self.body.close()
+
+    inner = als.wsgi()
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        return SlowClose(inner(environ, start_response))
+
+    server = make_server("127.0.0.1", 0, app, server_class=_ThreadingWSGIServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/slack/events"
+        create_set(SlackDriver(url, SIGNING_SECRET, slack), slack)
+    finally:
+        server.shutdown()
+        server.server_close()
+    setup_answer = closed[-1]  # the submission's answer (the last request)
+    first_send = min(c.timestamp for c in slack.calls_to("chat.postMessage"))
+    assert first_send >= setup_answer

@@ -20,11 +20,16 @@ from slack_bolt import Ack
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from bot.ids import RESPONSE_SENT
+
 log = logging.getLogger("bot.handlers")
 
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 #: How long the request thread waits for a listener's ``ack()`` (Slack gives up after 3 s).
 ACK_WAIT_SECONDS = 2.8
+#: The longest a listener waits, after its ack, for the answer to be written (normally well
+#: under a millisecond).
+SENT_WAIT_SECONDS = 0.5
 
 
 def describe(error: BaseException) -> str:
@@ -55,10 +60,14 @@ def report_failure(error: BaseException, body: dict[str, Any], ack: Ack | None =
 
 
 class _SignallingAck:
-    """Bolt's ``ack``, plus an event the request thread waits on (no polling)."""
+    """Bolt's ``ack``, plus an event the request thread waits on (no polling). Once the answer
+    is given, the listener goes on only when the server has written it (``sent``, set by the
+    front door; at most ``SENT_WAIT_SECONDS``): its work after the ack would otherwise hold
+    the interpreter while the request's thread is still sending the answer."""
 
-    def __init__(self, ack: Ack) -> None:
+    def __init__(self, ack: Ack, sent: threading.Event | None = None) -> None:
         self._ack = ack
+        self._sent = sent
         self.answered = threading.Event()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -66,6 +75,8 @@ class _SignallingAck:
             return self._ack(*args, **kwargs)
         finally:
             self.answered.set()
+            if self._sent is not None:
+                self._sent.wait(SENT_WAIT_SECONDS)
 
     @property
     def response(self) -> Any:
@@ -116,7 +127,8 @@ class ListenerPool:
             if ack is None:
                 self._submit(listener, kwargs)
                 return
-            signal = _SignallingAck(ack)
+            context = kwargs.get("context") or {}
+            signal = _SignallingAck(ack, context.get(RESPONSE_SENT))
             kwargs["ack"] = signal
             done = self._submit(listener, kwargs)
             done.add_done_callback(lambda _: signal.answered.set())

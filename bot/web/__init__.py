@@ -20,8 +20,9 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from hashlib import sha256
 from typing import Any
 from urllib.parse import parse_qsl
@@ -31,6 +32,7 @@ from slack_bolt.context import BoltContext
 from slack_bolt.request import BoltRequest
 from slack_bolt.request.internals import build_context
 
+from bot.ids import RESPONSE_SENT
 from bot.storage.db import Database
 from bot.web.envelope import BAD_REQUEST, TOO_LARGE, UNAUTHORIZED, Refused, check_envelope
 
@@ -156,10 +158,13 @@ def front_door(bolt: App, db: Database, signing_secret: str) -> WsgiApp:
         except Exception as exc:  # Bolt's own parsing: never a 500 or a traceback for a body
             log.warning("refused a request: Bolt could not read it (%s) (400)", type(exc).__name__)
             return _answer(start_response, BAD_REQUEST, b"", "text/plain")
+        sent = threading.Event()
+        request.context[RESPONSE_SENT] = sent
         try:
             response = bolt.dispatch(request)
         except Exception as exc:  # a backstop: Bolt answers listeners' failures itself
             log.error("could not answer a request (%s) (400)", type(exc).__name__)
+            sent.set()
             return _answer(start_response, BAD_REQUEST, b"", "text/plain")
         headers = [(k, v) for k, values in response.headers.items() for v in values]
         body = response.body.encode("utf-8")
@@ -167,9 +172,26 @@ def front_door(bolt: App, db: Database, signing_secret: str) -> WsgiApp:
             headers.append(("Content-Length", str(len(body))))
         status_line = f"{response.status} {_REASONS.get(response.status, 'Status')}"
         start_response(status_line, headers)
-        return [body]
+        return _Answer(body, sent)
 
     return application
+
+
+class _Answer:
+    """A response body that tells when the server has written it: a WSGI server calls
+    ``close()`` once it has sent the body (PEP 3333). A listener's work after its ack (sends,
+    database writes) waits for that (``guard``), so it does not compete with the thread still
+    writing the answer Slack is waiting for."""
+
+    def __init__(self, body: bytes, sent: threading.Event) -> None:
+        self._body = body
+        self._sent = sent
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self._body
+
+    def close(self) -> None:
+        self._sent.set()
 
 
 def _parsed_request(text: str, data: dict[str, Any], environ: Mapping[str, Any]) -> BoltRequest:
