@@ -29,7 +29,7 @@ from bot.services.reportback import ReportbackService
 from bot.services.sets import SetService
 from bot.services.topics import TopicService
 from bot.services.workspaces import WorkspaceService
-from bot.slack.client import make_client, scheduler_client
+from bot.slack.client import after_ack_client, make_client, scheduler_client
 from bot.slack.directory import SlackDirectory
 from bot.slack.home import HomePublisher
 from bot.slack.notes import NoteSender
@@ -133,7 +133,7 @@ def create_app(
         directory=SlackDirectory(client),
         publisher=publisher,
         outbound=Outbound(
-            client,
+            after_ack_client(bot_token, api_url),
             publisher=publisher,
             # The outbox's notes go through a client that never retries by itself.
             notes=NoteSender(

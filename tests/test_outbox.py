@@ -25,7 +25,7 @@ from bot.fakeslack.server import FakeSlack
 from bot.storage.db import Database
 from bot.storage.models import OutboxNote
 from tests.conftest import FAC, MEMBERS, SET_CHANNEL, SIGNING_SECRET, _ThreadingWSGIServer, app_for
-from tests.helpers import create_set, settle, texts
+from tests.helpers import create_set, settle, submit_topic, texts
 from tests.test_reminders import scheduler_process
 
 EVERYONE = [FAC, *MEMBERS]
@@ -229,3 +229,26 @@ def test_work_after_the_ack_waits_for_the_answer_to_be_written(
     setup_answer = closed[-1]  # the submission's answer (the last request)
     first_send = min(c.timestamp for c in slack.calls_to("chat.postMessage"))
     assert first_send >= setup_answer
+
+
+@pytest.mark.parametrize("failure", ["429", "500"])
+def test_a_send_that_stands_alone_is_retried_once_by_the_client(
+    failure: str, driver: SlackDriver, slack: FakeSlack
+) -> None:
+    """Sends outside the outbox (here a topic's private confirmation) get slack_sdk's retry for
+    the simple cases: a 5xx, and a 429 whose Retry-After is short."""
+    create_set(driver, slack)
+    author = MEMBERS[0]
+    if failure == "429":
+        slack.inject_http("chat.postMessage", 429, retry_after=1, when=_to(author))
+    else:
+        slack.inject_http("chat.postMessage", 500, when=_to(author))
+    submit_topic(driver, slack, author, "RETRIED-TOPIC")
+    slack.wait_for(
+        "chat.postMessage",
+        lambda c: c.args.get("channel") == author and bool(c.response.get("ok")),
+        timeout=10,
+    )
+    statuses = [c.status for c in slack.calls_to("chat.postMessage") if c.args["channel"] == author]
+    assert statuses[-2:] == [int(failure), 200]
+    assert sum("RETRIED-TOPIC" in texts(m.blocks) for m in slack.dm_messages(author)) == 1
