@@ -66,6 +66,28 @@ def missing(slack: FakeSlack) -> set[str]:
     return {name for name, n in delivered(slack).items() if n == 0}
 
 
+def failing(
+    slack: FakeSlack, failure: str, method: str, when: Matcher | None, *, retry_after: int = 20
+) -> Any:
+    """Make Slack fail the next matching call: a 429, a 500, or a lost answer (the request
+    reaches Slack, which never answers it and never acts on it). Returns the held call to drop
+    once it has arrived (``lost``), or None."""
+    if failure == "429":
+        slack.inject_http(method, 429, retry_after=retry_after, when=when)
+    elif failure == "500":
+        slack.inject_http(method, 500, when=when)
+    else:
+        return slack.hold(method, when=when)
+    return None
+
+
+def lost(hold: Any) -> None:
+    """The held call arrived: its connection is closed without an answer."""
+    if hold is not None:
+        hold.wait_arrived()
+        hold.drop()
+
+
 def notes(db: Database) -> list[OutboxNote]:
     with db.read() as s:
         return list(s.scalars(select(OutboxNote).order_by(OutboxNote.id)))
@@ -83,18 +105,9 @@ def test_a_failed_send_of_the_setup_is_delivered_once_by_a_pass(
     clock: ManualClock,
 ) -> None:
     method, when = SENDS[send]
-    hold = None
-    if failure == "429":
-        slack.inject_http(method, 429, retry_after=20, when=when)
-    elif failure == "500":
-        slack.inject_http(method, 500, when=when)
-    else:  # the request reaches Slack, which never answers it and never acts on it
-        hold = slack.hold(method, when=when)
-
+    hold = failing(slack, failure, method, when)
     create_set(driver, slack, wait=False)
-    if hold is not None:
-        hold.wait_arrived()
-        hold.drop()
+    lost(hold)
     settle(slack)
 
     # The failed send is missing; after a 500 or a lost answer every other one arrived (each

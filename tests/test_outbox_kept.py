@@ -33,6 +33,7 @@ from tests.helpers import (
 )
 from tests.test_actions import commit_values, confirmed_agenda, open_commit
 from tests.test_agenda import SESSION_1, four_topics_and_a_vote, topic_ids
+from tests.test_outbox import failing, lost
 from tests.test_reminders import scheduler_process
 
 EVERYONE = [FAC, *MEMBERS]
@@ -106,18 +107,10 @@ def test_a_failed_send_of_the_vote_close_is_delivered_once(
     method, when = (
         ("chat.update", None) if send == "the vote message" else ("views.publish", _user(E))
     )
-    hold = None
-    if failure == "429":
-        slack.inject_http(method, 429, retry_after=1, when=when)
-    elif failure == "500":
-        slack.inject_http(method, 500, when=when)
-    else:
-        hold = slack.hold(method, when=when)
+    hold = failing(slack, failure, method, when, retry_after=1)
 
     driver.click(FAC, "als_vote_close", channel_id=SET_CHANNEL, message_ts=message.ts)
-    if hold is not None:
-        hold.wait_arrived()
-        hold.drop()
+    lost(hold)
     settle(slack)
 
     if send == "the vote message":
@@ -285,19 +278,11 @@ def test_a_failed_send_of_a_commitment_is_delivered_once(
 ) -> None:
     agenda, ids = confirmed_agenda(driver, slack, db, clock)
     when = COMMIT_SENDS[send]
-    hold = None
-    if failure == "429":
-        slack.inject_http("chat.postMessage", 429, retry_after=20, when=when)
-    elif failure == "500":
-        slack.inject_http("chat.postMessage", 500, when=when)
-    else:
-        hold = slack.hold("chat.postMessage", when=when)
+    hold = failing(slack, failure, "chat.postMessage", when)
     open_commit(driver, slack, MEMBERS[0], agenda, ids[MEMBERS[0]])
     response = driver.submit_view(MEMBERS[0], values=commit_values([("Talk to both leads", None)]))
     assert response.status == 200 and not field_errors(response)
-    if hold is not None:
-        hold.wait_arrived()
-        hold.drop()
+    lost(hold)
     settle(slack)
     confirmations, lines = commitment_messages(slack, agenda.ts)
     if send == "the confirmation":
