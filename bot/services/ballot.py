@@ -157,7 +157,7 @@ class BallotService:
                         topic_id,
                         count,
                         lock_ms=int(LOCK_WAIT * 1000),
-                        now=utcnow(),
+                        now=self._clock(),  # the app's clock: it also dates the vote message's note
                     )
                 if done:
                     return Allocation(accepted=True, turnout_changed=turnout_changed)
@@ -211,7 +211,9 @@ class BallotService:
         if turnout_changed:  # the vote's message shows the turnout: it owes the change
             vote = aq.vote_by_id(s, team_id, vote_id)
             assert vote is not None
-            announce.keep(s, team_id, vote.set_id, Note.VOTE, vote_id, vote.channel_id, utcnow())
+            announce.keep(
+                s, team_id, vote.set_id, Note.VOTE, vote_id, vote.channel_id, self._clock()
+            )
         return Allocation(accepted=True, turnout_changed=turnout_changed)
 
     @staticmethod
