@@ -6,6 +6,7 @@ the ack loses nothing: the next process's pass delivers what it had not sent."""
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections import Counter
@@ -22,6 +23,7 @@ from bot.clock import ManualClock
 from bot.domain import delivery as dv
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
+from bot.handlers import guard
 from bot.storage.db import Database
 from bot.storage.models import OutboxNote
 from tests.conftest import FAC, MEMBERS, SET_CHANNEL, SIGNING_SECRET, _ThreadingWSGIServer, app_for
@@ -242,6 +244,61 @@ def test_work_after_the_ack_waits_for_the_answer_to_be_written(
     setup_answer = closed[-1]  # the submission's answer (the last request)
     first_send = min(c.timestamp for c in slack.calls_to("chat.postMessage"))
     assert first_send >= setup_answer
+
+
+def test_the_setups_announcement_is_one_row_until_a_delivery_fans_it_out(
+    als: AlsBot, slack: FakeSlack, db: Database, clock: ManualClock, monkeypatch: Any
+) -> None:
+    """On the ack path the set-up writes one note that stands for all its messages. The first
+    delivery to claim it (here another process's scheduler pass, while the listener still
+    waits for its answer to be written) replaces it by them, once: the listener's own delivery
+    then finds nothing left to send."""
+    monkeypatch.setattr(guard, "SENT_WAIT_SECONDS", 30.0)
+    release = threading.Event()
+
+    class HeldClose:
+        def __init__(self, body: Any) -> None:
+            self.body = body
+
+        def __iter__(self) -> Any:
+            return iter(self.body)
+
+        def close(self) -> None:
+            release.wait(30)
+            self.body.close()
+
+    inner = als.wsgi()
+
+    def hold_answers(environ: dict[str, Any], start_response: Any) -> Any:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        answer = inner(environ, start_response)
+        return HeldClose(answer) if b"view_submission" in body else answer
+
+    server = make_server("127.0.0.1", 0, hold_answers, server_class=_ThreadingWSGIServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/slack/events"
+        create_set(SlackDriver(url, SIGNING_SECRET, slack), slack, wait=False)
+        # The ack came back; the listener waits for its answer to be written.
+        assert [(n.kind, n.status) for n in notes(db)] == [("setup", dv.State.PENDING)]
+        assert delivered(slack) == dict.fromkeys(ALL_ONCE, 0)
+
+        for restarted in app_for(db, slack, clock):
+            ticker = scheduler_process(restarted, db, slack, clock, worker="restarted")
+            summary = ticker.tick(clock(), budget_seconds=5)
+        assert summary.notes.sent == len(ALL_ONCE)
+        assert delivered(slack) == ALL_ONCE
+        assert "setup" not in {n.kind for n in notes(db)}
+
+        release.set()  # the listener goes on: nothing is sent twice
+        settle(slack)
+        assert delivered(slack) == ALL_ONCE
+        assert all(n.status == dv.State.SENT for n in notes(db))
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.mark.parametrize("failure", ["429", "500"])

@@ -16,6 +16,10 @@ from enum import StrEnum
 
 
 class Note(StrEnum):
+    # The set-up's announcement, one row on the ack path: fanned out (``fans_out``) into the
+    # notes below it (the channel's message, the requests to agree, the confirmation) by the
+    # first delivery that claims it, in a transaction of its own. Never sent itself.
+    SETUP = "setup"
     WELCOME = "welcome"  # channel: a new set's welcome, with the ground rules
     SET_UPDATED = "set_updated"  # channel: what changed in the set
     RULES = "rules"  # DM: please agree to the ground rules (a new member)
@@ -32,6 +36,11 @@ class Note(StrEnum):
         the next ones, each drawing its latest state. At most one note of it waits and one is
         in flight, so updates coalesce and none overtakes another."""
         return self in (Note.VOTE, Note.ROUND, Note.COMMIT_LINE)
+
+    @property
+    def fans_out(self) -> bool:
+        """A note that stands for several: claiming it replaces it with them."""
+        return self is Note.SETUP
 
     @property
     def to_channel(self) -> bool:

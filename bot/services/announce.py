@@ -5,7 +5,8 @@ process after the ack. Delivering them is ``bot.services.outbox`` and ``bot.slac
 Two sorts of notes:
 
 - **one-off notes** (the set-up's welcome, a member's request to agree to the ground rules, the
-  facilitator's confirmation): ``add`` writes them, one row each;
+  facilitator's confirmation): ``add`` writes them, one row each (the set-up's as one row that
+  stands for them all, fanned out after the ack);
 - **a message kept in place** (the vote and the agenda it becomes, the report-back round):
   ``keep`` marks it as owing its latest state. It writes a note unless one is already waiting
   (``ux_outbox_kept_pending``: at most one waits per message), so any number of changes before a
@@ -93,9 +94,10 @@ def setup_facts(outcome: SetupOutcome) -> dict[str, Any]:
 def announce_setup(
     s: Session, outcome: SetupOutcome, audience: SetupAudience | None, now: datetime
 ) -> SetupOutcome:
-    """The set-up's notes, in its transaction: the channel's announcement, the requests to
-    agree to the ground rules, and (for a submission from Slack) the facilitator's
-    confirmation, with who is (not) in the channel."""
+    """The set-up's announcement, in its transaction: one note (``Note.SETUP``) that the first
+    delivery fans out (``setup_notes``) into the channel's message, the requests to agree to
+    the ground rules and (for a submission from Slack) the facilitator's confirmation, with who
+    is (not) in the channel. One row, not one per message, keeps the ack path short."""
     lset = outcome.set
     if audience is not None:
         outcome = replace(
@@ -104,15 +106,28 @@ def announce_setup(
             not_in_channel=tuple(u for u in lset.member_ids if u not in audience.in_channel),
             not_in_set=tuple(sorted(u for u in audience.in_channel if u not in lset.member_ids)),
         )
-    facts = setup_facts(outcome)
-    team, set_id = lset.team_id, lset.id
-    announce = Note.WELCOME if outcome.created else Note.SET_UPDATED
-    rows = [note_row(team, set_id, announce, lset.channel_id, now, facts)]
-    rules = Note.RULES_AGAIN if outcome.rules_changed and not outcome.created else Note.RULES
-    rows += [note_row(team, set_id, rules, user, now) for user in outcome.needs_agreement]
-    if audience is not None:
-        rows.append(note_row(team, set_id, Note.SETUP_DONE, audience.submitter, now, facts))
-    return replace(outcome, notes=add(s, rows))
+    facts = setup_facts(outcome) | {
+        "agree": list(outcome.needs_agreement),
+        "submitter": audience.submitter if audience is not None else None,
+    }
+    row = note_row(lset.team_id, lset.id, Note.SETUP, lset.channel_id, now, facts)
+    return replace(outcome, notes=add(s, [row]))
+
+
+def setup_notes(setup: OutboxNote) -> list[dict[str, Any]]:
+    """The notes a set-up's announcement stands for (``Note.SETUP``), as of its writing."""
+    facts = dict(setup.facts or {})
+    agree: list[str] = facts.pop("agree", [])
+    submitter: str | None = facts.pop("submitter", None)
+    team, set_id, now = setup.team_id, setup.set_id, setup.created_at
+    created = bool(facts.get("created"))
+    announce = Note.WELCOME if created else Note.SET_UPDATED
+    rows = [note_row(team, set_id, announce, setup.target, now, facts)]
+    rules = Note.RULES_AGAIN if facts.get("rules_changed") and not created else Note.RULES
+    rows += [note_row(team, set_id, rules, user, now) for user in agree]
+    if submitter is not None:
+        rows.append(note_row(team, set_id, Note.SETUP_DONE, submitter, now, facts))
+    return rows
 
 
 def keep(

@@ -64,6 +64,13 @@ class ClaimedNote:
 
 
 @dataclass(frozen=True)
+class FannedOut:
+    """A claimed note that stood for several (``Note.fans_out``): replaced by them, due now."""
+
+    ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class NoteContext:
     """What a claimed note says, read when it is sent."""
 
@@ -111,10 +118,10 @@ class OutboxService:
         self._clock = clock
 
     # -- claiming ---------------------------------------------------------------------------
-    def claim(self, note_id: int, worker: str, at: datetime) -> ClaimedNote | None:
+    def claim(self, note_id: int, worker: str, at: datetime) -> ClaimedNote | FannedOut | None:
         """Claim this note, if it is still due (right after the ack that wrote it). Notes are
         claimed one at a time, just before each is sent: a process that stalls or dies holds
-        at most one claim."""
+        at most one claim. A note that stands for several is replaced by them (``FannedOut``)."""
         try:
             with self._db.write() as s, s.begin():
                 row = s.scalar(
@@ -122,7 +129,11 @@ class OutboxService:
                     .where(OutboxNote.id == note_id, text(LIVE_NOTE), _not_busy())
                     .with_for_update(skip_locked=True)
                 )
-                return self._take(row, worker, at) if row is not None else None
+                if row is None:
+                    return None
+                if Note(row.kind).fans_out:
+                    return _fan_out(s, row)
+                return self._take(row, worker, at)
         except IntegrityError:  # another note of its kept message was claimed meanwhile
             return None
 
@@ -153,6 +164,9 @@ class OutboxService:
                     if row is None:
                         return None
                     row_id = row.id
+                    if Note(row.kind).fans_out:  # its notes are due now: claimed next
+                        _fan_out(s, row)
+                        continue
                     claimed = self._take(row, worker, at)
                 if claimed is not None:
                     return claimed
@@ -309,6 +323,14 @@ class OutboxService:
         once; the record is the one reminders keep)."""
         with self._db.write() as s, s.begin():
             return q.mark_unreachable(s, c.team_id, c.set_id, c.target, error)
+
+
+def _fan_out(s: Session, row: OutboxNote) -> FannedOut:
+    """Replace a note that stands for several by them, in the claim's transaction: whoever
+    claims it first writes them, once."""
+    rows = announce.setup_notes(row)
+    s.delete(row)
+    return FannedOut(announce.add(s, rows))
 
 
 def _attach(s: Session, kind: Note, team_id: str, ref_id: int, channel_id: str, ts: str) -> None:

@@ -32,7 +32,7 @@ from bot.blocks.messages import (
 from bot.blocks.reportback import round_message
 from bot.domain import delivery as dv
 from bot.domain.outbox import Note
-from bot.services.outbox import ClaimedNote, NoteContext, OutboxService, Skip
+from bot.services.outbox import ClaimedNote, FannedOut, NoteContext, OutboxService, Skip
 from bot.slack.errors import NETWORK_ERRORS, api_outcome, error_code, network_outcome
 from bot.slack.pacing import Pacer
 
@@ -111,6 +111,9 @@ class NoteSender:
             note = self._outbox.claim(queue.pop(0), self.worker, at)
             if note is None:
                 continue  # delivered, or in flight elsewhere (that process sends what follows)
+            if isinstance(note, FannedOut):
+                queue[0:0] = note.ids
+                continue
             until = paused.get(note.team_id)
             if until is not None:
                 summary.add(
