@@ -6,6 +6,10 @@ from enum import StrEnum
 
 COMMAND = "/als"
 
+#: The events the app subscribes to (``manifest.yml``'s ``bot_events``; a test keeps them the
+#: same). Slack sends no others: people's messages in channels and DMs are not among them.
+BOT_EVENTS = frozenset({"app_home_opened", "app_uninstalled", "tokens_revoked", "user_change"})
+
 #: The request context's key for an event the front door sets once the server has written the
 #: request's answer (``bot.web``); listeners' work after their ack waits for it (``guard``).
 RESPONSE_SENT = "als_response_sent"

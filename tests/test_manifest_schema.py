@@ -193,3 +193,9 @@ def test_scopes_and_events_are_exactly_the_needed_ones() -> None:
         "user_change",
     ]
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/als"]
+
+
+def test_the_app_knows_which_events_it_subscribes_to() -> None:
+    from bot.ids import BOT_EVENTS
+
+    assert set(load_manifest()["settings"]["event_subscriptions"]["bot_events"]) == BOT_EVENTS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -173,6 +174,28 @@ def test_help_answers_only_the_person_who_asked(page: Page) -> None:
     assert "/als setup" not in page.state(AMARA)["main"]["html"]
 
 
+def test_plain_messages_are_shown_but_not_sent_to_the_app(page: Page) -> None:
+    """The app subscribes to no message events: a message typed in the channel or the bot's
+    DM shows, as in Slack, and no event reaches the app (before: a red "HTTP 404")."""
+    driver = page.sandbox.driver
+    assert driver is not None
+    sent: list[str] = []
+    deliver = driver.event
+
+    def recorded(event: Any, **kwargs: Any) -> Any:
+        sent.append(str(event.get("type")))
+        return deliver(event, **kwargs)
+
+    driver.event = recorded  # type: ignore[method-assign]
+    for conv in (CHANNEL, f"D{BEN[1:]}"):
+        answer = page.type(BEN, "hello there", conv)
+        assert answer == {"ok": True, "status": 200, "delivered": False}
+        page.wait(BEN, conv, lambda s: "hello there" in s["main"]["html"])
+    assert "message" not in sent
+    # A command still goes to the app.
+    assert page.type(BEN, "/als help", f"D{BEN[1:]}")["ok"]
+
+
 def test_a_person_cannot_read_someone_elses_dm(page: Page) -> None:
     page.state(AMARA, f"D{BEN[1:]}", expect=403)
     page.state("U0NOBODY01", expect=404)
@@ -209,6 +232,33 @@ def test_setup_modal_field_errors_round_trip(page: Page) -> None:
     page.wait(AMARA, f"D{AMARA[1:]}", lambda s: "I agree" in s["main"]["html"])
 
 
+def test_a_modal_with_field_errors_keeps_what_was_typed(page: Page) -> None:
+    """As in Slack: the form comes back with its errors and every input as the person left
+    it (text, number, date, time, select, people, checkboxes), not reset to its defaults."""
+    page.type(FIONA, "/als setup")
+    typed = {
+        "name": {"name_input": ""},  # the error
+        "members": {"members_input": [AMARA, BEN]},
+        "first_date": {"first_date_input": "2026-11-25"},
+        "first_time": {"first_time_input": "18:30"},
+        "cadence": {"cadence_input": "3"},
+        "length": {"length_input": "150"},
+        "place": {"place_input": "Room 4"},
+        "self_vote": {"self_vote_input": ["self_vote"]},
+    }
+    answer = page.submit(FIONA, typed)
+    assert "name" in answer["errors"], answer
+    shown = page.modal(FIONA)["html"]
+    assert 'data-error-for="name"' in shown
+    for value in ("2026-11-25", "18:30", "150", "Room 4"):
+        assert f'value="{value}"' in shown, value
+    assert '<option value="3" selected>' in shown
+    assert f'<option value="{AMARA}" selected>' in shown
+    assert f'<option value="{BEN}" selected>' in shown
+    assert f'<option value="{CHEN}" selected>' not in shown
+    assert re.search(r'<input type="checkbox"[^>]*value="self_vote" checked', shown)
+
+
 def test_closing_a_modal(page: Page) -> None:
     page.type(FIONA, "/als setup")
     modal = page.modal(FIONA)
@@ -222,7 +272,7 @@ def test_time_control_runs_the_scheduler_as_of_that_moment(page: Page) -> None:
     # week before it; 14:00 UTC is daytime for Amara in Lagos.
     answer = page.post("/api/time", {"user": FIONA, "at": "2026-12-02T14:00", "tz": "UTC"})
     assert answer["now"] == "2026-12-02T14:00:00+00:00"
-    assert "reminder(s) sent" in answer["summary"]
+    assert "reminders sent" in answer["summary"] or "reminder sent" in answer["summary"]
     st = page.state(AMARA, f"D{AMARA[1:]}")
     assert "Wed 02 Dec 2026, 15:00 (Africa/Lagos)" in st["now_text"]
     assert "als_topic_open" in st["main"]["html"]  # the prompt's button to the topic modal

@@ -45,7 +45,9 @@ from bot.fakeslack.blockkit import iter_elements
 from bot.fakeslack.driver import Response, SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.fakeslack.state import Ephemeral, Message
+from bot.ids import BOT_EVENTS
 from bot.sandbox import seed
+from bot.sandbox.typed import with_typed
 from bot.slack.pacing import Pacer
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
@@ -338,6 +340,8 @@ class Sandbox:
         with self._errors_lock:
             stored = self._errors.get((user_id, top["id"]))
         errors = stored[1] if stored and stored[0] == top.get("hash") else None
+        if errors:  # as Slack does, what was typed stays on screen beside the errors
+            top = with_typed(top, (top.get("state") or {}).get("values") or {})
         markup = view_html(top, ctx, errors=errors)
         return {
             "key": _key(f"{top['id']}:{top.get('hash')}:{json.dumps(errors)}"),
@@ -367,9 +371,21 @@ class Sandbox:
             if name != "/als":
                 raise ApiError(400, f"only /als is installed in this workspace, not {name}")
             response = self._driver().command(user_id, rest.strip(), channel_id=where.id)
-        else:
+        elif self._message_event(where) in BOT_EVENTS:
             response = self._driver().user_message(user_id, where.id, text)
+        else:  # shown, as Slack would, but not sent to the app: it does not subscribe to it
+            self._driver().slack.post_user_message(where.id, user_id, text)
+            return {"ok": True, "status": 200, "delivered": False}
         return _answer(response)
+
+    def _message_event(self, where: Conversation) -> str:
+        """The event a person's message here is delivered as, to apps subscribed to it."""
+        if where.kind == "dm":
+            return "message.im"
+        channel = self._driver().slack.channel(where.id)
+        return (
+            "message.groups" if channel is not None and channel.is_private else "message.channels"
+        )
 
     def action(self, user_id: str, body: Mapping[str, Any]) -> JsonDict:
         """A click (button) or a choice (select, overflow, date/time picker...) in a message,

@@ -147,6 +147,11 @@
           : current.name
       : "";
     $("sb-composer").hidden = st.kind === "home";
+    // The bot's DM is for commands: the app reads no messages (it subscribes to none).
+    $("sb-text").placeholder =
+      st.kind === "dm"
+        ? "Commands for the bot: /als help, /als topic, /als actions …"
+        : "/als help, /als setup, /als topic … or a message";
 
     if (S.mainKey !== st.main.key) {
       const feed = $("sb-feed");
@@ -323,7 +328,10 @@
     input.value = "";
     status("…");
     const answer = await post("/api/command", { conv: S.conv, text });
-    if (answer.ok !== false) status("");
+    if (answer.ok !== false) {
+      const dm = $("sb-feed").dataset.kind === "dm";
+      status(answer.delivered === false && dm ? "The bot reads commands only: try /als help." : "");
+    }
     soon();
   });
 
