@@ -104,11 +104,30 @@ def parse_instant(value: str | None) -> datetime:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
+def _where(database_url: str) -> str:
+    """Where the database is, for the operator (never its password)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return f"the SQLite file {url.database}"
+    return f"PostgreSQL at {url.host or 'localhost'}:{url.port or 5432}, database {url.database}"
+
+
 def _database(settings: Settings, *, migrate: bool) -> Database:
     from bot.storage.db import Database
     from bot.storage.migrate import upgrade
 
     db = Database(settings.database_url)
+    try:
+        with db.engine.connect():
+            pass
+    except Exception as exc:
+        db.dispose()
+        raise UsageError(
+            f"{_where(settings.database_url)} cannot be reached ({type(exc).__name__}): check "
+            "that it is running and that DATABASE_URL's host, port, user and database are right"
+        ) from None
     if migrate:
         try:
             upgrade(db.engine)
@@ -134,6 +153,8 @@ def _bot(
 
     token = settings.bot_token
     api_url = settings.api_url
+    if verify_token:
+        _reach_slack(token, api_url)
     db = _database(settings, migrate=migrate)
     try:
         return create_app(
@@ -147,6 +168,26 @@ def _bot(
     except BoltError as exc:
         raise UsageError(
             f"SLACK_BOT_TOKEN was not accepted by Slack at {api_url} ({exc}): check the token in .env"
+        ) from None
+
+
+def _reach_slack(token: str, api_url: str) -> None:
+    """Slack answers, and accepts the bot token (``auth.test``), or one line says what to fix."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        WebClient(token=token, base_url=api_url, timeout=10).auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else None
+        raise UsageError(
+            f"SLACK_BOT_TOKEN was not accepted by Slack at {api_url} ({error or 'refused'}): "
+            "check the token in .env"
+        ) from None
+    except Exception as exc:  # no answer: DNS, refused connection, proxy, TLS, timeout
+        raise UsageError(
+            f"Slack cannot be reached at {api_url} ({type(exc).__name__}): check this machine's "
+            "network, proxy and SLACK_API_URL"
         ) from None
 
 
@@ -242,7 +283,7 @@ def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
         settings,
         migrate=not args.no_migrate,
         signing_secret="unused-by-scheduler",
-        verify_token=False,
+        verify_token=True,
     )
     scheduler = _start_scheduler(app, True)
     log.info("scheduler running: one pass a minute")
@@ -281,6 +322,16 @@ def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+#: The settings each command needs: checked together before it starts (all problems named).
+NEEDS = {
+    "serve": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "DATABASE_URL"),
+    "socket": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "DATABASE_URL"),
+    "migrate": ("DATABASE_URL",),
+    "tick": ("SLACK_BOT_TOKEN", "SLACK_API_URL", "DATABASE_URL"),
+    "scheduler": ("SLACK_BOT_TOKEN", "SLACK_API_URL", "DATABASE_URL"),
+    "sandbox": (),
+}
+
 COMMANDS = {
     "serve": cmd_serve,
     "socket": cmd_socket,
@@ -295,6 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.load(Path.cwd())
+        settings.check("LOG_LEVEL", *NEEDS[args.command])
         from bot.logs import setup_logging
 
         setup_logging(settings.log_level)

@@ -29,7 +29,29 @@ class ConfigError(Exception):
 
     def __init__(self, variable: str, problem: str, fix: str) -> None:
         self.variable = variable
-        super().__init__(f"{variable} {problem}: {fix} (see .env.example)")
+        self.problem = f"{variable} {problem}: {fix}"
+        super().__init__(f"{self.problem} (see .env.example)")
+
+
+class ConfigErrors(ConfigError):
+    """Several settings are missing or malformed: all of them, in one line."""
+
+    def __init__(self, errors: list[ConfigError]) -> None:
+        self.errors = errors
+        self.variable = ", ".join(e.variable for e in errors)
+        self.problem = "; ".join(e.problem for e in errors)
+        Exception.__init__(self, f"{self.problem} (see .env.example)")
+
+
+#: The settings (environment variables) and the ``Settings`` property that validates each.
+_PROPERTIES = {
+    "SLACK_BOT_TOKEN": "bot_token",
+    "SLACK_SIGNING_SECRET": "signing_secret",
+    "SLACK_APP_TOKEN": "app_token",
+    "SLACK_API_URL": "api_url",
+    "DATABASE_URL": "database_url",
+    "LOG_LEVEL": "log_level",
+}
 
 
 def read_environment(
@@ -55,6 +77,19 @@ class Settings:
     def load(cls, cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
         cwd = cwd or Path.cwd()
         return cls(values=read_environment(cwd, environ), cwd=cwd)
+
+    def check(self, *names: str) -> None:
+        """Validate these settings together: every problem is named in one run (one line)."""
+        errors: list[ConfigError] = []
+        for name in names:
+            try:
+                getattr(self, _PROPERTIES[name])
+            except ConfigError as exc:
+                errors.append(exc)
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise ConfigErrors(errors)
 
     def _get(self, name: str) -> str:
         return (self.values.get(name) or "").strip()

@@ -10,13 +10,18 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from bot import __version__
 from bot.fakeslack.server import FakeSlack
+from bot.storage.db import make_engine
+from tests.conftest import _postgres_admin_url
 
 
 def run(
@@ -168,16 +173,98 @@ def test_serve_healthz_and_signed_slack_requests(tmp_path: Path, fake: FakeSlack
         proc.wait(timeout=10)
 
 
-def test_healthz_503_when_database_is_down(tmp_path: Path, fake: FakeSlack) -> None:
-    proc, url = start_serve(
-        tmp_path,
-        fake,
-        "--no-migrate",
-        "--no-scheduler",
-        DATABASE_URL=f"sqlite:///{tmp_path}/missing-dir/als.db",
+def test_healthz_503_when_the_database_goes_away(tmp_path: Path, fake: FakeSlack) -> None:
+    """The database answered at start (serve refuses to start otherwise), then went away."""
+    admin_url = make_url(_postgres_admin_url())
+    admin = make_engine(
+        admin_url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
     )
+    name = f"als_health_{uuid.uuid4().hex[:12]}"
     try:
-        assert healthz_status(proc, url) == 503
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        if os.environ.get("CI", "").lower() == "true":
+            raise
+        pytest.skip(f"PostgreSQL unreachable ({type(exc).__name__})")
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    proc, served = start_serve(tmp_path, fake, "--no-scheduler", DATABASE_URL=url)
+    try:
+        assert healthz_status(proc, served) == 200
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        assert healthz_status(proc, served) == 503
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_every_missing_setting_is_named_in_one_line(tmp_path: Path) -> None:
+    result = run(["serve"], tmp_path, {"LOG_LEVEL": "loud"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    line = result.stderr.strip()
+    assert line.count("\n") == 0
+    for name in ("LOG_LEVEL", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
+        assert name in line, line
+
+
+@pytest.mark.parametrize("command", ["serve", "socket", "migrate", "scheduler"])
+def test_an_unreachable_database_at_start_is_one_line_exit_2(
+    tmp_path: Path, fake: FakeSlack, command: str
+) -> None:
+    port = _free_port()  # nothing listens there
+    env = {
+        "SLACK_BOT_TOKEN": fake.bot_token,
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "SLACK_API_URL": fake.api_url,
+        "DATABASE_URL": f"postgresql+psycopg://als:pw-never-shown@127.0.0.1:{port}/als",
+    }
+    result = run([command], tmp_path, env)
+    assert result.returncode == 2, result.stderr
+    line = result.stderr.strip()
+    assert line.count("\n") == 0 and "Traceback" not in line
+    assert f"PostgreSQL at 127.0.0.1:{port}, database als cannot be reached" in line
+    assert "pw-never-shown" not in line
+
+
+@pytest.mark.parametrize("command", ["serve", "socket", "scheduler"])
+def test_an_unreachable_slack_at_start_is_one_line_exit_2(tmp_path: Path, command: str) -> None:
+    port = _free_port()  # nothing listens there
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "SLACK_API_URL": f"http://127.0.0.1:{port}/api/",
+    }
+    result = run([command], tmp_path, env)
+    assert result.returncode == 2, result.stderr
+    line = result.stderr.strip()
+    assert line.count("\n") == 0 and "Traceback" not in line
+    assert f"Slack cannot be reached at http://127.0.0.1:{port}/api/" in line
+
+
+def test_a_token_slack_refuses_at_start_is_one_line_exit_2(tmp_path: Path, fake: FakeSlack) -> None:
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-not-this-one",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": fake.api_url,
+    }
+    result = run(["serve"], tmp_path, env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "SLACK_BOT_TOKEN was not accepted by Slack" in result.stderr.strip()
+
+
+def test_serve_starts_without_library_warnings(tmp_path: Path, fake: FakeSlack) -> None:
+    proc, url = start_serve(tmp_path, fake, "--no-scheduler")
+    try:
+        assert healthz_status(proc, url) == 200
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=10)
+    noisy = [line for line in out.splitlines() if "warn" in line.lower()]
+    assert noisy == [], out

@@ -39,3 +39,24 @@ def test_env_example_explains_every_setting() -> None:
     }
     for name in used:
         assert re.search(rf"^#? ?{name}=", example, re.M), name
+
+
+def test_license_file_matches_the_package_metadata() -> None:
+    declared = re.search(
+        r'^license = \{ text = "([^"]+)" \}', (ROOT / "pyproject.toml").read_text(), re.M
+    )
+    assert declared is not None
+    assert (ROOT / "LICENSE").read_text().startswith(f"{declared.group(1)} License")
+
+
+def test_readme_first_says_what_it_needs_and_what_users_do() -> None:
+    text = (ROOT / "README.md").read_text()
+    top = text[: text.index("## ")]
+    assert "Python 3.11" in top and "--port" in top and "PostgreSQL server" in top
+    sections = re.findall(r"^## (.+)$", text, re.M)
+    # What users do in Slack comes before how to install and run it.
+    assert sections.index("In Slack") < sections.index("Install it in your Slack workspace")
+    assert sections.index("In Slack") < sections.index("Command line")
+    # The Home tab is described once.
+    assert len(re.findall(r"\*\*Home tab\*\*", text)) == 1
+    assert "Event Subscriptions" in text and "Retry" in text
