@@ -70,9 +70,9 @@ def test_dot_voting_rules_and_private_answers(
     assert "*1* of 3 votes left" in texts(modal["blocks"])
     # Over the budget: refused, nothing changes, the reason is given.
     modal = give_votes(driver, slack, E, ids[B], 2)
-    assert "left to give here" in texts(modal["blocks"]) and "Nothing was changed" in texts(
-        modal["blocks"]
-    )
+    refusal = texts(modal["blocks"])
+    assert "You can give this topic 1 vote at most: to give it more, take votes back" in refusal
+    assert "Nothing was changed" in refusal
     assert allocations(db) == {(E, ids[A]): 2}
     # Over the cap (a forged value the select does not offer): refused.
     forge_selection(driver, slack, E, modal, f"als_vote_topic_{ids[C]}", "3")
@@ -264,9 +264,17 @@ def test_no_topics_and_fewer_topics_than_slots(
     agenda = open_vote(driver, slack)
     assert "Agenda" in texts(agenda.blocks) and "als_vote_open" not in texts(agenda.blocks)
     assert "1. Only one" in texts(agenda.blocks) and "2. Only two" in texts(agenda.blocks)
+    # Said plainly: no vote counts, no vote ordering; the facilitator may still reorder.
+    shown = texts(agenda.blocks)
+    assert "2 topics for 3 places: no vote needed." in shown
+    assert "vote" not in shown.replace("no vote needed", "")
+    assert "Most votes first" not in shown and "als_agenda_adjust" in shown
     # 155 min over two topics.
     with db.read() as s:
         assert s.scalars(select(AgendaItem.minutes).order_by(AgendaItem.position)).all() == [78, 77]
+    driver.click(FAC, "als_agenda_adjust", channel_id=SET_CHANNEL, message_ts=agenda.ts)
+    settle(slack)
+    assert slack.open_views(FAC)[-1]["callback_id"] == "als_agenda_adjust"
 
 
 def test_stale_clicks_non_members_and_removed_members(

@@ -34,8 +34,16 @@ def test_unknown_subcommand_names_the_closest(driver: SlackDriver, slack: FakeSl
     slack.wait_for("response_url", count=answers + 1)
     text = last_response_text(slack)
     assert "Did you mean `/als setup`" in text
+    driver.command(FAC, "agneda", channel_id=SET_CHANNEL)
+    slack.wait_for("response_url", count=answers + 2)
+    assert "Did you mean `/als agenda`" in last_response_text(slack)
+    # A word like no subcommand gets no guess, only the way to the list.
+    driver.command(FAC, "xyzzy", channel_id=SET_CHANNEL)
+    slack.wait_for("response_url", count=answers + 3)
+    text = last_response_text(slack)
+    assert "Did you mean" not in text and "`/als help` lists everything" in text
     driver.command(FAC, "<!channel>", channel_id=SET_CHANNEL)
-    slack.wait_for("response_url", count=2)
+    slack.wait_for("response_url", count=answers + 4)
     assert "<!channel>" not in last_response_text(slack)
 
 

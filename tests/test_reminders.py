@@ -7,6 +7,7 @@ members in New York, Berlin, Tokyo, Sydney and Los Angeles (see conftest)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from bot.slack.pacing import Pacer
 from bot.storage.db import Database
 from bot.storage.models import AgendaVote, LearningSet, PlannedSession, Reminder, Workspace
 from tests.conftest import FAC, MEMBERS, SET_CHANNEL
-from tests.helpers import create_set, submit_topic
+from tests.helpers import answer_to, create_set, open_vote, settle, submit_topic
 
 NY, BERLIN, TOKYO, SYDNEY, LA = MEMBERS
 SESSION = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
@@ -138,11 +139,11 @@ def test_nudge_only_to_who_has_not_answered_and_counts_in_the_channel(
     assert all(r.reason == "already answered" for r in skipped)
     # The session-day post: one hour before, counts only.
     tick(ticker, clock, SESSION - timedelta(hours=1))
-    posts = [m for m in slack.messages(SET_CHANNEL) if "topic(s) in" in m.text]
-    assert len(posts) == 1 and "1 topic(s) in" in posts[0].text
+    posts = [m for m in slack.messages(SET_CHANNEL) if "report-back" in m.text]
+    assert len(posts) == 1 and "1 topic in" in posts[0].text
     assert "Budget fight" not in posts[0].text
     tick(ticker, clock, SESSION - timedelta(minutes=30))
-    assert len([m for m in slack.messages(SET_CHANNEL) if "topic(s) in" in m.text]) == 1
+    assert len([m for m in slack.messages(SET_CHANNEL) if "report-back" in m.text]) == 1
 
 
 def test_late_prompts_are_skipped_and_left_members_get_nothing(
@@ -431,3 +432,74 @@ def test_each_workspace_error_stops_sending_for_the_workspace(
         r for r in reminder_rows(db, kind="session_post") if r.session_id != _first_session_id(db)
     ]
     assert all(r.status == "pending" for r in later), "they wait for the workspace to resume"
+
+
+def test_no_topic_prompt_to_who_has_answered_nor_once_topics_closed(
+    the_set: None, driver, ticker: Ticker, slack: FakeSlack, clock: ManualClock, db: Database
+) -> None:  # type: ignore[no-untyped-def]
+    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    submit_topic(driver, slack, NY, "Budget fight")
+    submit_topic(driver, slack, BERLIN, response="no_topic")
+    tick(ticker, clock, PROMPT_AT)
+    tick(ticker, clock, datetime(2026, 12, 4, 7, 0, tzinfo=UTC))  # 08:00 in Berlin
+    assert {u for u in MEMBERS if dms(slack, u, PROMPT)} == {TOKYO, SYDNEY, LA}
+    skipped = reminder_rows(db, kind="prep_prompt", status="skipped")
+    assert {(r.target, r.reason) for r in skipped} == {
+        (NY, "already answered"),
+        (BERLIN, "already answered"),
+    }
+    # The facilitator opens the agenda (one topic for three places: drafted at once). The
+    # session's topics are closed: nobody is nudged to answer for it.
+    open_vote(driver, slack)
+    tick(ticker, clock, datetime(2026, 12, 5, 10, 0, tzinfo=UTC))
+    tick(ticker, clock, datetime(2026, 12, 5, 21, 0, tzinfo=UTC))  # 08:00 in Sydney
+    assert not any(dms(slack, u, NUDGE) for u in MEMBERS)
+    nudges = reminder_rows(db, kind="prep_nudge")
+    assert len(nudges) == 5
+    assert {(r.status, r.reason) for r in nudges} == {("skipped", "topics closed")}
+
+
+def test_a_topic_prompts_button_opens_its_session_or_says_where_topics_go_now(
+    the_set: None, driver, ticker: Ticker, slack: FakeSlack, clock: ManualClock, db: Database
+) -> None:  # type: ignore[no-untyped-def]
+    tick(ticker, clock, PROMPT_AT)
+    prompt = next(m for m in slack.dm_messages(NY) if PROMPT in m.text)
+    with db.read() as s:
+        first, second = s.scalars(select(PlannedSession).order_by(PlannedSession.starts_at)).all()[
+            :2
+        ]
+    button = "als_topic_open"
+    values = [
+        el["value"]
+        for block in prompt.blocks or []
+        for el in block.get("elements", [])
+        if el.get("action_id") == button
+    ]
+    assert values == [f"{first.set_id}:{first.id}"]
+
+    def click(value: str | None = None) -> None:
+        driver.click(NY, button, channel_id=prompt.channel, message_ts=prompt.ts, value=value)
+        settle(slack)
+
+    opened = len(slack.calls_to("views.open"))
+    click()
+    assert len(slack.calls_to("views.open")) == opened + 1
+    modal = slack.open_views(NY)[-1]
+    assert modal["callback_id"] == "als_topic" and "07 Dec 2026" in json.dumps(modal)
+
+    # The vote opens: the prompt's session takes no more topics. Its button says so, and
+    # where topics go now, instead of opening a form for another session unannounced.
+    submit_topic(driver, slack, LA, "Hiring")
+    open_vote(driver, slack)
+    opened = len(slack.calls_to("views.open"))
+    told = answer_to(slack, click)
+    assert len(slack.calls_to("views.open")) == opened
+    assert "This reminder was for the session of" in told and "have closed" in told
+    assert "07 Dec 2026" in told and "14 Dec 2026" in told
+    answer = slack.response_url_posts()[-1].body
+    assert f'"value": "{first.set_id}"' in json.dumps(answer["blocks"])
+    assert second.starts_at > first.starts_at
+
+    # A session that is not this set's (a forged value): out of date, nothing opened.
+    told = answer_to(slack, lambda: click(f"{first.set_id}:99999"))
+    assert "out of date" in told and len(slack.calls_to("views.open")) == opened

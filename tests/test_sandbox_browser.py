@@ -168,18 +168,19 @@ def test_whole_cycle_in_the_browser(page: Any) -> None:
     field(m, "members", "select").select_option([AMARA, BEN, CHEN, DIEGO, ELENA])
     field(m, "first_date").fill("2026-11-25")
     field(m, "cadence", "select").select_option("2")
-    field(m, "length").fill("90")
-    submit(page)
+    submit(page)  # the other defaults: 3-hour sessions, three places on an agenda
     closed(page)
     expect(feed(page)).to_contain_text("Leaders' set")
     # The confirmation is Fiona's alone; dates are shown in the reader's zone.
     expect(page.locator(".sb-only-you").first).to_be_visible()
     expect(feed(page)).to_contain_text("November 25th, 2026 at 10:00")
 
-    # Three members bring topics; Amara's preparation is private.
+    # Four members bring topics (four for three places: a vote); Amara's preparation is
+    # private. (The README's walk-through, step by step.)
     write_topic(page, AMARA, "Managing up", SECRET, shared=False)
     write_topic(page, BEN, "Hiring well", "We need two engineers by March.", shared=True)
     write_topic(page, ELENA, "Saying no", "Too many projects land on my team.", shared=True)
+    write_topic(page, DIEGO, "Delegating", "I still do my old job as well.", shared=True)
 
     # The facilitator opens the vote; members vote.
     act_as(page, FIONA)

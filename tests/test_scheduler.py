@@ -54,10 +54,11 @@ def test_tick_keeps_four_sessions_planned_across_dst(als: AlsBot, clock: ManualC
     assert len(als.deps.sets.for_channel("T1", "C1").upcoming) == 4  # type: ignore[union-attr]
     nothing = als.ticker.tick(datetime(2027, 3, 2, tzinfo=UTC))
     assert (nothing.sets, nothing.sessions_planned) == (1, 0)
+    assert "1 set planned, 0 sessions and" in nothing.line()
     later = datetime(2027, 3, 30, 12, 0, tzinfo=UTC)  # three sessions are over
     summary = als.ticker.tick(later)
     assert summary.sessions_planned == 3
-    assert "3 session(s) and" in summary.line()
+    assert "3 sessions and" in summary.line()
     clock.set(later)
     upcoming = als.deps.sets.for_channel("T1", "C1").upcoming  # type: ignore[union-attr]
     assert len(upcoming) == 4

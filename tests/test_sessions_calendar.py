@@ -124,7 +124,8 @@ def test_members_see_the_sessions_the_facilitator_also_gets_buttons(
 
     # Not a member: told, nothing shown.
     listing(driver, slack, OUTSIDER, channel=None)
-    assert "not in an Action Learning Set" in last_response_text(slack)
+    assert "not in an Action Learning Set yet" in last_response_text(slack)
+    assert "`/als setup`" in last_response_text(slack)
     slack.add_to_channel(SET_CHANNEL, OUTSIDER)
     listing(driver, slack, OUTSIDER)
     answer = last_response_text(slack)

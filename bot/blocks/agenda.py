@@ -27,7 +27,7 @@ from slack_sdk.models.views import View
 from bot.blocks.common import Message, clip, context, header, md, render
 from bot.blocks.messages import length_text, session_when
 from bot.blocks.meta import Meta, claimed_id, key
-from bot.blocks.text import escape, mention
+from bot.blocks.text import count, escape, mention
 from bot.domain.agenda import TIE_BREAK_RULE, VoteRules
 from bot.domain.status import VoteStatus
 from bot.ids import VOTE_TOPIC_PREFIX, ActionId, CallbackId
@@ -121,6 +121,11 @@ def agenda_message(state: VoteState) -> Message:
     ]
     if not state.agenda:
         blocks.append(md("No topics on the agenda."))
+    if state.without_vote:
+        places = state.rules.slots_for(state.session.duration_minutes)
+        blocks.append(
+            md(f"{count(len(state.agenda), 'topic')} for {count(places, 'place')}: no vote needed.")
+        )
     for entry in state.agenda:
         commit = None
         if state.status == VoteStatus.CONFIRMED:
@@ -135,7 +140,8 @@ def agenda_message(state: VoteState) -> Message:
                 text=Mrkdwn(
                     text=clip(
                         f"*{entry.position}. {escape(entry.topic.title)}* · {mention(entry.topic.author_id)}\n"
-                        f"{entry.minutes} min · {entry.votes} vote{'s' if entry.votes != 1 else ''}",
+                        f"{entry.minutes} min"
+                        + ("" if state.without_vote else f" · {count(entry.votes, 'vote')}"),
                         3000,
                     )
                 ),
@@ -143,7 +149,8 @@ def agenda_message(state: VoteState) -> Message:
         )
     if state.agenda:
         blocks.append(context(clip(f"Time: {state.rule_text}.", 2000)))
-        blocks.append(context(clip(f"Order: {TIE_BREAK_RULE}", 2000)))
+        if not state.without_vote:  # the facilitator may still reorder: "Adjust" below
+            blocks.append(context(clip(f"Order: {TIE_BREAK_RULE}", 2000)))
     if state.carried_over:
         carried = ", ".join(
             f"{escape(t.title)} ({mention(t.author_id)})" for t in state.carried_over

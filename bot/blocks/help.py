@@ -21,11 +21,9 @@ def help_message() -> Message:
     )
 
 
-def unknown_subcommand(word: str, closest: Sub) -> Message:
-    text = (
-        f"I don't know `{COMMAND} {escape(word)}`. Did you mean `{COMMAND} {closest.value}`? "
-        f"`{COMMAND} help` lists everything."
-    )
+def unknown_subcommand(word: str, closest: Sub | None) -> Message:
+    guess = f" Did you mean `{COMMAND} {closest.value}`?" if closest is not None else ""
+    text = f"I don't know `{COMMAND} {escape(word)}`.{guess} `{COMMAND} help` lists everything."
     return Message(text=text, blocks=render([md(text)]))
 
 

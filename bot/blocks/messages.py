@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.common import Message, clip, context, header, md, plain, render, simple
 from bot.blocks.meta import Meta, key
-from bot.blocks.text import channel_link, date_token, escape, mention, mentions
+from bot.blocks.text import channel_link, count, date_token, escape, mention, mentions
 from bot.domain.sets import size_warning
 from bot.ids import COMMAND, ActionId
 from bot.services.views import SessionInfo, SetInfo, SetupOutcome
@@ -180,7 +180,8 @@ def setup_confirmation(
         )
     if outcome.needs_agreement:
         lines.append(
-            f"I've sent the ground rules to {len(outcome.needs_agreement)} member(s) to agree."
+            f"I've sent the ground rules to {count(len(outcome.needs_agreement), 'member')} to "
+            "agree."
         )
     lines.append(agreement_summary(lset))
     blocks: list[Block] = [md(clip(line, 3000)) for line in lines]

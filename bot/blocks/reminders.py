@@ -9,8 +9,8 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
 
 from bot.blocks.common import Message, clip, context, md, render
-from bot.blocks.meta import claimed_ids
-from bot.blocks.text import date_token, escape, mention
+from bot.blocks.meta import claimed_id, claimed_ids
+from bot.blocks.text import count, date_token, escape, mention
 from bot.domain.reminders import Kind
 from bot.ids import COMMAND, ActionId
 from bot.services.views import Context
@@ -24,7 +24,10 @@ def _topic_button(ctx: Context, label: str) -> ActionsBlock:
     return ActionsBlock(
         elements=[
             ButtonElement(
-                text=label, action_id=ActionId.TOPIC_OPEN, value=str(ctx.set_id), style="primary"
+                text=label,
+                action_id=ActionId.TOPIC_OPEN,
+                value=topic_button_value(ctx.set_id, ctx.session_id),
+                style="primary",
             )
         ]
     )
@@ -34,6 +37,21 @@ def log_button_value(set_id: int, session_id: int) -> str:
     """The reflection prompt's button value: ``<set id>:<session id>`` (a claim, checked
     against the database when clicked)."""
     return f"{set_id}:{session_id}"
+
+
+def topic_button_value(set_id: int, session_id: int) -> str:
+    """A topic prompt's button value: ``<set id>:<session id>``, the session it is about (the
+    Home tab's button carries the set id alone: the session topics go to now)."""
+    return f"{set_id}:{session_id}"
+
+
+def parse_topic_button(value: str | None) -> tuple[int, int | None] | None:
+    """The (set id, session id or None) a topic button claims; None for a damaged value."""
+    alone = claimed_id(value)
+    if alone is not None:
+        return (alone, None)
+    ids = claimed_ids(value, 2)
+    return (ids[0], ids[1]) if ids else None
 
 
 def parse_log_button(value: str | None) -> tuple[int, int] | None:
@@ -106,8 +124,8 @@ def reminder_message(ctx: Context) -> Message:
         case Kind.SESSION_POST:
             text = (
                 f"{name} starts {date_token(ctx.starts_at, '{time}')}: "
-                f"{ctx.topics_in} topic(s) in, {ctx.reports_in} of {ctx.reporters} "
-                "report-back(s) in."
+                f"{count(ctx.topics_in, 'topic')} in, {ctx.reports_in} of "
+                f"{count(ctx.reporters, 'report-back')} in."
             )
             return Message(text=text, blocks=render([md(text)]))
         case Kind.AUTO_VOTE:

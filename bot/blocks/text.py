@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain.text import escape
+from bot.domain.text import count, escape
 
-__all__ = ["channel_link", "date_token", "escape", "mention", "mentions"]
+__all__ = ["channel_link", "count", "date_token", "escape", "mention", "mentions"]
 
 
 def mention(user_id: str) -> str:

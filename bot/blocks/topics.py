@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
     ContextBlock,
     InputBlock,
     MarkdownTextObject,
@@ -30,7 +32,7 @@ from bot.domain.topics import (
     TopicForm,
     TopicStatus,
 )
-from bot.ids import CallbackId
+from bot.ids import ActionId, CallbackId
 from bot.ids import TopicField as F
 from bot.services.views import TopicDraft, TopicOutcome
 
@@ -222,3 +224,21 @@ def topic_confirmation(outcome: TopicOutcome) -> Message:
             "opened, so your answer is kept for the following session. " + text
         )
     return Message(text=text, blocks=render([md(text)]))
+
+
+def topic_prompt_out_of_date(draft: TopicDraft) -> Message:
+    """A topic reminder's button, clicked after its session's topics closed: where topics go
+    now, with a button to prepare one for that session."""
+    assert draft.asked_for is not None
+    text = (
+        f"This reminder was for the session of {session_when(draft.asked_for)}, whose topics "
+        f"have closed (its agenda vote has opened). Topics now go to the session of "
+        f"{session_when(draft.session)}."
+    )
+    button = ButtonElement(
+        text="Prepare a topic for it",
+        action_id=ActionId.TOPIC_OPEN,
+        value=str(draft.set.id),
+        style="primary",
+    )
+    return Message(text=text, blocks=render([md(text), ActionsBlock(elements=[button])]))

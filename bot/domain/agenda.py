@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
 
+from bot.domain.text import count
+
 OPENING_MINUTES = 15
 CLOSING_MINUTES = 10
 BUDGET = 3
@@ -66,8 +68,8 @@ def allocation_problem(
     if total > rules.budget:
         left = rules.budget - (current_total - current_on_topic)
         return (
-            f"You have {rules.budget} votes and {left} left to give here. Take votes back from "
-            "another topic first."
+            f"You can give this topic {count(left, 'vote')} at most: to give it more, take votes "
+            "back from another topic first."
         )
     return None
 

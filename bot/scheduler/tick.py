@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
+from bot.domain.text import count
 from bot.scheduler.sender import ReminderSender, SendSummary
 from bot.services.agenda import AgendaService
 from bot.services.outbox import OutboxService
@@ -56,12 +57,13 @@ class TickSummary:
     def line(self) -> str:
         s = self.sent
         return (
-            f"tick at {self.at.isoformat()}: {self.sets} set(s) planned, "
-            f"{self.sessions_planned} session(s) and {self.reminders_planned} reminder(s) "
-            f"added, {self.votes_closed} vote(s) closed, {s.sent} reminder(s) sent, "
+            f"tick at {self.at.isoformat()}: {count(self.sets, 'set')} planned, "
+            f"{count(self.sessions_planned, 'session')} and "
+            f"{count(self.reminders_planned, 'reminder')} added, "
+            f"{count(self.votes_closed, 'vote')} closed, {count(s.sent, 'reminder')} sent, "
             f"{s.skipped} skipped, {s.retried} to retry, {s.failed} failed, {s.unknown} unknown"
-            + f", {self.notes.sent} note(s) delivered, {self.notes.waiting} to retry"
-            + (f", sending resumed for {self.resumed} workspace(s)" if self.resumed else "")
+            + f", {count(self.notes.sent, 'note')} delivered, {self.notes.waiting} to retry"
+            + (f", sending resumed for {count(self.resumed, 'workspace')}" if self.resumed else "")
         )
 
 

@@ -34,6 +34,16 @@ from bot.storage import queries as q
 from bot.storage.models import Action, LearningSet, Membership, Topic
 
 SET_GONE = "That set no longer exists."
+#: A command that needs a set, from someone in none: how a set comes to be.
+NOT_IN_A_SET = (
+    f"You are not in an Action Learning Set yet. A facilitator creates one in the set's own "
+    f"channel with `{COMMAND} setup`."
+)
+#: A facilitator's command in a channel without a set.
+NO_SET_HERE = (
+    f"There is no set in this channel yet: `{COMMAND} setup` creates one here. If you "
+    "facilitate a set, run this in its channel."
+)
 ELSEWHERE = (
     "This channel is shared with another workspace, and a set there already meets in it. "
     "A set belongs to one workspace: set yours up in a channel of your own."
@@ -56,7 +66,7 @@ def set_for_command(s: Session, team_id: str, user_id: str, channel_id: str) -> 
         return lset
     mine = [x for x in q.sets_of_user(s, team_id, user_id) if x.status == SetStatus.ACTIVE]
     if not mine:
-        raise NotAllowed("You are not in an Action Learning Set.")
+        raise NotAllowed(NOT_IN_A_SET)
     if len(mine) > 1:
         raise NotFound("You are in several sets: run this in the channel of the set you mean.")
     return mine[0]

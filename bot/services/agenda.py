@@ -35,7 +35,7 @@ from bot.storage.models import (
     Topic,
 )
 
-NO_SET = f"There is no set in this channel. Run `{COMMAND} agenda` in your set's channel."
+NO_SET = access.NO_SET_HERE
 
 
 class AgendaService:
@@ -121,7 +121,8 @@ class AgendaService:
         s.flush()
         topics = aq.submitted_topics(s, session.id)
         if topics and len(topics) <= rules_of(lset).slots_for(session.duration_minutes):
-            self._close(s, vote, lset, now)  # all are chosen: no vote needed
+            vote.without_vote = True  # all are chosen: no vote needed
+            self._close(s, vote, lset, now)
         round_ = round_for_session(s, lset, session, now, open_it=True)
         return VoteOpened(
             # The round first: it comes first in the session, so its message does too.
@@ -147,7 +148,7 @@ class AgendaService:
         with self._db.read() as s:
             lset = q.set_by_channel(s, team_id, channel_id)
             if lset is None:
-                raise NotFound("There is no set in this channel.")
+                raise NotFound(NO_SET)
             latest = aq.latest_vote(s, team_id, lset.id)
             if latest is None:
                 raise NotFound(f"No agenda vote has been opened. Run `{COMMAND} agenda` first.")

@@ -219,6 +219,7 @@ def vote_state(s: Session, vote: AgendaVote, now: datetime) -> VoteState:
         carried_over=carried,
         rule_text=split.rule,
         airtime=airtime,
+        without_vote=vote.without_vote,
     )
 
 

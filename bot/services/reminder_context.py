@@ -17,6 +17,7 @@ from bot.domain.status import SessionStatus, SetStatus
 from bot.domain.topics import TopicStatus
 from bot.services import access
 from bot.services.views import Context, OpenAction
+from bot.storage import agenda_queries as aq
 from bot.storage import queries as q
 from bot.storage.models import (
     Action,
@@ -97,7 +98,9 @@ def context_of(s: Session, c: Claimed, at: datetime) -> Context | Decision:
         ends_at=sched.session_end(row.starts_at, row.duration_minutes),
         facilitator_id=facilitator,
     )
-    if kind == Kind.PREP_NUDGE:
+    if kind in (Kind.PREP_PROMPT, Kind.PREP_NUDGE):
+        if aq.vote_of_session(s, row.id) is not None:
+            return Decision("topics closed")  # the vote opened, or the agenda was drafted
         answered = s.scalar(
             select(Topic.id).where(
                 Topic.session_id == row.id,

@@ -393,7 +393,7 @@ class SetService:
             return here
         mine = self.for_user(team_id, user_id)
         if not mine:
-            raise NotFound("You are not a member of any set.")
+            raise NotFound(access.NOT_IN_A_SET)
         if len(mine) > 1:
             raise NotAllowed(
                 f"You are in {len(mine)} sets. Run `{COMMAND} leave` in the channel of the set "

@@ -6,6 +6,7 @@ renders topics gets ``TopicInfo`` and must check ``readable_by``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -47,7 +48,7 @@ class TopicService:
                 return self._draft(s, here, user_id, now)
             sets = list(q.sets_of_user(s, team_id, user_id))
             if not sets:
-                raise NotFound("You are not a member of any set.")
+                raise NotFound(access.NOT_IN_A_SET)
             mine = [x for x in sets if _participates(s, x, user_id)]
             if not mine:
                 access.require_participant(s, sets[0], user_id)  # raises with the reason
@@ -61,12 +62,24 @@ class TopicService:
                 set=infos[0], session=session_info(session), topic=None, choices=infos
             )
 
-    def start_for_set(self, team_id: str, user_id: str, set_id: int) -> TopicDraft:
-        """The topic modal for one set (the Home tab's button)."""
+    def start_for_set(
+        self, team_id: str, user_id: str, set_id: int, session_id: int | None = None
+    ) -> TopicDraft:
+        """The topic modal for one set (the Home tab's button), or for the session a reminder
+        named (its button): when that session's topics have closed since, the draft says so
+        (``asked_for``) and is for the session topics go to now."""
         with self._db.read() as s:
             lset = access.active_set(s, team_id, set_id)
             access.require_participant(s, lset, user_id)
-            return self._draft(s, lset, user_id, self._clock())
+            draft = self._draft(s, lset, user_id, self._clock())
+            if session_id is None or draft.session.id == session_id:
+                return draft
+            named = s.get(PlannedSession, session_id)
+            if named is None or named.team_id != team_id or named.set_id != lset.id:
+                raise NotFound(
+                    f"This reminder is out of date. Run `{COMMAND} topic` to prepare your topic."
+                )
+            return replace(draft, asked_for=session_info(named))
 
     def overview(self, team_id: str, user_id: str, set_id: int) -> TopicOverview:
         """For the Home tab: the reader's own answer, and who has answered (names only)."""

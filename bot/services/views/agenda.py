@@ -41,6 +41,9 @@ class TopicDraft:
     topic: TopicInfo | None
     note: str | None = None  # e.g. why this is the following session
     choices: tuple[SetInfo, ...] = ()  # several sets: the modal asks which one
+    # A reminder's button named this session, whose topics have closed since: ``session`` is
+    # where topics go now.
+    asked_for: SessionInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class VoteState:
     carried_over: tuple[TopicInfo, ...] = ()
     rule_text: str = ""
     airtime: tuple[Airtime, ...] = ()
+    without_vote: bool = False  # every topic fitted the places: drafted at once, no vote
     # The outbox note that draws this change on the channel message (``services.announce``).
     notes: tuple[int, ...] = ()
 

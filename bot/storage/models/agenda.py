@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -82,6 +83,8 @@ class AgendaVote(Base):
     # The rules in force; frozen (rules_fixed) once the first vote is cast.
     rules: Mapped[dict[str, Any]] = mapped_column(default=dict)
     rules_fixed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Every topic fitted the session's places: the agenda was drafted at once, with no vote.
+    without_vote: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     opened_by: Mapped[str] = mapped_column(SlackId)
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
