@@ -176,8 +176,10 @@ def _reach_slack(token: str, api_url: str) -> None:
     from slack_sdk import WebClient
     from slack_sdk.errors import SlackApiError
 
+    quiet = logging.getLogger("bot.cli.reach")  # slack_sdk's own ERROR line would repeat ours
+    quiet.disabled = True
     try:
-        WebClient(token=token, base_url=api_url, timeout=10).auth_test()
+        WebClient(token=token, base_url=api_url, timeout=10, logger=quiet).auth_test()
     except SlackApiError as exc:
         error = exc.response.get("error") if exc.response is not None else None
         raise UsageError(

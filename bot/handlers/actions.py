@@ -22,7 +22,7 @@ from bot.services.views import CommitOutcome
 
 
 def list_actions(r: Request, words: list[str]) -> None:
-    r.answer(actions_list(r.deps.actions.open_actions(r.team_id, r.user_id)))
+    r.answer(actions_list(r.deps.actions.listing(r.team_id, r.user_id)))
 
 
 def add_actions(r: Request, words: list[str]) -> None:

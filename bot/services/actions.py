@@ -228,6 +228,15 @@ class ActionService:
             outcome = announce.commitment_changed(s, self._outcome(s, commitment), self._clock())
         return Dropped(outcome, tuple(self.open_actions(team_id, user_id)))
 
+    def listing(self, team_id: str, user_id: str) -> list[ActionInfo]:
+        """``/als actions``: the user's open actions; someone in no set is told how sets begin."""
+        found = self.open_actions(team_id, user_id)
+        if not found:
+            with self._db.read() as s:
+                if not q.sets_of_user(s, team_id, user_id):
+                    raise NotFound(access.NOT_IN_A_SET)
+        return found
+
     def open_actions(
         self, team_id: str, user_id: str, set_id: int | None = None
     ) -> list[ActionInfo]:
