@@ -454,7 +454,9 @@ def test_no_topic_prompt_to_who_has_answered_nor_once_topics_closed(
     tick(ticker, clock, datetime(2026, 12, 5, 10, 0, tzinfo=UTC))
     tick(ticker, clock, datetime(2026, 12, 5, 21, 0, tzinfo=UTC))  # 08:00 in Sydney
     assert not any(dms(slack, u, NUDGE) for u in MEMBERS)
-    nudges = reminder_rows(db, kind="prep_nudge")
+    with db.read() as s:
+        first = s.scalars(select(PlannedSession.id).order_by(PlannedSession.starts_at)).first()
+    nudges = reminder_rows(db, kind="prep_nudge", session_id=first)
     assert len(nudges) == 5
     assert {(r.status, r.reason) for r in nudges} == {("skipped", "topics closed")}
 

@@ -229,11 +229,12 @@ class ActionService:
         return Dropped(outcome, tuple(self.open_actions(team_id, user_id)))
 
     def listing(self, team_id: str, user_id: str) -> list[ActionInfo]:
-        """``/als actions``: the user's open actions; someone in no set is told how sets begin."""
+        """``/als actions``: the user's open actions; someone who was never in a set is told
+        how sets begin."""
         found = self.open_actions(team_id, user_id)
         if not found:
             with self._db.read() as s:
-                if not q.sets_of_user(s, team_id, user_id):
+                if not q.ever_a_member(s, team_id, user_id):
                     raise NotFound(access.NOT_IN_A_SET)
         return found
 

@@ -99,6 +99,16 @@ def active_members(session: Session, team_id: str, set_id: int) -> Sequence[Memb
     ).all()
 
 
+def ever_a_member(session: Session, team_id: str, user_id: str) -> bool:
+    """Has this person been in any set of the workspace (left or closed ones too)?"""
+    found = session.scalar(
+        select(Membership.id)
+        .where(Membership.team_id == team_id, Membership.user_id == user_id)
+        .limit(1)
+    )
+    return found is not None
+
+
 def sets_of_user(session: Session, team_id: str, user_id: str) -> Sequence[LearningSet]:
     return session.scalars(
         select(LearningSet)
