@@ -306,7 +306,9 @@ def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     """The bot, a fake Slack and the page, on loopback; Ctrl-C stops it."""
     from bot.sandbox.server import DEFAULT_DB, Sandbox
 
-    sandbox = Sandbox(db_path=Path.cwd() / DEFAULT_DB, port=args.port, fresh=args.fresh)
+    sandbox = Sandbox(
+        db_path=Path.cwd() / DEFAULT_DB, port=args.port, fresh=args.fresh, run_clock=True
+    )
     try:
         sandbox.start()
     except OSError as exc:

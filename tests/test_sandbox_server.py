@@ -96,7 +96,7 @@ class Page:
 
 
 @contextlib.contextmanager
-def running_sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+def running_sandbox(tmp_path: Path, **options: Any) -> Iterator[Sandbox]:
     """A started sandbox on a free port, with the suite's short Home tab delays."""
     sandbox = Sandbox(
         db_path=tmp_path / "als-sandbox.db",
@@ -104,6 +104,7 @@ def running_sandbox(tmp_path: Path) -> Iterator[Sandbox]:
         start=START,
         home_interval=HOME_INTERVAL,
         home_settle=HOME_SETTLE,
+        **options,
     )
     sandbox.start()
     try:
@@ -266,13 +267,46 @@ def test_closing_a_modal(page: Page) -> None:
     assert page.state(FIONA)["modal"] is None
 
 
+def test_the_sandbox_clock_runs_on_and_ticks_each_minute_and_never_goes_back(
+    tmp_path: Path,
+) -> None:
+    """From the time set, the clock follows real time (here an injected wall clock) and runs a
+    scheduler pass each whole minute it passes, as serve does; the page cannot move it back."""
+    wall = [1000.0]
+    with running_sandbox(tmp_path, wall=lambda: wall[0]) as sandbox:
+        page = Page(sandbox)
+        create_set(page)
+        # The prompts for the second session (9 Dec) are due a week before, 10:00 London
+        # (= UTC): 11:00 for Amara in Lagos.
+        answer = page.post("/api/time", {"user": FIONA, "at": "2026-12-02T09:59", "tz": "UTC"})
+        assert "reminder" not in answer["summary"], answer
+        wall[0] += 30
+        assert sandbox.run_on() is None  # 09:59:30: no minute passed, no pass
+        assert sandbox.clock().isoformat() == "2026-12-02T09:59:30+00:00"
+        assert "als_topic_open" not in page.state(AMARA, f"D{AMARA[1:]}")["main"]["html"]
+        wall[0] += 40
+        said = sandbox.run_on()  # 10:00:10: the pass of 10:00 sends the prompts
+        assert said is not None and re.search(r"\d+ reminders? sent", said), said
+        page.wait(AMARA, f"D{AMARA[1:]}", lambda s: "als_topic_open" in s["main"]["html"])
+        assert sandbox.run_on() is None  # the same minute: no second pass
+
+        # Back in time: refused, in a sentence; the clock is where it was.
+        refused = page.post(
+            "/api/time", {"user": FIONA, "at": "2026-12-01T09:00", "tz": "UTC"}, expect=400
+        )
+        assert "only moves forward" in json.dumps(refused)
+        page.post("/api/time", {"user": FIONA, "advance_minutes": -60}, expect=400)
+        assert sandbox.clock().isoformat() == "2026-12-02T10:00:10+00:00"
+
+
 def test_time_control_runs_the_scheduler_as_of_that_moment(page: Page) -> None:
     create_set(page)
     # The second session is two weeks after the first (25 Nov): its prep prompt is due a
     # week before it; 14:00 UTC is daytime for Amara in Lagos.
     answer = page.post("/api/time", {"user": FIONA, "at": "2026-12-02T14:00", "tz": "UTC"})
     assert answer["now"] == "2026-12-02T14:00:00+00:00"
-    assert "reminders sent" in answer["summary"] or "reminder sent" in answer["summary"]
+    assert re.search(r"\d+ reminders? sent", answer["summary"]), answer["summary"]
+    assert "tick at" not in answer["summary"]  # a user's words, not the log line
     st = page.state(AMARA, f"D{AMARA[1:]}")
     assert "Wed 02 Dec 2026, 15:00 (Africa/Lagos)" in st["now_text"]
     assert "als_topic_open" in st["main"]["html"]  # the prompt's button to the topic modal

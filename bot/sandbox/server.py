@@ -11,8 +11,10 @@ One process, bound to 127.0.0.1 only:
 * the web page: ``GET /`` with ``/static/app.js`` and ``/static/style.css``, and a small JSON
   API under ``/api/`` whose HTML fragments are rendered by :mod:`bot.sandbox.render`.
 
-The sandbox clock is a :class:`bot.clock.ManualClock`: the page's time control sets it and
-runs one scheduler pass as of that moment (``app.ticker.tick(at)``).
+The sandbox clock (:class:`bot.sandbox.clock.RunningClock`): the page's time control sets it
+(forward only) and runs one scheduler pass as of that moment (``app.ticker.tick(at)``); from
+there it runs on at the pace of real time, with a pass each whole minute it passes, as
+``serve``'s scheduler does (``als-bot sandbox``; tests drive it with an injected wall clock).
 
 Every API call names the person acting (``user``); what it returns is only what that person
 would see in Slack: the channels they are in, their own DM with the bot, their own ephemeral
@@ -28,6 +30,7 @@ import json
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,13 +43,13 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.app import AlsBot, create_app
-from bot.clock import ManualClock
 from bot.fakeslack.blockkit import iter_elements
 from bot.fakeslack.driver import Response, SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.fakeslack.state import Ephemeral, Message
 from bot.ids import BOT_EVENTS
 from bot.sandbox import seed
+from bot.sandbox.clock import RunningClock, plain_summary
 from bot.sandbox.typed import with_typed
 from bot.slack.pacing import Pacer
 from bot.storage.db import Database
@@ -110,12 +113,17 @@ class Sandbox:
         start: datetime | None = None,
         home_interval: float = 1.0,
         home_settle: float = 3.0,
+        wall: Callable[[], float] = time.monotonic,
+        run_clock: bool = False,
     ) -> None:
         self.db_path = db_path
         self.port = port
         self.fresh = fresh
         now = start or datetime.now(UTC).replace(second=0, microsecond=0)
-        self.clock = ManualClock(now)
+        self.clock = RunningClock(now, wall)
+        self.run_clock = run_clock
+        self.last_pass: str | None = None  # what the last scheduler pass did, in plain words
+        self._stopping = threading.Event()
         self.home_interval = home_interval
         self.home_settle = home_settle
         self.signing_secret = secrets.token_hex(16)
@@ -172,9 +180,28 @@ class Sandbox:
             target=self._server.serve_forever, name="sandbox-web", daemon=True
         )
         self._thread.start()
+        if self.run_clock:
+            threading.Thread(target=self._clock_runs, name="sandbox-clock", daemon=True).start()
         return self
 
+    def _clock_runs(self) -> None:
+        while not self._stopping.wait(1.0):
+            self.run_on()
+
+    def run_on(self) -> str | None:
+        """The clock catches up with real time; when it passed a whole minute, a scheduler pass
+        runs as of then (what it did, in plain words)."""
+        if self.app is None:
+            return None
+        with self._tick_lock:
+            at = self.clock.run_on()
+            if at is None:
+                return None
+            self.last_pass = plain_summary(self.app.ticker.tick(at, budget_seconds=30.0))
+            return self.last_pass
+
     def stop(self) -> None:
+        self._stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -479,9 +506,18 @@ class Sandbox:
             raise ApiError(503, "the sandbox is not started")
         at = at.astimezone(UTC).replace(microsecond=0)
         with self._tick_lock:
+            now = self.clock()
+            if at < now.replace(second=0, microsecond=0):  # the page's times are minutes
+                raise ApiError(
+                    400,
+                    "The sandbox clock only moves forward: what the bot has sent cannot be "
+                    f"unsent (it is {now:%d %b %Y, %H:%M} UTC). To start over, run "
+                    "als-bot sandbox --fresh.",
+                )
+            at = max(at, now.replace(microsecond=0))
             self.clock.set(at)
-            summary = self.app.ticker.tick(at, budget_seconds=30.0)
-        return {"ok": True, "now": at.isoformat(), "summary": summary.line()}
+            self.last_pass = plain_summary(self.app.ticker.tick(at, budget_seconds=30.0))
+        return {"ok": True, "now": at.isoformat(), "summary": self.last_pass}
 
     def _open_view(self, user_id: str, view_id: str) -> JsonDict:
         self.person(user_id)

@@ -154,6 +154,7 @@ class ReminderSender:
     ) -> tuple[dv.State, dv.Outcome]:
         ctx = self._reminders.context(c, at)
         if isinstance(ctx, Decision):
+            summary.by_reason[ctx.reason] = summary.by_reason.get(ctx.reason, 0) + 1
             if ctx.reason == WORKSPACE_STOPPED:
                 summary.stopped.add(c.team_id)
             outcome = dv.Outcome.DEFER if ctx.until is not None else dv.Outcome.SKIP
