@@ -4,6 +4,7 @@ driven by Playwright). Also takes the README's screenshots (docs/screenshots/)."
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,12 @@ def test_whole_cycle_in_the_browser(page: Any) -> None:
     act_as(page, FIONA)
     go(page, "channel")
 
+    # Escape closes a modal, as in Slack.
+    say(page, "/als setup")
+    modal(page, "Set up")
+    page.keyboard.press("Escape")
+    closed(page)
+
     # Set up the set; a missing name is refused field by field first.
     say(page, "/als setup")
     m = modal(page, "Set up")
@@ -274,3 +281,16 @@ def test_whole_cycle_in_the_browser(page: Any) -> None:
     # Amara's private preparation never shows for anyone else.
     for person in (FIONA, BEN, CHEN, ELENA):
         never_shows_secret(page, person)
+
+
+def test_the_page_works_at_400_px_and_has_an_emoji_font(page: Any) -> None:
+    page.set_viewport_size({"width": 400, "height": 800})
+    act_as(page, FIONA)
+    go(page, "channel")
+    say(page, "/als help")
+    expect(feed(page)).to_contain_text("/als setup")
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= 400, f"the page scrolls sideways at 400 px ({width} px wide)"
+    expect(page.locator("#sb-text")).to_be_visible()
+    fonts = subprocess.run(["fc-list"], capture_output=True, text=True).stdout
+    assert "Noto Color Emoji" in fonts, "the emoji font .ci/run installs is missing"

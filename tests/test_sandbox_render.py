@@ -5,6 +5,7 @@ builds renders without an "unsupported" placeholder. No database, no Slack."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -1552,3 +1553,43 @@ def test_rendering_is_deterministic() -> None:
     assert view_html(home_view, CTX) == view_html(home_view, CTX)
     ids = [n.attrs["id"] for n in parse(view_html(view, CTX)).iter() if "id" in n.attrs]
     assert ids and len(ids) == len(set(ids))
+
+
+def test_the_stylesheet_styles_the_classes_of_a_modals_inputs() -> None:
+    """Checkboxes, radio buttons and a field with an error: every class the renderer gives
+    them has a rule in the page's stylesheet (they had drifted apart)."""
+    from pathlib import Path
+
+    import bot.sandbox
+
+    option = {"text": {"type": "plain_text", "text": "Yes"}, "value": "yes"}
+    described = {**option, "value": "no", "description": {"type": "plain_text", "text": "Why"}}
+    view = {
+        "type": "modal",
+        "id": "V1",
+        "title": {"type": "plain_text", "text": "Form"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "boxes",
+                "label": {"type": "plain_text", "text": "Boxes"},
+                "element": {"type": "checkboxes", "action_id": "a", "options": [described]},
+            },
+            {
+                "type": "input",
+                "block_id": "radios",
+                "label": {"type": "plain_text", "text": "Radios"},
+                "element": {"type": "radio_buttons", "action_id": "b", "options": [option]},
+            },
+        ],
+    }
+    shown = view_html(view, CTX, errors={"radios": "Pick one."})
+    classes = set()
+    for found in re.findall(r'class="([^"]+)"', shown):
+        classes.update(found.split())
+    wanted = {"sb-checkboxes", "sb-radio-buttons", "sb-choice", "sb-choice-text"}
+    wanted |= {"sb-choice-desc", "sb-has-error", "sb-error", "sb-label"}
+    assert wanted <= classes, wanted - classes
+    css = (Path(bot.sandbox.__file__).parent / "static" / "style.css").read_text()
+    styled = set(re.findall(r"\.(sb-[a-z0-9-]+)", css))
+    assert wanted - styled == set()

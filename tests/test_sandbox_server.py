@@ -197,6 +197,27 @@ def test_plain_messages_are_shown_but_not_sent_to_the_app(page: Page) -> None:
     assert page.type(BEN, "/als help", f"D{BEN[1:]}")["ok"]
 
 
+def test_sidebar_counts_are_unread_counts(page: Page) -> None:
+    def unread(user: str, looking_at: str) -> dict[str, int]:
+        st = page.state(user, looking_at)
+        return {c["id"]: c["count"] for c in st["conversations"]}
+
+    dm = f"D{AMARA[1:]}"
+    assert unread(AMARA, CHANNEL)[dm] == 0
+    create_set(page)  # the welcome in the channel; the ground rules in Amara's DM
+    page.wait(
+        AMARA, CHANNEL, lambda s: any(c["id"] == dm and c["count"] for c in s["conversations"])
+    )
+    assert unread(AMARA, CHANNEL)[dm] == 1
+    assert unread(AMARA, CHANNEL)[CHANNEL] == 0  # she is looking at it: read
+    assert unread(AMARA, dm)[dm] == 0  # she opened her DM: read
+    assert unread(AMARA, CHANNEL)[dm] == 0
+    page.type(BEN, "/als help")  # only Ben sees the answer
+    page.type(BEN, "a message for everyone")
+    counts = unread(AMARA, dm)
+    assert counts[CHANNEL] == 1 and counts[dm] == 0
+
+
 def test_a_person_cannot_read_someone_elses_dm(page: Page) -> None:
     page.state(AMARA, f"D{BEN[1:]}", expect=403)
     page.state("U0NOBODY01", expect=404)

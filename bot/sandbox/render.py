@@ -1009,7 +1009,7 @@ def _input(block: JsonMap, ctx: RenderContext, errors: Mapping[str, str]) -> str
         parts.append(f'<div class="sb-hint">{text_object(block.get("hint"), ctx)}</div>')
     attrs = _attrs(
         {
-            "class": "sb-block sb-input",
+            "class": "sb-block sb-input" + (" sb-has-error" if block_id in errors else ""),
             "data-block-id": block_id,
             "data-optional": str(optional).lower(),
         }

@@ -140,6 +140,8 @@ class Sandbox:
         self._errors_lock = threading.Lock()
         #: (user, view id) -> (view hash, field errors) of the last ``response_action: errors``
         self._errors: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
+        #: (user, conversation) -> how many of its items that person has seen (unread counts)
+        self._seen: dict[tuple[str, str], int] = {}
 
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> Sandbox:
@@ -276,6 +278,7 @@ class Sandbox:
             main = self._home_html(user_id, ctx)
         else:
             main = self._conversation_html(user_id, current, ctx)
+            self._seen[(user_id, current.id)] = self._total(current, user_id)  # read now
         return {
             "now": self.clock().isoformat(),
             "now_text": _time_text(self.clock(), me.tz),
@@ -292,10 +295,14 @@ class Sandbox:
             "modal": self._modal(user_id, ctx),
         }
 
+    def _total(self, conv: Conversation, user_id: str) -> int:
+        return len(self.slack.messages(conv.id)) + len(self.slack.ephemerals(conv.id, user_id))
+
     def _count(self, conv: Conversation, user_id: str) -> int:
+        """Unread: what arrived in ``conv`` since ``user_id`` last looked at it."""
         if conv.kind == HOME:
             return 0
-        return len(self.slack.messages(conv.id)) + len(self.slack.ephemerals(conv.id, user_id))
+        return max(0, self._total(conv, user_id) - self._seen.get((user_id, conv.id), 0))
 
     def _home_html(self, user_id: str, ctx: Any) -> str:
         from bot.sandbox.render import view_html

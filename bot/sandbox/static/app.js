@@ -133,6 +133,7 @@
           const n = document.createElement("span");
           n.className = "sb-count";
           n.textContent = c.count;
+          n.title = c.count + " unread";
           b.appendChild(n);
         }
         side.appendChild(b);
@@ -318,6 +319,16 @@
     }
     await sendAction(el, { selected: value });
     if (el.dataset.type === "overflow") el.selectedIndex = 0;
+  });
+
+  // Escape closes the modal on top, as in Slack.
+  document.addEventListener("keydown", async (ev) => {
+    if (ev.key !== "Escape" || !S.modalViewId) return;
+    ev.preventDefault();
+    await post("/api/close", { view_id: S.modalViewId });
+    S.modalKey = null;
+    refresh();
+    soon();
   });
 
   $("sb-composer").addEventListener("submit", async (ev) => {
