@@ -52,14 +52,26 @@ UNSET: Any = _Unset()
 _TEXT_INPUTS = frozenset({"plain_text_input", "email_text_input", "url_text_input", "number_input"})
 _SINGLE_OPTION = frozenset({"static_select", "external_select", "radio_buttons", "overflow"})
 _MULTI_OPTION = frozenset({"multi_static_select", "multi_external_select", "checkboxes"})
-#: element type -> (state key, initial key) for id-valued selects.
-_ID_SELECTS: dict[str, tuple[str, str]] = {
+#: element type -> (its key in ``state.values``, the initial key it starts from).
+STATE_KEYS: dict[str, tuple[str, str]] = {
+    **dict.fromkeys(_TEXT_INPUTS, ("value", "initial_value")),
+    **dict.fromkeys(_SINGLE_OPTION, ("selected_option", "initial_option")),
+    **dict.fromkeys(_MULTI_OPTION, ("selected_options", "initial_options")),
+    "datepicker": ("selected_date", "initial_date"),
+    "timepicker": ("selected_time", "initial_time"),
+    "datetimepicker": ("selected_date_time", "initial_date_time"),
     "users_select": ("selected_user", "initial_user"),
     "multi_users_select": ("selected_users", "initial_users"),
     "conversations_select": ("selected_conversation", "initial_conversation"),
     "multi_conversations_select": ("selected_conversations", "initial_conversations"),
     "channels_select": ("selected_channel", "initial_channel"),
     "multi_channels_select": ("selected_channels", "initial_channels"),
+}
+#: The id-valued selects (people, conversations, channels).
+_ID_SELECTS = {
+    k: v
+    for k, v in STATE_KEYS.items()
+    if k.endswith(("users_select", "conversations_select", "channels_select"))
 }
 
 

@@ -7,28 +7,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-#: An element's state key and the initial key it stands for, by element type.
-_KEYS: dict[str, tuple[str, str]] = {
-    "plain_text_input": ("value", "initial_value"),
-    "number_input": ("value", "initial_value"),
-    "email_text_input": ("value", "initial_value"),
-    "url_text_input": ("value", "initial_value"),
-    "datepicker": ("selected_date", "initial_date"),
-    "timepicker": ("selected_time", "initial_time"),
-    "datetimepicker": ("selected_date_time", "initial_date_time"),
-    "static_select": ("selected_option", "initial_option"),
-    "external_select": ("selected_option", "initial_option"),
-    "radio_buttons": ("selected_option", "initial_option"),
-    "checkboxes": ("selected_options", "initial_options"),
-    "multi_static_select": ("selected_options", "initial_options"),
-    "multi_external_select": ("selected_options", "initial_options"),
-    "users_select": ("selected_user", "initial_user"),
-    "multi_users_select": ("selected_users", "initial_users"),
-    "conversations_select": ("selected_conversation", "initial_conversation"),
-    "multi_conversations_select": ("selected_conversations", "initial_conversations"),
-    "channels_select": ("selected_channel", "initial_channel"),
-    "multi_channels_select": ("selected_channels", "initial_channels"),
-}
+from bot.fakeslack.driver import STATE_KEYS
 
 
 def with_typed(view: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
@@ -39,7 +18,7 @@ def with_typed(view: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, 
         element = block.get("element") if block.get("type") == "input" else None
         if not isinstance(element, dict):
             continue
-        keys = _KEYS.get(str(element.get("type")))
+        keys = STATE_KEYS.get(str(element.get("type")))
         state = (values.get(str(block.get("block_id"))) or {}).get(str(element.get("action_id")))
         if keys is None or not isinstance(state, Mapping):
             continue
