@@ -17,7 +17,7 @@ from bot.handlers.guard import ListenerPool
 from bot.handlers.kit import Kit
 from bot.scheduler.sender import worker_id
 from bot.scheduler.tick import Ticker
-from bot.services.access import BallotSeal
+from bot.services.access import BallotSeal, SetupSeal
 from bot.services.actions import ActionService
 from bot.services.agenda import AgendaService
 from bot.services.ballot import BallotService
@@ -120,7 +120,7 @@ def create_app(
     )
     deps = Deps(
         clock=clock,
-        sets=SetService(db, clock),
+        sets=SetService(db, clock, SetupSeal(signing_secret)),
         topics=topics,
         agenda=agenda,
         ballot=BallotService(db, clock, BallotSeal(signing_secret)),

@@ -54,6 +54,7 @@ class CallbackId(StrEnum):
     REPORT = "als_report"
     LOG = "als_log"
     SESSION = "als_session"
+    SETUP_CHANNEL = "als_setup_channel"
 
 
 class ActionId(StrEnum):
@@ -74,6 +75,12 @@ class ActionId(StrEnum):
     SESSION_MOVE = "als_session_move"
     SESSION_CANCEL = "als_session_cancel"
     SESSION_ADD = "als_session_add"
+    SETUP_MORE = "als_setup_more"
+    # App Home: set-up for someone in no set, and the facilitator's next steps.
+    HOME_CREATE_SET = "als_home_create_set"
+    HOME_OPEN_VOTE = "als_home_open_vote"
+    HOME_SESSIONS = "als_home_sessions"
+    HOME_ROUND = "als_home_round"
 
 
 # One select per topic in the voting modal: the action id carries the topic id.

@@ -29,6 +29,36 @@ def setup_values(**fields: Any) -> dict[str, dict[str, Any]]:
 
 
 DEFAULTS: dict[str, Any] = {"name": "Leaders' set", "members": MEMBERS, "first_date": "2026-12-07"}
+#: The set-up modal's fields under "More settings" (the rest are its essentials).
+MORE_SETTINGS = frozenset(
+    {
+        "participates",
+        "budget",
+        "cap",
+        "self_vote",
+        "slots",
+        "opening",
+        "closing",
+        "programme_sessions",
+        "programme_ends_on",
+        "prep_days",
+        "nudge_days",
+        "report_days",
+        "post_minutes",
+        "reflection_minutes",
+        "auto_vote",
+        "ground_rules",
+    }
+)
+
+
+def more_settings(driver: SlackDriver, slack: FakeSlack, user: str = FAC) -> dict[str, Any]:
+    """Click "More settings" in the user's open set-up modal; return the modal redrawn."""
+    before = len(slack.calls_to("views.update"))
+    response = driver.click(user, "als_setup_more")
+    assert response.status == 200, response.body
+    slack.wait_for("views.update", count=before + 1)
+    return slack.open_views(user)[-1]
 
 
 def create_set(
@@ -41,6 +71,8 @@ def create_set(
     **fields: Any,
 ) -> Response:
     open_setup(driver, slack, user, channel)
+    if MORE_SETTINGS & set(fields):
+        more_settings(driver, slack, user)
     confirmations = len(slack.calls_to("chat.postEphemeral"))
     response = driver.submit_view(user, values=setup_values(**{**DEFAULTS, **fields}))
     if wait and response.status == 200 and not response.body.strip():

@@ -21,6 +21,7 @@ from tests.helpers import (
     forge_selection,
     give_votes,
     last_response_text,
+    more_settings,
     open_setup,
     open_vote,
     settle,
@@ -327,13 +328,15 @@ def test_rules_are_fixed_by_the_first_vote(
     ids = topic_ids(db)
     # Before any vote, a settings change applies.
     open_setup(driver, slack)
+    more_settings(driver, slack)
     driver.submit_view(FAC, values=setup_values(budget="1", cap="1"))
     settle(slack)
     modal = ballot(driver, slack, E, message)
-    assert "of 1 votes left" in texts(modal["blocks"])
+    assert "*1* of 1 vote left" in texts(modal["blocks"])
     give_votes(driver, slack, E, ids[A], 1)
     # After it, the rules are frozen for this vote.
     open_setup(driver, slack)
+    more_settings(driver, slack)
     driver.submit_view(FAC, values=setup_values(budget="5", cap="2"))
     settle(slack)
     ballot(driver, slack, E, message)

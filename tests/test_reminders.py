@@ -279,7 +279,7 @@ def test_auto_vote_opens_the_agenda_vote_at_the_session_start_once(
 ) -> None:
     """The set asked for it in its settings: the scheduler opens the vote at the session's
     start, as the facilitator's `/als agenda` would (one message, the vote in the database)."""
-    create_set(driver, slack, cadence="1", auto_vote=["auto_vote"])
+    create_set(driver, slack, cadence="1", auto_vote="auto_vote")
     for user in (NY, BERLIN, TOKYO, SYDNEY):  # more topics than the 3 slots: a vote
         submit_topic(driver, slack, user)
     tick(ticker, clock, SESSION - timedelta(minutes=1))
@@ -306,7 +306,7 @@ def test_the_scheduler_shows_an_auto_opened_vote_without_retrying_a_post(
     its own client, which never retries a post by itself (a retried post could double a
     message; the delivery state machine decides). Slack losing the connection mid-post is
     therefore not followed by a second post of the same message in that pass."""
-    create_set(driver, slack, cadence="1", auto_vote=["auto_vote"])
+    create_set(driver, slack, cadence="1", auto_vote="auto_vote")
     for user in (NY, BERLIN, TOKYO, SYDNEY):
         submit_topic(driver, slack, user)
     tick(ticker, clock, SESSION - timedelta(minutes=1))

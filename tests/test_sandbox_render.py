@@ -1372,6 +1372,9 @@ def _bot_views() -> dict[str, dict[str, Any]]:
         "setup existing": setup.setup_modal(
             channel_id="C1", caller_id="U1", caller_tz="Europe/Paris", existing=SET
         ),
+        "setup more settings": setup.setup_modal(
+            channel_id="C1", caller_id="U1", caller_tz=None, existing=SET, more=True
+        ),
         "topic": topics.topic_modal(draft),
         "topic several sets": topics.topic_modal(
             TopicDraft(set=SET, session=SESSION, topic=None, choices=(SET, _set(id=2, name="B")))
@@ -1497,7 +1500,7 @@ def test_every_bot_message_renders(name: str) -> None:
 
 def test_setup_modal_shows_its_initial_values() -> None:
     view = setup.setup_modal(
-        channel_id="C1", caller_id="U1", caller_tz="Europe/Paris", existing=SET
+        channel_id="C1", caller_id="U1", caller_tz="Europe/Paris", existing=SET, more=True
     )
     root = parse(view_html({"id": "V1", **view}, CTX))
     facilitator = root.one("select", data_type="users_select")
@@ -1510,6 +1513,17 @@ def test_setup_modal_shows_its_initial_values() -> None:
     first_date = root.one("div", "sb-input", data_block_id="first_date").one("input")
     assert first_date.attrs["value"] == "2026-12-07"
     assert root.one("input", data_type="timepicker").attrs["value"] == "10:00"
+    zone = root.one("select", data_type="static_select", data_block_id="timezone")
+    assert [o.attrs["value"] for o in zone.all("option") if "selected" in o.attrs] == [
+        "Europe/London"  # the set's zone, not the caller's
+    ]
+    groups = [g.attrs["label"] for g in zone.all("optgroup")]
+    assert "Paris, France" in zone.text and groups[:4] == [
+        "UTC",
+        "Africa",
+        "America: A-O",
+        "America: P-Y",
+    ]
     rules = root.one("textarea")
     assert rules.text.startswith("Confidentiality.\n<script>")
     assert root.one("button", "sb-modal-submit").text == "Save"

@@ -256,8 +256,20 @@ def test_setup_modal_field_errors_round_trip(page: Page) -> None:
 
 def test_a_modal_with_field_errors_keeps_what_was_typed(page: Page) -> None:
     """As in Slack: the form comes back with its errors and every input as the person left
-    it (text, number, date, time, select, people, checkboxes), not reset to its defaults."""
+    it (text, number, date, time, select, people, radio buttons), not reset to its defaults;
+    and what was typed before "More settings" was opened is kept too."""
     page.type(FIONA, "/als setup")
+    view_id = page.modal(FIONA)["view_id"]
+    before = {"name": {"name_input": "Typed first"}, "timezone": {"timezone_input": "Asia/Tokyo"}}
+    page.post(
+        "/api/action",
+        {"user": FIONA, "view_id": view_id, "action_id": "als_setup_more", "values": before},
+    )
+    page.wait(
+        FIONA, CHANNEL, lambda s: 'data-block-id="self_vote"' in (s["modal"] or {}).get("html", "")
+    )
+    redrawn = page.modal(FIONA)["html"]
+    assert 'value="Typed first"' in redrawn and '<option value="Asia/Tokyo" selected>' in redrawn
     typed = {
         "name": {"name_input": ""},  # the error
         "members": {"members_input": [AMARA, BEN]},
@@ -266,7 +278,8 @@ def test_a_modal_with_field_errors_keeps_what_was_typed(page: Page) -> None:
         "cadence": {"cadence_input": "3"},
         "length": {"length_input": "150"},
         "place": {"place_input": "Room 4"},
-        "self_vote": {"self_vote_input": ["self_vote"]},
+        "timezone": {"timezone_input": "Asia/Tokyo"},
+        "self_vote": {"self_vote_input": "self_vote"},
     }
     answer = page.submit(FIONA, typed)
     assert "name" in answer["errors"], answer
@@ -278,7 +291,8 @@ def test_a_modal_with_field_errors_keeps_what_was_typed(page: Page) -> None:
     assert f'<option value="{AMARA}" selected>' in shown
     assert f'<option value="{BEN}" selected>' in shown
     assert f'<option value="{CHEN}" selected>' not in shown
-    assert re.search(r'<input type="checkbox"[^>]*value="self_vote" checked', shown)
+    assert re.search(r'<input type="radio"[^>]*value="self_vote" checked', shown)
+    assert '<option value="Asia/Tokyo" selected>' in shown
 
 
 def test_closing_a_modal(page: Page) -> None:

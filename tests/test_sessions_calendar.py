@@ -21,6 +21,7 @@ from tests.helpers import (
     field_errors,
     forge_button,
     last_response_text,
+    more_settings,
     open_setup,
     settle,
     setup_values,
@@ -308,7 +309,8 @@ def test_programme_end_stops_the_series(
     assert len(sessions(db)) == 3
 
     # Prefilled when editing; a shorter programme cancels what is beyond its end.
-    modal = json.dumps(open_setup(driver, slack))
+    open_setup(driver, slack)
+    modal = json.dumps(more_settings(driver, slack))
     assert '"initial_value": "3"' in modal
     response = driver.submit_view(
         FAC, values=setup_values(programme_sessions="", programme_ends_on="2027-01-10")
@@ -326,7 +328,9 @@ def test_programme_end_stops_the_series(
     assert "The programme now ends earlier" in told and "is cancelled" in told
     assert f"<!date^{int(third.starts_at.timestamp())}^" in told
     assert f"<!date^{int(SECOND.timestamp())}^" not in told
-    assert '"initial_date": "2027-01-10"' in json.dumps(open_setup(driver, slack))
+    summary = texts(open_setup(driver, slack)["blocks"])
+    assert "Programme end: on or before 10 Jan 2027" in summary  # under "More settings"
+    assert '"initial_date": "2027-01-10"' in json.dumps(more_settings(driver, slack))
 
 
 def test_reminder_settings_are_stored_and_prefilled(
@@ -344,7 +348,7 @@ def test_reminder_settings_are_stored_and_prefilled(
         report_days="4",
         post_minutes="30",
         reflection_minutes="",  # empty: the default
-        auto_vote=["auto_vote"],
+        auto_vote="auto_vote",
     )
     assert response.status == 200
     assert the_set(db).settings["reminders"] == {
@@ -355,12 +359,14 @@ def test_reminder_settings_are_stored_and_prefilled(
         "reflection_minutes": 60,
         "auto_vote": True,
     }
-    modal = open_setup(driver, slack)
+    open_setup(driver, slack)
+    modal = more_settings(driver, slack)
     initial = {
-        b["block_id"]: b["element"].get("initial_value") or b["element"].get("initial_options")
+        b["block_id"]: b["element"].get("initial_value")
+        or b["element"].get("initial_option", {}).get("value")
         for b in modal["blocks"]
         if b["type"] == "input"
     }
     assert initial["prep_days"] == "5" and initial["post_minutes"] == "30"
-    assert initial["reflection_minutes"] == "60" and initial["auto_vote"]
+    assert initial["reflection_minutes"] == "60" and initial["auto_vote"] == "auto_vote"
     assert len(modal["blocks"]) <= 100

@@ -27,6 +27,7 @@ from tests.helpers import (
     create_set,
     field_errors,
     last_response_text,
+    more_settings,
     mrkdwn_texts,
     open_setup,
     settle,
@@ -53,7 +54,14 @@ def test_setup_opens_modal_with_caller_zone_and_defaults(
     assert blocks["length"]["element"]["initial_value"] == "180"
     assert blocks["first_date"]["element"]["type"] == "datepicker"
     assert blocks["first_time"]["element"]["type"] == "timepicker"
+    zone = blocks["timezone"]["element"]
+    assert zone["type"] == "static_select"  # chosen from a list, not typed
+    assert zone["initial_option"]["value"] == "America/Chicago"
+    # The essentials only; the rest behind "More settings", with today's defaults.
+    assert "ground_rules" not in blocks and "budget" not in blocks
+    blocks = {b.get("block_id"): b for b in more_settings(driver, slack)["blocks"]}
     assert "Confidentiality" in blocks["ground_rules"]["element"]["initial_value"]
+    assert blocks["budget"]["element"]["initial_value"] == "3"
 
 
 def test_create_set_end_to_end(driver: SlackDriver, slack: FakeSlack, db: Database) -> None:
@@ -138,13 +146,15 @@ def test_every_field_error_is_shown_in_the_modal_and_nothing_is_saved(
     driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
 ) -> None:
     open_setup(driver, slack)
+    more_settings(driver, slack)
+    forged_zone = {"text": {"type": "plain_text", "text": "Mars"}, "value": "Mars/Base"}
     cases = {
         "members": setup_values(name="S", members=[], first_date="2026-12-07"),
         "name": setup_values(name=" ", members=MEMBERS, first_date="2026-12-07"),
         "first_date": setup_values(name="S", members=MEMBERS, first_date="2026-11-20"),
         "length": setup_values(name="S", members=MEMBERS, first_date="2026-12-07", length="29"),
         "timezone": setup_values(
-            name="S", members=MEMBERS, first_date="2026-12-07", timezone="Mars/Base"
+            name="S", members=MEMBERS, first_date="2026-12-07", timezone=forged_zone
         ),
         "ground_rules": setup_values(
             name="S", members=MEMBERS, first_date="2026-12-07", ground_rules="  "
@@ -273,6 +283,7 @@ def test_facilitator_edits_prefilled_set_rules_change_asks_everyone_again(
 
     # Remove one member, hand the facilitator role over, change the rules.
     new_rules = "1. Confidentiality.\n2. Questions before advice."
+    more_settings(driver, slack)
     slack.reset_calls()
     response = driver.submit_view(
         FAC,

@@ -19,6 +19,7 @@ from tests.helpers import (
     create_set,
     field_errors,
     last_response_text,
+    more_settings,
     open_setup,
     open_vote,
     settle,
@@ -145,7 +146,8 @@ def test_facilitator_who_does_not_participate_is_not_asked(
     assert not slack.calls_to("views.open")[1:]  # only the setup modal was ever opened
     # When the set says the facilitator participates, they may.
     open_setup(driver, slack)
-    driver.submit_view(FAC, values={"participates": {"participates_input": ["participates"]}})
+    more_settings(driver, slack)
+    driver.submit_view(FAC, values={"participates": {"participates_input": "participates"}})
     settle(slack)
     assert field_errors(submit_topic(driver, slack, FAC, "Facilitator's topic")) is None
 

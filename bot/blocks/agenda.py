@@ -251,7 +251,7 @@ def voting_modal(panel: Panel, *, round_: int = 0) -> dict[str, Any]:
     """The voter's private ballot. ``round_`` changes block ids so Slack redraws a select whose
     change was refused (back to the stored count)."""
     rules = panel.rules
-    status = f"You have *{panel.remaining}* of {rules.budget} votes left."
+    status = f"You have *{panel.remaining}* of {count(rules.budget, 'vote')} left."
     if panel.message:
         status = f":warning: {escape(panel.message)} Nothing was changed.\n" + status
     blocks: list[Block] = [md(status), context(_rules_line(rules))]

@@ -1,4 +1,6 @@
-"""The set-up modal (``/als setup``) and its state parser."""
+"""The set-up modal (``/als setup``): the essentials first; the voting rules, the programme's
+end, the reminders and the ground rules under "More settings", shown on request (the modal is
+redrawn with them, keeping what was typed). Its state is read by ``bot.blocks.setup_state``."""
 
 from __future__ import annotations
 
@@ -7,14 +9,18 @@ from datetime import date, time
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    CheckboxesElement,
+    ButtonElement,
     ContextBlock,
     DatePickerElement,
+    DividerBlock,
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
     Option,
+    OptionGroup,
     PlainTextObject,
+    RadioButtonsElement,
+    SectionBlock,
     StaticSelectElement,
     TimePickerElement,
     UserMultiSelectElement,
@@ -31,6 +37,7 @@ from bot.domain.schedule import (
     DEFAULT_SESSION_MINUTES,
     MAX_SESSION_MINUTES,
     MIN_SESSION_MINUTES,
+    is_valid_zone,
 )
 from bot.domain.sets import (
     DEFAULT_GROUND_RULES,
@@ -43,14 +50,18 @@ from bot.domain.sets import (
     PLACE_MAX,
     REMINDER_BOUNDS,
     RULES_MAX,
-    SetupForm,
 )
-from bot.ids import CallbackId
+from bot.domain.text import count
+from bot.domain.zones import UTC, Zone, known_zones, zone_of
+from bot.ids import ActionId, CallbackId
 from bot.ids import SetupField as F
 from bot.services.views import SetInfo
 
-PARTICIPATES = "participates"
-AUTO_VOTE = "auto_vote"
+# The values of the radio buttons (the first of each pair is the default).
+FACILITATES_ONLY, PARTICIPATES = "facilitates", "participates"
+NO_SELF_VOTE, SELF_VOTE = "no_self_vote", "self_vote"
+MANUAL_VOTE, AUTO_VOTE = "manual_vote", "auto_vote"
+MAX_OPTIONS = 100  # per select, and per option group (Slack's limit)
 
 
 @dataclass(frozen=True)
@@ -61,16 +72,83 @@ class SetupMeta(Meta):
     set_id: int | None = key("s")
 
 
+def _option(label: str, value: str) -> Option:
+    return Option(text=PlainTextObject(text=label), value=value)
+
+
 def _cadence_option(weeks: int) -> Option:
-    label = "Every week" if weeks == 1 else f"Every {weeks} weeks"
-    return Option(text=PlainTextObject(text=label), value=str(weeks))
+    return _option("Every week" if weeks == 1 else f"Every {weeks} weeks", str(weeks))
+
+
+def _zone_option(z: Zone) -> Option:
+    return _option(clip(z.place, 75), z.name)
+
+
+def zone_select(initial: str) -> StaticSelectElement:
+    """Every zone, grouped by region (a region of more than 100 places is split), ``initial``
+    selected (added in a group of its own if the list lacks it)."""
+    chosen = zone_of(initial if is_valid_zone(initial) else UTC)
+    zones = list(known_zones())
+    if chosen not in zones:
+        zones.append(chosen)
+    regions: dict[str, list[Zone]] = {}
+    for z in zones:
+        regions.setdefault(z.region, []).append(z)
+    groups = [
+        OptionGroup(label=label, options=[_zone_option(z) for z in part])
+        for region, members in regions.items()
+        for label, part in _parts(region, members)
+    ]
+    return StaticSelectElement(
+        action_id=F.TIMEZONE.action_id,
+        option_groups=groups,
+        initial_option=_zone_option(chosen),
+        placeholder="Type a city or country",
+    )
+
+
+def _parts(region: str, zones: list[Zone]) -> list[tuple[str, list[Zone]]]:
+    """A region's places in groups of at most 100, split where the first letter changes
+    ("America: A-M", "America: N-Y")."""
+    if len(zones) <= MAX_OPTIONS:
+        return [(region, zones)]
+    by_letter: dict[str, list[Zone]] = {}
+    for z in zones:
+        by_letter.setdefault(z.place[:1].upper(), []).append(z)
+    parts: list[list[Zone]] = [[]]
+    for letter_zones in by_letter.values():
+        if len(parts[-1]) + len(letter_zones) > MAX_OPTIONS:
+            parts.append([])
+        parts[-1].extend(letter_zones[:MAX_OPTIONS])
+    return [
+        (f"{region}: {p[0].place[:1].upper()}-{p[-1].place[:1].upper()}", p) for p in parts if p
+    ]
+
+
+def _radio(field: F, label: str, choices: list[tuple[str, str]], chosen: bool) -> InputBlock:
+    """A required yes/no as two radio buttons, ``chosen`` picking the second."""
+    options = [_option(text, value) for text, value in choices]
+    return InputBlock(
+        block_id=field,
+        label=label,
+        element=RadioButtonsElement(
+            action_id=field.action_id, options=options, initial_option=options[int(chosen)]
+        ),
+    )
 
 
 def setup_modal(
-    *, channel_id: str, caller_id: str, caller_tz: str | None, existing: SetInfo | None
+    *,
+    channel_id: str,
+    caller_id: str,
+    caller_tz: str | None,
+    existing: SetInfo | None,
+    external_id: str | None = None,
+    more: bool = False,
 ) -> dict[str, Any]:
-    """The modal, empty for a new set or prefilled from ``existing``."""
-    tz = existing.timezone if existing else (caller_tz or "UTC")
+    """The modal, empty for a new set or prefilled from ``existing``; with ``more``, the
+    settings beyond the essentials too."""
+    tz = existing.timezone if existing else (caller_tz or UTC)
     next_session = existing.next_session if existing else None
     first_date: date | None = next_session.local_date if next_session else None
     first_time: time = existing.session_time if existing else time(10, 0)
@@ -78,17 +156,8 @@ def setup_modal(
     length = existing.session_minutes if existing else DEFAULT_SESSION_MINUTES
     facilitator = existing.facilitator_id if existing and existing.facilitator_id else caller_id
     members = [u for u in existing.member_ids if u != facilitator] if existing else []
-    participates_option = Option(
-        text=PlainTextObject(text="The facilitator also brings topics and votes"),
-        value=PARTICIPATES,
-    )
-    participates = existing.facilitator_participates if existing else False
-    rules = existing.rules if existing else VoteRules()
-    self_vote_option = Option(
-        text=PlainTextObject(text="Members may vote for their own topic"), value="self_vote"
-    )
 
-    blocks = [
+    blocks: list[Any] = [
         text_field(
             F.NAME,
             F.NAME.action_id,
@@ -106,7 +175,7 @@ def setup_modal(
         InputBlock(
             block_id=F.MEMBERS,
             label="Members",
-            hint="5-7 participants is recommended; 2-12 are allowed.",
+            hint="5-7 people is recommended; 2-12 are allowed. People only: no bots or apps.",
             element=UserMultiSelectElement(
                 action_id=F.MEMBERS.action_id,
                 initial_users=members or None,
@@ -114,33 +183,11 @@ def setup_modal(
             ),
         ),
         InputBlock(
-            block_id=F.PARTICIPATES,
-            label="Facilitator's part",
-            optional=True,
-            element=CheckboxesElement(
-                action_id=F.PARTICIPATES.action_id,
-                options=[participates_option],
-                initial_options=[participates_option] if participates else None,
-            ),
-        ),
-        text_field(
-            F.TIMEZONE,
-            F.TIMEZONE.action_id,
-            "Set's time zone",
-            max_length=64,
-            initial=tz,
-            hint="IANA name, e.g. Europe/London, America/New_York, Australia/Sydney.",
-        ),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=(
-                        f":clock3: The date and time below are wall-clock time in the set's time "
-                        f"zone above (*{tz}*), not in your own. Each member sees sessions in their "
-                        "own zone."
-                    )
-                )
-            ]
+            block_id=F.TIMEZONE,
+            label="Set's time zone",
+            hint="The date and time below are wall-clock time in this zone. Each member sees "
+            "sessions in their own zone.",
+            element=zone_select(tz),
         ),
         InputBlock(
             block_id=F.FIRST_DATE,
@@ -182,7 +229,84 @@ def setup_modal(
             max_length=PLACE_MAX,
             initial=existing.place if existing and existing.place else None,
         ),
+        *(_more_blocks(existing) if more else _more_button(existing)),
+    ]
+    view = View(
+        type="modal",
+        callback_id=CallbackId.SETUP,
+        title=PlainTextObject(text="Change the set" if existing else "Set up a set"),
+        submit=PlainTextObject(text="Save" if existing else "Create set"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=SetupMeta(
+            channel_id=channel_id, set_id=existing.id if existing else None
+        ).dump(),
+        external_id=external_id,
+        blocks=blocks,
+    )
+    view.validate_json()
+    return view.to_dict()
+
+
+def shows_more(view: dict[str, Any]) -> bool:
+    """Does this (submitted) set-up modal show the settings beyond the essentials?"""
+    return any(b.get("block_id") == F.GROUND_RULES for b in view.get("blocks") or [])
+
+
+def _more_button(existing: SetInfo | None) -> list[Any]:
+    return [
+        DividerBlock(),
+        SectionBlock(
+            block_id="more",
+            text=MarkdownTextObject(text=f"*More settings*\n{settings_summary(existing)}"),
+            accessory=ButtonElement(
+                text="Change them", action_id=ActionId.SETUP_MORE, value="more"
+            ),
+        ),
+    ]
+
+
+def settings_summary(existing: SetInfo | None) -> str:
+    """The settings under "More settings", in a line each, as they stand."""
+    rules = existing.rules if existing else VoteRules()
+    cfg = existing.reminders if existing else ReminderSettings()
+    own = "may" if rules.self_vote else "may not"
+    slots = f"{rules.slots}" if rules.slots else "2 under 2 hours, 3 otherwise"
+    ends = []
+    if existing and existing.programme_sessions:
+        ends.append(count(existing.programme_sessions, "session"))
+    if existing and existing.programme_ends_on:
+        ends.append(f"on or before {existing.programme_ends_on:%-d %b %Y}")
+    part = (
+        "also brings topics and votes"
+        if existing and existing.facilitator_participates
+        else "facilitates only"
+    )
+    lines = [
+        f"Agenda vote: {count(rules.budget, 'vote')} per member, at most {rules.cap} on one "
+        f"topic; members {own} vote for their own; topics per session: {slots}.",
+        f"Rounds: report-back {rules.opening_minutes} min, closing {rules.closing_minutes} min. "
+        f"The facilitator {part}.",
+        f"Programme end: {', '.join(ends) if ends else 'none'}. Topic prompt "
+        f"{count(cfg.prep_days, 'day')} before a session"
+        + ("; the vote opens by itself." if cfg.auto_vote else "."),
+        "Ground rules: " + ("the set's own." if existing else "the standard six."),
+    ]
+    return "\n".join(lines)
+
+
+def _more_blocks(existing: SetInfo | None) -> list[Any]:
+    rules = existing.rules if existing else VoteRules()
+    return [
         HeaderBlock(text=PlainTextObject(text="Agenda vote")),
+        _radio(
+            F.PARTICIPATES,
+            "Facilitator's part",
+            [
+                ("Facilitates only", FACILITATES_ONLY),
+                ("Also brings topics and votes", PARTICIPATES),
+            ],
+            existing.facilitator_participates if existing else False,
+        ),
         number_field(
             F.BUDGET,
             F.BUDGET.action_id,
@@ -194,15 +318,14 @@ def setup_modal(
         number_field(
             F.CAP, F.CAP.action_id, "Most votes a member gives one topic", 1, MAX_CAP, rules.cap
         ),
-        InputBlock(
-            block_id=F.SELF_VOTE,
-            label="Own topic",
-            optional=True,
-            element=CheckboxesElement(
-                action_id=F.SELF_VOTE.action_id,
-                options=[self_vote_option],
-                initial_options=[self_vote_option] if rules.self_vote else None,
-            ),
+        _radio(
+            F.SELF_VOTE,
+            "Own topic",
+            [
+                ("Members may not vote for their own topic", NO_SELF_VOTE),
+                ("Members may vote for their own topic", SELF_VOTE),
+            ],
+            rules.self_vote,
         ),
         InputBlock(
             block_id=F.SLOTS,
@@ -245,25 +368,15 @@ def setup_modal(
             ),
         ),
     ]
-    view = View(
-        type="modal",
-        callback_id=CallbackId.SETUP,
-        title=PlainTextObject(text="Change the set" if existing else "Set up a set"),
-        submit=PlainTextObject(text="Save" if existing else "Create set"),
-        close=PlainTextObject(text="Cancel"),
-        private_metadata=SetupMeta(
-            channel_id=channel_id, set_id=existing.id if existing else None
-        ).dump(),
-        blocks=blocks,
-    )
-    view.validate_json()
-    return view.to_dict()
 
 
 def _programme_blocks(existing: SetInfo | None) -> list[Any]:
     ends_on = existing.programme_ends_on if existing else None
     return [
-        HeaderBlock(text=PlainTextObject(text="Programme end (optional)")),
+        HeaderBlock(text=PlainTextObject(text="Programme end")),
+        ContextBlock(
+            elements=[MarkdownTextObject(text="Leave both empty for a set with no end date.")]
+        ),
         number_field(
             F.PROGRAMME_SESSIONS,
             F.PROGRAMME_SESSIONS.action_id,
@@ -272,7 +385,7 @@ def _programme_blocks(existing: SetInfo | None) -> list[Any]:
             MAX_PROGRAMME_SESSIONS,
             existing.programme_sessions if existing else None,
             optional=True,
-            hint="Counted from the first session; extra sessions do not count. Empty: no end.",
+            hint="Counted from the first session; extra sessions do not count.",
         ),
         InputBlock(
             block_id=F.PROGRAMME_ENDS_ON,
@@ -296,11 +409,10 @@ _REMINDER_LABELS = {
 
 
 def _reminder_blocks(cfg: ReminderSettings) -> list[Any]:
-    auto_option = Option(
-        text=PlainTextObject(text="Open the agenda vote automatically when the session starts"),
-        value=AUTO_VOTE,
-    )
-    blocks: list[Any] = [HeaderBlock(text=PlainTextObject(text="Reminders"))]
+    blocks: list[Any] = [
+        HeaderBlock(text=PlainTextObject(text="Reminders")),
+        ContextBlock(elements=[MarkdownTextObject(text="An empty field takes the default.")]),
+    ]
     for field, label in _REMINDER_LABELS.items():
         low, high = REMINDER_BOUNDS[field.value]
         blocks.append(
@@ -309,15 +421,14 @@ def _reminder_blocks(cfg: ReminderSettings) -> list[Any]:
             )
         )
     blocks.append(
-        InputBlock(
-            block_id=F.AUTO_VOTE,
-            label="Agenda vote",
-            optional=True,
-            element=CheckboxesElement(
-                action_id=F.AUTO_VOTE.action_id,
-                options=[auto_option],
-                initial_options=[auto_option] if cfg.auto_vote else None,
-            ),
+        _radio(
+            F.AUTO_VOTE,
+            "Agenda vote",
+            [
+                ("The facilitator opens it", MANUAL_VOTE),
+                ("Open it automatically when the session starts", AUTO_VOTE),
+            ],
+            cfg.auto_vote,
         )
     )
     return blocks
@@ -325,96 +436,4 @@ def _reminder_blocks(cfg: ReminderSettings) -> list[Any]:
 
 def _slots_option(n: int) -> Option:
     label = "Automatic: 2 under 2 hours, 3 otherwise" if n == 0 else f"{n}"
-    return Option(text=PlainTextObject(text=label), value=str(n))
-
-
-def _value(values: dict[str, Any], field: F) -> dict[str, Any]:
-    return (values.get(field.value) or {}).get(field.action_id) or {}
-
-
-def parse_setup(view: dict[str, Any]) -> SetupForm:
-    """Turn the submitted ``view.state`` into a ``SetupForm`` (bad values become None and are
-    reported by validation)."""
-    values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
-
-    def text(field: F) -> str:
-        return (_value(values, field).get("value") or "").strip()
-
-    first_date: date | None
-    try:
-        first_date = date.fromisoformat(_value(values, F.FIRST_DATE).get("selected_date") or "")
-    except ValueError:
-        first_date = None
-    first_time: time | None
-    try:
-        first_time = time.fromisoformat(_value(values, F.FIRST_TIME).get("selected_time") or "")
-    except ValueError:
-        first_time = None
-    cadence: int | None
-    try:
-        cadence = int((_value(values, F.CADENCE).get("selected_option") or {}).get("value", ""))
-    except ValueError:
-        cadence = None
-
-    def number(field: F) -> int | None:
-        try:
-            return int(text(field))
-        except ValueError:
-            return None
-
-    def optional_number(field: F) -> int | None:
-        """Empty: None (the default applies); not a whole number: -1 (out of every range)."""
-        raw = text(field)
-        if not raw:
-            return None
-        try:
-            return int(raw)
-        except ValueError:
-            return -1
-
-    try:
-        ends_on: date | None = date.fromisoformat(
-            _value(values, F.PROGRAMME_ENDS_ON).get("selected_date") or ""
-        )
-    except ValueError:
-        ends_on = None
-
-    minutes = number(F.LENGTH)
-    try:
-        slots = int((_value(values, F.SLOTS).get("selected_option") or {}).get("value", "0"))
-    except ValueError:
-        slots = -1
-    participates = any(
-        o.get("value") == PARTICIPATES
-        for o in _value(values, F.PARTICIPATES).get("selected_options") or []
-    )
-    return SetupForm(
-        name=text(F.NAME),
-        facilitator_id=_value(values, F.FACILITATOR).get("selected_user") or None,
-        member_ids=tuple(_value(values, F.MEMBERS).get("selected_users") or ()),
-        timezone=text(F.TIMEZONE),
-        first_date=first_date,
-        first_time=first_time,
-        cadence_weeks=cadence,
-        session_minutes=minutes,
-        place=text(F.PLACE) or None,
-        facilitator_participates=participates,
-        ground_rules=_value(values, F.GROUND_RULES).get("value") or "",
-        budget=number(F.BUDGET),
-        cap=number(F.CAP),
-        self_vote=bool(_value(values, F.SELF_VOTE).get("selected_options")),
-        slots=slots,
-        opening_minutes=number(F.OPENING),
-        closing_minutes=number(F.CLOSING),
-        programme_sessions=optional_number(F.PROGRAMME_SESSIONS),
-        programme_ends_on=ends_on,
-        prep_days=optional_number(F.PREP_DAYS),
-        nudge_days=optional_number(F.NUDGE_DAYS),
-        report_days=optional_number(F.REPORT_DAYS),
-        post_minutes=optional_number(F.POST_MINUTES),
-        reflection_minutes=optional_number(F.REFLECTION_MINUTES),
-        auto_vote=any(
-            o.get("value") == AUTO_VOTE
-            for o in _value(values, F.AUTO_VOTE).get("selected_options") or []
-        ),
-    )
+    return _option(label, str(n))

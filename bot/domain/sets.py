@@ -81,6 +81,9 @@ class SetupForm:
     post_minutes: int | None = POST_MINUTES
     reflection_minutes: int | None = REFLECTION_MINUTES
     auto_vote: bool = False
+    # False: the form showed the essentials only, and everything above from ``budget`` on (and
+    # the facilitator's part and the ground rules) is the set's as it stands, or the defaults.
+    more: bool = True
 
     def reminder_settings(self) -> ReminderSettings:
         return ReminderSettings(
@@ -145,6 +148,25 @@ def schedule_of(form: SetupForm) -> Schedule:
     )
 
 
+def _schedule_changed(form: SetupForm, current: Schedule | None) -> bool:
+    """Does the form change the set's schedule? (A part the form has wrong, reported on its own,
+    counts as unchanged.)"""
+    if current is None:
+        return True
+    assert form.first_date is not None and form.first_time is not None
+    cadence = form.cadence_weeks if form.cadence_weeks in CADENCE_WEEKS else None
+    minutes = form.session_minutes
+    if minutes is not None and not MIN_SESSION_MINUTES <= minutes <= MAX_SESSION_MINUTES:
+        minutes = None
+    return (
+        form.first_date != current.anchor_date
+        or form.first_time.replace(second=0, microsecond=0) != current.session_time
+        or form.timezone != current.timezone
+        or (cadence is not None and cadence != current.cadence_weeks)
+        or (minutes is not None and minutes != current.session_minutes)
+    )
+
+
 def _person_problem(facts: UserFacts | None, user_id: str) -> str | None:
     if facts is None:
         return f"{user_id} is not a member of this workspace"
@@ -161,12 +183,21 @@ def validate_setup(
     lookup: Callable[[str], UserFacts | None],
     now: datetime,
     current: Schedule | None,
+    app_user_id: str | None = None,
 ) -> dict[str, str]:
-    """Field name -> what is wrong. Empty when the form is acceptable.
+    """Field name -> what is wrong, every problem at once. Empty when the form is acceptable.
 
     ``current`` is the existing set's schedule when the set is being edited: the first-session
-    date may then stay in the past as long as the schedule is not changed.
+    date may then stay in the past as long as the schedule is not changed. ``app_user_id`` is
+    this app's own user (named as such when chosen as a member).
     """
+
+    def problem_with(user_id: str) -> str | None:
+        if app_user_id and user_id == app_user_id:
+            facts = lookup(user_id)
+            return f"{facts.name if facts else 'This app'} is this app, not a person"
+        return _person_problem(lookup(user_id), user_id)
+
     errors: dict[str, str] = {}
     name = form.name.strip()
     if not name:
@@ -177,13 +208,11 @@ def validate_setup(
     if not form.facilitator_id:
         errors["facilitator"] = "Choose the facilitator."
     else:
-        problem = _person_problem(lookup(form.facilitator_id), form.facilitator_id)
+        problem = problem_with(form.facilitator_id)
         if problem:
             errors["facilitator"] = f"{problem}: choose someone else."
 
-    member_problems = [
-        p for p in (_person_problem(lookup(u), u) for u in dict.fromkeys(form.member_ids)) if p
-    ]
+    member_problems = [p for p in (problem_with(u) for u in dict.fromkeys(form.member_ids)) if p]
     if not form.member_ids:
         errors["members"] = "Add the members of the set."
     elif member_problems:
@@ -201,9 +230,7 @@ def validate_setup(
             )
 
     if not is_valid_zone(form.timezone):
-        errors["timezone"] = (
-            "Use an IANA time zone name, such as Europe/London or America/New_York."
-        )
+        errors["timezone"] = "Choose the set's time zone from the list."
 
     if form.cadence_weeks not in CADENCE_WEEKS:
         errors["cadence"] = "Choose how often the set meets."
@@ -219,22 +246,15 @@ def validate_setup(
         errors["first_date"] = "Choose the date of the first session."
     if form.first_time is None:
         errors["first_time"] = "Choose the start time."
-    if (
-        "timezone" not in errors
-        and "cadence" not in errors
-        and "length" not in errors
-        and form.first_date is not None
-        and form.first_time is not None
-    ):
-        schedule = schedule_of(form)
-        if current is None or schedule != current:
-            start = occurrence_on(form.first_date, form.first_time, form.timezone).starts_at
-            if start <= now:
-                errors["first_date"] = (
-                    "That is in the past. Choose a date and time still to come."
-                    if current is None
-                    else "A changed schedule must start in the future: choose the next session's date."
-                )
+    if "timezone" not in errors and form.first_date is not None and form.first_time is not None:
+        # Checked whatever else is wrong, so that every error comes back in one round.
+        start = occurrence_on(form.first_date, form.first_time, form.timezone).starts_at
+        if start <= now and _schedule_changed(form, current):
+            errors["first_date"] = (
+                "That is in the past. Choose a date and time still to come."
+                if current is None
+                else "A changed schedule must start in the future: choose the next session's date."
+            )
 
     if form.place is not None and len(form.place) > PLACE_MAX:
         errors["place"] = f"Keep the place or link to {PLACE_MAX} characters."

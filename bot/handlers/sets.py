@@ -13,12 +13,25 @@ from bot.blocks.messages import (
     rules_agreed_dm,
     rules_agreed_note,
 )
-from bot.blocks.setup import SetupMeta, parse_setup, setup_modal
+from bot.blocks.setup import SetupMeta, setup_modal
+from bot.blocks.setup_state import parse_setup, shown_errors
+from bot.domain.errors import InvalidInput
 from bot.handlers.kit import Kit, Request
 from bot.ids import ActionId, CallbackId, Sub
 from bot.ids import SetupField as F
 from bot.services.sets import SetupSubmission
-from bot.services.views import SetupOutcome
+from bot.services.views import SetupDraft, SetupOutcome
+
+
+def setup_form(r: Request, draft: SetupDraft, *, more: bool = False) -> dict[str, Any]:
+    return setup_modal(
+        channel_id=draft.channel_id,
+        caller_id=r.user_id,
+        caller_tz=draft.caller_tz,
+        existing=draft.existing,
+        external_id=draft.external_id,
+        more=more,
+    )
 
 
 def setup(r: Request, words: list[str]) -> None:
@@ -29,21 +42,31 @@ def setup(r: Request, words: list[str]) -> None:
         r.deps.directory,
         channel_name=r.body.get("channel_name"),
     )
-    r.open_modal(
-        setup_modal(
-            channel_id=draft.channel_id,
-            caller_id=r.user_id,
-            caller_tz=draft.caller_tz,
-            existing=draft.existing,
-        )
+    r.open_modal(setup_form(r, draft))
+
+
+def more_settings(r: Request, meta: SetupMeta) -> None:
+    """ "More settings": the same modal again, with them (Slack keeps what was typed)."""
+    draft = r.deps.sets.reopen_setup(
+        r.team_id,
+        r.user_id,
+        meta.channel_id,
+        meta.set_id,
+        str(r.view.get("external_id") or ""),
+        r.deps.directory,
     )
+    assert draft.external_id is not None
+    r.update_modal(draft.external_id, setup_form(r, draft, more=True))
 
 
 def save_setup(r: Request, meta: SetupMeta, view: dict[str, Any]) -> SetupOutcome:
     submitted = SetupSubmission(meta.channel_id, meta.set_id, parse_setup(view), view["id"])
-    return r.deps.sets.submit_setup(
-        r.team_id, r.user_id, submitted, r.deps.directory, bot_user_id=r.bot_user_id
-    )
+    try:
+        return r.deps.sets.submit_setup(
+            r.team_id, r.user_id, submitted, r.deps.directory, bot_user_id=r.bot_user_id
+        )
+    except InvalidInput as exc:
+        raise InvalidInput(shown_errors(view, exc.errors)) from None
 
 
 def announce_setup(r: Request, outcome: SetupOutcome) -> None:
@@ -83,8 +106,13 @@ def stay(r: Request, _: bool) -> None:
     r.delete_clicked()
 
 
+def _setup_claim(action: dict[str, Any], body: dict[str, Any]) -> SetupMeta | None:
+    return SetupMeta.load((body.get("view") or {}).get("private_metadata"))
+
+
 def register(kit: Kit) -> None:
     kit.subcommand(Sub.SETUP)(setup)
+    kit.button(ActionId.SETUP_MORE, parse=_setup_claim)(more_settings)
     kit.submission(
         CallbackId.SETUP,
         SetupMeta,

@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.app import AlsBot, create_app
 from bot.fakeslack.blockkit import iter_elements
-from bot.fakeslack.driver import Response, SlackDriver
+from bot.fakeslack.driver import Response, SlackDriver, element_state
 from bot.fakeslack.server import FakeSlack
 from bot.fakeslack.state import Ephemeral, Message
 from bot.ids import BOT_EVENTS
@@ -374,8 +374,9 @@ class Sandbox:
         with self._errors_lock:
             stored = self._errors.get((user_id, top["id"]))
         errors = stored[1] if stored and stored[0] == top.get("hash") else None
-        if errors:  # as Slack does, what was typed stays on screen beside the errors
-            top = with_typed(top, (top.get("state") or {}).get("values") or {})
+        # As Slack does, what was typed stays on screen: beside field errors, and when the app
+        # redraws the modal with the same inputs (views.update keeps their state).
+        top = with_typed(top, (top.get("state") or {}).get("values") or {})
         markup = view_html(top, ctx, errors=errors)
         return {
             "key": _key(f"{top['id']}:{top.get('hash')}:{json.dumps(errors)}"),
@@ -433,6 +434,9 @@ class Sandbox:
             if self.slack.view_owner(str(view_id)) != user_id:
                 raise ApiError(403, "that view belongs to someone else")
             conv = ts = None
+            typed = body.get("values")
+            if isinstance(typed, Mapping):  # as in Slack, the click carries what was typed
+                self._keep_typed(str(view_id), typed)
         elif conv is not None:
             self._visible(user_id, str(conv))
         else:
@@ -455,22 +459,46 @@ class Sandbox:
             raise ApiError(404, f"that element is gone ({type(exc).__name__})") from None
         return _answer(response)
 
-    def submit(self, user_id: str, view_id: str, values: Mapping[str, Any]) -> JsonDict:
-        """Submit the modal ``view_id`` with what the page's inputs hold."""
-        view = self._open_view(user_id, view_id)
-        known: dict[tuple[str, str], str] = {}
+    @staticmethod
+    def _typed(
+        view: Mapping[str, Any], values: Mapping[str, Any]
+    ) -> dict[str, dict[str, tuple[JsonDict, Any]]]:
+        """What the page's inputs hold, by block and action id: (element, value), for the
+        view's input elements only."""
+        known: dict[tuple[str, str], JsonDict] = {}
         for block, el in iter_elements(view.get("blocks") or []):
             if block.get("type") == "input":
-                known[(str(block.get("block_id")), str(el.get("action_id")))] = str(el.get("type"))
-        overrides: dict[str, dict[str, Any]] = {}
+                known[(str(block.get("block_id")), str(el.get("action_id")))] = el
+        typed: dict[str, dict[str, tuple[JsonDict, Any]]] = {}
         for bid, per_block in values.items():
             if not isinstance(per_block, Mapping):
                 continue
             for aid, value in per_block.items():
-                kind = known.get((str(bid), str(aid)))
-                if kind is None:
-                    continue
-                overrides.setdefault(str(bid), {})[str(aid)] = _convert(kind, value)
+                element = known.get((str(bid), str(aid)))
+                if element is not None:
+                    typed.setdefault(str(bid), {})[str(aid)] = (
+                        element,
+                        _convert(str(element.get("type")), value),
+                    )
+        return typed
+
+    def _keep_typed(self, view_id: str, values: Mapping[str, Any]) -> None:
+        view = self.slack.view(view_id) or {}
+        for bid, per_block in self._typed(view, values).items():
+            for aid, (el, value) in per_block.items():
+                try:
+                    state = element_state(el, value)
+                except ValueError:
+                    continue  # a choice the element does not offer: Slack would not send it
+                self.slack.remember_view_state(view_id, bid, aid, state)
+
+    def submit(self, user_id: str, view_id: str, values: Mapping[str, Any]) -> JsonDict:
+        """Submit the modal ``view_id`` with what the page's inputs hold."""
+        view = self._open_view(user_id, view_id)
+        overrides = {
+            bid: {aid: value for aid, (_, value) in per_block.items()}
+            for bid, per_block in self._typed(view, values).items()
+        }
         try:
             response = self._driver().submit_view(user_id, view_id, overrides)
         except (LookupError, ValueError) as exc:

@@ -235,36 +235,51 @@ def voter_ids(members: Sequence[Membership], rules: VoteRules) -> list[str]:
 
 
 # -- the voter's ballot ----------------------------------------------------------------------
-class BallotSeal:
-    """Binds a ballot modal to the voter it was opened for: the ``external_id`` the bot gives
-    the modal carries a MAC of the workspace, the voter, the vote and a nonce, so a click is
-    counted (and the modal redrawn) only when that external id was made for that voter and
-    that vote. A click naming another voter's ballot, or a made-up external id, is refused
-    without touching any view.
+class ModalSeal:
+    """Binds a modal to the person it was opened for: the ``external_id`` the bot gives the
+    modal carries a MAC of the workspace, the person, a subject (the vote of a ballot, the set
+    of a set-up form, 0 for none) and a nonce, so a click in it is acted on (and the modal
+    redrawn) only when that external id was made for that person and that subject. A click
+    naming another person's modal, or a made-up external id, is refused without touching any
+    view.
 
     The key is derived from the app's signing secret, which every process of a deployment
-    shares; after the secret is rotated, ballots opened before are refused (the voter opens
+    shares; after the secret is rotated, modals opened before are refused (the person opens
     theirs again). Checking costs one HMAC, no database read, on the ack path."""
+
+    PREFIX = "modal"
+
+    def __init__(self, secret: str, prefix: str | None = None) -> None:
+        self.prefix = prefix or self.PREFIX
+        label = f"als-bot {self.prefix} seal v1".encode()
+        self._key = hmac.new(secret.encode(), label, sha256).digest()
+
+    def new(self, team_id: str, user_id: str, subject: int) -> str:
+        nonce = secrets.token_hex(8)  # Slack wants an external id unique in the workspace
+        return f"{self.prefix}-{subject}-{nonce}-{self._mac(team_id, user_id, subject, nonce)}"
+
+    def opened_for(self, external_id: str, team_id: str, user_id: str, subject: int) -> bool:
+        parts = external_id.split("-")
+        if len(parts) != 4 or parts[0] != self.prefix or parts[1] != str(subject):
+            return False
+        expected = self._mac(team_id, user_id, subject, parts[2])
+        return hmac.compare_digest(expected.encode(), parts[3].encode("utf-8", "replace"))
+
+    def _mac(self, team_id: str, user_id: str, subject: int, nonce: str) -> str:
+        message = "\n".join((team_id, user_id, str(subject), nonce)).encode("utf-8", "replace")
+        return hmac.new(self._key, message, sha256).hexdigest()[:32]
+
+
+class BallotSeal(ModalSeal):
+    """A voter's ballot (``subject``: the vote)."""
 
     PREFIX = "ballot"
 
-    def __init__(self, secret: str) -> None:
-        self._key = hmac.new(secret.encode(), b"als-bot ballot seal v1", sha256).digest()
 
-    def new(self, team_id: str, user_id: str, vote_id: int) -> str:
-        nonce = secrets.token_hex(8)  # Slack wants an external id unique in the workspace
-        return f"{self.PREFIX}-{vote_id}-{nonce}-{self._mac(team_id, user_id, vote_id, nonce)}"
+class SetupSeal(ModalSeal):
+    """A set-up form (``subject``: the set it changes, 0 for a new set)."""
 
-    def opened_for(self, external_id: str, team_id: str, user_id: str, vote_id: int) -> bool:
-        parts = external_id.split("-")
-        if len(parts) != 4 or parts[0] != self.PREFIX or parts[1] != str(vote_id):
-            return False
-        expected = self._mac(team_id, user_id, vote_id, parts[2])
-        return hmac.compare_digest(expected.encode(), parts[3].encode("utf-8", "replace"))
-
-    def _mac(self, team_id: str, user_id: str, vote_id: int, nonce: str) -> str:
-        message = "\n".join((team_id, user_id, str(vote_id), nonce)).encode("utf-8", "replace")
-        return hmac.new(self._key, message, sha256).hexdigest()[:32]
+    PREFIX = "setup"
 
 
 # -- presenters and owners -------------------------------------------------------------------

@@ -7,13 +7,11 @@ Authority comes from the database (``bot.services.access``), never from the payl
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.domain.directory import ChannelFacts, Directory, UserFacts
@@ -24,6 +22,7 @@ from bot.ids import COMMAND
 from bot.services import access, announce
 from bot.services.planning import plan_sessions, trim_programme
 from bot.services.readmodels import open_vote_states, set_info
+from bot.services.setup_form import SetupSubmission, keep_settings, settings_of, update_members
 from bot.services.views import Departure, SessionInfo, SetInfo, SetupDraft, SetupOutcome
 from bot.storage import agenda_queries as aq
 from bot.storage import queries as q
@@ -31,75 +30,17 @@ from bot.storage.db import Database
 from bot.storage.models import LearningSet, Membership, Reminder, RulesAgreement
 
 Lookup = Callable[[str], UserFacts | None]
-
-
-@dataclass(frozen=True)
-class SetupSubmission:
-    """The set-up form as submitted: its channel and set (claims from ``private_metadata``,
-    checked again here), what was typed, and the view (a repeated submit is a no-op)."""
-
-    channel_id: str
-    set_id: int | None
-    form: SetupForm
-    view_id: str
-
-
-def settings_of(form: SetupForm) -> dict[str, Any]:
-    rules = form.vote_rules().dump()
-    rules.pop("facilitator_votes")
-    rules["reminders"] = form.reminder_settings().dump()
-    return rules
-
-
-def _update_members(
-    s: Session,
-    team_id: str,
-    set_id: int,
-    form: SetupForm,
-    zones: dict[str, str],
-    now: datetime,
-) -> tuple[list[str], list[str], str | None]:
-    """The set's members and facilitator as the form says. Returns (added, removed, the
-    previous facilitator if the role moved). Removed members leave the open votes."""
-    wanted = set(form.people)
-    added: list[str] = []
-    removed: list[str] = []
-    previous_facilitator = None
-    rows = {
-        m.user_id: m
-        for m in s.scalars(
-            select(Membership).where(Membership.team_id == team_id, Membership.set_id == set_id)
-        )
-    }
-    for user, member in rows.items():
-        if member.left_at is None and user not in wanted:
-            member.left_at = now
-            member.is_facilitator = False
-            removed.append(user)
-            aq.drop_member_from_open_votes(s, team_id, set_id, user)
-        if member.is_facilitator and user != form.facilitator_id:
-            member.is_facilitator = False
-            previous_facilitator = user
-    for person in form.people:
-        found = rows.get(person)
-        if found is None:
-            found = Membership(team_id=team_id, set_id=set_id, user_id=person, joined_at=now)
-            s.add(found)
-            added.append(person)
-        elif found.left_at is not None:
-            found.left_at = None
-            found.joined_at = now
-            added.append(person)
-        found.is_facilitator = person == form.facilitator_id
-        if zones.get(person):
-            found.tz = zones[person]
-    return added, removed, previous_facilitator
+FORM_OUT_OF_DATE = (
+    "This set-up form is out of date (the set was changed or removed meanwhile). "
+    f"Run `{COMMAND} setup` again. Nothing was saved."
+)
 
 
 class SetService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, seal: access.SetupSeal) -> None:
         self._db = db
         self._clock = clock
+        self._seal = seal
 
     # -- reading --------------------------------------------------------------------------
     def for_channel(self, team_id: str, channel_id: str) -> SetInfo | None:
@@ -138,8 +79,30 @@ class SetService:
         access.may_set_up(channel, existing, user_id, elsewhere=elsewhere)
         facts = directory.user(user_id)
         return SetupDraft(
-            channel_id=channel.id, existing=existing, caller_tz=facts.tz if facts else None
+            channel_id=channel.id,
+            existing=existing,
+            caller_tz=facts.tz if facts else None,
+            external_id=self._seal.new(team_id, user_id, existing.id if existing else 0),
         )
+
+    def reopen_setup(
+        self,
+        team_id: str,
+        user_id: str,
+        channel_id: str,
+        set_id: int | None,
+        external_id: str,
+        directory: Directory,
+    ) -> SetupDraft:
+        """ "More settings" in an open set-up form: the same draft again, for the same modal.
+        The modal (its ``external_id``) must have been opened by the bot for this person and
+        this set, and they must still be allowed to set it up."""
+        if not self._seal.opened_for(external_id, team_id, user_id, set_id or 0):
+            raise NotAllowed(FORM_OUT_OF_DATE)
+        draft = self.start_setup(team_id, user_id, channel_id, directory)
+        if (draft.existing.id if draft.existing else None) != set_id:
+            raise NotAllowed(FORM_OUT_OF_DATE)
+        return replace(draft, external_id=external_id)
 
     def submit_setup(
         self,
@@ -169,6 +132,7 @@ class SetService:
             view_id=submission.view_id,
             editing_set_id=submission.set_id,
             audience=announce.SetupAudience(user_id, not channel.is_private, frozenset(in_channel)),
+            app_user_id=bot_user_id,
         )
 
     def save_setup(
@@ -182,6 +146,7 @@ class SetService:
         view_id: str,
         editing_set_id: int | None,
         audience: announce.SetupAudience | None = None,
+        app_user_id: str | None = None,
     ) -> SetupOutcome:
         """Create or update the set of ``channel`` from the modal, with the notes that announce
         it (``announce.announce_setup``; the confirmation needs ``audience``). Raises ``InvalidInput`` with
@@ -194,12 +159,15 @@ class SetService:
         existing = self.for_channel(team_id, channel.id)
         access.may_save_setup(channel, existing, user_id)
         if editing_set_id is not None and (existing is None or existing.id != editing_set_id):
-            raise NotAllowed(
-                "This set-up form is out of date (the set was changed or removed meanwhile). "
-                f"Run `{COMMAND} setup` again. Nothing was saved."
-            )
+            raise NotAllowed(FORM_OUT_OF_DATE)
+        if not form.more and existing is not None:
+            form = keep_settings(form, existing)
         errors = validate_setup(
-            form, lookup=lookup, now=now, current=existing.schedule if existing else None
+            form,
+            lookup=lookup,
+            now=now,
+            current=existing.schedule if existing else None,
+            app_user_id=app_user_id,
         )
         if errors:
             raise InvalidInput(errors)
@@ -336,7 +304,7 @@ class SetService:
                 trimmed = tuple(trim_programme(s, lset, now))
             lset.updated_at = now
 
-            added, removed, previous_facilitator = _update_members(
+            added, removed, previous_facilitator = update_members(
                 s, team_id, set_id, form, zones, now
             )
             s.flush()

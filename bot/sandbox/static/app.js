@@ -233,6 +233,8 @@
       where(el),
       extra,
     );
+    // As in Slack, a click in a modal carries what its inputs hold (and keeps it on screen).
+    if (body.view_id && el.closest("#sb-overlay")) body.values = collectModal();
     status("…");
     const answer = await post("/api/action", body);
     if (answer.ok !== false) status("");

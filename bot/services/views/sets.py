@@ -17,6 +17,7 @@ class SetupDraft:
     channel_id: str
     existing: SetInfo | None
     caller_tz: str | None
+    external_id: str | None = None  # the modal's, sealed for the caller (``access.SetupSeal``)
 
 
 @dataclass(frozen=True)
