@@ -69,7 +69,7 @@ def test_app_home_opened_publishes_sets(
 ) -> None:
     driver.app_home_opened(MEMBERS[0])
     slack.wait_for("views.publish")
-    assert "not in a set yet" in texts(slack.home_view(MEMBERS[0])["blocks"])  # type: ignore[index]
+    assert "Create a set" in texts(slack.home_view(MEMBERS[0])["blocks"])  # type: ignore[index]
     create_set(driver, slack)
     slack.reset_calls()
     driver.app_home_opened(MEMBERS[0])

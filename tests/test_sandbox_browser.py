@@ -167,8 +167,25 @@ def test_whole_cycle_in_the_browser(page: Any) -> None:
     page.keyboard.press("Escape")
     closed(page)
 
-    # Set up the set; a missing name is refused field by field first.
-    say(page, "/als setup")
+    # Step 1 of the README: from Home (Fiona is in no set yet), "Create a set", the channel,
+    # then the set-up form; a missing name is refused field by field first.
+    go(page, "home")
+    home = page.locator("#sb-feed .sb-home")
+    expect(home).to_contain_text("asking questions rather than giving advice")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    home.screenshot(path=str(SHOTS / "home-start.png"))
+    home.locator("button[data-action-id=als_home_create_set]").click()
+    m = modal(page, "Set up")
+    field(m, "channel", "select").select_option(seed.SET_CHANNEL.id)
+    submit(page)
+    m = modal(page, "Set up")
+    expect(m.locator('.sb-input[data-block-id="timezone"] select')).to_have_value("Europe/London")
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": 1700})  # the whole form
+    page.wait_for_timeout(500)  # the page redraws on resize
+    modal(page, "Set up").screenshot(path=str(SHOTS / "setup.png"))
+    page.set_viewport_size(size)
+    page.wait_for_timeout(500)
     m = modal(page, "Set up")
     field(m, "name").fill("")
     submit(page)
@@ -179,8 +196,13 @@ def test_whole_cycle_in_the_browser(page: Any) -> None:
     field(m, "members", "select").select_option([AMARA, BEN, CHEN, DIEGO, ELENA])
     field(m, "first_date").fill("2026-11-25")
     field(m, "cadence", "select").select_option("2")
+    # "More settings" redraws the form with the rest, keeping what was typed.
+    m.locator("button[data-action-id=als_setup_more]").click()
+    expect(m.locator('.sb-input[data-block-id="ground_rules"]')).to_be_visible()
+    expect(field(m, "name")).to_have_value("Leaders' set")
     submit(page)  # the other defaults: 3-hour sessions, three places on an agenda
     closed(page)
+    go(page, "channel")
     expect(feed(page)).to_contain_text("Leaders' set")
     # The confirmation is Fiona's alone; dates are shown in the reader's zone.
     expect(page.locator(".sb-only-you").first).to_be_visible()
@@ -217,7 +239,6 @@ def test_whole_cycle_in_the_browser(page: Any) -> None:
         .filter(has=page.locator("button[data-action-id=als_commit_open]"))
         .last
     )
-    SHOTS.mkdir(parents=True, exist_ok=True)
     agenda.screenshot(path=str(SHOTS / "agenda.png"))
 
     # Ben, a presenter, commits actions from the agenda message.

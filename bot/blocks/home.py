@@ -115,18 +115,67 @@ def _facilitator_blocks(board: Dashboard) -> list[Block]:
     return [md("\n".join(lines))] if lines else []
 
 
+def _next_steps(board: Dashboard) -> list[Block]:
+    """The facilitator's buttons for what they do next in the set."""
+    lset = board.set
+    value = str(lset.id)
+    buttons = []
+    if lset.next_session is not None and not board.agenda_started:
+        buttons.append(
+            ButtonElement(
+                text="Open the agenda vote",
+                action_id=ActionId.HOME_OPEN_VOTE,
+                value=value,
+                style="primary",
+            )
+        )
+    state = board.round
+    if state is not None and state.id is None and state.members:
+        buttons.append(
+            ButtonElement(
+                text="Start the report-back round", action_id=ActionId.HOME_ROUND, value=value
+            )
+        )
+    buttons.append(ButtonElement(text="Sessions", action_id=ActionId.HOME_SESSIONS, value=value))
+    return [ActionsBlock(block_id=f"next_{lset.id}", elements=buttons)]
+
+
+def _welcome() -> list[Block]:
+    """Home for someone in no set yet: what the bot is for, and how to start one."""
+    return [
+        md(
+            "*Action learning, run in Slack.* A set is 5-7 people and a facilitator who meet "
+            "every few weeks, for months, to work on real problems by asking questions rather "
+            "than giving advice. I keep the set's ground rules, collect topics privately before "
+            "each session, run a fair agenda vote, and follow up the actions each presenter "
+            "commits to."
+        ),
+        md("*Facilitating a set?* Create it here: pick its channel, its people and when it meets."),
+        ActionsBlock(
+            block_id="start",
+            elements=[
+                ButtonElement(
+                    text="Create a set",
+                    action_id=ActionId.HOME_CREATE_SET,
+                    value="new",
+                    style="primary",
+                )
+            ],
+        ),
+        context(
+            "*Joining a set?* It shows here once its facilitator adds you; you'll get its "
+            "ground rules to agree to in a message."
+        ),
+    ]
+
+
 def home_view(user_id: str, boards: list[Dashboard]) -> dict[str, Any]:
     sets = [b.set for b in boards]
     overviews = {b.set.id: b.topics for b in boards}
     extra = {b.set.id: b for b in boards}
     blocks: list[Block] = [header("Your Action Learning Sets")]
     if not sets:
-        blocks.append(
-            md(
-                "You're not in a set yet. A facilitator creates one by running "
-                f"`{COMMAND} setup` in the set's (private) channel."
-            )
-        )
+        blocks.extend(_welcome())
     for lset in sets[:MAX_SETS_SHOWN]:
         facilitating = lset.facilitator_id == user_id
         role = (
@@ -154,6 +203,7 @@ def home_view(user_id: str, boards: list[Dashboard]) -> dict[str, Any]:
         blocks.extend(_action_blocks(board))
         if facilitating:
             blocks.extend(_facilitator_blocks(board))
+            blocks.extend(_next_steps(board))
     if len(sets) > MAX_SETS_SHOWN:
         blocks.append(context(f"…and {len(sets) - MAX_SETS_SHOWN} more sets."))
     blocks.append(context(f"`{COMMAND} help` lists everything I can do."))

@@ -18,6 +18,13 @@ def open_vote(r: Request, words: list[str]) -> None:
     r.out.vote_opened(r.deps.agenda.open(r.team_id, r.user_id, r.channel_id))
 
 
+def open_vote_from_home(r: Request, set_id: int) -> None:
+    """The facilitator's "Open the agenda vote" on their Home tab (redrawn without it)."""
+    channel = r.deps.sets.channel_of(r.team_id, set_id)
+    r.out.vote_opened(r.deps.agenda.open(r.team_id, r.user_id, channel))
+    r.out.homes(r.team_id, [r.user_id])
+
+
 def close_command(r: Request, words: list[str]) -> None:
     r.out.vote_changed(r.deps.agenda.close_in_channel(r.team_id, r.user_id, r.channel_id))
 
@@ -56,6 +63,7 @@ def adjusted(r: Request, state: VoteState) -> None:
 def register(kit: Kit) -> None:
     kit.subcommand(Sub.AGENDA)(open_vote)
     kit.subcommand(Sub.AGENDA, "close")(close_command)
+    kit.button(ActionId.HOME_OPEN_VOTE)(open_vote_from_home)
     kit.subcommand(Sub.AGENDA, "*")(agenda_usage)
     kit.button(ActionId.VOTE_CLOSE)(close)
     kit.button(ActionId.VOTE_SKIP)(skip)

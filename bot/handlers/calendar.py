@@ -21,6 +21,13 @@ def sessions(r: Request, words: list[str]) -> None:
     r.answer(calendar_list(r.deps.calendar.calendar(r.team_id, r.user_id, r.channel_id)))
 
 
+def sessions_from_home(r: Request, set_id: int) -> None:
+    """The facilitator's "Sessions" on their Home tab: the calendar, in their DM with the bot
+    (a Home tab click has nowhere else to answer)."""
+    channel = r.deps.sets.channel_of(r.team_id, set_id)
+    r.tell(calendar_list(r.deps.calendar.calendar(r.team_id, r.user_id, channel)))
+
+
 def move(r: Request, session_id: int) -> None:
     r.open_modal(session_modal(r.deps.calendar.start_move(r.team_id, r.user_id, session_id)))
 
@@ -53,6 +60,7 @@ def session_saved(r: Request, change: SessionChange) -> None:
 
 def register(kit: Kit) -> None:
     kit.subcommand(Sub.SESSIONS)(sessions)
+    kit.button(ActionId.HOME_SESSIONS)(sessions_from_home)
     kit.button(ActionId.SESSION_MOVE)(move)
     kit.button(ActionId.SESSION_ADD)(add)
     kit.button(ActionId.SESSION_CANCEL)(cancel)

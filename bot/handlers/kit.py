@@ -285,6 +285,7 @@ class Kit:
         *,
         save: Callable[[Request, M, dict[str, Any]], R],
         then: Callable[[Request, R], None] | None = None,
+        next_view: Callable[[Request, R], dict[str, Any]] | None = None,
         field: str | Callable[[dict[str, Any]], str],
         damaged: str = DAMAGED,
         failed: str = NOT_SAVED,
@@ -292,7 +293,8 @@ class Kit:
         """A modal submission: ``save`` (parse the view, one service call) runs before the
         ack; its ``InvalidInput`` errors go back field by field, any other refusal on
         ``field`` (a block id, or a function of the view that finds one); then ``then``
-        runs after the ack (render, send)."""
+        runs after the ack (render, send). With ``next_view``, the modal becomes the view it
+        renders from the result (``response_action: update``): a form's next step."""
 
         def listener(
             ack: Ack,
@@ -320,7 +322,10 @@ class Kit:
                 ack(response_action="errors", errors={where: failed})
                 report_failure(exc, body)
                 return
-            ack()
+            if next_view is not None:
+                ack(response_action="update", view=next_view(r, result))
+            else:
+                ack()
             if then is not None:
                 then(r, result)
 

@@ -18,7 +18,17 @@ NOTHING = (
 
 
 def start_round(r: Request, words: list[str]) -> None:
-    state: RoundState = r.deps.reportback.open_round(r.team_id, r.user_id, r.channel_id)
+    _start_in(r, r.channel_id)
+
+
+def start_round_from_home(r: Request, set_id: int) -> None:
+    """The facilitator's "Start the report-back round" on their Home tab (redrawn without it)."""
+    _start_in(r, r.deps.sets.channel_of(r.team_id, set_id))
+    r.out.homes(r.team_id, [r.user_id])
+
+
+def _start_in(r: Request, channel_id: str) -> None:
+    state: RoundState = r.deps.reportback.open_round(r.team_id, r.user_id, channel_id)
     if not state.members:
         r.answer(NOTHING)
         return
@@ -42,5 +52,6 @@ def reported(r: Request, outcome: ReportOutcome) -> None:
 
 def register(kit: Kit) -> None:
     kit.subcommand(Sub.AGENDA, "reportback")(start_round)
+    kit.button(ActionId.HOME_ROUND)(start_round_from_home)
     kit.button(ActionId.ACTION_REPORT)(report)
     kit.submission(CallbackId.REPORT, ActionMeta, save=save_report, then=reported, field=F.STATUS)

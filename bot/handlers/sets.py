@@ -15,6 +15,7 @@ from bot.blocks.messages import (
 )
 from bot.blocks.setup import SetupMeta, setup_modal
 from bot.blocks.setup_state import parse_setup, shown_errors
+from bot.blocks.start import CHANNEL, ChannelMeta, channel_modal, picked_channel
 from bot.domain.errors import InvalidInput
 from bot.handlers.kit import Kit, Request
 from bot.ids import ActionId, CallbackId, Sub
@@ -43,6 +44,20 @@ def setup(r: Request, words: list[str]) -> None:
         channel_name=r.body.get("channel_name"),
     )
     r.open_modal(setup_form(r, draft))
+
+
+def create_from_home(r: Request, _: bool) -> None:
+    """Home's "Create a set": first the set's channel."""
+    r.open_modal(channel_modal())
+
+
+def choose_channel(r: Request, meta: ChannelMeta, view: dict[str, Any]) -> SetupDraft:
+    """The channel is picked: the same checks as ``/als setup`` typed in it (the bot must be
+    in it: if not, the field says how to invite it). The set-up form follows in its place."""
+    channel = picked_channel(view)
+    if channel is None:
+        raise InvalidInput({CHANNEL: "Choose the set's channel."})
+    return r.deps.sets.start_setup(r.team_id, r.user_id, channel, r.deps.directory, picked=True)
 
 
 def more_settings(r: Request, meta: SetupMeta) -> None:
@@ -112,6 +127,14 @@ def _setup_claim(action: dict[str, Any], body: dict[str, Any]) -> SetupMeta | No
 
 def register(kit: Kit) -> None:
     kit.subcommand(Sub.SETUP)(setup)
+    kit.button(ActionId.HOME_CREATE_SET, parse=lambda _, __: True)(create_from_home)
+    kit.submission(
+        CallbackId.SETUP_CHANNEL,
+        ChannelMeta,
+        save=choose_channel,
+        next_view=setup_form,
+        field=CHANNEL,
+    )
     kit.button(ActionId.SETUP_MORE, parse=_setup_claim)(more_settings)
     kit.submission(
         CallbackId.SETUP,

@@ -163,19 +163,25 @@ def require_facilitator(s: Session, lset: LearningSet, user_id: str, what: str) 
     return member
 
 
-def may_set_up_in(channel: ChannelFacts) -> None:
+def may_set_up_in(channel: ChannelFacts, *, picked: bool = False) -> None:
     """A set lives in a channel the bot is in, and its facilitator is in it too."""
-    problem = setup_channel_problem(channel)
+    problem = setup_channel_problem(channel, picked=picked)
     if problem:
         raise NotAllowed(problem)
 
 
 def may_set_up(
-    channel: ChannelFacts, existing: SetInfo | None, user_id: str, *, elsewhere: bool = False
+    channel: ChannelFacts,
+    existing: SetInfo | None,
+    user_id: str,
+    *,
+    elsewhere: bool = False,
+    picked: bool = False,
 ) -> None:
-    """``/als setup`` in ``channel``: a new set, or its facilitator changing it; not a second
-    set in a channel another workspace's set meets in (``elsewhere``)."""
-    may_set_up_in(channel)
+    """``/als setup`` in ``channel`` (or ``picked`` in the Home tab's form): a new set, or its
+    facilitator changing it; not a second set in a channel another workspace's set meets in
+    (``elsewhere``)."""
+    may_set_up_in(channel, picked=picked)
     if existing is None and elsewhere:
         raise NotAllowed(ELSEWHERE)
     if existing is not None and not facilitates(existing, user_id):

@@ -44,6 +44,9 @@ class HomeService:
                         vote=self._vote(s, lset, info, user_id),
                         round=round_for_next_session(s, lset, now) if facilitating else None,
                         logs=log_count(s, lset, now) if facilitating else None,
+                        agenda_started=facilitating
+                        and info.next_session is not None
+                        and aq.vote_of_session(s, info.next_session.id) is not None,
                     )
                 )
         return out

@@ -53,6 +53,14 @@ class SetService:
         with self._db.read() as s:
             return [set_info(s, lset, now) for lset in q.sets_of_user(s, team_id, user_id)]
 
+    def channel_of(self, team_id: str, set_id: int) -> str:
+        """The channel of the set a button names (a claim: what is done there is checked by
+        the service that does it)."""
+        lset = self.get(team_id, set_id)
+        if lset is None:
+            raise NotFound("That set no longer exists.")
+        return lset.channel_id
+
     def get(self, team_id: str, set_id: int) -> SetInfo | None:
         with self._db.read() as s:
             lset = q.set_by_id(s, team_id, set_id)
@@ -67,16 +75,18 @@ class SetService:
         directory: Directory,
         *,
         channel_name: str | None = None,
+        picked: bool = False,
     ) -> SetupDraft:
-        """``/als setup``: check ``user_id`` may run set-up in the channel; the set to edit (or
-        None for a new set), and the caller's zone for a new set's default."""
+        """``/als setup`` (or the Home tab's "Create a set", the channel ``picked``): check
+        ``user_id`` may run set-up in the channel; the set to edit (or None for a new set), and
+        the caller's zone for a new set's default."""
         channel = directory.channel(channel_id, channel_name)
         existing = self.for_channel(team_id, channel.id)
         elsewhere = False
         if existing is None:
             with self._db.read() as s:
                 elsewhere = q.channel_has_set_elsewhere(s, team_id, channel.id)
-        access.may_set_up(channel, existing, user_id, elsewhere=elsewhere)
+        access.may_set_up(channel, existing, user_id, elsewhere=elsewhere, picked=picked)
         facts = directory.user(user_id)
         return SetupDraft(
             channel_id=channel.id,

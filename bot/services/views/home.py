@@ -19,3 +19,4 @@ class Dashboard:
     vote: VoteBrief | None
     round: RoundState | None = None  # facilitator: report-back progress for the next session
     logs: LogCount | None = None  # facilitator: learning-log entries about the last session
+    agenda_started: bool = False  # the next session has a vote (open or closed) or an agenda
