@@ -20,6 +20,7 @@ from bot.scheduler.tick import Ticker
 from bot.services.access import BallotSeal, SetupSeal
 from bot.services.actions import ActionService
 from bot.services.agenda import AgendaService
+from bot.services.attendance import AttendanceService
 from bot.services.ballot import BallotService
 from bot.services.calendar import CalendarService
 from bot.services.home import HomeService
@@ -128,6 +129,7 @@ def create_app(
         reportback=reportback,
         learning=LearningLogService(db, clock),
         calendar=CalendarService(db, clock),
+        attendance=AttendanceService(db, clock),
         home=home,
         workspaces=WorkspaceService(db, clock),
         directory=SlackDirectory(client),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.services.actions import ActionService
 from bot.services.agenda import AgendaService
+from bot.services.attendance import AttendanceService
 from bot.services.ballot import BallotService
 from bot.services.calendar import CalendarService
 from bot.services.home import HomeService
@@ -32,6 +33,7 @@ class Deps:
     reportback: ReportbackService
     learning: LearningLogService
     calendar: CalendarService
+    attendance: AttendanceService
     home: HomeService
     workspaces: WorkspaceService
     directory: SlackDirectory

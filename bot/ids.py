@@ -26,6 +26,7 @@ class Sub(StrEnum):
     LOG = "log"
     SESSIONS = "sessions"
     LEAVE = "leave"
+    AWAY = "away"
 
     @property
     def summary(self) -> str:
@@ -41,6 +42,8 @@ _SUMMARIES = {
     Sub.LOG: "write your private learning-log entry about the last session; `log list` shows yours",
     Sub.SESSIONS: "the set's coming sessions; the facilitator moves, cancels or adds one here",
     Sub.LEAVE: "leave your set (asks to confirm first)",
+    Sub.AWAY: "`away until 2027-01-15`: no prompts until then, and your sessions count as "
+    "apologies; `away off` ends it",
 }
 
 
@@ -55,6 +58,8 @@ class CallbackId(StrEnum):
     LOG = "als_log"
     SESSION = "als_session"
     SETUP_CHANNEL = "als_setup_channel"
+    APOLOGIES = "als_apologies"
+    AWAY = "als_away"
 
 
 class ActionId(StrEnum):
@@ -81,6 +86,11 @@ class ActionId(StrEnum):
     HOME_OPEN_VOTE = "als_home_open_vote"
     HOME_SESSIONS = "als_home_sessions"
     HOME_ROUND = "als_home_round"
+    # Attendance: a member's answer for a coming session.
+    RSVP_COMING = "als_rsvp_coming"
+    RSVP_APOLOGIES = "als_rsvp_apologies"
+    AWAY_OPEN = "als_away_open"
+    AWAY_OFF = "als_away_off"
 
 
 # One select per topic in the voting modal: the action id carries the topic id.
@@ -129,6 +139,9 @@ class SetupField(StrEnum):
     POST_MINUTES = "post_minutes"
     REFLECTION_MINUTES = "reflection_minutes"
     AUTO_VOTE = "auto_vote"
+    NOTICE_HOURS = "notice_hours"
+    MIN_MEMBERS = "min_members"
+    QUORUM_DAYS = "quorum_days"
 
     @property
     def action_id(self) -> str:

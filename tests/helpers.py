@@ -48,6 +48,9 @@ MORE_SETTINGS = frozenset(
         "reflection_minutes",
         "auto_vote",
         "ground_rules",
+        "notice_hours",
+        "min_members",
+        "quorum_days",
     }
 )
 

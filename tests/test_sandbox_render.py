@@ -1555,7 +1555,9 @@ def test_home_view_details() -> None:
     names = [s.text for s in root.all("span", "sb-channel")]
     assert names and set(names) == {"#als-demo"}
     assert root.all("a", "sb-link", href="https://meet.example/room?a=1&b=2")
-    assert [b.text for b in root.all("button")][:2] == ["Edit your topic", "Vote"]
+    buttons = [b.text for b in root.all("button")]
+    assert buttons[0] == "Away until…"  # the time-away control, above the sets
+    assert buttons[1:3] == ["Edit your topic", "Vote"]
 
 
 def test_rendering_is_deterministic() -> None:

@@ -358,6 +358,7 @@ def test_reminder_settings_are_stored_and_prefilled(
         "post_minutes": 30,
         "reflection_minutes": 60,
         "auto_vote": True,
+        "quorum_days": 2,
     }
     open_setup(driver, slack)
     modal = more_settings(driver, slack)

@@ -45,6 +45,9 @@ TRULY_OPTIONAL = {
     "report_days",
     "post_minutes",
     "reflection_minutes",
+    "notice_hours",
+    "min_members",
+    "quorum_days",
 }
 
 

@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.attendance import attendance_line, my_answer, rsvp_elements
 from bot.blocks.common import Message, context, header, md, render
 from bot.blocks.messages import length_text, session_when
 from bot.blocks.meta import Meta, key
@@ -51,11 +52,19 @@ def _programme_end(cal: Calendar) -> str:
     return f" The programme: {', '.join(parts)}." if parts else ""
 
 
-def session_buttons(session: SessionInfo) -> ActionsBlock:
-    value = str(session.id)
+def session_buttons(
+    session_id: int, *, answers: bool = False, facilitator: bool = True
+) -> ActionsBlock:
+    """Move and Cancel for the facilitator; with ``answers``, Coming / Can't come first (for
+    every member)."""
+    value = str(session_id)
+    rsvp = rsvp_elements(session_id) if answers else []
+    if not facilitator:
+        return ActionsBlock(block_id=f"session_{session_id}", elements=rsvp)
     return ActionsBlock(
-        block_id=f"session_{session.id}",
+        block_id=f"session_{session_id}",
         elements=[
+            *rsvp,
             ButtonElement(text="Move", action_id=ActionId.SESSION_MOVE, value=value),
             ButtonElement(
                 text="Cancel",
@@ -84,16 +93,18 @@ def calendar_list(cal: Calendar, note: str | None = None) -> Message:
     if not cal.sessions:
         blocks.append(md("No sessions are planned." + _programme_end(cal)))
     for session in cal.sessions[:MAX_LISTED]:
-        now = " · *in progress*" if session.starts_at <= cal.now else ""
+        started = session.starts_at <= cal.now
+        now = " · *in progress*" if started else f" · {my_answer(cal.answers.get(session.id))}"
+        who = cal.attendance.get(session.id)
         blocks.append(
             md(
                 f"*{session_when(session)}* · {length_text(session.duration_minutes)}"
-                f"{_marks(session)}{now}",
+                f"{_marks(session)}{now}" + (f"\n{attendance_line(who)}" if who else ""),
                 block_id=f"when_{session.id}",
             )
         )
-        if cal.facilitator and session.starts_at > cal.now:
-            blocks.append(session_buttons(session))
+        if not started:
+            blocks.append(session_buttons(session.id, answers=True, facilitator=cal.facilitator))
     if len(cal.sessions) > MAX_LISTED:
         blocks.append(context(f"…and {len(cal.sessions) - MAX_LISTED} more."))
     if cal.facilitator:

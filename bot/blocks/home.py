@@ -8,6 +8,13 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerB
 from slack_sdk.models.views import View
 
 from bot.blocks.actions import action_buttons, target_text
+from bot.blocks.attendance import (
+    attendance_line,
+    away_controls,
+    away_line,
+    my_answer,
+    rsvp_buttons,
+)
 from bot.blocks.common import clip, context, header, md
 from bot.blocks.messages import agree_button, agreement_summary, session_when
 from bot.blocks.text import channel_link, escape, mention, mentions
@@ -15,7 +22,7 @@ from bot.domain.topics import TopicStatus
 from bot.ids import COMMAND, ActionId
 from bot.services.views import Dashboard, SetInfo, TopicOverview
 
-MAX_SETS_SHOWN = 4  # at most ~22 blocks each, within the 100 of a view
+MAX_SETS_SHOWN = 3  # at most 25 blocks each, within the 100 of a view
 MAX_ACTIONS_SHOWN = 4
 
 
@@ -176,8 +183,12 @@ def home_view(user_id: str, boards: list[Dashboard]) -> dict[str, Any]:
     blocks: list[Block] = [header("Your Action Learning Sets")]
     if not sets:
         blocks.extend(_welcome())
+    else:
+        mine = [s.away[user_id] for s in sets if user_id in s.away]
+        blocks.extend(away_controls(max(mine) if mine else None))
     for lset in sets[:MAX_SETS_SHOWN]:
         facilitating = lset.facilitator_id == user_id
+        board = extra[lset.id]
         role = (
             "you facilitate"
             if facilitating
@@ -191,6 +202,19 @@ def home_view(user_id: str, boards: list[Dashboard]) -> dict[str, Any]:
                 + (f"\nPlace: {escape(lset.place)}" if lset.place else "")
             )
         )
+        if lset.away:
+            blocks.append(context(away_line(lset.away)))
+        if board.can_answer and lset.next_session is not None:
+            away = lset.away.get(user_id)
+            answer = (
+                "you're away"
+                if board.my_answer is None and away and away >= lset.next_session.local_date
+                else my_answer(board.my_answer)
+            )
+            blocks.append(md(f"For the next session, {answer}."))
+            blocks.append(rsvp_buttons(lset.next_session.id))
+        if facilitating and board.attendance is not None:
+            blocks.append(md(f"*Who is coming:* {attendance_line(board.attendance)}"))
         if user_id not in lset.agreed_ids:
             blocks.append(md("You have not agreed to this set's ground rules yet."))
             blocks.append(ActionsBlock(block_id=f"agree_{lset.id}", elements=[agree_button(lset)]))
@@ -198,7 +222,6 @@ def home_view(user_id: str, boards: list[Dashboard]) -> dict[str, Any]:
             blocks.append(md(agreement_summary(lset)))
         if overviews and lset.id in overviews:
             blocks.extend(_topic_blocks(lset, user_id, overviews[lset.id]))
-        board = extra[lset.id]
         blocks.extend(_vote_blocks(board))
         blocks.extend(_action_blocks(board))
         if facilitating:

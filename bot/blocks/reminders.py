@@ -6,8 +6,10 @@ names, action titles) is escaped, so it can neither ping ``@channel`` nor fake a
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 
+from bot.blocks.attendance import attendance_line, rsvp_buttons
+from bot.blocks.calendar import session_buttons
 from bot.blocks.common import Message, clip, context, md, render
 from bot.blocks.meta import claimed_id, claimed_ids
 from bot.blocks.text import count, date_token, escape, mention
@@ -90,6 +92,8 @@ def reminder_message(ctx: Context) -> Message:
                             "only its title and your name), or answer *No topic this time*."
                         ),
                         _topic_button(ctx, "Prepare your topic"),
+                        context("Are you coming? Tell the set early if you can't."),
+                        rsvp_buttons(ctx.session_id),
                     ]
                 ),
             )
@@ -127,7 +131,22 @@ def reminder_message(ctx: Context) -> Message:
                 f"{count(ctx.topics_in, 'topic')} in, {ctx.reports_in} of "
                 f"{count(ctx.reporters, 'report-back')} in."
             )
-            return Message(text=text, blocks=render([md(text)]))
+            who: list[Block] = [md(text)]
+            if ctx.attendance is not None:
+                who.append(context(f"Attendance: {attendance_line(ctx.attendance)}"))
+            return Message(text=text, blocks=render(who))
+        case Kind.QUORUM:
+            who_can = ctx.attendance
+            able = len(who_can.coming) + len(who_can.waiting) if who_can else 0
+            text = (
+                f"{name} meets {when}, and only {count(able, 'member')} can still come: "
+                f"the set agreed on at least {ctx.min_members}."
+            )
+            quorum: list[Block] = [md(f"{text} Move the session, or cancel it?")]
+            if who_can is not None:
+                quorum.append(context(attendance_line(who_can)))
+            quorum.append(session_buttons(ctx.session_id))
+            return Message(text=text, blocks=render(quorum))
         case Kind.AUTO_VOTE:
             text = f"{name}: the agenda vote is open."
             return Message(text=text, blocks=render([md(text)]))

@@ -17,7 +17,6 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     Option,
-    OptionGroup,
     PlainTextObject,
     RadioButtonsElement,
     SectionBlock,
@@ -30,14 +29,15 @@ from slack_sdk.models.views import View
 
 from bot.blocks.common import clip, number_field, text_field
 from bot.blocks.meta import Meta, key
+from bot.blocks.zones import zone_select
 from bot.domain.agenda import VoteRules
+from bot.domain.attendance import MAX_MIN_MEMBERS, MAX_NOTICE_HOURS, AttendanceSettings
 from bot.domain.reminders import ReminderSettings
 from bot.domain.schedule import (
     CADENCE_WEEKS,
     DEFAULT_SESSION_MINUTES,
     MAX_SESSION_MINUTES,
     MIN_SESSION_MINUTES,
-    is_valid_zone,
 )
 from bot.domain.sets import (
     DEFAULT_GROUND_RULES,
@@ -52,7 +52,7 @@ from bot.domain.sets import (
     RULES_MAX,
 )
 from bot.domain.text import count
-from bot.domain.zones import UTC, Zone, known_zones, zone_of
+from bot.domain.zones import UTC
 from bot.ids import ActionId, CallbackId
 from bot.ids import SetupField as F
 from bot.services.views import SetInfo
@@ -61,7 +61,6 @@ from bot.services.views import SetInfo
 FACILITATES_ONLY, PARTICIPATES = "facilitates", "participates"
 NO_SELF_VOTE, SELF_VOTE = "no_self_vote", "self_vote"
 MANUAL_VOTE, AUTO_VOTE = "manual_vote", "auto_vote"
-MAX_OPTIONS = 100  # per select, and per option group (Slack's limit)
 
 
 @dataclass(frozen=True)
@@ -78,51 +77,6 @@ def _option(label: str, value: str) -> Option:
 
 def _cadence_option(weeks: int) -> Option:
     return _option("Every week" if weeks == 1 else f"Every {weeks} weeks", str(weeks))
-
-
-def _zone_option(z: Zone) -> Option:
-    return _option(clip(z.place, 75), z.name)
-
-
-def zone_select(initial: str) -> StaticSelectElement:
-    """Every zone, grouped by region (a region of more than 100 places is split), ``initial``
-    selected (added in a group of its own if the list lacks it)."""
-    chosen = zone_of(initial if is_valid_zone(initial) else UTC)
-    zones = list(known_zones())
-    if chosen not in zones:
-        zones.append(chosen)
-    regions: dict[str, list[Zone]] = {}
-    for z in zones:
-        regions.setdefault(z.region, []).append(z)
-    groups = [
-        OptionGroup(label=label, options=[_zone_option(z) for z in part])
-        for region, members in regions.items()
-        for label, part in _parts(region, members)
-    ]
-    return StaticSelectElement(
-        action_id=F.TIMEZONE.action_id,
-        option_groups=groups,
-        initial_option=_zone_option(chosen),
-        placeholder="Type a city or country",
-    )
-
-
-def _parts(region: str, zones: list[Zone]) -> list[tuple[str, list[Zone]]]:
-    """A region's places in groups of at most 100, split where the first letter changes
-    ("America: A-M", "America: N-Y")."""
-    if len(zones) <= MAX_OPTIONS:
-        return [(region, zones)]
-    by_letter: dict[str, list[Zone]] = {}
-    for z in zones:
-        by_letter.setdefault(z.place[:1].upper(), []).append(z)
-    parts: list[list[Zone]] = [[]]
-    for letter_zones in by_letter.values():
-        if len(parts[-1]) + len(letter_zones) > MAX_OPTIONS:
-            parts.append([])
-        parts[-1].extend(letter_zones[:MAX_OPTIONS])
-    return [
-        (f"{region}: {p[0].place[:1].upper()}-{p[-1].place[:1].upper()}", p) for p in parts if p
-    ]
 
 
 def _radio(field: F, label: str, choices: list[tuple[str, str]], chosen: bool) -> InputBlock:
@@ -269,6 +223,7 @@ def settings_summary(existing: SetInfo | None) -> str:
     """The settings under "More settings", in a line each, as they stand."""
     rules = existing.rules if existing else VoteRules()
     cfg = existing.reminders if existing else ReminderSettings()
+    notice = (existing.attendance if existing else AttendanceSettings()).notice_hours
     own = "may" if rules.self_vote else "may not"
     slots = f"{rules.slots}" if rules.slots else "2 under 2 hours, 3 otherwise"
     ends = []
@@ -285,7 +240,7 @@ def settings_summary(existing: SetInfo | None) -> str:
         f"Agenda vote: {count(rules.budget, 'vote')} per member, at most {rules.cap} on one "
         f"topic; members {own} vote for their own; topics per session: {slots}.",
         f"Rounds: report-back {rules.opening_minutes} min, closing {rules.closing_minutes} min. "
-        f"The facilitator {part}.",
+        f"The facilitator {part}. Apologies: {count(notice, 'hour')} notice.",
         f"Programme end: {', '.join(ends) if ends else 'none'}. Topic prompt "
         f"{count(cfg.prep_days, 'day')} before a session"
         + ("; the vote opens by itself." if cfg.auto_vote else "."),
@@ -352,6 +307,27 @@ def _more_blocks(existing: SetInfo | None) -> list[Any]:
             MAX_ROUND_MINUTES,
             rules.closing_minutes,
         ),
+        HeaderBlock(text=PlainTextObject(text="Attendance")),
+        number_field(
+            F.NOTICE_HOURS,
+            F.NOTICE_HOURS.action_id,
+            "Apologies notice (hours before a session)",
+            0,
+            MAX_NOTICE_HOURS,
+            (existing.attendance if existing else AttendanceSettings()).notice_hours,
+            optional=True,
+            hint="Apologies given later are accepted and marked late. Empty: 24.",
+        ),
+        number_field(
+            F.MIN_MEMBERS,
+            F.MIN_MEMBERS.action_id,
+            "Minimum members for a session",
+            1,
+            MAX_MIN_MEMBERS,
+            (existing.attendance if existing else AttendanceSettings()).min_members,
+            optional=True,
+            hint="If fewer can come, the facilitator is asked to move or cancel. Empty: 3.",
+        ),
         *_programme_blocks(existing),
         *_reminder_blocks(existing.reminders if existing else ReminderSettings()),
         text_field(
@@ -405,6 +381,7 @@ _REMINDER_LABELS = {
     F.REPORT_DAYS: "Report-back reminder: days before",
     F.POST_MINUTES: "Channel post: minutes before the start",
     F.REFLECTION_MINUTES: "Reflection prompt: minutes after the end",
+    F.QUORUM_DAYS: "Quorum check: days before (too few coming)",
 }
 
 

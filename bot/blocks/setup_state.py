@@ -112,6 +112,9 @@ def parse_setup(view: dict[str, Any]) -> SetupForm:
         post_minutes=optional_number(F.POST_MINUTES),
         reflection_minutes=optional_number(F.REFLECTION_MINUTES),
         auto_vote=_chosen(values, F.AUTO_VOTE) == AUTO_VOTE,
+        quorum_days=optional_number(F.QUORUM_DAYS),
+        notice_hours=optional_number(F.NOTICE_HOURS),
+        min_members=optional_number(F.MIN_MEMBERS),
     )
 
 

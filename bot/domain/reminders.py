@@ -24,6 +24,7 @@ class Kind(StrEnum):
     REFLECTION = "reflection"  # DM: invite a learning-log entry
     MOVED = "moved"  # DM: a session you were reminded about moved (one per move: "moved:2")
     CANCELLED = "cancelled"  # DM: a session you were reminded about was cancelled
+    QUORUM = "quorum"  # DM to the facilitator: too few can come (Move / Cancel)
 
     @property
     def to_channel(self) -> bool:
@@ -62,8 +63,16 @@ class ReminderSettings:
     post_minutes: int = 60  # session-day post, before the start
     reflection_minutes: int = 60  # after the end
     auto_vote: bool = False
+    quorum_days: int = 2  # the facilitator hears if too few can come
 
-    KEYS = ("prep_days", "nudge_days", "report_days", "post_minutes", "reflection_minutes")
+    KEYS = (
+        "prep_days",
+        "nudge_days",
+        "report_days",
+        "post_minutes",
+        "reflection_minutes",
+        "quorum_days",
+    )
 
     @classmethod
     def load(cls, settings: dict[str, Any] | None) -> ReminderSettings:
@@ -125,9 +134,11 @@ def plan_for_session(
     channel_id: str,
     members: list[str],
     presenters: list[str],
+    facilitator: str | None = None,
 ) -> list[Planned]:
     """Every reminder of one session. ``members``: active members (report-back reminders and
-    reflection prompts); ``presenters``: those asked for topics (members who participate)."""
+    reflection prompts); ``presenters``: those asked for topics (members who participate);
+    ``facilitator``: who hears when too few can come (the quorum check)."""
     start = session.starts_at
     end = sched.session_end(start, session.duration_minutes)
     out: list[Planned] = []
@@ -148,6 +159,8 @@ def plan_for_session(
     )
     if cfg.auto_vote:
         out.append(Planned(Kind.AUTO_VOTE, channel_id, start, end))
+    if facilitator is not None:
+        out.append(Planned(Kind.QUORUM, facilitator, days_before(session, cfg.quorum_days), start))
     return out
 
 

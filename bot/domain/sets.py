@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from bot.domain.agenda import BUDGET, CAP, CLOSING_MINUTES, OPENING_MINUTES, VoteRules
+from bot.domain.attendance import MAX_NOTICE_HOURS, AttendanceSettings
 from bot.domain.directory import UserFacts
 from bot.domain.reminders import ReminderSettings
 from bot.domain.schedule import (
@@ -38,6 +39,7 @@ REMINDER_BOUNDS: dict[str, tuple[int, int]] = {
     "report_days": (1, 14),
     "post_minutes": (5, 720),
     "reflection_minutes": (0, 1440),
+    "quorum_days": (1, 14),
 }
 
 DEFAULT_GROUND_RULES = """\
@@ -81,6 +83,11 @@ class SetupForm:
     post_minutes: int | None = POST_MINUTES
     reflection_minutes: int | None = REFLECTION_MINUTES
     auto_vote: bool = False
+    quorum_days: int | None = None
+    # Apologies later than this many hours before a session are marked late (None: default);
+    # fewer than ``min_members`` able to come: the facilitator hears (None: default).
+    notice_hours: int | None = None
+    min_members: int | None = None
     # False: the form showed the essentials only, and everything above from ``budget`` on (and
     # the facilitator's part and the ground rules) is the set's as it stands, or the defaults.
     more: bool = True
@@ -95,6 +102,16 @@ class SetupForm:
             if self.reflection_minutes is None
             else self.reflection_minutes,
             auto_vote=self.auto_vote,
+            quorum_days=_DEFAULT_REMINDERS.quorum_days
+            if self.quorum_days is None
+            else self.quorum_days,
+        )
+
+    def attendance_settings(self) -> AttendanceSettings:
+        default = AttendanceSettings()
+        return AttendanceSettings(
+            notice_hours=default.notice_hours if self.notice_hours is None else self.notice_hours,
+            min_members=default.min_members if self.min_members is None else self.min_members,
         )
 
     def vote_rules(self) -> VoteRules:
@@ -262,6 +279,14 @@ def validate_setup(
     errors.update(_agenda_problems(form))
     errors.update(_programme_problems(form))
     errors.update(_reminder_problems(form))
+    if form.notice_hours is not None and not 0 <= form.notice_hours <= MAX_NOTICE_HOURS:
+        errors["notice_hours"] = (
+            f"Between 0 and {MAX_NOTICE_HOURS} hours, or leave it empty for the default (24)."
+        )
+    if form.min_members is not None and not 1 <= form.min_members <= MAX_PARTICIPANTS:
+        errors["min_members"] = (
+            f"Between 1 and {MAX_PARTICIPANTS}, or leave it empty for the default (3)."
+        )
 
     rules = form.ground_rules.strip()
     if not rules:

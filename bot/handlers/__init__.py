@@ -7,6 +7,7 @@ from __future__ import annotations
 from bot.handlers import (
     actions,
     agenda,
+    attendance,
     ballot,
     calendar,
     events,
@@ -18,7 +19,19 @@ from bot.handlers import (
 )
 from bot.handlers.kit import Kit
 
-FEATURES = (help, sets, topics, agenda, ballot, actions, reportback, learning, calendar, events)
+FEATURES = (
+    help,
+    sets,
+    topics,
+    agenda,
+    ballot,
+    actions,
+    reportback,
+    learning,
+    calendar,
+    attendance,
+    events,
+)
 
 
 def register_all(kit: Kit) -> None:

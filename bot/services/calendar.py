@@ -20,6 +20,7 @@ from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.sessions import COLLISION, DATE, GONE, STARTED, Busy, Slot, slot_problems
 from bot.domain.status import SessionChangeKind, SessionStatus
 from bot.services import access
+from bot.services.attendance import answers_of, attendance_of
 from bot.services.planning import session_changed
 from bot.services.readmodels import session_info, set_info
 from bot.services.views import Calendar, SessionChange, SessionDraft, SessionInfo
@@ -56,8 +57,16 @@ class CalendarService:
     @staticmethod
     def _calendar(s: Session, lset: LearningSet, user_id: str, now: datetime) -> Calendar:
         info = set_info(s, lset, now)
+        facilitator = access.facilitates(info, user_id)
+        ids = [x.id for x in info.upcoming]
+        days = {x.id: x.local_date for x in info.upcoming}
         return Calendar(
-            set=info, sessions=info.upcoming, facilitator=access.facilitates(info, user_id), now=now
+            set=info,
+            sessions=info.upcoming,
+            facilitator=facilitator,
+            now=now,
+            answers=answers_of(s, lset.team_id, user_id, ids),
+            attendance={i: attendance_of(s, lset, i, days[i]) for i in ids} if facilitator else {},
         )
 
     # -- authority ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.services import access
 from bot.services.actions import ActionService
+from bot.services.attendance import answers_of, attendance_of
 from bot.services.learning import log_count
 from bot.services.readmodels import session_info, set_info, vote_rules
 from bot.services.reportback import round_for_next_session
@@ -36,6 +37,8 @@ class HomeService:
             for lset in q.sets_of_user(s, team_id, user_id):
                 info = set_info(s, lset, now)
                 facilitating = access.facilitates(info, user_id)
+                following = info.next_session
+                can_answer = following is not None and following.starts_at > now
                 out.append(
                     Dashboard(
                         set=info,
@@ -44,6 +47,13 @@ class HomeService:
                         vote=self._vote(s, lset, info, user_id),
                         round=round_for_next_session(s, lset, now) if facilitating else None,
                         logs=log_count(s, lset, now) if facilitating else None,
+                        can_answer=can_answer,
+                        my_answer=answers_of(s, team_id, user_id, [following.id]).get(following.id)
+                        if following is not None
+                        else None,
+                        attendance=attendance_of(s, lset, following.id, following.local_date)
+                        if facilitating and following is not None
+                        else None,
                         agenda_started=facilitating
                         and info.next_session is not None
                         and aq.vote_of_session(s, info.next_session.id) is not None,

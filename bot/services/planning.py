@@ -194,6 +194,7 @@ def planned_rows(
     zones = {m.user_id: m.tz or lset.timezone for m in members}
     reachable = [m for m in members if m.unreachable is None]
     presenters = access.participant_ids(lset, reachable)
+    facilitator = access.facilitator_of(reachable)
     cfg = ReminderSettings.load(lset.settings)
     rows: list[dict[str, Any]] = []
     for sess in upcoming:
@@ -203,6 +204,7 @@ def planned_rows(
             channel_id=lset.channel_id,
             members=[m.user_id for m in reachable],
             presenters=presenters,
+            facilitator=facilitator,
         ):
             rows.append(
                 _row(

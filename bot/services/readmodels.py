@@ -12,7 +12,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.domain import schedule as sched
 from bot.domain.agenda import VoteRules, split_minutes
+from bot.domain.attendance import AttendanceSettings
 from bot.domain.reminders import ReminderSettings
 from bot.domain.status import VoteStatus
 from bot.services import access
@@ -82,6 +84,7 @@ def vote_rules(vote: AgendaVote, lset: LearningSet) -> VoteRules:
 
 def set_info(s: Session, lset: LearningSet, now: datetime) -> SetInfo:
     members = q.active_members(s, lset.team_id, lset.id)
+    today = now.astimezone(sched.zone(lset.timezone)).date()
     return SetInfo(
         id=lset.id,
         team_id=lset.team_id,
@@ -103,6 +106,8 @@ def set_info(s: Session, lset: LearningSet, now: datetime) -> SetInfo:
         programme_sessions=lset.programme_sessions,
         programme_ends_on=lset.programme_ends_on,
         reminders=ReminderSettings.load(lset.settings),
+        attendance=AttendanceSettings.load(lset.settings),
+        away={m.user_id: m.away_until for m in members if m.away_until and m.away_until >= today},
         upcoming=tuple(session_info(r) for r in q.upcoming_sessions(s, lset.team_id, lset.id, now)),
     )
 

@@ -4,7 +4,7 @@ why it should not be sent now."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 
 from bot.domain import schedule as sched
 from bot.domain.actions import ActionStatus
+from bot.domain.attendance import AttendanceSettings, is_away, short_of_quorum
 from bot.domain.reminders import Kind, kind_of, quiet_hours_end
 from bot.domain.status import SessionStatus, SetStatus
 from bot.domain.topics import TopicStatus
 from bot.services import access
+from bot.services.attendance import attendance_of
 from bot.services.views import Context, OpenAction
 from bot.storage import agenda_queries as aq
 from bot.storage import queries as q
@@ -87,6 +89,12 @@ def context_of(s: Session, c: Claimed, at: datetime) -> Context | Decision:
         quiet = quiet_hours_end(at, member.tz or lset.timezone)
         if quiet is not None:
             return Decision("quiet hours", until=quiet)
+        if kind in _NOT_WHILE_AWAY and member.away_until is not None:
+            if is_away(member.away_until, row.local_date):
+                return Decision("away")  # the session counts as apologies
+            back = _back_from(member.away_until, member.tz or lset.timezone)
+            if at < back:
+                return Decision("away", until=back)
     ctx = Context(
         kind=kind,
         set_id=lset.id,
@@ -116,8 +124,28 @@ def context_of(s: Session, c: Claimed, at: datetime) -> Context | Decision:
             return Decision("no open actions")
         return _with(ctx, actions=actions)
     if kind == Kind.SESSION_POST:
-        return _with(ctx, **_counts(s, c.team_id, c.set_id, row))
+        counts = _counts(s, c.team_id, c.set_id, row)
+        return _with(ctx, attendance=attendance_of(s, lset, row.id, row.local_date), **counts)
+    if kind == Kind.QUORUM:
+        who = attendance_of(s, lset, row.id, row.local_date)
+        settings = AttendanceSettings.load(lset.settings)
+        if c.target != facilitator:
+            return Decision("not the facilitator")
+        if not short_of_quorum(len(who.coming) + len(who.waiting), settings):
+            return Decision("enough can come")
+        return _with(ctx, attendance=who, min_members=settings.min_members)
     return ctx
+
+
+#: What a member away (``/als away``) is not sent: for a session in their time away, never;
+#: for a later one, once they are back.
+_NOT_WHILE_AWAY = (Kind.PREP_PROMPT, Kind.PREP_NUDGE, Kind.REPORT_REMINDER)
+
+
+def _back_from(away_until: date, tz_name: str) -> datetime:
+    """The first instant after the member's time away (midnight after it, in their zone)."""
+    zone = sched.zone(tz_name) if sched.is_valid_zone(tz_name) else UTC
+    return datetime.combine(away_until + timedelta(days=1), time(0, 0), tzinfo=zone).astimezone(UTC)
 
 
 def _open_actions(

@@ -31,6 +31,7 @@ def settings_of(form: SetupForm) -> dict[str, Any]:
     rules = form.vote_rules().dump()
     rules.pop("facilitator_votes")
     rules["reminders"] = form.reminder_settings().dump()
+    rules["attendance"] = form.attendance_settings().dump()
     return rules
 
 
@@ -100,4 +101,7 @@ def keep_settings(form: SetupForm, existing: SetInfo) -> SetupForm:
         post_minutes=cfg.post_minutes,
         reflection_minutes=cfg.reflection_minutes,
         auto_vote=cfg.auto_vote,
+        quorum_days=cfg.quorum_days,
+        notice_hours=existing.attendance.notice_hours,
+        min_members=existing.attendance.min_members,
     )

@@ -124,6 +124,22 @@ def sets_of_user(session: Session, team_id: str, user_id: str) -> Sequence[Learn
     ).all()
 
 
+def memberships_of_user(session: Session, team_id: str, user_id: str) -> Sequence[Membership]:
+    """The user's active memberships of active sets (their sets loaded with them)."""
+    return session.scalars(
+        select(Membership)
+        .join(LearningSet, Membership.set_id == LearningSet.id)
+        .where(
+            LearningSet.team_id == team_id,
+            LearningSet.status == SetStatus.ACTIVE,
+            Membership.team_id == team_id,
+            Membership.user_id == user_id,
+            Membership.left_at.is_(None),
+        )
+        .order_by(LearningSet.name, LearningSet.id)
+    ).all()
+
+
 def agreed_user_ids(session: Session, team_id: str, set_id: int, version: int) -> set[str]:
     return set(
         session.scalars(

@@ -16,6 +16,12 @@ from bot.services.views.agenda import (
     VoteOpened,
     VoteState,
 )
+from bot.services.views.attendance import (
+    ApologyDraft,
+    Attendance,
+    AwayOutcome,
+    RsvpOutcome,
+)
 from bot.services.views.base import (
     SessionInfo,
     SetInfo,
@@ -54,6 +60,9 @@ __all__ = [
     "AgendaEntry",
     "Airtime",
     "Allocation",
+    "ApologyDraft",
+    "Attendance",
+    "AwayOutcome",
     "Ballot",
     "Calendar",
     "CommitDraft",
@@ -73,6 +82,7 @@ __all__ = [
     "ReportOutcome",
     "RoundMember",
     "RoundState",
+    "RsvpOutcome",
     "SessionChange",
     "SessionDraft",
     "SessionInfo",

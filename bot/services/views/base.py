@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from bot.domain import roles
 from bot.domain.agenda import VoteRules
+from bot.domain.attendance import AttendanceSettings
 from bot.domain.reminders import ReminderSettings
 from bot.domain.sets import Schedule
 
@@ -55,6 +56,8 @@ class SetInfo:
     programme_sessions: int | None = None
     programme_ends_on: date | None = None
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    attendance: AttendanceSettings = field(default_factory=AttendanceSettings)
+    away: dict[str, date] = field(default_factory=dict)  # member -> away until (still to come)
 
     @property
     def next_session(self) -> SessionInfo | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.services.views.agenda import TopicOverview, VoteBrief
+from bot.services.views.attendance import Attendance
 from bot.services.views.base import SetInfo
 from bot.services.views.loop import ActionInfo, LogCount, RoundState
 
@@ -20,3 +21,6 @@ class Dashboard:
     round: RoundState | None = None  # facilitator: report-back progress for the next session
     logs: LogCount | None = None  # facilitator: learning-log entries about the last session
     agenda_started: bool = False  # the next session has a vote (open or closed) or an agenda
+    can_answer: bool = False  # the next session is still to start: Coming / Can't come
+    my_answer: str | None = None  # the reader's answer for the next session
+    attendance: Attendance | None = None  # facilitator: who is coming to the next session

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.domain.reminders import Kind
+from bot.services.views.attendance import Attendance
 from bot.services.views.base import SessionInfo, SetInfo
 
 
@@ -186,3 +187,5 @@ class Context:
     reports_in: int = 0
     reporters: int = 0
     actions: tuple[OpenAction, ...] = ()
+    attendance: Attendance | None = None  # the session post; the quorum check
+    min_members: int = 0  # the quorum check: the set's minimum

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from bot.domain.status import SessionChangeKind
 from bot.services.views.agenda import VoteState
+from bot.services.views.attendance import Attendance
 from bot.services.views.base import SessionInfo, SetInfo
 
 
@@ -72,6 +73,8 @@ class Calendar:
     sessions: tuple[SessionInfo, ...]  # planned, not over, earliest first
     facilitator: bool  # the reader facilitates: Move, Cancel and Add buttons
     now: datetime
+    answers: dict[int, str] = field(default_factory=dict)  # session id -> the reader's answer
+    attendance: dict[int, Attendance] = field(default_factory=dict)  # facilitator only
 
 
 @dataclass(frozen=True)

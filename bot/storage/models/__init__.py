@@ -10,6 +10,9 @@ from bot.storage.models.agenda import (
     Topic,
     VoteAllocation,
 )
+from bot.storage.models.attendance import (
+    Rsvp,
+)
 from bot.storage.models.base import (
     Base,
 )
@@ -58,6 +61,7 @@ __all__ = [
     "PlannedSession",
     "Reminder",
     "ReportRound",
+    "Rsvp",
     "RulesAgreement",
     "SendLease",
     "Topic",

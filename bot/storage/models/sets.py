@@ -127,6 +127,9 @@ class Membership(Base):
     unreachable: Mapped[str | None] = mapped_column(String(64))
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     left_at: Mapped[datetime | None]
+    # ``/als away until``: no prompts or nudges, and sessions on or before this date (in the
+    # set's zone) count as apologies.
+    away_until: Mapped[date | None] = mapped_column(Date)
 
     learning_set: Mapped[LearningSet] = relationship(back_populates="memberships")
 

@@ -1,0 +1,41 @@
+"""Reads and writes of members' answers for sessions (``rsvps``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.storage.models import PlannedSession, Rsvp
+
+
+def session_in(s: Session, team_id: str, session_id: int) -> PlannedSession | None:
+    """A session a request names, if it is in this workspace."""
+    row = s.get(PlannedSession, session_id)
+    return row if row is not None and row.team_id == team_id else None
+
+
+def rsvp_of(s: Session, session_id: int, user_id: str) -> Rsvp | None:
+    return s.scalar(select(Rsvp).where(Rsvp.session_id == session_id, Rsvp.user_id == user_id))
+
+
+def rsvps_of_session(s: Session, team_id: str, session_id: int) -> Sequence[Rsvp]:
+    return s.scalars(
+        select(Rsvp).where(Rsvp.team_id == team_id, Rsvp.session_id == session_id)
+    ).all()
+
+
+def answers_of_user(
+    s: Session, team_id: str, user_id: str, session_ids: Iterable[int]
+) -> dict[int, str]:
+    """session id -> this member's answer, for the sessions given."""
+    ids = list(session_ids)
+    if not ids:
+        return {}
+    rows = s.execute(
+        select(Rsvp.session_id, Rsvp.answer).where(
+            Rsvp.team_id == team_id, Rsvp.user_id == user_id, Rsvp.session_id.in_(ids)
+        )
+    )
+    return {session_id: answer for session_id, answer in rows}
