@@ -91,7 +91,11 @@ class ActionId(StrEnum):
     RSVP_APOLOGIES = "als_rsvp_apologies"
     AWAY_OPEN = "als_away_open"
     AWAY_OFF = "als_away_off"
+    ATTENDANCE_SAVE = "als_attendance_save"
 
+
+# The attendance checklist: checkbox groups of at most 10 members each, numbered.
+PRESENT_PREFIX = "als_present_"
 
 # One select per topic in the voting modal: the action id carries the topic id.
 VOTE_TOPIC_PREFIX = "als_vote_topic_"

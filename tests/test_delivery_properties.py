@@ -60,7 +60,15 @@ MIN_RETRY_AFTER = timedelta(seconds=1)
 #: The documented policy after an ambiguous attempt: prompts people act on are resent; the
 #: nudge ("at most one") and courtesy notices are not. "moved:2" is a move notice's stored form.
 RESENT = ["prep_prompt", "report_reminder", "session_post", "auto_vote"]
-NOT_RESENT = ["prep_nudge", "reflection", "moved", "moved:2", "cancelled", "quorum"]
+NOT_RESENT = [
+    "prep_nudge",
+    "reflection",
+    "moved",
+    "moved:2",
+    "cancelled",
+    "quorum",
+    "attendance",
+]
 STORED_KINDS = RESENT + NOT_RESENT
 
 #: Every outcome; those that keep the row going more often, so that long runs happen.

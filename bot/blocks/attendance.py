@@ -11,21 +11,23 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    CheckboxesElement,
     DatePickerElement,
     InputBlock,
     MarkdownTextObject,
+    Option,
     PlainTextObject,
     SectionBlock,
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.common import Message, context, md, simple, text_field
+from bot.blocks.common import Message, context, md, render, simple, text_field
 from bot.blocks.messages import session_when
 from bot.blocks.meta import Meta, key
 from bot.blocks.text import count, escape, mention, mentions
 from bot.domain.attendance import REASON_MAX, Answer
-from bot.ids import COMMAND, ActionId, CallbackId
-from bot.services.views import ApologyDraft, Attendance, AwayOutcome, RsvpOutcome
+from bot.ids import COMMAND, PRESENT_PREFIX, ActionId, CallbackId
+from bot.services.views import ApologyDraft, Attendance, AwayOutcome, Presence, RsvpOutcome
 
 REASON = "reason"
 REASON_INPUT = "reason_input"
@@ -215,4 +217,86 @@ def rsvp_confirmation(outcome: RsvpOutcome) -> Message:
     return simple(
         f"Your apologies for *{name}*, {when}, are sent.{late} You can still say you're "
         "coming until the session starts."
+    )
+
+
+# -- who came -------------------------------------------------------------------------------
+MAX_CHECKBOXES = 10  # Slack's limit per checkbox group
+
+
+def presence_message(presence: Presence) -> Message:
+    """To the facilitator after a session: a checklist of members, preset, and Save."""
+    when = session_when(presence.session)
+    text = f"Who came to *{escape(presence.set_name)}*, {when}?"
+    blocks: list[Block] = [
+        md(text),
+        context("Preset from who said they were coming, presented or reported back."),
+    ]
+    members = list(presence.members)
+    for n, start in enumerate(range(0, len(members), MAX_CHECKBOXES)):
+        chunk = members[start : start + MAX_CHECKBOXES]
+        options = [_person_option(u) for u in chunk]
+        ticked = [o for o, u in zip(options, chunk, strict=True) if u in presence.present]
+        blocks.append(
+            ActionsBlock(
+                block_id=f"present_{n}",
+                elements=[
+                    CheckboxesElement(
+                        action_id=f"{PRESENT_PREFIX}{n}",
+                        options=options,
+                        initial_options=ticked or None,
+                    )
+                ],
+            )
+        )
+    blocks.append(
+        ActionsBlock(
+            block_id="present_save",
+            elements=[
+                ButtonElement(
+                    text="Save attendance",
+                    action_id=ActionId.ATTENDANCE_SAVE,
+                    value=str(presence.session.id),
+                    style="primary",
+                )
+            ],
+        )
+    )
+    return Message(text=text, blocks=render(blocks))
+
+
+def _person_option(user: str) -> Option:
+    return Option(text=MarkdownTextObject(text=mention(user)), value=user)
+
+
+def ticked_people(state: dict[str, Any]) -> list[str]:
+    """The members ticked in a checklist message's state (``body.state.values``)."""
+    out: list[str] = []
+    for block_id, per_block in (state.get("values") or {}).items():
+        if not str(block_id).startswith("present_") or not isinstance(per_block, dict):
+            continue
+        for action_id, value in per_block.items():
+            if str(action_id).startswith(PRESENT_PREFIX) and isinstance(value, dict):
+                out.extend(
+                    o["value"]
+                    for o in value.get("selected_options") or []
+                    if isinstance(o, dict) and isinstance(o.get("value"), str)
+                )
+    return out
+
+
+def presence_saved(presence: Presence) -> Message:
+    when = session_when(presence.session)
+    text = (
+        f":clipboard: Attendance of *{escape(presence.set_name)}*, {when}: "
+        f"{len(presence.present)} of {count(len(presence.members), 'member')} came"
+        + (f" ({mentions(list(presence.present))})." if presence.present else ".")
+    )
+    return simple(text)
+
+
+def tally_line(tally: dict[str, tuple[int, int]]) -> str:
+    """Each member's attendance so far (the facilitator's Home)."""
+    return "*Attendance so far:* " + ", ".join(
+        f"{mention(user)} {came} of {held}" for user, (came, held) in sorted(tally.items())
     )

@@ -14,6 +14,7 @@ from bot.blocks.attendance import (
     away_line,
     my_answer,
     rsvp_buttons,
+    tally_line,
 )
 from bot.blocks.common import clip, context, header, md
 from bot.blocks.messages import agree_button, agreement_summary, session_when
@@ -22,7 +23,7 @@ from bot.domain.topics import TopicStatus
 from bot.ids import COMMAND, ActionId
 from bot.services.views import Dashboard, SetInfo, TopicOverview
 
-MAX_SETS_SHOWN = 3  # at most 25 blocks each, within the 100 of a view
+MAX_SETS_SHOWN = 3  # at most 27 blocks each, within the 100 of a view
 MAX_ACTIONS_SHOWN = 4
 
 
@@ -215,6 +216,8 @@ def home_view(user_id: str, boards: list[Dashboard]) -> dict[str, Any]:
             blocks.append(rsvp_buttons(lset.next_session.id))
         if facilitating and board.attendance is not None:
             blocks.append(md(f"*Who is coming:* {attendance_line(board.attendance)}"))
+        if facilitating and board.tally:
+            blocks.append(context(tally_line(board.tally)))
         if user_id not in lset.agreed_ids:
             blocks.append(md("You have not agreed to this set's ground rules yet."))
             blocks.append(ActionsBlock(block_id=f"agree_{lset.id}", elements=[agree_button(lset)]))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 
-from bot.blocks.attendance import attendance_line, rsvp_buttons
+from bot.blocks.attendance import attendance_line, presence_message, rsvp_buttons
 from bot.blocks.calendar import session_buttons
 from bot.blocks.common import Message, clip, context, md, render
 from bot.blocks.meta import claimed_id, claimed_ids
@@ -147,6 +147,11 @@ def reminder_message(ctx: Context) -> Message:
                 quorum.append(context(attendance_line(who_can)))
             quorum.append(session_buttons(ctx.session_id))
             return Message(text=text, blocks=render(quorum))
+        case Kind.ATTENDANCE:
+            if ctx.presence is None:  # never sent without one (the context reads it)
+                text = f"Who came to today's {name} session?"
+                return Message(text=text, blocks=render([md(text)]))
+            return presence_message(ctx.presence)
         case Kind.AUTO_VOTE:
             text = f"{name}: the agenda vote is open."
             return Message(text=text, blocks=render([md(text)]))

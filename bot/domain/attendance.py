@@ -73,6 +73,16 @@ def is_away(away_until: date | None, session_date: date) -> bool:
     return away_until is not None and session_date <= away_until
 
 
+def was_present(user: str, confirmed: dict[str, bool], coming: set[str], active: set[str]) -> bool:
+    """Did ``user`` attend? Presenting or reporting back counts as present; otherwise what
+    the facilitator confirmed; otherwise their answer (coming)."""
+    if user in active:
+        return True
+    if user in confirmed:
+        return confirmed[user]
+    return user in coming
+
+
 def short_of_quorum(able: int, settings: AttendanceSettings) -> bool:
     """Fewer members able to come (coming, or not answered yet) than the set's minimum."""
     return able < settings.min_members

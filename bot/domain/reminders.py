@@ -25,6 +25,7 @@ class Kind(StrEnum):
     MOVED = "moved"  # DM: a session you were reminded about moved (one per move: "moved:2")
     CANCELLED = "cancelled"  # DM: a session you were reminded about was cancelled
     QUORUM = "quorum"  # DM to the facilitator: too few can come (Move / Cancel)
+    ATTENDANCE = "attendance"  # DM to the facilitator after a session: who came (a checklist)
 
     @property
     def to_channel(self) -> bool:
@@ -161,6 +162,7 @@ def plan_for_session(
         out.append(Planned(Kind.AUTO_VOTE, channel_id, start, end))
     if facilitator is not None:
         out.append(Planned(Kind.QUORUM, facilitator, days_before(session, cfg.quorum_days), start))
+        out.append(Planned(Kind.ATTENDANCE, facilitator, end, end + timedelta(days=7)))
     return out
 
 

@@ -536,9 +536,11 @@ class SlackDriver:
             payload["channel"] = {"id": cid, "name": self._channel_name(cid)}
             if not is_ephemeral:
                 payload["message"] = container
-            values = self._state_values(container.get("blocks") or [], {})
+            remembered = self.slack.message_state(cid, ts, user_id)
+            values = self._state_values(container.get("blocks") or [], remembered)
             if state is not None and block_id is not None and el_type != "overflow":
                 values.setdefault(block_id, {})[action_id] = state
+                self.slack.remember_message_state(cid, ts, user_id, block_id, action_id, state)
             payload["state"] = {"values": values}
             payload["response_url"] = self.slack.new_response_url(
                 channel_id=cid,

@@ -437,6 +437,9 @@ class FakeSlack:
         self._stacks: dict[str, list[str]] = {}
         self._homes: dict[str, str] = {}
         self._view_state: dict[str, dict[str, dict[str, JsonDict]]] = {}
+        #: (channel, ts, user) -> what that user ticked or picked in a message's elements: the
+        #: client keeps it until the message is redrawn, and sends it with every click.
+        self._message_state: dict[tuple[str, str, str], dict[str, dict[str, JsonDict]]] = {}
         self._triggers: dict[str, _Trigger] = {}
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._response_posts: list[ResponseUrlPost] = []
@@ -892,6 +895,22 @@ class FakeSlack:
             self._view_state.setdefault(view_id, {}).setdefault(block_id, {})[action_id] = dict(
                 state
             )
+
+    def remember_message_state(
+        self, channel_id: str, ts: str, user_id: str, block_id: str, action_id: str, state: JsonDict
+    ) -> None:
+        """Store what a user picked in a message's element (sent with their later clicks)."""
+        with self._lock:
+            key = (channel_id, ts, user_id)
+            self._message_state.setdefault(key, {}).setdefault(block_id, {})[action_id] = dict(
+                state
+            )
+
+    def message_state(
+        self, channel_id: str, ts: str, user_id: str
+    ) -> dict[str, dict[str, JsonDict]]:
+        with self._lock:
+            return copy.deepcopy(self._message_state.get((channel_id, ts, user_id), {}))
 
     def view_state(self, view_id: str) -> dict[str, dict[str, JsonDict]]:
         """The remembered element state of a view: ``{block_id: {action_id: state}}``."""

@@ -3,6 +3,7 @@ calendar and the Home tab), and the "Can't come" form."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -17,12 +18,14 @@ from bot.blocks.attendance import (
     away_modal,
     parse_apologies,
     parse_away,
+    presence_saved,
     rsvp_confirmation,
+    ticked_people,
 )
 from bot.domain.attendance import Answer
 from bot.domain.errors import InvalidInput
 from bot.handlers.kit import Kit, Request
-from bot.ids import ActionId, CallbackId, Sub
+from bot.ids import PRESENT_PREFIX, ActionId, CallbackId, Sub
 from bot.services.views import AwayOutcome, RsvpOutcome
 
 
@@ -103,7 +106,26 @@ def away_changed(r: Request, went: AwayOutcome) -> None:
     r.out.homes(r.team_id, list(went.people))
 
 
+def save_presence(r: Request, session_id: int) -> None:
+    """The facilitator's Save under the checklist of who came (the ticks are the message's
+    state, as Slack sends it with the click)."""
+    presence = r.deps.attendance.record(
+        r.team_id, r.user_id, session_id, ticked_people(r.body.get("state") or {})
+    )
+    if r.can_replace():
+        r.replace(presence_saved(presence))
+    else:
+        r.tell(presence_saved(presence))
+    r.out.homes(r.team_id, [r.user_id])
+
+
+def ticked(r: Request, _: bool) -> None:
+    """A box ticked in the checklist: Slack keeps it until Save; nothing to do."""
+
+
 def register(kit: Kit) -> None:
+    kit.button(ActionId.ATTENDANCE_SAVE)(save_presence)
+    kit.button(re.compile(rf"^{PRESENT_PREFIX}\d+$"), parse=lambda _, __: True)(ticked)
     kit.subcommand(Sub.AWAY)(away_command)
     kit.button(ActionId.AWAY_OPEN, parse=lambda _, __: True)(away_open)
     kit.button(ActionId.AWAY_OFF, parse=lambda _, __: True)(away_off)

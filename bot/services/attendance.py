@@ -7,7 +7,7 @@ claim; the member must be in its set, and the session still to come."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,15 +22,17 @@ from bot.domain.attendance import (
     away_problem,
     is_away,
     is_late,
+    was_present,
 )
 from bot.domain.errors import InvalidInput, NotAllowed, NotFound
+from bot.domain.status import SessionStatus
 from bot.services import access
 from bot.services.readmodels import session_info
-from bot.services.views import ApologyDraft, Attendance, AwayOutcome, RsvpOutcome
+from bot.services.views import ApologyDraft, Attendance, AwayOutcome, Presence, RsvpOutcome
 from bot.storage import attendance_queries as atq
 from bot.storage import queries as q
 from bot.storage.db import Database
-from bot.storage.models import LearningSet, PlannedSession, Rsvp
+from bot.storage.models import LearningSet, PlannedSession, Rsvp, SessionAttendance
 
 GONE = "That session is no longer in the calendar."
 REASON_FIELD = "reason"
@@ -57,6 +59,40 @@ def attendance_of(s: Session, lset: LearningSet, session_id: int, day: date) -> 
         waiting=tuple(u for u in ids if u not in rows and u not in away),
         away=away,
     )
+
+
+def presence_of(s: Session, lset: LearningSet, session: PlannedSession) -> Presence:
+    """Who came to ``session``: confirmed by the facilitator, else from the answers, the
+    agenda and the report-backs."""
+    members = tuple(m.user_id for m in q.active_members(s, lset.team_id, lset.id))
+    confirmed = {u: r.present for u, r in atq.recorded(s, session.id).items()}
+    coming = {
+        r.user_id
+        for r in atq.rsvps_of_session(s, lset.team_id, session.id)
+        if r.answer == Answer.COMING
+    }
+    active = atq.active_in(s, session.id)
+    return Presence(
+        set_name=lset.name,
+        session=session_info(session),
+        members=members,
+        present=tuple(u for u in members if was_present(u, confirmed, coming, active)),
+        confirmed=bool(confirmed),
+    )
+
+
+def attendance_tally(s: Session, lset: LearningSet, now: datetime) -> dict[str, tuple[int, int]]:
+    """member -> (sessions attended, sessions held since they joined)."""
+    members = q.active_members(s, lset.team_id, lset.id)
+    tally = {m.user_id: [0, 0] for m in members}
+    joined = {m.user_id: m.joined_at for m in members}
+    for row in atq.held_sessions(s, lset.team_id, lset.id, now):
+        present = set(presence_of(s, lset, row).present)
+        for user, counts in tally.items():
+            if joined[user] <= row.starts_at:
+                counts[1] += 1
+                counts[0] += user in present
+    return {user: (a, b) for user, (a, b) in tally.items() if b}
 
 
 def answers_of(s: Session, team_id: str, user_id: str, sessions: Sequence[int]) -> dict[int, str]:
@@ -90,6 +126,38 @@ class AttendanceService:
                 until=until,
                 people=tuple(sorted(people)),
             )
+
+    def record(
+        self, team_id: str, user_id: str, session_id: int, present: Sequence[str]
+    ) -> Presence:
+        """The facilitator confirms who came to a session that took place (``present``: the
+        members ticked; presenting or reporting back counts as present whatever the ticks)."""
+        now = self._clock()
+        with self._db.write() as s, s.begin():
+            row = atq.session_in(s, team_id, session_id)
+            if row is None:
+                raise NotFound(GONE)
+            lset = access.active_set(s, team_id, row.set_id)
+            access.require_facilitator(s, lset, user_id, "record who came")
+            if row.status != SessionStatus.PLANNED.value:
+                raise NotAllowed("That session was cancelled: nobody attended it.")
+            if row.starts_at > now:
+                raise NotAllowed("That session has not started yet: record who came afterwards.")
+            active = atq.active_in(s, row.id)
+            ticked = set(present)
+            existing = atq.recorded(s, row.id)
+            for member in q.active_members(s, team_id, lset.id):
+                mark = existing.get(member.user_id)
+                if mark is None:
+                    mark = SessionAttendance(
+                        team_id=team_id, set_id=lset.id, session_id=row.id, user_id=member.user_id
+                    )
+                    s.add(mark)
+                mark.present = member.user_id in ticked or member.user_id in active
+                mark.recorded_by = user_id
+                mark.recorded_at = now
+            s.flush()
+            return presence_of(s, lset, row)
 
     def _open_session(
         self, s: Session, team_id: str, user_id: str, session_id: int

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.services import access
 from bot.services.actions import ActionService
-from bot.services.attendance import answers_of, attendance_of
+from bot.services.attendance import answers_of, attendance_of, attendance_tally
 from bot.services.learning import log_count
 from bot.services.readmodels import session_info, set_info, vote_rules
 from bot.services.reportback import round_for_next_session
@@ -54,6 +54,7 @@ class HomeService:
                         attendance=attendance_of(s, lset, following.id, following.local_date)
                         if facilitating and following is not None
                         else None,
+                        tally=attendance_tally(s, lset, now) if facilitating else None,
                         agenda_started=facilitating
                         and info.next_session is not None
                         and aq.vote_of_session(s, info.next_session.id) is not None,

@@ -17,7 +17,7 @@ from bot.domain.reminders import Kind, kind_of, quiet_hours_end
 from bot.domain.status import SessionStatus, SetStatus
 from bot.domain.topics import TopicStatus
 from bot.services import access
-from bot.services.attendance import attendance_of
+from bot.services.attendance import attendance_of, presence_of
 from bot.services.views import Context, OpenAction
 from bot.storage import agenda_queries as aq
 from bot.storage import queries as q
@@ -134,6 +134,13 @@ def context_of(s: Session, c: Claimed, at: datetime) -> Context | Decision:
         if not short_of_quorum(len(who.coming) + len(who.waiting), settings):
             return Decision("enough can come")
         return _with(ctx, attendance=who, min_members=settings.min_members)
+    if kind == Kind.ATTENDANCE:
+        if c.target != facilitator:
+            return Decision("not the facilitator")
+        presence = presence_of(s, lset, row)
+        if presence.confirmed:
+            return Decision("already recorded")
+        return _with(ctx, presence=presence)
     return ctx
 
 

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import PlannedSession, Rsvp
+from bot.domain.status import SessionStatus, VoteStatus
+from bot.storage.models import (
+    ActionReport,
+    AgendaItem,
+    AgendaVote,
+    PlannedSession,
+    Rsvp,
+    SessionAttendance,
+)
 
 
 def session_in(s: Session, team_id: str, session_id: int) -> PlannedSession | None:
@@ -39,3 +48,40 @@ def answers_of_user(
         )
     )
     return {session_id: answer for session_id, answer in rows}
+
+
+def active_in(s: Session, session_id: int) -> set[str]:
+    """Who presented (on the session's agenda) or reported back in the session: present."""
+    presented = s.scalars(
+        select(AgendaItem.presenter_id)
+        .join(AgendaVote, AgendaVote.id == AgendaItem.vote_id)
+        .where(
+            AgendaVote.session_id == session_id,
+            AgendaVote.status.in_((VoteStatus.CLOSED.value, VoteStatus.CONFIRMED.value)),
+        )
+    ).all()
+    reported = s.scalars(
+        select(ActionReport.owner_id).where(ActionReport.session_id == session_id)
+    ).all()
+    return {*presented, *reported}
+
+
+def recorded(s: Session, session_id: int) -> dict[str, SessionAttendance]:
+    rows = s.scalars(select(SessionAttendance).where(SessionAttendance.session_id == session_id))
+    return {r.user_id: r for r in rows}
+
+
+def held_sessions(
+    s: Session, team_id: str, set_id: int, before: datetime
+) -> Sequence[PlannedSession]:
+    """The set's sessions that took place (started before ``before``, not cancelled)."""
+    return s.scalars(
+        select(PlannedSession)
+        .where(
+            PlannedSession.team_id == team_id,
+            PlannedSession.set_id == set_id,
+            PlannedSession.status == SessionStatus.PLANNED.value,
+            PlannedSession.starts_at <= before,
+        )
+        .order_by(PlannedSession.starts_at)
+    ).all()

@@ -109,17 +109,22 @@ def ever_a_member(session: Session, team_id: str, user_id: str) -> bool:
     return found is not None
 
 
+def _active_member_of(team_id: str, user_id: str) -> tuple[Any, ...]:
+    """The user's active memberships of active sets (a join of the two tables)."""
+    return (
+        LearningSet.team_id == team_id,
+        LearningSet.status == SetStatus.ACTIVE,
+        Membership.team_id == team_id,
+        Membership.user_id == user_id,
+        Membership.left_at.is_(None),
+    )
+
+
 def sets_of_user(session: Session, team_id: str, user_id: str) -> Sequence[LearningSet]:
     return session.scalars(
         select(LearningSet)
         .join(Membership, Membership.set_id == LearningSet.id)
-        .where(
-            LearningSet.team_id == team_id,
-            LearningSet.status == SetStatus.ACTIVE,
-            Membership.team_id == team_id,
-            Membership.user_id == user_id,
-            Membership.left_at.is_(None),
-        )
+        .where(*_active_member_of(team_id, user_id))
         .order_by(LearningSet.name, LearningSet.id)
     ).all()
 
@@ -129,13 +134,7 @@ def memberships_of_user(session: Session, team_id: str, user_id: str) -> Sequenc
     return session.scalars(
         select(Membership)
         .join(LearningSet, Membership.set_id == LearningSet.id)
-        .where(
-            LearningSet.team_id == team_id,
-            LearningSet.status == SetStatus.ACTIVE,
-            Membership.team_id == team_id,
-            Membership.user_id == user_id,
-            Membership.left_at.is_(None),
-        )
+        .where(*_active_member_of(team_id, user_id))
         .order_by(LearningSet.name, LearningSet.id)
     ).all()
 

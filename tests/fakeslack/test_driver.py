@@ -274,6 +274,19 @@ def test_click_select_in_message(driver: SlackDriver, app: RecordingApp, client:
         driver.click(ALICE, "choose", channel_id=SET_CHANNEL, message_ts=ts, selected="zzz")
 
 
+def test_a_choice_in_a_message_is_sent_with_that_users_next_click(
+    driver: SlackDriver, app: RecordingApp, client: WebClient
+) -> None:
+    """As in Slack's client: what a user picked in a message stays picked, and every later
+    click of theirs in it carries it in ``state``; another user's clicks do not."""
+    ts = post_buttons(client)
+    driver.click(ALICE, "choose", channel_id=SET_CHANNEL, message_ts=ts, selected="b")
+    driver.click(ALICE, "yes", channel_id=SET_CHANNEL, message_ts=ts)
+    assert last(app).payload["state"]["values"]["vote"]["choose"]["selected_option"] == opt("b")
+    driver.click(BOB, "yes", channel_id=SET_CHANNEL, message_ts=ts)
+    assert last(app).payload["state"]["values"]["vote"]["choose"]["selected_option"] is None
+
+
 def test_click_ephemeral(
     driver: SlackDriver, app: RecordingApp, client: WebClient, slack: FakeSlack
 ) -> None:

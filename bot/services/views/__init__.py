@@ -20,6 +20,7 @@ from bot.services.views.attendance import (
     ApologyDraft,
     Attendance,
     AwayOutcome,
+    Presence,
     RsvpOutcome,
 )
 from bot.services.views.base import (
@@ -77,6 +78,7 @@ __all__ = [
     "LogSaved",
     "OpenAction",
     "Panel",
+    "Presence",
     "ReportDraft",
     "ReportInfo",
     "ReportOutcome",

@@ -43,6 +43,17 @@ class AwayOutcome:
 
 
 @dataclass(frozen=True)
+class Presence:
+    """Who came to a session that took place: preset, or as the facilitator confirmed it."""
+
+    set_name: str
+    session: SessionInfo
+    members: tuple[str, ...]
+    present: tuple[str, ...]
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
 class RsvpOutcome:
     set_id: int
     set_name: str

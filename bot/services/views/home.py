@@ -24,3 +24,4 @@ class Dashboard:
     can_answer: bool = False  # the next session is still to start: Coming / Can't come
     my_answer: str | None = None  # the reader's answer for the next session
     attendance: Attendance | None = None  # facilitator: who is coming to the next session
+    tally: dict[str, tuple[int, int]] | None = None  # facilitator: attended / held, per member

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.domain.reminders import Kind
-from bot.services.views.attendance import Attendance
+from bot.services.views.attendance import Attendance, Presence
 from bot.services.views.base import SessionInfo, SetInfo
 
 
@@ -189,3 +189,4 @@ class Context:
     actions: tuple[OpenAction, ...] = ()
     attendance: Attendance | None = None  # the session post; the quorum check
     min_members: int = 0  # the quorum check: the set's minimum
+    presence: Presence | None = None  # after the session: who came, preset (a checklist)

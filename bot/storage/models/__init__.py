@@ -12,6 +12,7 @@ from bot.storage.models.agenda import (
 )
 from bot.storage.models.attendance import (
     Rsvp,
+    SessionAttendance,
 )
 from bot.storage.models.base import (
     Base,
@@ -64,6 +65,7 @@ __all__ = [
     "Rsvp",
     "RulesAgreement",
     "SendLease",
+    "SessionAttendance",
     "Topic",
     "VoteAllocation",
     "Workspace",
