@@ -13,6 +13,7 @@ from bot.blocks.home import home_view
 from bot.clock import Clock, system_clock
 from bot.deps import Deps
 from bot.handlers import register_all
+from bot.handlers.feeds import CALENDAR_PATH, FeedPage
 from bot.handlers.guard import ListenerPool
 from bot.handlers.kit import Kit
 from bot.scheduler.sender import worker_id
@@ -23,6 +24,7 @@ from bot.services.agenda import AgendaService
 from bot.services.attendance import AttendanceService
 from bot.services.ballot import BallotService
 from bot.services.calendar import CalendarService
+from bot.services.feeds import FeedSeal, FeedService
 from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
 from bot.services.outbox import OutboxService
@@ -55,7 +57,9 @@ class AlsBot:
 
     def wsgi(self) -> Callable[..., Iterable[bytes]]:
         """The WSGI app ``als-bot serve`` runs (``bot.web``: requests are verified first)."""
-        return front_door(self.bolt, self.db, self.signing_secret)
+        return front_door(
+            self.bolt, self.db, self.signing_secret, {CALENDAR_PATH: FeedPage(self.deps)}
+        )
 
     def scheduler(
         self,
@@ -103,6 +107,7 @@ def create_app(
     home_interval: float = 1.0,
     home_settle: float = 3.0,
     pacer: Pacer | None = None,
+    public_url: str | None = None,
 ) -> AlsBot:
     """``home_interval``: a member's Home tab is republished at most once per this many
     seconds (bursts of changes are coalesced); ``home_settle``: after ballot clicks, once the
@@ -130,6 +135,8 @@ def create_app(
         learning=LearningLogService(db, clock),
         calendar=CalendarService(db, clock),
         attendance=AttendanceService(db, clock),
+        feeds=FeedService(db, clock, FeedSeal(signing_secret)),
+        public_url=public_url,
         home=home,
         workspaces=WorkspaceService(db, clock),
         directory=SlackDirectory(client),

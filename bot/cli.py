@@ -145,6 +145,7 @@ def _bot(
     signing_secret: str,
     clock: Clock | None = None,
     verify_token: bool = True,
+    public_url: str | None = None,
 ) -> AlsBot:
     from slack_bolt.error import BoltError
 
@@ -164,6 +165,7 @@ def _bot(
             api_url=api_url,
             clock=clock or system_clock,
             verify_token=verify_token,
+            public_url=public_url,
         )
     except BoltError as exc:
         raise UsageError(
@@ -206,7 +208,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     _ = settings.bot_token  # named first: it is what a new install is missing first
     signing_secret = settings.signing_secret
-    app = _bot(settings, migrate=not args.no_migrate, signing_secret=signing_secret)
+    app = _bot(
+        settings,
+        migrate=not args.no_migrate,
+        signing_secret=signing_secret,
+        public_url=settings.public_url,
+    )
     scheduler = _start_scheduler(app, not args.no_scheduler)
     log.info("serving Slack on http://%s:%s/slack/events", args.host, args.port)
     try:
@@ -328,7 +335,13 @@ def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
 
 #: The settings each command needs: checked together before it starts (all problems named).
 NEEDS = {
-    "serve": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "DATABASE_URL"),
+    "serve": (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_API_URL",
+        "DATABASE_URL",
+        "PUBLIC_URL",
+    ),
     "socket": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "DATABASE_URL"),
     "migrate": ("DATABASE_URL",),
     "tick": ("SLACK_BOT_TOKEN", "SLACK_API_URL", "DATABASE_URL"),

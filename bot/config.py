@@ -51,6 +51,7 @@ _PROPERTIES = {
     "SLACK_API_URL": "api_url",
     "DATABASE_URL": "database_url",
     "LOG_LEVEL": "log_level",
+    "PUBLIC_URL": "public_url",
 }
 
 
@@ -178,6 +179,21 @@ class Settings:
         if backend == "postgresql" and url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
         return url.render_as_string(hide_password=False)
+
+    @property
+    def public_url(self) -> str | None:
+        """Where ``serve`` is reached from outside (the members' calendar feed links)."""
+        value = self._get("PUBLIC_URL")
+        if not value:
+            return None
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ConfigError(
+                "PUBLIC_URL",
+                f"is not an http(s) URL ({value!r})",
+                "give the address Slack reaches serve at, e.g. https://als.example.org",
+            )
+        return value.rstrip("/")
 
     @property
     def log_level(self) -> int:

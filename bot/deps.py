@@ -11,6 +11,7 @@ from bot.services.agenda import AgendaService
 from bot.services.attendance import AttendanceService
 from bot.services.ballot import BallotService
 from bot.services.calendar import CalendarService
+from bot.services.feeds import FeedService
 from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
 from bot.services.reportback import ReportbackService
@@ -34,8 +35,11 @@ class Deps:
     learning: LearningLogService
     calendar: CalendarService
     attendance: AttendanceService
+    feeds: FeedService
     home: HomeService
     workspaces: WorkspaceService
     directory: SlackDirectory
     publisher: HomePublisher
     outbound: Outbound
+    #: Where ``serve`` is reached from outside (calendar feed links); None: no HTTP mode.
+    public_url: str | None = None

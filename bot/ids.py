@@ -27,6 +27,7 @@ class Sub(StrEnum):
     SESSIONS = "sessions"
     LEAVE = "leave"
     AWAY = "away"
+    CALENDAR = "calendar"
 
     @property
     def summary(self) -> str:
@@ -44,6 +45,8 @@ _SUMMARIES = {
     Sub.LEAVE: "leave your set (asks to confirm first)",
     Sub.AWAY: "`away until 2027-01-15`: no prompts until then, and your sessions count as "
     "apologies; `away off` ends it",
+    Sub.CALENDAR: "your private calendar feed of your sets' sessions; `calendar reset` "
+    "replaces its link",
 }
 
 
@@ -92,6 +95,7 @@ class ActionId(StrEnum):
     AWAY_OPEN = "als_away_open"
     AWAY_OFF = "als_away_off"
     ATTENDANCE_SAVE = "als_attendance_save"
+    CALENDAR_FILE = "als_calendar_file"
 
 
 # The attendance checklist: checkbox groups of at most 10 members each, numbered.

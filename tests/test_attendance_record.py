@@ -108,3 +108,34 @@ def test_only_the_facilitator_records_and_only_after_the_start(
     assert "Only the facilitator" in refusal(A)
     with db.read() as s:
         assert s.scalars(select(SessionAttendance)).first() is None
+
+
+def test_the_attendance_so_far_is_read_in_the_same_queries_however_many_sessions_were_held(
+    driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
+) -> None:
+    """The facilitator's Home reads every held session's signs at once, not per session."""
+    from sqlalchemy import event
+
+    from bot.services.attendance import attendance_tally
+    from bot.storage import queries as q
+
+    create_set(driver, slack, cadence="1")
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append("x")
+
+    def queries_after(weeks: int) -> int:
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            with db.read() as s:
+                lset = q.set_by_channel(s, slack.team_id, SET_CHANNEL)
+                assert lset is not None
+                tally = attendance_tally(s, lset, START + timedelta(weeks=weeks, hours=4))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert {held for _, held in tally.values()} == {weeks + 1}
+        return len(statements)
+
+    assert queries_after(0) == queries_after(3)

@@ -185,6 +185,7 @@ def test_scopes_and_events_are_exactly_the_needed_ones() -> None:
         "users:read",
         "channels:read",
         "groups:read",
+        "files:write",
     ]
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == [
         "app_home_opened",

@@ -360,3 +360,28 @@ def test_private_topic_text_never_reaches_another_persons_page(page: Page) -> No
         seen = page.everything(person.id)
         if person.id != AMARA:
             assert SECRET not in seen and "Zebra" not in seen, person.real_name
+
+
+def test_a_sessions_calendar_entry_shows_in_the_sandbox(page: Page) -> None:
+    """``/als calendar`` in the sandbox: the feed is served at the sandbox's own address, and
+    the next session sent as a file opens in the page as its calendar entry."""
+    create_set(page)
+    page.type(AMARA, "/als calendar")
+    st = page.wait(AMARA, CHANNEL, lambda s: "/calendar/" in s["main"]["html"])
+    link = re.search(r"(/calendar/[A-Za-z0-9_.=-]+\.ics)", st["main"]["html"])
+    assert link, st["main"]["html"]
+    status, body, kind = page.get(link.group(1))
+    assert status == 200 and kind.startswith("text/calendar") and b"BEGIN:VEVENT" in body
+
+    [answer] = [e for e in page.sandbox.slack.ephemerals(user_id=AMARA) if "calendar" in e.text]
+    page.post(
+        "/api/action",
+        {"user": AMARA, "conv": CHANNEL, "ts": answer.ts, "action_id": "als_calendar_file"},
+    )
+    dm = f"D{AMARA[1:]}"
+    st = page.wait(AMARA, dm, lambda s: "sb-file" in s["main"]["html"])
+    href = re.search(r'class="sb-file" href="([^"]+)"', st["main"]["html"])
+    assert href, st["main"]["html"]
+    status, entry, _ = page.get(href.group(1))
+    assert status == 200 and b"SUMMARY:Leaders' set (Action Learning Set)" in entry
+    assert b"DTSTART;TZID=Europe/London:20261125T100000" in entry

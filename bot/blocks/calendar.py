@@ -4,7 +4,7 @@ message about a change."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -23,7 +23,7 @@ from bot.blocks.attendance import attendance_line, my_answer, rsvp_elements
 from bot.blocks.common import Message, context, header, md, render
 from bot.blocks.messages import length_text, session_when
 from bot.blocks.meta import Meta, key
-from bot.blocks.text import escape, mention
+from bot.blocks.text import date_token, escape, mention
 from bot.domain.status import SessionChangeKind
 from bot.ids import COMMAND, ActionId, CallbackId
 from bot.ids import SessionField as F
@@ -129,6 +129,53 @@ def calendar_list(cal: Calendar, note: str | None = None) -> Message:
     )
     text = f"{len(cal.sessions)} coming sessions of {escape(lset.name)}"
     return Message(text=text, blocks=render(blocks))
+
+
+# -- the feed -------------------------------------------------------------------------------
+def _file_button() -> ActionsBlock:
+    return ActionsBlock(
+        block_id="calendar_file",
+        elements=[
+            ButtonElement(
+                text="Send me the next session as a file",
+                action_id=ActionId.CALENDAR_FILE,
+                value="next",
+            )
+        ],
+    )
+
+
+def feed_answer(url: str | None, *, reset: bool = False) -> Message:
+    """``/als calendar``: the member's feed link (None: this deployment has no public URL),
+    and the offer of the next session as a file."""
+    if url is None:
+        text = (
+            "Calendar feeds need the app served over HTTP at a public address "
+            "(`als-bot serve` with `PUBLIC_URL` set); this one runs without one (Socket Mode). "
+            "I can send you the next session as a file to add to your calendar instead."
+        )
+        return Message(text=text, blocks=render([md(text), _file_button()]))
+    webcal = "webcal://" + url.split("://", 1)[1]
+    first = (
+        "Your calendar link is new: the old one has stopped working."
+        if reset
+        else ("Your private calendar feed of your sets' sessions.")
+    )
+    text = (
+        f"{first} Subscribe to it in your calendar app: <{webcal}|open in your calendar>, or "
+        f"copy `{url}`.\nMoves and cancellations follow; it holds times and places only. Keep "
+        f"it to yourself: anyone with the link sees your sessions. `{COMMAND} calendar reset` "
+        "replaces it."
+    )
+    return Message(text=text, blocks=render([md(text), _file_button()]))
+
+
+def file_comment(set_name: str, starts_at: datetime) -> str:
+    when = date_token(starts_at, "{date_long_pretty} at {time}", f"{starts_at:%d %b %Y %H:%M} UTC")
+    return (
+        f"*{escape(set_name)}*, {when}: open the file to add it to your calendar (it will not "
+        f"follow later moves; `{COMMAND} calendar` does)."
+    )
 
 
 # -- the modal ------------------------------------------------------------------------------

@@ -162,7 +162,8 @@ def plan_for_session(
         out.append(Planned(Kind.AUTO_VOTE, channel_id, start, end))
     if facilitator is not None:
         out.append(Planned(Kind.QUORUM, facilitator, days_before(session, cfg.quorum_days), start))
-        out.append(Planned(Kind.ATTENDANCE, facilitator, end, end + timedelta(days=7)))
+        # A checklist of who came is worth filling in for a few days, like a reflection.
+        out.append(Planned(Kind.ATTENDANCE, facilitator, end, end + timedelta(days=3)))
     return out
 
 

@@ -469,7 +469,11 @@ class FakeSlack:
             "views.push": self._views_push,
             "views.update": self._views_update,
             "views.publish": self._views_publish,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
         }
+        #: Uploaded files: id -> {"id", "name", "title", "length", "content" (bytes or None)}.
+        self._files: dict[str, JsonDict] = {}
         self.add_user(bot_user_id, bot_name, is_bot=True)
 
     # ================================================================ lifecycle
@@ -1174,6 +1178,14 @@ class FakeSlack:
             authorization = handler.headers.get("Authorization")
             if authorization and authorization.lower().startswith("bearer "):
                 token = authorization[len("bearer ") :].strip()
+        elif parts.path.startswith("/upload/") and handler.command == "POST":
+            answer = self._receive_upload(parts.path[len("/upload/") :], raw)
+            call = self._record(
+                "file_upload", {"bytes": len(raw)}, answer.status, answer.body, parts.path
+            )
+            self._notify_listeners(call)
+            self._send(handler, answer)
+            return
         elif parts.path.startswith(response_prefix) and handler.command == "POST":
             method = "response_url"
             parsed = self._parse_response_body(raw, content_type)
@@ -1868,6 +1880,84 @@ class FakeSlack:
         if self._views[view_id].get("type") != "modal":
             return True
         return any(view_id in stack for stack in self._stacks.values())
+
+    # ================================================================ files
+    def _files_get_upload_url(self, args: JsonDict) -> JsonDict:
+        """``files.getUploadURLExternal``: a URL on this fake to POST the bytes to, and the id
+        ``files.completeUploadExternal`` finishes the upload with."""
+        filename = args.get("filename")
+        try:
+            length = int(args.get("length") or 0)
+        except (TypeError, ValueError):
+            length = 0
+        if not isinstance(filename, str) or not filename.strip():
+            return _invalid_arguments(["[ERROR] missing required field: filename"])
+        if length <= 0:
+            return _invalid_arguments(["[ERROR] missing required field: length"])
+        file_id = f"F{next(self._counter):010d}"
+        self._files[file_id] = {
+            "id": file_id,
+            "name": filename,
+            "title": filename,
+            "length": length,
+            "content": None,
+        }
+        return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+
+    def _receive_upload(self, file_id: str, raw: bytes) -> _Answer:
+        with self._lock:
+            upload = self._files.get(file_id)
+            if upload is None:
+                return _Answer(404, _error("not_found"))
+            upload["content"] = raw
+        return _Answer(200, {"ok": True})
+
+    def _files_complete_upload(self, args: JsonDict) -> JsonDict:
+        """``files.completeUploadExternal``: the uploaded files, shared in ``channel_id`` (a
+        message with the files and the ``initial_comment``), or kept private without one."""
+        raw = args.get("files")
+        try:
+            wanted = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            return _invalid_arguments(["[ERROR] files: not JSON"])
+        if not isinstance(wanted, list) or not wanted:
+            return _invalid_arguments(["[ERROR] missing required field: files"])
+        shared: list[JsonDict] = []
+        for item in wanted:
+            upload = self._files.get(str(item.get("id"))) if isinstance(item, dict) else None
+            if upload is None or upload["content"] is None:
+                return _error("file_not_found")
+            if item.get("title"):
+                upload["title"] = str(item["title"])
+            shared.append({k: upload[k] for k in ("id", "name", "title")})
+        targets = [str(args["channel_id"])] if args.get("channel_id") else []
+        if not targets and isinstance(args.get("channels"), str):
+            # Channel ids or user ids (a user id: the bot's DM with them), comma-separated.
+            targets = [c.strip() for c in args["channels"].split(",") if c.strip()]
+        for channel_id in targets:
+            target = self._postable({"channel": channel_id})
+            if isinstance(target, dict):
+                return target
+            comment = args.get("initial_comment")
+            msg = Message(
+                channel=target.id,
+                ts=self._next_ts(),
+                text=str(comment or ""),
+                blocks=None,
+                user=self.bot_user_id,
+                bot_id=self.bot_id,
+                app_id=self.app_id,
+                team=self.team_id,
+                files=copy.deepcopy(shared),
+            )
+            self._messages.setdefault(target.id, []).append(msg)
+        return {"ok": True, "files": shared}
+
+    def file_content(self, file_id: str) -> bytes | None:
+        """What was uploaded for ``file_id`` (tests read a shared file back)."""
+        with self._lock:
+            upload = self._files.get(file_id)
+            return None if upload is None else upload["content"]
 
     def _views_publish(self, args: JsonDict) -> JsonDict:
         user_id = args.get("user_id")

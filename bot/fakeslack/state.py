@@ -208,6 +208,7 @@ class Message:
     deleted: bool = False
     metadata: dict[str, Any] | None = None
     attachments: list[dict[str, Any]] | None = None
+    files: list[dict[str, Any]] | None = None  # shared by files.completeUploadExternal
 
     def to_api(self) -> dict[str, Any]:
         """Render as the ``message`` object Slack returns / puts into payloads."""
@@ -223,6 +224,8 @@ class Message:
             out["blocks"] = copy.deepcopy(self.blocks)
         if self.attachments is not None:
             out["attachments"] = copy.deepcopy(self.attachments)
+        if self.files is not None:
+            out["files"] = copy.deepcopy(self.files)
         if self.thread_ts:
             out["thread_ts"] = self.thread_ts
         if self.metadata is not None:

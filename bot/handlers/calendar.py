@@ -8,10 +8,13 @@ from bot.blocks.calendar import (
     SessionMeta,
     calendar_list,
     change_confirmation,
+    feed_answer,
+    file_comment,
     parse_session,
     session_modal,
 )
 from bot.handlers.kit import Kit, Request
+from bot.ical import session_file
 from bot.ids import ActionId, CallbackId, Sub
 from bot.ids import SessionField as F
 from bot.services.views import SessionChange
@@ -26,6 +29,32 @@ def sessions_from_home(r: Request, set_id: int) -> None:
     (a Home tab click has nowhere else to answer)."""
     channel = r.deps.sets.channel_of(r.team_id, set_id)
     r.tell(calendar_list(r.deps.calendar.calendar(r.team_id, r.user_id, channel)))
+
+
+def feed(r: Request, words: list[str]) -> None:
+    """``/als calendar`` (``reset``: a new link; the old one stops)."""
+    reset = len(words) > 1 and words[1].lower() == "reset"
+    base = r.deps.public_url
+    if base is None:
+        r.answer(feed_answer(None))
+        return
+    token = r.deps.feeds.link(r.team_id, r.user_id, reset=reset)
+    r.answer(feed_answer(f"{base}/calendar/{token}.ics", reset=reset))
+
+
+def send_file(r: Request, _: bool) -> None:
+    """ "Send me the next session as a file": an ``.ics`` in the member's DM."""
+    found = r.deps.feeds.next_session(r.team_id, r.user_id)
+    if found is None:
+        r.tell("No session is planned yet: nothing to send.")
+        return
+    r.out.upload(
+        r.user_id,
+        "als-session.ics",
+        session_file(found),
+        f"{found.set_name}: next session",
+        file_comment(found.set_name, found.session.starts_at),
+    )
 
 
 def move(r: Request, session_id: int) -> None:
@@ -60,6 +89,8 @@ def session_saved(r: Request, change: SessionChange) -> None:
 
 def register(kit: Kit) -> None:
     kit.subcommand(Sub.SESSIONS)(sessions)
+    kit.subcommand(Sub.CALENDAR)(feed)
+    kit.button(ActionId.CALENDAR_FILE, parse=lambda _, __: True)(send_file)
     kit.button(ActionId.HOME_SESSIONS)(sessions_from_home)
     kit.button(ActionId.SESSION_MOVE)(move)
     kit.button(ActionId.SESSION_ADD)(add)

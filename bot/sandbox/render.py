@@ -67,7 +67,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
@@ -1094,6 +1094,14 @@ def message_html(message: JsonMap, ctx: RenderContext) -> str:
             else mrkdwn(text, ctx)
         )
         inner = f'<div class="sb-message-text">{body}</div>'
+    for shared in message.get("files") or ():
+        if isinstance(shared, Mapping) and isinstance(shared.get("id"), str):
+            href = f"/files/{quote(shared['id'])}/{quote(str(shared.get('name') or 'file'))}"
+            label = _esc(shared.get("title") or shared.get("name") or "file")
+            inner += (
+                f'<a class="sb-file" href="{_esc(href)}" target="_blank" rel="noopener">'
+                f"&#128197; {label}</a>"
+            )
     # No data attributes here: the page wraps each message in its own element (ts, channel).
     return f'<div class="sb-message">{inner}</div>'
 

@@ -47,6 +47,7 @@ from bot.fakeslack.blockkit import iter_elements
 from bot.fakeslack.driver import Response, SlackDriver, element_state
 from bot.fakeslack.server import FakeSlack
 from bot.fakeslack.state import Ephemeral, Message
+from bot.handlers.feeds import CALENDAR_PATH
 from bot.ids import BOT_EVENTS
 from bot.sandbox import seed
 from bot.sandbox.clock import RunningClock, plain_summary
@@ -174,6 +175,8 @@ class Sandbox:
             # Slack's one-post-a-second-per-channel pace is kept in real seconds; the sandbox
             # clock jumps, and a reminder deferred by it would wait for the next Go.
             pacer=Pacer(channel_interval=0.0),
+            # Calendar feeds are served here, as `serve` serves them at PUBLIC_URL.
+            public_url=self.url.rstrip("/"),
         )
         self.driver = SlackDriver(
             f"{self.url}{EVENTS_PATH.lstrip('/')}", self.signing_secret, self.slack
@@ -335,7 +338,8 @@ class Sandbox:
                 flags.append('<span class="sb-only-you">Only visible to you</span>')
             elif isinstance(item, Message) and item.edited:
                 flags.append('<span class="sb-edited">(edited)</span>')
-            body = message_html({"text": item.text, "blocks": item.blocks}, ctx)
+            files = item.files if isinstance(item, Message) else None
+            body = message_html({"text": item.text, "blocks": item.blocks, "files": files}, ctx)
             return (
                 f'<div class="sb-item{css}{" sb-ephemeral" if ephemeral else ""}"'
                 f' data-channel="{_a(item.channel)}" data-ts="{_a(item.ts)}"'
@@ -561,11 +565,20 @@ class Sandbox:
                 return view
         raise ApiError(404, "that modal is no longer open")
 
+    def _file(self, path: str, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """A file the bot shared (``/files/<id>/<name>``), shown in the browser as text: a
+        session's calendar entry reads as it is."""
+        file_id = path[len("/files/") :].split("/", 1)[0]
+        content = self.slack.file_content(file_id)
+        if content is None:
+            raise ApiError(404, "no such file")
+        return _send(start_response, 200, content, "text/plain; charset=utf-8")
+
     # ---------------------------------------------------------------- HTTP
     def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
-        if path == EVENTS_PATH:
+        if path == EVENTS_PATH or path.startswith(CALENDAR_PATH):
             if self.app is None:
                 return _send(start_response, 503, b"not started", "text/plain")
             return self.app.wsgi()(environ, start_response)
@@ -577,6 +590,8 @@ class Sandbox:
                     name = path[8:]
                     data = resources.files("bot.sandbox").joinpath("static", name).read_bytes()
                     return _send(start_response, 200, data, f"{_STATIC[name]}; charset=utf-8")
+                if path.startswith("/files/"):
+                    return self._file(path, start_response)
                 if path == "/api/state":
                     query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
                     user = query.get("user") or seed.PEOPLE[0].id

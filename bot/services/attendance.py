@@ -65,29 +65,33 @@ def presence_of(s: Session, lset: LearningSet, session: PlannedSession) -> Prese
     """Who came to ``session``: confirmed by the facilitator, else from the answers, the
     agenda and the report-backs."""
     members = tuple(m.user_id for m in q.active_members(s, lset.team_id, lset.id))
-    confirmed = {u: r.present for u, r in atq.recorded(s, session.id).items()}
-    coming = {
-        r.user_id
-        for r in atq.rsvps_of_session(s, lset.team_id, session.id)
-        if r.answer == Answer.COMING
-    }
-    active = atq.active_in(s, session.id)
+    signs = atq.signs_of(s, lset.team_id, [session.id])
     return Presence(
         set_name=lset.name,
         session=session_info(session),
         members=members,
-        present=tuple(u for u in members if was_present(u, confirmed, coming, active)),
-        confirmed=bool(confirmed),
+        present=_present(members, signs, session.id),
+        confirmed=session.id in signs.confirmed,
     )
+
+
+def _present(members: Sequence[str], signs: atq.Signs, session_id: int) -> tuple[str, ...]:
+    confirmed = signs.confirmed.get(session_id, {})
+    coming = signs.coming.get(session_id, set())
+    active = signs.active.get(session_id, set())
+    return tuple(u for u in members if was_present(u, confirmed, coming, active))
 
 
 def attendance_tally(s: Session, lset: LearningSet, now: datetime) -> dict[str, tuple[int, int]]:
     """member -> (sessions attended, sessions held since they joined)."""
     members = q.active_members(s, lset.team_id, lset.id)
+    ids = [m.user_id for m in members]
     tally = {m.user_id: [0, 0] for m in members}
     joined = {m.user_id: m.joined_at for m in members}
-    for row in atq.held_sessions(s, lset.team_id, lset.id, now):
-        present = set(presence_of(s, lset, row).present)
+    held = atq.held_sessions(s, lset.team_id, lset.id, now)
+    signs = atq.signs_of(s, lset.team_id, [row.id for row in held])  # one read for them all
+    for row in held:
+        present = set(_present(ids, signs, row.id))
         for user, counts in tally.items():
             if joined[user] <= row.starts_at:
                 counts[1] += 1
@@ -143,7 +147,7 @@ class AttendanceService:
                 raise NotAllowed("That session was cancelled: nobody attended it.")
             if row.starts_at > now:
                 raise NotAllowed("That session has not started yet: record who came afterwards.")
-            active = atq.active_in(s, row.id)
+            active = atq.signs_of(s, team_id, [row.id]).active.get(row.id, set())
             ticked = set(present)
             existing = atq.recorded(s, row.id)
             for member in q.active_members(s, team_id, lset.id):

@@ -136,6 +136,20 @@ class Outbound:
             return True
         return False
 
+    def upload(self, user_id: str, filename: str, content: bytes, title: str, comment: str) -> bool:
+        """Share a file in the member's DM with the bot (``files_upload_v2``: the upload URL,
+        the bytes, then the share to the user id, which Slack takes for their DM)."""
+        with alone("file"):
+            self.client.files_upload_v2(
+                channels=[user_id],
+                content=content,
+                filename=filename,
+                title=title,
+                initial_comment=comment,
+            )
+            return True
+        return False
+
     def dm_all(self, user_ids: Iterable[str], message: Message) -> None:
         for user_id in user_ids:
             self.dm(user_id, message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -50,20 +51,51 @@ def answers_of_user(
     return {session_id: answer for session_id, answer in rows}
 
 
-def active_in(s: Session, session_id: int) -> set[str]:
-    """Who presented (on the session's agenda) or reported back in the session: present."""
-    presented = s.scalars(
-        select(AgendaItem.presenter_id)
+@dataclass
+class Signs:
+    """What says who came to some sessions, by session id: the facilitator's record, who said
+    they were coming, and who presented (on the agenda) or reported back."""
+
+    confirmed: dict[int, dict[str, bool]] = field(default_factory=dict)
+    coming: dict[int, set[str]] = field(default_factory=dict)
+    active: dict[int, set[str]] = field(default_factory=dict)
+
+
+def signs_of(s: Session, team_id: str, session_ids: Sequence[int]) -> Signs:
+    """The signs of attendance of ``session_ids``, in four queries whatever their number."""
+    ids = list(session_ids)
+    out = Signs()
+    if not ids:
+        return out
+    for sid, user, present in s.execute(
+        select(
+            SessionAttendance.session_id, SessionAttendance.user_id, SessionAttendance.present
+        ).where(SessionAttendance.team_id == team_id, SessionAttendance.session_id.in_(ids))
+    ):
+        out.confirmed.setdefault(sid, {})[user] = present
+    for sid, user in s.execute(
+        select(Rsvp.session_id, Rsvp.user_id).where(
+            Rsvp.team_id == team_id, Rsvp.session_id.in_(ids), Rsvp.answer == "coming"
+        )
+    ):
+        out.coming.setdefault(sid, set()).add(user)
+    for sid, user in s.execute(
+        select(AgendaVote.session_id, AgendaItem.presenter_id)
         .join(AgendaVote, AgendaVote.id == AgendaItem.vote_id)
         .where(
-            AgendaVote.session_id == session_id,
+            AgendaVote.team_id == team_id,
+            AgendaVote.session_id.in_(ids),
             AgendaVote.status.in_((VoteStatus.CLOSED.value, VoteStatus.CONFIRMED.value)),
         )
-    ).all()
-    reported = s.scalars(
-        select(ActionReport.owner_id).where(ActionReport.session_id == session_id)
-    ).all()
-    return {*presented, *reported}
+    ):
+        out.active.setdefault(sid, set()).add(user)
+    for sid, user in s.execute(
+        select(ActionReport.session_id, ActionReport.owner_id).where(
+            ActionReport.team_id == team_id, ActionReport.session_id.in_(ids)
+        )
+    ):
+        out.active.setdefault(sid, set()).add(user)
+    return out
 
 
 def recorded(s: Session, session_id: int) -> dict[str, SessionAttendance]:

@@ -132,12 +132,21 @@ def _answer(
     return [body]
 
 
-def front_door(bolt: App, db: Database, signing_secret: str) -> WsgiApp:
-    """The WSGI app served in production: ``POST /slack/events`` and ``GET /healthz``."""
+def front_door(
+    bolt: App, db: Database, signing_secret: str, pages: Mapping[str, WsgiApp] | None = None
+) -> WsgiApp:
+    """The WSGI app served in production: ``POST /slack/events``, ``GET /healthz``, and the
+    ``pages`` read with GET under their path prefixes (the calendar feeds, composed in
+    ``bot.app``: the front door knows nothing of what they are)."""
+    readable = dict(pages or {})
     secret = signing_secret.encode()
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+        if method in ("GET", "HEAD") and isinstance(path, str):
+            for prefix, page in readable.items():
+                if path.startswith(prefix):
+                    return page(environ, start_response)
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             healthy = db.ping()
             body = json.dumps(

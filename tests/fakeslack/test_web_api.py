@@ -334,3 +334,39 @@ def test_concurrent_clients_are_thread_safe(slack: FakeSlack) -> None:
     assert errors == [] and len(waited) == 120
     stamps = [m.ts for m in slack.messages(SET_CHANNEL)]
     assert len(stamps) == len(set(stamps)) == 120
+
+
+def test_files_upload_v2_shares_a_file_in_a_dm(slack: FakeSlack, client: WebClient) -> None:
+    """slack_sdk's ``files_upload_v2``: getUploadURLExternal, the bytes POSTed to the URL,
+    completeUploadExternal with the channel: a message with the file, its bytes kept."""
+    dm = client.conversations_open(users=ALICE)["channel"]["id"]
+    result = client.files_upload_v2(
+        channels=[ALICE],  # a user id: shared in the bot's DM with them
+        content=b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+        filename="session.ics",
+        title="Next session",
+        initial_comment="Your next session",
+    )
+    [shared] = result["files"]
+    assert shared["title"] == "Next session" and shared["name"] == "session.ics"
+    [message] = [m for m in slack.messages(dm) if m.files]
+    assert message.text == "Your next session" and message.files[0]["id"] == shared["id"]  # type: ignore[index]
+    assert slack.file_content(shared["id"]) == b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    assert [c.method for c in slack.calls][-3:] == [
+        "files.getUploadURLExternal",
+        "file_upload",
+        "files.completeUploadExternal",
+    ]
+
+
+def test_files_complete_upload_refuses_what_was_not_uploaded(
+    slack: FakeSlack, client: WebClient
+) -> None:
+    url = client.files_getUploadURLExternal(filename="a.ics", length=3)
+    assert (
+        api_error(client.files_completeUploadExternal, files=[{"id": url["file_id"]}])["error"]
+        == "file_not_found"
+    )
+    assert api_error(client.files_getUploadURLExternal, filename="", length=3)["error"] == (
+        "invalid_arguments"
+    )

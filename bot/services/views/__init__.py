@@ -27,6 +27,11 @@ from bot.services.views.base import (
     SessionInfo,
     SetInfo,
 )
+from bot.services.views.feeds import (
+    FeedData,
+    SessionFacts,
+    SessionFile,
+)
 from bot.services.views.home import (
     Dashboard,
 )
@@ -72,6 +77,7 @@ __all__ = [
     "Dashboard",
     "Departure",
     "Dropped",
+    "FeedData",
     "LogCount",
     "LogDraft",
     "LogInfo",
@@ -87,6 +93,8 @@ __all__ = [
     "RsvpOutcome",
     "SessionChange",
     "SessionDraft",
+    "SessionFacts",
+    "SessionFile",
     "SessionInfo",
     "SetInfo",
     "SetupDraft",

@@ -26,6 +26,9 @@ from bot.storage.models.delivery import (
     Reminder,
     SendLease,
 )
+from bot.storage.models.feeds import (
+    CalendarFeed,
+)
 from bot.storage.models.loop import (
     Action,
     ActionReport,
@@ -54,6 +57,7 @@ __all__ = [
     "AgendaItem",
     "AgendaVote",
     "Base",
+    "CalendarFeed",
     "Commitment",
     "LearningSet",
     "LogEntry",
