@@ -99,10 +99,6 @@ def attendance_tally(s: Session, lset: LearningSet, now: datetime) -> dict[str, 
     return {user: (a, b) for user, (a, b) in tally.items() if b}
 
 
-def answers_of(s: Session, team_id: str, user_id: str, sessions: Sequence[int]) -> dict[int, str]:
-    return atq.answers_of_user(s, team_id, user_id, sessions)
-
-
 class AttendanceService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
@@ -150,7 +146,8 @@ class AttendanceService:
             active = atq.signs_of(s, team_id, [row.id]).active.get(row.id, set())
             ticked = set(present)
             existing = atq.recorded(s, row.id)
-            for member in q.active_members(s, team_id, lset.id):
+            members = q.active_members(s, team_id, lset.id)
+            for member in members:
                 mark = existing.get(member.user_id)
                 if mark is None:
                     mark = SessionAttendance(
@@ -160,8 +157,15 @@ class AttendanceService:
                 mark.present = member.user_id in ticked or member.user_id in active
                 mark.recorded_by = user_id
                 mark.recorded_at = now
-            s.flush()
-            return presence_of(s, lset, row)
+            # What was just written is the record: no need to read the signs again.
+            ids = tuple(m.user_id for m in members)
+            return Presence(
+                set_name=lset.name,
+                session=session_info(row),
+                members=ids,
+                present=tuple(u for u in ids if u in ticked or u in active),
+                confirmed=True,
+            )
 
     def _open_session(
         self, s: Session, team_id: str, user_id: str, session_id: int

@@ -20,10 +20,11 @@ from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.sessions import COLLISION, DATE, GONE, STARTED, Busy, Slot, slot_problems
 from bot.domain.status import SessionChangeKind, SessionStatus
 from bot.services import access
-from bot.services.attendance import answers_of, attendance_of
+from bot.services.attendance import attendance_of
 from bot.services.planning import session_changed
 from bot.services.readmodels import session_info, set_info
 from bot.services.views import Calendar, SessionChange, SessionDraft, SessionInfo
+from bot.storage import attendance_queries as atq
 from bot.storage import queries as q
 from bot.storage.db import Database
 from bot.storage.models import AgendaVote, LearningSet, PlannedSession
@@ -65,7 +66,7 @@ class CalendarService:
             sessions=info.upcoming,
             facilitator=facilitator,
             now=now,
-            answers=answers_of(s, lset.team_id, user_id, ids),
+            answers=atq.answers_of_user(s, lset.team_id, user_id, ids),
             attendance={i: attendance_of(s, lset, i, days[i]) for i in ids} if facilitator else {},
         )
 

@@ -9,13 +9,14 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.services import access
 from bot.services.actions import ActionService
-from bot.services.attendance import answers_of, attendance_of, attendance_tally
+from bot.services.attendance import attendance_of, attendance_tally
 from bot.services.learning import log_count
 from bot.services.readmodels import session_info, set_info, vote_rules
 from bot.services.reportback import round_for_next_session
 from bot.services.topics import TopicService
 from bot.services.views import Dashboard, SetInfo, VoteBrief
 from bot.storage import agenda_queries as aq
+from bot.storage import attendance_queries as atq
 from bot.storage import queries as q
 from bot.storage.db import Database
 from bot.storage.models import LearningSet, PlannedSession, VoteAllocation
@@ -48,7 +49,9 @@ class HomeService:
                         round=round_for_next_session(s, lset, now) if facilitating else None,
                         logs=log_count(s, lset, now) if facilitating else None,
                         can_answer=can_answer,
-                        my_answer=answers_of(s, team_id, user_id, [following.id]).get(following.id)
+                        my_answer=atq.answers_of_user(s, team_id, user_id, [following.id]).get(
+                            following.id
+                        )
                         if following is not None
                         else None,
                         attendance=attendance_of(s, lset, following.id, following.local_date)

@@ -56,10 +56,11 @@ class SetService:
     def channel_of(self, team_id: str, set_id: int) -> str:
         """The channel of the set a button names (a claim: what is done there is checked by
         the service that does it)."""
-        lset = self.get(team_id, set_id)
-        if lset is None:
-            raise NotFound("That set no longer exists.")
-        return lset.channel_id
+        with self._db.read() as s:
+            lset = q.set_by_id(s, team_id, set_id)
+            if lset is None:
+                raise NotFound("That set no longer exists.")
+            return lset.channel_id
 
     def get(self, team_id: str, set_id: int) -> SetInfo | None:
         with self._db.read() as s:
