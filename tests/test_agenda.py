@@ -464,3 +464,53 @@ def test_a_click_that_cannot_get_its_lock_in_time_is_told_to_try_again(
         release.set()
         holder.join()
     assert allocations(db) == {}
+
+
+def test_presenters_who_cannot_come_are_passed_over_and_their_topics_carried(
+    driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
+) -> None:
+    """Issue 16, point 4: the tie-break skips presenters who sent apologies or are away."""
+    from tests.test_attendance import apologise
+
+    create_set(driver, slack)
+    for author in (A, B, C, D, E):
+        submit_topic(driver, slack, author, f"Topic {author[-2:]}")
+    driver.app_home_opened(B)
+    settle(slack)
+    apologise(driver, slack, B, "")  # from B's Home: can't come to the first session
+    clock.set(SESSION_1)
+    message = open_vote(driver, slack)
+    shown = texts(message.blocks)
+    assert "Topic 02* · <@" + B + "> · _can't come: carries over to the next session_" in shown
+    assert shown.count("can't come") == 1
+    s1 = topic_ids(db)
+    # B's topic gets the most votes, yet B will not be there: A, C and D are chosen.
+    for voter, picks in {C: {B: 2}, D: {A: 2}, E: {C: 1}}.items():
+        ballot(driver, slack, voter, message)
+        for author, n in picks.items():
+            give_votes(driver, slack, voter, s1[author], n)
+    driver.click(FAC, "als_vote_close", channel_id=SET_CHANNEL, message_ts=message.ts)
+    settle(slack)
+    with db.read() as s:
+        order = s.scalars(select(AgendaItem.presenter_id).order_by(AgendaItem.position)).all()
+        carried = s.scalars(select(Topic.author_id).where(Topic.carried_from_id.is_not(None))).all()
+    assert order == [A, C, D]
+    assert sorted(carried) == sorted([B, E])
+    agenda = texts(slack.message(SET_CHANNEL, message.ts).blocks)  # type: ignore[union-attr]
+    assert f"Topic 02 (<@{B}>, can't come), Topic 05 (<@{E}>)" in agenda
+    assert "is away for the session is passed over" in agenda
+    driver.click(FAC, "als_agenda_confirm", channel_id=SET_CHANNEL, message_ts=message.ts)
+    settle(slack)
+
+    # Session 2: C has a topic but is away over it. With C passed over, the three topics left
+    # fit the three places: no vote; the carried ones first, C's carried on again.
+    submit_topic(driver, slack, A, "Second 01")
+    submit_topic(driver, slack, C, "Second 03")
+    assert driver.command(C, "away until 2027-01-05", channel_id=SET_CHANNEL).status == 200
+    settle(slack)
+    clock.set(SESSION_2)
+    agenda2 = open_vote(driver, slack)
+    shown = texts(agenda2.blocks)
+    assert "3 topics for 3 places: no vote needed." in shown
+    assert shown.index("1. Topic 02") < shown.index("2. Topic 05") < shown.index("3. Second 01")
+    assert f"Second 03 (<@{C}>, can't come)" in shown.split("Carried over")[1]

@@ -36,11 +36,17 @@ from bot.services.views import Panel, TopicInfo, VoteState
 SCENARIO_PREVIEW = 600
 
 
-def _topic_text(topic: TopicInfo, reader: str | None) -> str:
-    """Title and presenter; the preparation only where its author shared it (or to the author)."""
+ABSENT = "can't come"
+
+
+def _topic_text(topic: TopicInfo, reader: str | None, *, absent: bool = False) -> str:
+    """Title and presenter; the preparation only where its author shared it (or to the author).
+    A presenter who will not be there is said so: their topic will carry over."""
     text = f"*{escape(topic.title)}* · {mention(topic.author_id)}"
     if topic.carried:
         text += " · _carried over_"
+    if absent:
+        text += f" · _{ABSENT}: carries over to the next session_"
     if (reader is not None and topic.readable_by(reader)) or (reader is None and topic.shared):
         scenario = clip(topic.scenario, SCENARIO_PREVIEW)
         text += "\n" + "\n".join(f"> {escape(line)}" for line in scenario.splitlines())
@@ -75,7 +81,10 @@ def vote_message(state: VoteState) -> Message:
         blocks.append(md("No topics were submitted for this session."))
     for topic in state.topics:
         blocks.append(
-            SectionBlock(block_id=f"topic_{topic.id}", text=Mrkdwn(text=_topic_text(topic, None)))
+            SectionBlock(
+                block_id=f"topic_{topic.id}",
+                text=Mrkdwn(text=_topic_text(topic, None, absent=topic.author_id in state.absent)),
+            )
         )
     blocks.append(
         context(f":ballot_box_with_ballot: {state.voters} of {state.eligible} members have voted.")
@@ -153,7 +162,9 @@ def agenda_message(state: VoteState) -> Message:
             blocks.append(context(clip(f"Order: {TIE_BREAK_RULE}", 2000)))
     if state.carried_over:
         carried = ", ".join(
-            f"{escape(t.title)} ({mention(t.author_id)})" for t in state.carried_over
+            f"{escape(t.title)} ({mention(t.author_id)}"
+            + (f", {ABSENT})" if t.author_id in state.absent else ")")
+            for t in state.carried_over
         )
         blocks.append(
             context(clip(f"Carried over to the next session, with priority: {carried}", 2000))

@@ -16,7 +16,8 @@ CAP = 2
 TIE_BREAK_RULE = (
     "Most votes first. Ties: a topic carried over from an earlier session wins, then the presenter "
     "who has presented fewer topics in this set, then the one who presented longest ago (or never), "
-    "then the earlier submission."
+    "then the earlier submission. A presenter who has sent apologies or is away for the session "
+    "is passed over: their topic carries over."
 )
 
 
@@ -83,6 +84,7 @@ class Candidate:
     presented_count: int
     last_presented_at: datetime | None
     submitted_at: datetime
+    absent: bool = False  # the presenter sent apologies or is away for this session
 
 
 def rank(candidates: list[Candidate]) -> list[Candidate]:
@@ -102,6 +104,12 @@ def rank(candidates: list[Candidate]) -> list[Candidate]:
         )
 
     return sorted(candidates, key=key)
+
+
+def choose(candidates: list[Candidate], slots: int) -> list[Candidate]:
+    """The agenda's topics: the first ``slots`` of the ranking whose presenter will be there.
+    The others carry over to the next session."""
+    return [c for c in rank(candidates) if not c.absent][:slots]
 
 
 @dataclass(frozen=True)

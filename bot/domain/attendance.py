@@ -73,6 +73,14 @@ def is_away(away_until: date | None, session_date: date) -> bool:
     return away_until is not None and session_date <= away_until
 
 
+def is_absent(answer: str | None, away_until: date | None, session_date: date) -> bool:
+    """Will a member miss a session on ``session_date``? Their answer counts; without one,
+    being away on that day counts as apologies."""
+    if answer is not None:
+        return answer == Answer.APOLOGIES
+    return is_away(away_until, session_date)
+
+
 def was_present(user: str, confirmed: dict[str, bool], coming: set[str], active: set[str]) -> bool:
     """Did ``user`` attend? Presenting or reporting back counts as present; otherwise what
     the facilitator confirmed; otherwise their answer (coming)."""

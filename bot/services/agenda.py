@@ -13,14 +13,14 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.domain.agenda import Candidate, rank, split_minutes
+from bot.domain.agenda import Candidate, choose, split_minutes
 from bot.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from bot.domain.status import VoteStatus
 from bot.domain.text import escape
 from bot.domain.topics import TopicStatus
 from bot.ids import COMMAND
 from bot.services import access, announce
-from bot.services.readmodels import rules_of, vote_rules, vote_state
+from bot.services.readmodels import absentees, rules_of, vote_rules, vote_state
 from bot.services.reportback import round_for_session
 from bot.services.views import VoteOpened, VoteState
 from bot.storage import agenda_queries as aq
@@ -119,9 +119,10 @@ class AgendaService:
         )
         s.add(vote)
         s.flush()
-        topics = aq.submitted_topics(s, session.id)
+        absent = absentees(s, session, q.active_members(s, lset.team_id, lset.id))
+        topics = [t for t in aq.submitted_topics(s, session.id) if t.author_id not in absent]
         if topics and len(topics) <= rules_of(lset).slots_for(session.duration_minutes):
-            vote.without_vote = True  # all are chosen: no vote needed
+            vote.without_vote = True  # all who will be there are chosen: no vote needed
             self._close(s, vote, lset, now)
         round_ = round_for_session(s, lset, session, now, open_it=True)
         return VoteOpened(
@@ -159,10 +160,12 @@ class AgendaService:
         session = s.get(PlannedSession, vote.session_id)
         assert session is not None
         topics = aq.submitted_topics(s, vote.session_id)
-        eligible = access.voter_ids(q.active_members(s, lset.team_id, lset.id), rules)
+        members = q.active_members(s, lset.team_id, lset.id)
+        eligible = access.voter_ids(members, rules)
+        absent = absentees(s, session, members)
         tallies = aq.tallies(s, vote.id, eligible)
         ledger = aq.airtime_ledger(s, lset.team_id, lset.id)
-        ranked = rank(
+        chosen = choose(
             [
                 Candidate(
                     topic_id=t.id,
@@ -172,11 +175,12 @@ class AgendaService:
                     presented_count=ledger.get(t.author_id, (0, 0, None))[0],
                     last_presented_at=ledger.get(t.author_id, (0, 0, None))[2],
                     submitted_at=t.submitted_at,
+                    absent=t.author_id in absent,
                 )
                 for t in topics
-            ]
+            ],
+            rules.slots_for(session.duration_minutes),
         )
-        chosen = ranked[: rules.slots_for(session.duration_minutes)]
         split = split_minutes(session.duration_minutes, len(chosen), rules)
         for position, (candidate, minutes) in enumerate(
             zip(chosen, split.minutes, strict=True), start=1

@@ -6,6 +6,7 @@ Each mapper runs inside the caller's unit of work; no ORM object leaves it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import schedule as sched
 from bot.domain.agenda import VoteRules, split_minutes
-from bot.domain.attendance import AttendanceSettings
+from bot.domain.attendance import AttendanceSettings, is_absent
 from bot.domain.reminders import ReminderSettings
 from bot.domain.status import VoteStatus
 from bot.services import access
@@ -30,6 +31,7 @@ from bot.services.views import (
     VoteState,
 )
 from bot.storage import agenda_queries as aq
+from bot.storage import attendance_queries as atq
 from bot.storage import queries as q
 from bot.storage.models import (
     Action,
@@ -38,6 +40,7 @@ from bot.storage.models import (
     Commitment,
     LearningSet,
     LogEntry,
+    Membership,
     PlannedSession,
     Topic,
 )
@@ -180,13 +183,24 @@ def action_info(
     )
 
 
+def absentees(s: Session, session: PlannedSession, members: Sequence[Membership]) -> frozenset[str]:
+    """The ``members`` who will miss ``session``: apologies, or away on its day unanswered."""
+    answers = {r.user_id: r.answer for r in atq.rsvps_of_session(s, session.team_id, session.id)}
+    return frozenset(
+        m.user_id
+        for m in members
+        if is_absent(answers.get(m.user_id), m.away_until, session.local_date)
+    )
+
+
 def vote_state(s: Session, vote: AgendaVote, now: datetime) -> VoteState:
     """A vote as its channel message shows it: counts while open, the agenda once closed."""
     lset = s.get(LearningSet, vote.set_id)
     session = s.get(PlannedSession, vote.session_id)
     assert lset is not None and session is not None
     rules = vote_rules(vote, lset)
-    eligible = access.voter_ids(q.active_members(s, lset.team_id, lset.id), rules)
+    members = q.active_members(s, lset.team_id, lset.id)
+    eligible = access.voter_ids(members, rules)
     agenda = tuple(
         AgendaEntry(
             topic=topic_info(topic), position=item.position, minutes=item.minutes, votes=item.votes
@@ -225,6 +239,7 @@ def vote_state(s: Session, vote: AgendaVote, now: datetime) -> VoteState:
         rule_text=split.rule,
         airtime=airtime,
         without_vote=vote.without_vote,
+        absent=absentees(s, session, members),
     )
 
 

@@ -101,6 +101,7 @@ class VoteState:
     rule_text: str = ""
     airtime: tuple[Airtime, ...] = ()
     without_vote: bool = False  # every topic fitted the places: drafted at once, no vote
+    absent: frozenset[str] = frozenset()  # members who sent apologies or are away for it
     # The outbox note that draws this change on the channel message (``services.announce``).
     notes: tuple[int, ...] = ()
 
