@@ -14,31 +14,20 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from bot.clock import Clock
 from bot.domain.errors import NotAllowed
-from bot.domain.status import SetStatus
 from bot.services import access
 from bot.services.views import FeedData, SessionFacts, SessionFile
+from bot.storage import feed_queries as fq
 from bot.storage import queries as q
 from bot.storage.db import Database
-from bot.storage.models import CalendarFeed, LearningSet, Membership, PlannedSession
+from bot.storage.models import CalendarFeed
 
 #: Sessions this far back stay in a feed (calendar clients keep what a feed drops anyway).
 DAYS_BACK = 90
+DAYS_BACK_DELTA = timedelta(days=DAYS_BACK)
 #: Bumped when what a feed shows changes (the same data then gives another ETag).
 FORMAT = 1
-_FACTS = (
-    PlannedSession.id,
-    PlannedSession.set_id,
-    PlannedSession.starts_at,
-    PlannedSession.duration_minutes,
-    PlannedSession.timezone,
-    PlannedSession.status,
-    PlannedSession.revision,
-    PlannedSession.created_at,
-)
 
 
 class FeedSeal:
@@ -95,52 +84,18 @@ class FeedService:
             return None
         team_id, user_id, generation = claim
         now = self._clock()
-        with self._db.read() as s:
-            # One statement in the common case: the live feed's sessions with their sets' names
-            # (a feed polled often costs one round trip before its 304).
-            rows = s.execute(
-                select(*_FACTS, LearningSet.name, LearningSet.place)
-                .join(LearningSet, LearningSet.id == PlannedSession.set_id)
-                .join(
-                    Membership,
-                    (Membership.set_id == LearningSet.id)
-                    & (Membership.team_id == team_id)
-                    & (Membership.user_id == user_id)
-                    & Membership.left_at.is_(None),
-                )
-                .join(
-                    CalendarFeed,
-                    (CalendarFeed.team_id == team_id)
-                    & (CalendarFeed.user_id == user_id)
-                    & (CalendarFeed.generation == generation),
-                )
-                .where(
-                    PlannedSession.team_id == team_id,
-                    LearningSet.team_id == team_id,
-                    LearningSet.status == SetStatus.ACTIVE.value,
-                    PlannedSession.starts_at >= now - timedelta(days=DAYS_BACK),
-                )
-                .order_by(PlannedSession.starts_at, PlannedSession.id)
-            ).all()
-            if not rows:  # no session to show, or no such feed (any more)
-                live = s.get(CalendarFeed, (team_id, user_id))
-                if live is None or live.generation != generation:
-                    return None
-        sets = tuple(sorted({(r.set_id, r.name, r.place) for r in rows}))
-        sessions = tuple(SessionFacts._make(r[:8]) for r in rows)
-        # The validator: everything the feed shows, in one pass (a session's creation time
-        # never changes for its id, so it is left out).
+        with self._db.autocommit() as conn:
+            rows = fq.feed_sessions(conn, team_id, user_id, generation, now - DAYS_BACK_DELTA)
+            # No rows: no session to show, or no such feed (any more).
+            if not rows and fq.live_generation(conn, team_id, user_id) != generation:
+                return None
+        # The validator: everything the feed shows, each row's values as text, in one pass.
         shown = [f"{FORMAT}|{team_id}|{now.year}"]
-        shown.extend(
-            f"{r.id},{r.set_id},{r.starts_at.timestamp()},{r.duration_minutes},{r.timezone},"
-            f"{r.status},{r.revision},{r.name},{r.place}"
-            for r in rows
-        )
+        shown.extend("\x1f".join(map(str, r)) for r in rows)
         digest = hashlib.sha256("\n".join(shown).encode())
         return FeedData(
             team_id=team_id,
-            sets=sets,
-            sessions=sessions,
+            rows=rows,
             etag=f'"{digest.hexdigest()[:32]}"',
             year=now.year,
         )
@@ -159,6 +114,6 @@ class FeedService:
                 row = next((r for r in upcoming if r.starts_at > now), None)
                 if row is None or (found and found.session.starts_at <= row.starts_at):
                     continue
-                facts = SessionFacts(*(getattr(row, c.key) for c in _FACTS))
+                facts = SessionFacts(*(getattr(row, c.key) for c in fq.FACTS))
                 found = SessionFile(team_id, lset.name, lset.place, facts, now.year)
             return found

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from functools import cached_property
+from typing import Any, NamedTuple
 
 
 class SessionFacts(NamedTuple):
@@ -22,14 +24,25 @@ class SessionFacts(NamedTuple):
 
 @dataclass(frozen=True)
 class FeedData:
-    """A member's feed: their sets (name, place) and those sets' sessions, and a validator of
-    exactly this data (the ETag)."""
+    """A member's feed: their sets' sessions as read, and a validator of exactly this data (the
+    ETag). The sets and sessions are made from the rows only when a body is built (a 304 needs
+    the ETag alone)."""
 
     team_id: str
-    sets: tuple[tuple[int, str, str | None], ...]  # (set id, name, place)
-    sessions: tuple[SessionFacts, ...]
+    rows: Sequence[tuple[Any, ...]]  # a session's facts (``SessionFacts``), its set's name, place
     etag: str
     year: int  # the year it is read in: time zones are described around it
+
+    @cached_property
+    def sets(self) -> tuple[tuple[int, str, str | None], ...]:
+        """(set id, name, place) of each set with a session in the feed."""
+        width = len(SessionFacts._fields)
+        return tuple(sorted({(r[1], r[width], r[width + 1]) for r in self.rows}))
+
+    @cached_property
+    def sessions(self) -> tuple[SessionFacts, ...]:
+        width = len(SessionFacts._fields)
+        return tuple(SessionFacts._make(r[:width]) for r in self.rows)
 
 
 @dataclass(frozen=True)
