@@ -29,6 +29,7 @@ from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
 from bot.services.outbox import OutboxService
 from bot.services.reportback import ReportbackService
+from bot.services.rota import RotaService
 from bot.services.sets import SetService
 from bot.services.topics import TopicService
 from bot.services.workspaces import WorkspaceService
@@ -135,6 +136,7 @@ def create_app(
         learning=LearningLogService(db, clock),
         calendar=CalendarService(db, clock),
         attendance=AttendanceService(db, clock),
+        rota=RotaService(db, clock),
         feeds=FeedService(db, clock, FeedSeal(signing_secret)),
         public_url=public_url,
         home=home,

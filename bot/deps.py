@@ -15,6 +15,7 @@ from bot.services.feeds import FeedService
 from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
 from bot.services.reportback import ReportbackService
+from bot.services.rota import RotaService
 from bot.services.sets import SetService
 from bot.services.topics import TopicService
 from bot.services.workspaces import WorkspaceService
@@ -35,6 +36,7 @@ class Deps:
     learning: LearningLogService
     calendar: CalendarService
     attendance: AttendanceService
+    rota: RotaService
     feeds: FeedService
     home: HomeService
     workspaces: WorkspaceService

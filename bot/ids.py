@@ -28,6 +28,7 @@ class Sub(StrEnum):
     LEAVE = "leave"
     AWAY = "away"
     CALENDAR = "calendar"
+    ROTA = "rota"
 
     @property
     def summary(self) -> str:
@@ -47,6 +48,7 @@ _SUMMARIES = {
     "apologies; `away off` ends it",
     Sub.CALENDAR: "your private calendar feed of your sets' sessions; `calendar reset` "
     "replaces its link",
+    Sub.ROTA: "who facilitates each coming session; the lead sets how turns work",
 }
 
 
@@ -63,6 +65,7 @@ class CallbackId(StrEnum):
     SETUP_CHANNEL = "als_setup_channel"
     APOLOGIES = "als_apologies"
     AWAY = "als_away"
+    ROTA = "als_rota"
 
 
 class ActionId(StrEnum):
@@ -94,6 +97,7 @@ class ActionId(StrEnum):
     RSVP_APOLOGIES = "als_rsvp_apologies"
     AWAY_OPEN = "als_away_open"
     AWAY_OFF = "als_away_off"
+    ROTA_OPEN = "als_rota_open"
     ATTENDANCE_SAVE = "als_attendance_save"
     CALENDAR_FILE = "als_calendar_file"
 

@@ -36,17 +36,14 @@ from bot.services.views import Panel, TopicInfo, VoteState
 SCENARIO_PREVIEW = 600
 
 
-ABSENT = "can't come"
-
-
-def _topic_text(topic: TopicInfo, reader: str | None, *, absent: bool = False) -> str:
+def _topic_text(topic: TopicInfo, reader: str | None, *, passed_over: str | None = None) -> str:
     """Title and presenter; the preparation only where its author shared it (or to the author).
-    A presenter who will not be there is said so: their topic will carry over."""
+    A presenter who will not present is said so, and why: their topic will carry over."""
     text = f"*{escape(topic.title)}* · {mention(topic.author_id)}"
     if topic.carried:
         text += " · _carried over_"
-    if absent:
-        text += f" · _{ABSENT}: carries over to the next session_"
+    if passed_over:
+        text += f" · _{passed_over}: carries over to the next session_"
     if (reader is not None and topic.readable_by(reader)) or (reader is None and topic.shared):
         scenario = clip(topic.scenario, SCENARIO_PREVIEW)
         text += "\n" + "\n".join(f"> {escape(line)}" for line in scenario.splitlines())
@@ -83,7 +80,11 @@ def vote_message(state: VoteState) -> Message:
         blocks.append(
             SectionBlock(
                 block_id=f"topic_{topic.id}",
-                text=Mrkdwn(text=_topic_text(topic, None, absent=topic.author_id in state.absent)),
+                text=Mrkdwn(
+                    text=_topic_text(
+                        topic, None, passed_over=state.passed_over.get(topic.author_id)
+                    )
+                ),
             )
         )
     blocks.append(
@@ -163,7 +164,7 @@ def agenda_message(state: VoteState) -> Message:
     if state.carried_over:
         carried = ", ".join(
             f"{escape(t.title)} ({mention(t.author_id)}"
-            + (f", {ABSENT})" if t.author_id in state.absent else ")")
+            + (f", {state.passed_over[t.author_id]})" if t.author_id in state.passed_over else ")")
             for t in state.carried_over
         )
         blocks.append(

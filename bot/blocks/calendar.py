@@ -96,15 +96,19 @@ def calendar_list(cal: Calendar, note: str | None = None) -> Message:
         started = session.starts_at <= cal.now
         now = " · *in progress*" if started else f" · {my_answer(cal.answers.get(session.id))}"
         who = cal.attendance.get(session.id)
+        lead = session.facilitator(lset.facilitator_id)
         blocks.append(
             md(
                 f"*{session_when(session)}* · {length_text(session.duration_minutes)}"
-                f"{_marks(session)}{now}" + (f"\n{attendance_line(who)}" if who else ""),
+                f"{_marks(session)}{now}"
+                + (f"\nFacilitator: {mention(lead)}" if lead else "")
+                + (f"\n{attendance_line(who)}" if who else ""),
                 block_id=f"when_{session.id}",
             )
         )
         if not started:
-            blocks.append(session_buttons(session.id, answers=True, facilitator=cal.facilitator))
+            mine = session.id in cal.facilitating
+            blocks.append(session_buttons(session.id, answers=True, facilitator=mine))
     if len(cal.sessions) > MAX_LISTED:
         blocks.append(context(f"…and {len(cal.sessions) - MAX_LISTED} more."))
     if cal.facilitator:

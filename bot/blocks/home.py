@@ -27,7 +27,7 @@ MAX_SETS_SHOWN = 3  # at most 27 blocks each, within the 100 of a view
 MAX_ACTIONS_SHOWN = 4
 
 
-def _topic_blocks(lset: SetInfo, user_id: str, overview: TopicOverview) -> list[Block]:
+def _topic_blocks(lset: SetInfo, overview: TopicOverview, *, facilitating: bool) -> list[Block]:
     if overview.session is None:
         return []
     when = session_when(overview.session)
@@ -58,7 +58,7 @@ def _topic_blocks(lset: SetInfo, user_id: str, overview: TopicOverview) -> list[
                 ],
             )
         )
-    if lset.facilitator_id == user_id:
+    if facilitating:
         blocks.append(
             md(
                 f"*Topics for {when}:* {len(overview.submitted)} in ({mentions(list(overview.submitted))}); "
@@ -177,6 +177,28 @@ def _welcome() -> list[Block]:
     ]
 
 
+def role_text(lset: SetInfo, user_id: str) -> str:
+    """The reader's part in the set: who facilitates its next session, and who leads it."""
+    following = lset.next_session
+    lead = lset.facilitator_id
+    facilitator = following.facilitator(lead) if following else lead
+    if facilitator == user_id:
+        return "you facilitate" if lead == user_id else "you facilitate the next session"
+    if lead == user_id:
+        return f"you lead; {mention(facilitator or '')} facilitates the next session"
+    return f"facilitator {mention(facilitator or '')}"
+
+
+def turns_text(lset: SetInfo, user_id: str) -> str:
+    """A member's coming turns as facilitator ("You facilitate on ...")."""
+    if lset.facilitator_id == user_id:
+        return ""
+    turns = [x for x in lset.upcoming if x.facilitator_id == user_id]
+    if not turns:
+        return ""
+    return "\nYou facilitate on " + ", ".join(session_when(x) for x in turns[:3])
+
+
 def home_view(user_id: str, boards: list[Dashboard]) -> dict[str, Any]:
     sets = [b.set for b in boards]
     overviews = {b.set.id: b.topics for b in boards}
@@ -188,19 +210,16 @@ def home_view(user_id: str, boards: list[Dashboard]) -> dict[str, Any]:
         mine = [s.away[user_id] for s in sets if user_id in s.away]
         blocks.extend(away_controls(max(mine) if mine else None))
     for lset in sets[:MAX_SETS_SHOWN]:
-        facilitating = lset.facilitator_id == user_id
         board = extra[lset.id]
-        role = (
-            "you facilitate"
-            if facilitating
-            else f"facilitator {mention(lset.facilitator_id or '')}"
-        )
+        facilitating = board.facilitating
         blocks.append(DividerBlock())
         blocks.append(
             md(
-                f"*{escape(lset.name)}* in {channel_link(lset.channel_id)} ({role})\n"
+                f"*{escape(lset.name)}* in {channel_link(lset.channel_id)} "
+                f"({role_text(lset, user_id)})\n"
                 f"Next session: {session_when(lset.next_session)}"
                 + (f"\nPlace: {escape(lset.place)}" if lset.place else "")
+                + turns_text(lset, user_id)
             )
         )
         if lset.away:
@@ -224,7 +243,7 @@ def home_view(user_id: str, boards: list[Dashboard]) -> dict[str, Any]:
         if facilitating:
             blocks.append(md(agreement_summary(lset)))
         if overviews and lset.id in overviews:
-            blocks.extend(_topic_blocks(lset, user_id, overviews[lset.id]))
+            blocks.extend(_topic_blocks(lset, overviews[lset.id], facilitating=facilitating))
         blocks.extend(_vote_blocks(board))
         blocks.extend(_action_blocks(board))
         if facilitating:

@@ -16,9 +16,13 @@ CAP = 2
 TIE_BREAK_RULE = (
     "Most votes first. Ties: a topic carried over from an earlier session wins, then the presenter "
     "who has presented fewer topics in this set, then the one who presented longest ago (or never), "
-    "then the earlier submission. A presenter who has sent apologies or is away for the session "
-    "is passed over: their topic carries over."
+    "then the earlier submission. A presenter who has sent apologies or is away for the session, "
+    "or who facilitates it, is passed over: their topic carries over."
 )
+
+#: Why a presenter is passed over in a session (their topic carries over to the next).
+CANT_COME = "can't come"
+FACILITATES = "facilitates this session"
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,7 @@ class Candidate:
     presented_count: int
     last_presented_at: datetime | None
     submitted_at: datetime
-    absent: bool = False  # the presenter sent apologies or is away for this session
+    absent: bool = False  # the presenter will not present: apologies, away, or facilitating
 
 
 def rank(candidates: list[Candidate]) -> list[Candidate]:

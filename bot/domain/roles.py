@@ -32,6 +32,12 @@ def participates(*, is_facilitator: bool, facilitator_participates: bool) -> boo
     return not is_facilitator or facilitator_participates
 
 
+def presents_while_facilitating(*, facilitator_participates: bool) -> bool:
+    """May a member bring a topic to a session they facilitate (a rota's turn, a stand-in)?
+    Only when the set says the facilitator participates; they vote either way."""
+    return facilitator_participates
+
+
 def votes(*, is_facilitator: bool, facilitator_votes: bool) -> bool:
     """Does this member vote on the agenda, under a vote whose rules say ``facilitator_votes``
     (the set's "facilitator participates", fixed with the vote's rules at its first vote)?"""

@@ -14,6 +14,7 @@ from bot.handlers import (
     help,
     learning,
     reportback,
+    rota,
     sets,
     topics,
 )
@@ -30,6 +31,7 @@ FEATURES = (
     learning,
     calendar,
     attendance,
+    rota,
     events,
 )
 

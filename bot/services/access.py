@@ -31,7 +31,7 @@ from bot.domain.text import escape
 from bot.ids import COMMAND
 from bot.services.views import SetInfo
 from bot.storage import queries as q
-from bot.storage.models import Action, LearningSet, Membership, Topic
+from bot.storage.models import Action, LearningSet, Membership, PlannedSession, Topic
 
 SET_GONE = "That set no longer exists."
 #: A command that needs a set, from someone in none: how a set comes to be.
@@ -150,16 +150,55 @@ def facilitator_of(members: Sequence[Membership]) -> str | None:
     return roles.facilitator_of(members)
 
 
-def facilitates(info: SetInfo, user_id: str) -> bool:
-    """Does ``user_id`` facilitate the set (its Home tab, calendar and agenda buttons)?"""
+def leads(info: SetInfo, user_id: str) -> bool:
+    """Is ``user_id`` the set's lead (set-up, the rota, every session's powers)?"""
     return info.facilitator_id is not None and info.facilitator_id == user_id
 
 
+def facilitates(info: SetInfo, user_id: str) -> bool:
+    """Does ``user_id`` lead the set or facilitate its next session (the facilitator's Home
+    tab: who is coming, topics in, the agenda buttons)?"""
+    following = info.next_session
+    return leads(info, user_id) or (following is not None and following.facilitator_id == user_id)
+
+
+def facilitated_by(info: SetInfo, user_id: str) -> frozenset[int]:
+    """The coming sessions ``user_id`` may act on as facilitator (all of them for the lead)."""
+    lead = leads(info, user_id)
+    return frozenset(x.id for x in info.upcoming if lead or x.facilitator_id == user_id)
+
+
 def require_facilitator(s: Session, lset: LearningSet, user_id: str, what: str) -> Membership:
-    """The set's facilitator, and only them, may do ``what`` ("close the vote"...)."""
+    """The set's lead (who set it up and facilitates what the rota does not give a member),
+    and only them, may do ``what`` to the set as a whole ("change the set"...)."""
     member = q.membership(s, lset.team_id, lset.id, user_id)
     if member is None or member.left_at is not None or not member.is_facilitator:
         raise NotAllowed(f"Only the facilitator of *{escape(lset.name)}* can {what}.")
+    return member
+
+
+def session_facilitator(session: PlannedSession, lead: str | None) -> str | None:
+    """Who facilitates ``session``: the member the rota or a hand-over gave it, else the lead."""
+    return session.facilitator_id or lead
+
+
+def may_facilitate(member: Membership | None, session: PlannedSession) -> bool:
+    """The facilitator's powers over one session: its facilitator's, and the lead's."""
+    return is_active(member) and bool(
+        member and (member.is_facilitator or member.user_id == session.facilitator_id)
+    )
+
+
+def require_session_facilitator(
+    s: Session, lset: LearningSet, session: PlannedSession, user_id: str, what: str
+) -> Membership:
+    """The facilitator of ``session`` (the rota's, a stand-in) or the set's lead may do ``what``
+    for it ("close the vote"...): the power moves with the session."""
+    member = q.membership(s, lset.team_id, lset.id, user_id)
+    if member is None or not may_facilitate(member, session):
+        who = session.facilitator_id
+        named = f" (<@{who}>) or its lead" if who else ""
+        raise NotAllowed(f"Only the facilitator of *{escape(lset.name)}*{named} can {what}.")
     return member
 
 
@@ -184,7 +223,7 @@ def may_set_up(
     may_set_up_in(channel, picked=picked)
     if existing is None and elsewhere:
         raise NotAllowed(ELSEWHERE)
-    if existing is not None and not facilitates(existing, user_id):
+    if existing is not None and not leads(existing, user_id):
         raise NotAllowed(
             f"This channel already has a set, *{escape(existing.name)}*. Only its facilitator "
             f"(<@{existing.facilitator_id}>) can change it: ask them to run `{COMMAND} setup`."
@@ -194,7 +233,7 @@ def may_set_up(
 def may_save_setup(channel: ChannelFacts, existing: SetInfo | None, user_id: str) -> None:
     """The set-up form is submitted: the same rule, checked again (things may have changed)."""
     may_set_up_in(channel)
-    if existing is not None and not facilitates(existing, user_id):
+    if existing is not None and not leads(existing, user_id):
         raise NotAllowed(
             f"Only the facilitator of *{escape(existing.name)}* can change it. Nothing was saved."
         )

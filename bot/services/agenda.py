@@ -20,7 +20,7 @@ from bot.domain.text import escape
 from bot.domain.topics import TopicStatus
 from bot.ids import COMMAND
 from bot.services import access, announce
-from bot.services.readmodels import absentees, rules_of, vote_rules, vote_state
+from bot.services.readmodels import passed_over, rules_of, vote_rules, vote_state
 from bot.services.reportback import round_for_session
 from bot.services.views import VoteOpened, VoteState
 from bot.storage import agenda_queries as aq
@@ -63,6 +63,13 @@ class AgendaService:
         return vote, lset
 
     @staticmethod
+    def _may(s: Session, lset: LearningSet, vote: AgendaVote, user_id: str, what: str) -> None:
+        """The facilitator of the vote's session (or the lead) may ``what``."""
+        session = s.get(PlannedSession, vote.session_id)
+        assert session is not None
+        access.require_session_facilitator(s, lset, session, user_id, what)
+
+    @staticmethod
     def _changed(s: Session, vote: AgendaVote, now: datetime) -> VoteState:
         """The vote as this change leaves it, its channel message owing the change (an outbox
         note written in the change's transaction)."""
@@ -78,8 +85,7 @@ class AgendaService:
             lset = q.set_by_channel(s, team_id, channel_id)
             if lset is None:
                 raise NotFound(NO_SET)
-            access.require_facilitator(s, lset, user_id, "open the agenda vote")
-            return self._open(s, lset, user_id, now)
+            return self._open(s, lset, user_id, now, check=True)
 
     def open_for_set(self, team_id: str, set_id: int) -> VoteOpened | None:
         """The scheduler opens a session's vote at its start (when the set asks for it), as its
@@ -88,18 +94,26 @@ class AgendaService:
         try:
             with self._db.write() as s, s.begin():
                 lset = access.active_set(s, team_id, set_id)
-                facilitator = access.facilitator_of(q.active_members(s, team_id, set_id))
-                if facilitator is None:
+                lead = access.facilitator_of(q.active_members(s, team_id, set_id))
+                upcoming = q.upcoming_sessions(s, team_id, set_id, now)
+                opener = access.session_facilitator(upcoming[0], lead) if upcoming else lead
+                if opener is None:
                     return None
-                return self._open(s, lset, facilitator, now)
+                return self._open(s, lset, opener, now)
         except DomainError:
             return None
 
-    def _open(self, s: Session, lset: LearningSet, opener: str, now: datetime) -> VoteOpened:
+    def _open(
+        self, s: Session, lset: LearningSet, opener: str, now: datetime, *, check: bool = False
+    ) -> VoteOpened:
         upcoming = q.upcoming_sessions(s, lset.team_id, lset.id, now)
         if not upcoming:
+            if check:
+                access.require_facilitator(s, lset, opener, "open the agenda vote")
             raise NotFound(f"No session of *{escape(lset.name)}* is planned.")
         session = upcoming[0]
+        if check:  # the facilitator of that session (or the lead) opens its vote
+            access.require_session_facilitator(s, lset, session, opener, "open the agenda vote")
         existing = aq.vote_of_session(s, session.id)
         if existing is not None:
             state = {
@@ -119,10 +133,10 @@ class AgendaService:
         )
         s.add(vote)
         s.flush()
-        absent = absentees(s, session, q.active_members(s, lset.team_id, lset.id))
+        absent = passed_over(s, lset, session, q.active_members(s, lset.team_id, lset.id))
         topics = [t for t in aq.submitted_topics(s, session.id) if t.author_id not in absent]
         if topics and len(topics) <= rules_of(lset).slots_for(session.duration_minutes):
-            vote.without_vote = True  # all who will be there are chosen: no vote needed
+            vote.without_vote = True  # all who will present are chosen: no vote needed
             self._close(s, vote, lset, now)
         round_ = round_for_session(s, lset, session, now, open_it=True)
         return VoteOpened(
@@ -138,7 +152,7 @@ class AgendaService:
         with self._db.write() as s, s.begin():
             vote, lset = self._locked(s, team_id, vote_id)
             if user_id is not None:
-                access.require_facilitator(s, lset, user_id, "close the vote")
+                self._may(s, lset, vote, user_id, "close the vote")
             if vote.status != VoteStatus.OPEN:
                 raise Conflict("This vote is already closed.")
             self._close(s, vote, lset, now)
@@ -162,7 +176,7 @@ class AgendaService:
         topics = aq.submitted_topics(s, vote.session_id)
         members = q.active_members(s, lset.team_id, lset.id)
         eligible = access.voter_ids(members, rules)
-        absent = absentees(s, session, members)
+        absent = passed_over(s, lset, session, members)
         tallies = aq.tallies(s, vote.id, eligible)
         ledger = aq.airtime_ledger(s, lset.team_id, lset.id)
         chosen = choose(
@@ -239,7 +253,7 @@ class AgendaService:
         now = self._clock()
         with self._db.write() as s, s.begin():
             vote, lset = self._locked(s, team_id, vote_id)
-            access.require_facilitator(s, lset, user_id, "skip the vote")
+            self._may(s, lset, vote, user_id, "skip the vote")
             if vote.status != VoteStatus.OPEN:
                 raise Conflict("This vote is already closed.")
             vote.status = VoteStatus.SKIPPED
@@ -255,7 +269,7 @@ class AgendaService:
             vote = self._vote(s, team_id, vote_id)
             lset = s.get(LearningSet, vote.set_id)
             assert lset is not None
-            access.require_facilitator(s, lset, user_id, "change the agenda")
+            self._may(s, lset, vote, user_id, "change the agenda")
             if vote.status != VoteStatus.CLOSED:
                 raise Conflict("This agenda can no longer be changed.")
             return vote_state(s, vote, now)
@@ -268,7 +282,7 @@ class AgendaService:
             vote, lset = self._locked(s, team_id, vote_id)
             session = s.get(PlannedSession, vote.session_id)
             assert session is not None
-            access.require_facilitator(s, lset, user_id, "change the agenda")
+            self._may(s, lset, vote, user_id, "change the agenda")
             if vote.status != VoteStatus.CLOSED:
                 raise Conflict("This agenda can no longer be changed.")
             items = {item.topic_id: item for item, _ in aq.agenda_items(s, vote.id)}
@@ -288,7 +302,7 @@ class AgendaService:
         with self._db.write() as s, s.begin():
             vote, lset = self._locked(s, team_id, vote_id)
             if user_id is not None:
-                access.require_facilitator(s, lset, user_id, "confirm the agenda")
+                self._may(s, lset, vote, user_id, "confirm the agenda")
             if vote.status != VoteStatus.CLOSED:
                 raise Conflict("This agenda is not waiting for confirmation.")
             vote.status = VoteStatus.CONFIRMED

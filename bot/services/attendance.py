@@ -138,7 +138,7 @@ class AttendanceService:
             if row is None:
                 raise NotFound(GONE)
             lset = access.active_set(s, team_id, row.set_id)
-            access.require_facilitator(s, lset, user_id, "record who came")
+            access.require_session_facilitator(s, lset, row, user_id, "record who came")
             if row.status != SessionStatus.PLANNED.value:
                 raise NotAllowed("That session was cancelled: nobody attended it.")
             if row.starts_at > now:

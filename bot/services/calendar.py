@@ -58,16 +58,17 @@ class CalendarService:
     @staticmethod
     def _calendar(s: Session, lset: LearningSet, user_id: str, now: datetime) -> Calendar:
         info = set_info(s, lset, now)
-        facilitator = access.facilitates(info, user_id)
+        mine = access.facilitated_by(info, user_id)
         ids = [x.id for x in info.upcoming]
         days = {x.id: x.local_date for x in info.upcoming}
         return Calendar(
             set=info,
             sessions=info.upcoming,
-            facilitator=facilitator,
+            facilitator=access.leads(info, user_id),
             now=now,
             answers=atq.answers_of_user(s, lset.team_id, user_id, ids),
-            attendance={i: attendance_of(s, lset, i, days[i]) for i in ids} if facilitator else {},
+            attendance={i: attendance_of(s, lset, i, days[i]) for i in ids if i in mine},
+            facilitating=mine,
         )
 
     # -- authority ------------------------------------------------------------------------
@@ -93,7 +94,8 @@ class CalendarService:
         row = s.scalar(stmt.with_for_update() if lock else stmt)
         if row is None:
             raise NotFound(GONE)
-        lset = self._facilitated(s, team_id, user_id, row.set_id)
+        lset = access.active_set(s, team_id, row.set_id)
+        access.require_session_facilitator(s, lset, row, user_id, WHAT)
         if row.status != SessionStatus.PLANNED:
             raise Conflict(GONE)
         if row.starts_at <= now:

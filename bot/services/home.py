@@ -58,6 +58,7 @@ class HomeService:
                         if facilitating and following is not None
                         else None,
                         tally=attendance_tally(s, lset, now) if facilitating else None,
+                        facilitating=facilitating,
                         agenda_started=facilitating
                         and info.next_session is not None
                         and aq.vote_of_session(s, info.next_session.id) is not None,

@@ -16,6 +16,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain import delivery as dv
+from bot.domain import roles
 from bot.domain import schedule as sched
 from bot.domain.reminders import (
     Kind,
@@ -26,7 +27,7 @@ from bot.domain.reminders import (
     plan_for_session,
 )
 from bot.domain.status import SessionStatus
-from bot.services import access
+from bot.services import access, rota
 from bot.services.readmodels import session_info
 from bot.services.views import SessionInfo
 from bot.storage import agenda_queries as aq
@@ -56,10 +57,11 @@ def programme_over(lset: LearningSet, occ: sched.Occurrence, planned_in_series: 
 
 def plan_sessions(s: Session, lset: LearningSet, now: datetime) -> int:
     """Plan occurrences until the set has ``PLANNED_AHEAD`` upcoming sessions, or its
-    programme ends. Returns how many were added. Occurrences that would already be over are
-    skipped, never planned."""
+    programme ends, and give the coming sessions their facilitators (``rota.assign``). Returns
+    how many were added. Occurrences that would already be over are skipped, never planned."""
     missing = sched.PLANNED_AHEAD - len(q.upcoming_sessions(s, lset.team_id, lset.id, now))
     if missing <= 0:
+        rota.assign(s, lset, now)  # members or sessions may have changed
         return 0
     # Continue the series after its latest occurrence (moved sessions keep their series date;
     # extra sessions have none and do not count).
@@ -97,6 +99,7 @@ def plan_sessions(s: Session, lset: LearningSet, now: datetime) -> int:
         added += 1
         in_series += 1
     s.flush()
+    rota.assign(s, lset, now)
     return added
 
 
@@ -194,16 +197,29 @@ def planned_rows(
     zones = {m.user_id: m.tz or lset.timezone for m in members}
     reachable = [m for m in members if m.unreachable is None]
     presenters = access.participant_ids(lset, reachable)
-    facilitator = access.facilitator_of(reachable)
+    lead = access.facilitator_of(reachable)
     cfg = ReminderSettings.load(lset.settings)
     rows: list[dict[str, Any]] = []
     for sess in upcoming:
+        # The session's own facilitator, else the lead (who also stands for one unreachable).
+        own = sess.facilitator_id
+        facilitator = own if own in {m.user_id for m in reachable} else lead
+        # A member facilitating the session brings no topic to it (unless the set says the
+        # facilitator participates): no topic prompt for it.
+        bring = [
+            p
+            for p in presenters
+            if p != own
+            or roles.presents_while_facilitating(
+                facilitator_participates=lset.facilitator_participates
+            )
+        ]
         for p in plan_for_session(
             _facts(sess, lset),
             cfg,
             channel_id=lset.channel_id,
             members=[m.user_id for m in reachable],
-            presenters=presenters,
+            presenters=bring,
             facilitator=facilitator,
         ):
             rows.append(

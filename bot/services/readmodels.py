@@ -13,10 +13,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.domain import roles
 from bot.domain import schedule as sched
-from bot.domain.agenda import VoteRules, split_minutes
+from bot.domain.agenda import CANT_COME, FACILITATES, VoteRules, split_minutes
 from bot.domain.attendance import AttendanceSettings, is_absent
 from bot.domain.reminders import ReminderSettings
+from bot.domain.rota import RotaSettings
 from bot.domain.status import VoteStatus
 from bot.services import access
 from bot.services.views import (
@@ -56,6 +58,7 @@ def session_info(row: PlannedSession) -> SessionInfo:
         timezone=row.timezone,
         revision=row.revision or 1,
         extra=row.series_date is None,
+        facilitator_id=row.facilitator_id,
     )
 
 
@@ -110,6 +113,7 @@ def set_info(s: Session, lset: LearningSet, now: datetime) -> SetInfo:
         programme_ends_on=lset.programme_ends_on,
         reminders=ReminderSettings.load(lset.settings),
         attendance=AttendanceSettings.load(lset.settings),
+        rota=RotaSettings.load(lset.settings),
         away={m.user_id: m.away_until for m in members if m.away_until and m.away_until >= today},
         upcoming=tuple(session_info(r) for r in q.upcoming_sessions(s, lset.team_id, lset.id, now)),
     )
@@ -183,14 +187,24 @@ def action_info(
     )
 
 
-def absentees(s: Session, session: PlannedSession, members: Sequence[Membership]) -> frozenset[str]:
-    """The ``members`` who will miss ``session``: apologies, or away on its day unanswered."""
+def passed_over(
+    s: Session, lset: LearningSet, session: PlannedSession, members: Sequence[Membership]
+) -> dict[str, str]:
+    """The ``members`` who will not present at ``session``, and why: apologies, or away on its
+    day unanswered; a member facilitating it, unless the set says the facilitator
+    participates."""
     answers = {r.user_id: r.answer for r in atq.rsvps_of_session(s, session.team_id, session.id)}
-    return frozenset(
-        m.user_id
+    out = {
+        m.user_id: CANT_COME
         for m in members
         if is_absent(answers.get(m.user_id), m.away_until, session.local_date)
-    )
+    }
+    own = session.facilitator_id
+    if own and not roles.presents_while_facilitating(
+        facilitator_participates=lset.facilitator_participates
+    ):
+        out.setdefault(own, FACILITATES)
+    return out
 
 
 def vote_state(s: Session, vote: AgendaVote, now: datetime) -> VoteState:
@@ -239,7 +253,7 @@ def vote_state(s: Session, vote: AgendaVote, now: datetime) -> VoteState:
         rule_text=split.rule,
         airtime=airtime,
         without_vote=vote.without_vote,
-        absent=absentees(s, session, members),
+        passed_over=passed_over(s, lset, session, members),
     )
 
 

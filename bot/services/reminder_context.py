@@ -76,7 +76,9 @@ def context_of(s: Session, c: Claimed, at: datetime) -> Context | Decision:
         return Decision("session cancelled")
     members = q.active_members(s, c.team_id, c.set_id)
     by_user = {m.user_id: m for m in members}
-    facilitator = access.facilitator_of(members)
+    # The session's own facilitator (the rota's, a stand-in), else the lead.
+    lead = access.facilitator_of(members)
+    facilitator = row.facilitator_id if row.facilitator_id in by_user else lead
     if kind.to_channel:
         if lset.channel_unreachable:
             return Decision(f"channel unreachable ({lset.channel_unreachable})")

@@ -219,6 +219,8 @@ class ReportbackService:
             upcoming = q.upcoming_sessions(s, team_id, lset.id, now)
             if not upcoming:
                 raise Conflict("No session is planned for this set.")
-            access.require_facilitator(s, lset, user_id, "start the report-back round")
+            access.require_session_facilitator(
+                s, lset, upcoming[0], user_id, "start the report-back round"
+            )
             round_ = round_for_session(s, lset, upcoming[0], now, open_it=True)
             return announce.round_changed(s, round_, now)

@@ -55,6 +55,7 @@ from bot.services.views.loop import (
 from bot.services.views.sets import (
     Calendar,
     Departure,
+    RotaView,
     SessionChange,
     SessionDraft,
     SetupDraft,
@@ -88,6 +89,7 @@ __all__ = [
     "ReportDraft",
     "ReportInfo",
     "ReportOutcome",
+    "RotaView",
     "RoundMember",
     "RoundState",
     "RsvpOutcome",

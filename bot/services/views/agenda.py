@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain import roles
@@ -101,7 +101,8 @@ class VoteState:
     rule_text: str = ""
     airtime: tuple[Airtime, ...] = ()
     without_vote: bool = False  # every topic fitted the places: drafted at once, no vote
-    absent: frozenset[str] = frozenset()  # members who sent apologies or are away for it
+    # Members who will not present at it, and why (apologies, away, facilitating it).
+    passed_over: dict[str, str] = field(default_factory=dict)
     # The outbox note that draws this change on the channel message (``services.announce``).
     notes: tuple[int, ...] = ()
 

@@ -9,6 +9,7 @@ from bot.domain import roles
 from bot.domain.agenda import VoteRules
 from bot.domain.attendance import AttendanceSettings
 from bot.domain.reminders import ReminderSettings
+from bot.domain.rota import RotaSettings
 from bot.domain.sets import Schedule
 
 
@@ -22,6 +23,11 @@ class SessionInfo:
     timezone: str
     revision: int = 1  # bumped by each move
     extra: bool = False  # added by the facilitator, outside the series
+    facilitator_id: str | None = None  # a member the rota or a hand-over gave it (None: the lead)
+
+    def facilitator(self, lead: str | None) -> str | None:
+        """Who facilitates it: its own facilitator, else the set's lead."""
+        return self.facilitator_id or lead
 
     @property
     def ends_at(self) -> datetime:
@@ -58,6 +64,7 @@ class SetInfo:
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     attendance: AttendanceSettings = field(default_factory=AttendanceSettings)
     away: dict[str, date] = field(default_factory=dict)  # member -> away until (still to come)
+    rota: RotaSettings = field(default_factory=RotaSettings)
 
     @property
     def next_session(self) -> SessionInfo | None:

@@ -25,3 +25,4 @@ class Dashboard:
     my_answer: str | None = None  # the reader's answer for the next session
     attendance: Attendance | None = None  # facilitator: who is coming to the next session
     tally: dict[str, tuple[int, int]] | None = None  # facilitator: attended / held, per member
+    facilitating: bool = False  # the reader leads the set or facilitates its next session

@@ -71,10 +71,11 @@ class Calendar:
 
     set: SetInfo
     sessions: tuple[SessionInfo, ...]  # planned, not over, earliest first
-    facilitator: bool  # the reader facilitates: Move, Cancel and Add buttons
+    facilitator: bool  # the reader is the set's lead: Add a session
     now: datetime
     answers: dict[int, str] = field(default_factory=dict)  # session id -> the reader's answer
-    attendance: dict[int, Attendance] = field(default_factory=dict)  # facilitator only
+    attendance: dict[int, Attendance] = field(default_factory=dict)  # sessions they facilitate
+    facilitating: frozenset[int] = frozenset()  # sessions the reader may move or cancel
 
 
 @dataclass(frozen=True)
@@ -97,3 +98,14 @@ class SessionChange:
     before: SessionInfo | None  # as it was (moved, cancelled)
     calendar: Calendar
     by: str
+
+
+@dataclass(frozen=True)
+class RotaView:
+    """``/als rota``: how facilitation works in a set, and who facilitates its coming sessions
+    (``set.upcoming``, each with its facilitator)."""
+
+    set: SetInfo
+    order: tuple[str, ...]  # the members in turn, as the rota stands
+    lead: bool  # the reader is the set's lead: they may change it
+    reader: str

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -180,5 +181,9 @@ class PlannedSession(Base):
     # Bumped each time the session is moved (the "moved" notice of each move is its own row).
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Who facilitates this session (None: the set's lead). The rota fills it; ``fixed`` when a
+    # person chose it (a hand-over, a stand-in, the lead's reassignment): the rota leaves it.
+    facilitator_id: Mapped[str | None] = mapped_column(SlackId)
+    facilitator_fixed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     learning_set: Mapped[LearningSet] = relationship(back_populates="sessions")

@@ -1,0 +1,155 @@
+"""The facilitator rota: who facilitates each coming session (``bot.domain.rota`` has the
+rules), kept in step with the set.
+
+``assign`` runs in the caller's unit of work whenever what the rota depends on changes: the
+rota's settings, the members (joined, left), the sessions (planned, added, moved, cancelled).
+It rewrites only sessions still to come whose facilitator no person chose; past sessions keep
+who facilitated them. ``RotaService`` is ``/als rota``: the set's rota, and the lead's changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.domain.errors import InvalidInput
+from bot.domain.rota import Candidate, RotaSettings, facilitator_at, order_of
+from bot.domain.status import SessionStatus
+from bot.services import access
+from bot.services.readmodels import set_info
+from bot.services.views import RotaView
+from bot.storage import agenda_queries as aq
+from bot.storage import queries as q
+from bot.storage.db import Database
+from bot.storage.models import LearningSet, Membership, PlannedSession
+
+COACH_FIELD = "coach_sessions"
+TURNS_FIELD = "turns"
+ORDER_FIELD = "order"
+
+
+def candidates(s: Session, lset: LearningSet, members: Sequence[Membership]) -> list[Candidate]:
+    """Who takes turns: the set's participants (the lead too when they participate), with
+    when they joined and last presented (for the fair order)."""
+    ledger = aq.airtime_ledger(s, lset.team_id, lset.id)
+    return [
+        Candidate(m.user_id, m.joined_at, ledger.get(m.user_id, (0, 0, None))[2])
+        for m in members
+        if access.participates(lset, m)
+    ]
+
+
+def current_order(s: Session, lset: LearningSet, settings: RotaSettings) -> list[str]:
+    members = q.active_members(s, lset.team_id, lset.id)
+    return order_of(settings, candidates(s, lset, members))
+
+
+def _sessions(s: Session, lset: LearningSet) -> Sequence[PlannedSession]:
+    """The set's sessions that count in the rota (not cancelled), in order."""
+    return s.scalars(
+        select(PlannedSession)
+        .where(
+            PlannedSession.team_id == lset.team_id,
+            PlannedSession.set_id == lset.id,
+            PlannedSession.status == SessionStatus.PLANNED.value,
+        )
+        .order_by(PlannedSession.starts_at, PlannedSession.id)
+    ).all()
+
+
+def assign(s: Session, lset: LearningSet, now: datetime) -> list[PlannedSession]:
+    """Give each coming session its facilitator under the rota; returns those that changed.
+    A facilitator chosen by a person stays, unless they are no longer in the set."""
+    settings = RotaSettings.load(lset.settings)
+    members = q.active_members(s, lset.team_id, lset.id)
+    active = {m.user_id for m in members}
+    order = order_of(settings, candidates(s, lset, members))
+    changed = []
+    for index, row in enumerate(_sessions(s, lset)):
+        if row.starts_at <= now:
+            continue
+        if row.facilitator_fixed and row.facilitator_id in active:
+            continue
+        wanted = facilitator_at(index, settings, order)
+        if row.facilitator_id != wanted or row.facilitator_fixed:
+            row.facilitator_id = wanted
+            row.facilitator_fixed = False
+            changed.append(row)
+    s.flush()
+    return changed
+
+
+def rota_problems(settings: RotaSettings, allowed: Sequence[str]) -> dict[str, str]:
+    """Field errors of a rota the lead submits (all of them, in one round)."""
+    errors: dict[str, str] = {}
+    if not settings.rotates:
+        return errors
+    strangers = [u for u in settings.order if u not in allowed]
+    if strangers:
+        errors[ORDER_FIELD] = (
+            f"<@{strangers[0]}> does not take turns in this set: choose among its members"
+            + (" (the lead is not one: they do not participate)." if allowed else ".")
+        )
+    elif not allowed:
+        errors[ORDER_FIELD] = "Nobody can take a turn: the set has no other member yet."
+    return errors
+
+
+class RotaService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    def rota(self, team_id: str, user_id: str, channel_id: str) -> RotaView:
+        """``/als rota``: the set's rota and who facilitates its coming sessions (members)."""
+        now = self._clock()
+        with self._db.read() as s:
+            lset = access.set_for_command(s, team_id, user_id, channel_id)
+            access.require_member(s, lset, user_id)
+            return self._view(s, lset, user_id, now)
+
+    def start_change(self, team_id: str, user_id: str, set_id: int) -> RotaView:
+        """The lead's rota form."""
+        now = self._clock()
+        with self._db.read() as s:
+            lset = access.active_set(s, team_id, set_id)
+            access.require_facilitator(s, lset, user_id, "change the rota")
+            return self._view(s, lset, user_id, now)
+
+    def change(
+        self,
+        team_id: str,
+        user_id: str,
+        set_id: int,
+        settings: RotaSettings,
+        form_errors: dict[str, str] | None = None,
+    ) -> RotaView:
+        """The lead sets how facilitation works; the coming sessions follow at once.
+        ``form_errors`` (what the form could not read) are answered with the rota's own."""
+        now = self._clock()
+        with self._db.write() as s, s.begin():
+            lset = access.active_set(s, team_id, set_id)
+            access.require_facilitator(s, lset, user_id, "change the rota")
+            members = q.active_members(s, team_id, lset.id)
+            allowed = [c.user_id for c in candidates(s, lset, members)]
+            errors = {**rota_problems(settings, allowed), **(form_errors or {})}
+            if errors:
+                raise InvalidInput(errors)
+            lset.settings = {**(lset.settings or {}), "rota": settings.dump()}
+            assign(s, lset, now)
+            lset.replan_at = now  # the next tick plans the new facilitators' reminders
+            return self._view(s, lset, user_id, now)
+
+    @staticmethod
+    def _view(s: Session, lset: LearningSet, user_id: str, now: datetime) -> RotaView:
+        info = set_info(s, lset, now)
+        return RotaView(
+            set=info,
+            order=tuple(current_order(s, lset, info.rota)),
+            lead=user_id == info.facilitator_id,
+            reader=user_id,
+        )
