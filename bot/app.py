@@ -25,6 +25,7 @@ from bot.services.attendance import AttendanceService
 from bot.services.ballot import BallotService
 from bot.services.calendar import CalendarService
 from bot.services.feeds import FeedSeal, FeedService
+from bot.services.handover import HandoverService
 from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
 from bot.services.outbox import OutboxService
@@ -137,6 +138,7 @@ def create_app(
         calendar=CalendarService(db, clock),
         attendance=AttendanceService(db, clock),
         rota=RotaService(db, clock),
+        handover=HandoverService(db, clock),
         feeds=FeedService(db, clock, FeedSeal(signing_secret)),
         public_url=public_url,
         home=home,

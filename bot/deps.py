@@ -12,6 +12,7 @@ from bot.services.attendance import AttendanceService
 from bot.services.ballot import BallotService
 from bot.services.calendar import CalendarService
 from bot.services.feeds import FeedService
+from bot.services.handover import HandoverService
 from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
 from bot.services.reportback import ReportbackService
@@ -37,6 +38,7 @@ class Deps:
     calendar: CalendarService
     attendance: AttendanceService
     rota: RotaService
+    handover: HandoverService
     feeds: FeedService
     home: HomeService
     workspaces: WorkspaceService

@@ -66,6 +66,7 @@ class CallbackId(StrEnum):
     APOLOGIES = "als_apologies"
     AWAY = "als_away"
     ROTA = "als_rota"
+    HANDOVER = "als_handover"
 
 
 class ActionId(StrEnum):
@@ -98,6 +99,10 @@ class ActionId(StrEnum):
     AWAY_OPEN = "als_away_open"
     AWAY_OFF = "als_away_off"
     ROTA_OPEN = "als_rota_open"
+    HANDOVER_OPEN = "als_handover_open"
+    HANDOVER_ACCEPT = "als_handover_accept"
+    HANDOVER_DECLINE = "als_handover_decline"
+    STANDIN_ACCEPT = "als_standin_accept"
     ATTENDANCE_SAVE = "als_attendance_save"
     CALENDAR_FILE = "als_calendar_file"
 

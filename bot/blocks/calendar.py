@@ -55,7 +55,7 @@ def _programme_end(cal: Calendar) -> str:
 def session_buttons(
     session_id: int, *, answers: bool = False, facilitator: bool = True
 ) -> ActionsBlock:
-    """Move and Cancel for the facilitator; with ``answers``, Coming / Can't come first (for
+    """Move, Hand over and Cancel for its facilitator; with ``answers``, Coming / Can't come first (for
     every member)."""
     value = str(session_id)
     rsvp = rsvp_elements(session_id) if answers else []
@@ -66,6 +66,7 @@ def session_buttons(
         elements=[
             *rsvp,
             ButtonElement(text="Move", action_id=ActionId.SESSION_MOVE, value=value),
+            ButtonElement(text="Hand over…", action_id=ActionId.HANDOVER_OPEN, value=value),
             ButtonElement(
                 text="Cancel",
                 action_id=ActionId.SESSION_CANCEL,

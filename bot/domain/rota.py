@@ -110,3 +110,52 @@ def facilitator_at(index: int, settings: RotaSettings, order: Sequence[str]) -> 
     if index < start:
         return None
     return order[((index - start) // settings.turns) % len(order)]
+
+
+# -- hand-overs and stand-ins -----------------------------------------------------------------
+class Ask(StrEnum):
+    """What a session's facilitator asks (the hand-over form's choice)."""
+
+    MEMBER = "member"  # one member, who accepts or declines
+    STANDIN = "standin"  # the set: the first member to accept stands in (a skipped turn)
+    ASSIGN = "assign"  # the lead gives the session to a member at once
+
+
+class RequestStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # replaced by a newer request for the same session
+
+
+def ask_problem(
+    ask: Ask, member: str | None, *, current: str | None, members: Sequence[str], lead: bool
+) -> str | None:
+    """Why this hand-over cannot be asked (None: it can). ``current``: who facilitates the
+    session now; ``members``: the set's active members."""
+    if ask == Ask.ASSIGN and not lead:
+        return "Only the set's lead gives a session to a member directly: ask them instead."
+    if ask == Ask.STANDIN:
+        return None
+    if not member:
+        return "Choose the member."
+    if member not in members:
+        return f"<@{member}> is not a member of this set."
+    if member == current:
+        return f"<@{member}> already facilitates this session."
+    return None
+
+
+def take_problem(
+    kind: str, status: str, *, user: str, asked_by: str, asked_of: str | None, current: str | None
+) -> str | None:
+    """Why ``user`` cannot take the session a request offers (None: they can)."""
+    if status == RequestStatus.ACCEPTED:
+        return "Someone has already taken this session over."
+    if status != RequestStatus.OPEN:
+        return "This request is no longer open."
+    if kind == Ask.MEMBER and user != asked_of:
+        return "This request was sent to someone else."
+    if user in (asked_by, current):
+        return "You already facilitate this session."
+    return None

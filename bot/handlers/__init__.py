@@ -11,6 +11,7 @@ from bot.handlers import (
     ballot,
     calendar,
     events,
+    handover,
     help,
     learning,
     reportback,
@@ -32,6 +33,7 @@ FEATURES = (
     calendar,
     attendance,
     rota,
+    handover,
     events,
 )
 

@@ -12,18 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.domain.errors import InvalidInput
 from bot.domain.rota import Candidate, RotaSettings, facilitator_at, order_of
-from bot.domain.status import SessionStatus
 from bot.services import access
 from bot.services.readmodels import set_info
 from bot.services.views import RotaView
 from bot.storage import agenda_queries as aq
 from bot.storage import queries as q
+from bot.storage import rota_queries as rq
 from bot.storage.db import Database
 from bot.storage.models import LearningSet, Membership, PlannedSession
 
@@ -48,19 +47,6 @@ def current_order(s: Session, lset: LearningSet, settings: RotaSettings) -> list
     return order_of(settings, candidates(s, lset, members))
 
 
-def _sessions(s: Session, lset: LearningSet) -> Sequence[PlannedSession]:
-    """The set's sessions that count in the rota (not cancelled), in order."""
-    return s.scalars(
-        select(PlannedSession)
-        .where(
-            PlannedSession.team_id == lset.team_id,
-            PlannedSession.set_id == lset.id,
-            PlannedSession.status == SessionStatus.PLANNED.value,
-        )
-        .order_by(PlannedSession.starts_at, PlannedSession.id)
-    ).all()
-
-
 def assign(s: Session, lset: LearningSet, now: datetime) -> list[PlannedSession]:
     """Give each coming session its facilitator under the rota; returns those that changed.
     A facilitator chosen by a person stays, unless they are no longer in the set."""
@@ -69,7 +55,7 @@ def assign(s: Session, lset: LearningSet, now: datetime) -> list[PlannedSession]
     active = {m.user_id for m in members}
     order = order_of(settings, candidates(s, lset, members))
     changed = []
-    for index, row in enumerate(_sessions(s, lset)):
+    for index, row in enumerate(rq.counted_sessions(s, lset.team_id, lset.id)):
         if row.starts_at <= now:
             continue
         if row.facilitator_fixed and row.facilitator_id in active:

@@ -55,6 +55,8 @@ from bot.services.views.loop import (
 from bot.services.views.sets import (
     Calendar,
     Departure,
+    Handover,
+    HandoverDraft,
     RotaView,
     SessionChange,
     SessionDraft,
@@ -79,6 +81,8 @@ __all__ = [
     "Departure",
     "Dropped",
     "FeedData",
+    "Handover",
+    "HandoverDraft",
     "LogCount",
     "LogDraft",
     "LogInfo",

@@ -109,3 +109,28 @@ class RotaView:
     order: tuple[str, ...]  # the members in turn, as the rota stands
     lead: bool  # the reader is the set's lead: they may change it
     reader: str
+
+
+@dataclass(frozen=True)
+class HandoverDraft:
+    """What the hand-over form opens on: a session its reader facilitates (or leads)."""
+
+    set: SetInfo
+    session: SessionInfo
+    current: str | None  # who facilitates it now
+    lead: bool  # the reader is the set's lead: they may also give it directly
+
+
+@dataclass(frozen=True)
+class Handover:
+    """A hand-over asked, or decided. ``taken_by`` is set once someone facilitates the session
+    in the place of ``asked_by`` (accepted, or given by the lead)."""
+
+    request_id: int | None  # None: the lead gave it directly
+    ask: str  # ``bot.domain.rota.Ask``
+    set: SetInfo
+    session: SessionInfo
+    asked_by: str
+    asked_of: str | None  # the member asked (a hand-over, a direct assignment)
+    taken_by: str | None = None
+    declined: bool = False

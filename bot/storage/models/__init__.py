@@ -36,6 +36,9 @@ from bot.storage.models.loop import (
     LogEntry,
     ReportRound,
 )
+from bot.storage.models.rota import (
+    FacilitationRequest,
+)
 from bot.storage.models.sets import (
     STOPPED_WORKSPACE,
     LearningSet,
@@ -59,6 +62,7 @@ __all__ = [
     "Base",
     "CalendarFeed",
     "Commitment",
+    "FacilitationRequest",
     "LearningSet",
     "LogEntry",
     "Membership",

@@ -1,0 +1,63 @@
+"""Queries of the facilitator rota: the sessions it counts, and hand-over requests. Every query
+is scoped by team id or by a row found through one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.domain.rota import RequestStatus
+from bot.domain.status import SessionStatus
+from bot.storage.models import FacilitationRequest, PlannedSession
+from bot.storage.queries import rowcount
+
+
+def counted_sessions(s: Session, team_id: str, set_id: int) -> Sequence[PlannedSession]:
+    """The set's sessions that count in the rota (not cancelled), in order."""
+    return s.scalars(
+        select(PlannedSession)
+        .where(
+            PlannedSession.team_id == team_id,
+            PlannedSession.set_id == set_id,
+            PlannedSession.status == SessionStatus.PLANNED.value,
+        )
+        .order_by(PlannedSession.starts_at, PlannedSession.id)
+    ).all()
+
+
+def request_in(s: Session, team_id: str, request_id: int) -> FacilitationRequest | None:
+    return s.scalar(
+        select(FacilitationRequest).where(
+            FacilitationRequest.team_id == team_id, FacilitationRequest.id == request_id
+        )
+    )
+
+
+def withdraw_open(s: Session, session_id: int, by: str, now: datetime) -> None:
+    """Requests still open for the session give way to a newer one."""
+    s.execute(
+        update(FacilitationRequest)
+        .where(
+            FacilitationRequest.session_id == session_id,
+            FacilitationRequest.status == RequestStatus.OPEN.value,
+        )
+        .values(status=RequestStatus.WITHDRAWN.value, decided_at=now, decided_by=by)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def decide(s: Session, request_id: int, status: RequestStatus, by: str, now: datetime) -> bool:
+    """Decide a request if it is still open; False when another decision came first."""
+    result = s.execute(
+        update(FacilitationRequest)
+        .where(
+            FacilitationRequest.id == request_id,
+            FacilitationRequest.status == RequestStatus.OPEN.value,
+        )
+        .values(status=status.value, decided_at=now, decided_by=by)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
