@@ -310,6 +310,18 @@ def test_whole_cycle_in_the_browser(page: Any) -> None:
     expect(round_).to_contain_text("Ben Carter")
     expect(round_).to_contain_text("Rewrite the job advert")
 
+    # Facilitation hands over: the lead for the first two sessions, then members in turn.
+    say(page, "/als rota")
+    feed(page).locator("button[data-action-id=als_rota_open]").last.click()
+    m = modal(page, "Facilitator rota")
+    m.locator('.sb-input[data-block-id="mode"] input[type=radio]').nth(1).check()
+    submit(page)
+    closed(page)
+    rota = feed(page).locator(".sb-item").last
+    expect(rota).to_contain_text("The facilitator rota changed")
+    expect(rota).to_contain_text("then members take turns")
+    expect(rota).to_contain_text("Amara Okafor")
+
     # The facilitator's Home tab.
     go(page, "home")
     home = page.locator("#sb-feed .sb-home")
