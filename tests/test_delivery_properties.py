@@ -68,6 +68,7 @@ NOT_RESENT = [
     "cancelled",
     "quorum",
     "attendance",
+    "facilitator_prep",
 ]
 STORED_KINDS = RESENT + NOT_RESENT
 

@@ -151,8 +151,18 @@ def test_the_coach_then_members_in_turn_over_eight_sessions_with_powers_and_remi
     home = texts((slack.home_view(A) or {})["blocks"])
     assert "You facilitate on <!date^1797847200^" in home  # 21 Dec 10:00 UTC
 
-    # Session 3: A opens and closes its vote; B may not.
+    # Before session 3, A (not the lead) gets the facilitator's checklist; the session-day post
+    # names A.
+    tick(ticker, clock, datetime(2026, 12, 18, 15, 0, tzinfo=UTC))  # 10:00 in New York, A's
+    [prep] = [m for m in slack.dm_messages(A) if "You facilitate" in m.text]
+    assert "Who is coming" in texts(prep.blocks) and "Topics in:" in texts(prep.blocks)
+    assert "closing reflection" in texts(prep.blocks)
+    assert not [m for m in slack.dm_messages(FAC) if "You facilitate" in m.text]
     tick(ticker, clock, session_start(3) - timedelta(hours=1))
+    post = slack.messages(SET_CHANNEL)[-1]
+    assert "starts" in post.text and f"Facilitator: <@{A}>" in texts(post.blocks)
+
+    # Session 3: A opens and closes its vote; B may not.
     clock.set(session_start(3))
     assert agenda(driver, slack, A) == ""
     refused = agenda(driver, slack, B, "agenda close")

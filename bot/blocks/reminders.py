@@ -132,9 +132,13 @@ def reminder_message(ctx: Context) -> Message:
                 f"{count(ctx.reporters, 'report-back')} in."
             )
             who: list[Block] = [md(text)]
+            if ctx.facilitator_id:
+                who.append(context(f"Facilitator: {mention(ctx.facilitator_id)}"))
             if ctx.attendance is not None:
                 who.append(context(f"Attendance: {attendance_line(ctx.attendance)}"))
             return Message(text=text, blocks=render(who))
+        case Kind.FACILITATOR_PREP:
+            return facilitator_prep(ctx, name, when)
         case Kind.QUORUM:
             who_can = ctx.attendance
             able = len(who_can.coming) + len(who_can.waiting) if who_can else 0
@@ -177,6 +181,43 @@ def reminder_message(ctx: Context) -> Message:
             text = f"The {name} session of {when} is cancelled."
             return Message(text=text, blocks=render([md(text)]))
     raise AssertionError(ctx.kind)  # pragma: no cover
+
+
+#: The stages of a session (``ALS_PRACTICE.md``), for the facilitator's preparation.
+STAGES = (
+    "check-in",
+    "report-back round",
+    "agenda: topics, order and minutes",
+    "each topic: presenting, clarifying questions, open questions, the presenter's summary, "
+    "offers, actions",
+    "closing reflection (never skipped)",
+)
+
+
+def facilitator_prep(ctx: Context, name: str, when: str) -> Message:
+    """The session's facilitator's checklist, as things stand when it is sent."""
+    text = f"You facilitate {name} {when}."
+    lines = [
+        f"*Topics in:* {ctx.topics_in}",
+        f"*Report-backs due:* {ctx.reports_in} of {count(ctx.reporters, 'member')} with actions "
+        "have reported",
+    ]
+    if ctx.attendance is not None:
+        lines.insert(0, f"*Who is coming:* {attendance_line(ctx.attendance)}")
+    stages = " → ".join(STAGES)
+    return Message(
+        text=text,
+        blocks=render(
+            [
+                md(f"{text} Your checklist:\n" + "\n".join(f"• {x}" for x in lines)),
+                context(f"The session's stages: {stages}."),
+                context(
+                    f"Can't facilitate it? *Hand over…* under the session in `{COMMAND} "
+                    "sessions` asks a member or the set for a stand-in."
+                ),
+            ]
+        ),
+    )
 
 
 def unreachable_notice(set_name: str, target: str, is_channel: bool, error: str) -> Message:

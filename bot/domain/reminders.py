@@ -26,6 +26,7 @@ class Kind(StrEnum):
     CANCELLED = "cancelled"  # DM: a session you were reminded about was cancelled
     QUORUM = "quorum"  # DM to the facilitator: too few can come (Move / Cancel)
     ATTENDANCE = "attendance"  # DM to the facilitator after a session: who came (a checklist)
+    FACILITATOR_PREP = "facilitator_prep"  # DM to the session's facilitator: their checklist
 
     @property
     def to_channel(self) -> bool:
@@ -139,7 +140,8 @@ def plan_for_session(
 ) -> list[Planned]:
     """Every reminder of one session. ``members``: active members (report-back reminders and
     reflection prompts); ``presenters``: those asked for topics (members who participate);
-    ``facilitator``: who hears when too few can come (the quorum check)."""
+    ``facilitator``: the session's facilitator (their preparation, the quorum check, who
+    came)."""
     start = session.starts_at
     end = sched.session_end(start, session.duration_minutes)
     out: list[Planned] = []
@@ -161,6 +163,8 @@ def plan_for_session(
     if cfg.auto_vote:
         out.append(Planned(Kind.AUTO_VOTE, channel_id, start, end))
     if facilitator is not None:
+        # The session's facilitator prepares too: who is coming, topics in, report-backs due.
+        out.append(Planned(Kind.FACILITATOR_PREP, facilitator, prompt_at, start))
         out.append(Planned(Kind.QUORUM, facilitator, days_before(session, cfg.quorum_days), start))
         # A checklist of who came is worth filling in for a few days, like a reflection.
         out.append(Planned(Kind.ATTENDANCE, facilitator, end, end + timedelta(days=3)))

@@ -136,6 +136,11 @@ def context_of(s: Session, c: Claimed, at: datetime) -> Context | Decision:
         if not short_of_quorum(len(who.coming) + len(who.waiting), settings):
             return Decision("enough can come")
         return _with(ctx, attendance=who, min_members=settings.min_members)
+    if kind == Kind.FACILITATOR_PREP:
+        if c.target != facilitator:
+            return Decision("not the facilitator")
+        counts = _counts(s, c.team_id, c.set_id, row)
+        return _with(ctx, attendance=attendance_of(s, lset, row.id, row.local_date), **counts)
     if kind == Kind.ATTENDANCE:
         if c.target != facilitator:
             return Decision("not the facilitator")
