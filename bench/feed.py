@@ -131,7 +131,8 @@ def one_round(database_url: str, runs: int) -> dict[str, tuple[float, float]]:
     db = Database(database_url)
     upgrade(db.engine)
     token = seed(db)
-    with db.engine.connect() as conn:  # table statistics, as autovacuum gathers them within a minute
+    # Table statistics, as autovacuum gathers them within a minute of such writes.
+    with db.engine.connect() as conn:
         conn.execute(text("ANALYZE"))
         conn.commit()
     app = create_app(
