@@ -122,6 +122,17 @@ def mrkdwn_texts(node: Any) -> list[str]:
     return found
 
 
+def private_answer(
+    driver: SlackDriver, slack: FakeSlack, user: str, text: str, channel: str | None = SET_CHANNEL
+) -> Any:
+    """Run ``/als <text>`` as ``user``; return the ephemeral answer (through the response URL)."""
+    before = len(slack.calls_to("response_url"))
+    assert driver.command(user, text, channel_id=channel).status == 200
+    slack.wait_for("response_url", count=before + 1)
+    settle(slack, quiet=0.1)
+    return slack.ephemerals(user_id=user)[-1]
+
+
 def settle(slack: FakeSlack, quiet: float = 0.25, timeout: float = 5.0) -> None:
     """Wait until the app has stopped calling Slack (work it does after acking): no call for
     ``quiet`` seconds, and the app says its after-ack work is done (``slack.idle_checks``)."""

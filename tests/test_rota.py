@@ -22,6 +22,7 @@ from tests.helpers import (
     create_set,
     field_errors,
     forge_button,
+    private_answer,
     settle,
     submit_topic,
     texts,
@@ -41,11 +42,7 @@ def session_start(n: int) -> datetime:
 
 
 def rota_message(driver: SlackDriver, slack: FakeSlack, user: str) -> Any:
-    before = len(slack.calls_to("response_url"))
-    assert driver.command(user, "rota", channel_id=SET_CHANNEL).status == 200
-    slack.wait_for("response_url", count=before + 1)
-    settle(slack, quiet=0.1)
-    return slack.ephemerals(user_id=user)[-1]
+    return private_answer(driver, slack, user, "rota")
 
 
 def set_rota(

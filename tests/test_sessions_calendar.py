@@ -23,6 +23,7 @@ from tests.helpers import (
     last_response_text,
     more_settings,
     open_setup,
+    private_answer,
     settle,
     setup_values,
     texts,
@@ -60,11 +61,7 @@ def listing(
     driver: SlackDriver, slack: FakeSlack, user: str, channel: str | None = SET_CHANNEL
 ) -> Any:
     """Run ``/als sessions``; return the ephemeral answer (through the response URL)."""
-    before = len(slack.calls_to("response_url"))
-    assert driver.command(user, "sessions", channel_id=channel).status == 200
-    slack.wait_for("response_url", count=before + 1)
-    settle(slack, quiet=0.1)
-    return slack.ephemerals(user_id=user)[-1]
+    return private_answer(driver, slack, user, "sessions", channel)
 
 
 def open_move(

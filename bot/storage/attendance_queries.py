@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain.status import SessionStatus, VoteStatus
+from bot.domain.status import VoteStatus
+from bot.storage import queries as q
 from bot.storage.models import (
     ActionReport,
     AgendaItem,
@@ -107,13 +108,4 @@ def held_sessions(
     s: Session, team_id: str, set_id: int, before: datetime
 ) -> Sequence[PlannedSession]:
     """The set's sessions that took place (started before ``before``, not cancelled)."""
-    return s.scalars(
-        select(PlannedSession)
-        .where(
-            PlannedSession.team_id == team_id,
-            PlannedSession.set_id == set_id,
-            PlannedSession.status == SessionStatus.PLANNED.value,
-            PlannedSession.starts_at <= before,
-        )
-        .order_by(PlannedSession.starts_at)
-    ).all()
+    return q.sessions_not_cancelled(s, team_id, set_id, started_by=before)

@@ -151,6 +151,21 @@ def agreed_user_ids(session: Session, team_id: str, set_id: int, version: int) -
     )
 
 
+def sessions_not_cancelled(
+    session: Session, team_id: str, set_id: int, *, started_by: datetime | None = None
+) -> Sequence[PlannedSession]:
+    """The set's sessions that are not cancelled (those started by ``started_by``, if given),
+    earliest first."""
+    stmt = select(PlannedSession).where(
+        PlannedSession.team_id == team_id,
+        PlannedSession.set_id == set_id,
+        PlannedSession.status == SessionStatus.PLANNED.value,
+    )
+    if started_by is not None:
+        stmt = stmt.where(PlannedSession.starts_at <= started_by)
+    return session.scalars(stmt.order_by(PlannedSession.starts_at, PlannedSession.id)).all()
+
+
 def upcoming_sessions(
     session: Session, team_id: str, set_id: int, now: datetime
 ) -> list[PlannedSession]:

@@ -10,22 +10,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.rota import RequestStatus
-from bot.domain.status import SessionStatus
 from bot.storage.models import FacilitationRequest, PlannedSession
-from bot.storage.queries import rowcount
+from bot.storage.queries import rowcount, sessions_not_cancelled
 
 
 def counted_sessions(s: Session, team_id: str, set_id: int) -> Sequence[PlannedSession]:
     """The set's sessions that count in the rota (not cancelled), in order."""
-    return s.scalars(
-        select(PlannedSession)
-        .where(
-            PlannedSession.team_id == team_id,
-            PlannedSession.set_id == set_id,
-            PlannedSession.status == SessionStatus.PLANNED.value,
-        )
-        .order_by(PlannedSession.starts_at, PlannedSession.id)
-    ).all()
+    return sessions_not_cancelled(s, team_id, set_id)
 
 
 def request_in(s: Session, team_id: str, request_id: int) -> FacilitationRequest | None:
