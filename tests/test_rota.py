@@ -213,8 +213,13 @@ def test_members_in_turn_an_order_of_the_leads_choosing_and_what_is_refused(
     )
     assert "Only the facilitator" in told
 
-    # C leaves the set (the lead removes them): the coming sessions are given again.
-    create_set(driver, slack, cadence="1", members=[A, B, D, E])
+    # C leaves the set (/als leave): the coming sessions are given again at once.
+    confirm = private_answer(driver, slack, C, "leave")
+    driver.click(C, "als_leave_confirm", channel_id=SET_CHANNEL, message_ts=confirm.ts)
+    slack.wait_for("chat.postMessage", lambda c: "has left" in c.args.get("text", ""))
+    assert facilitators(db) == [A, A, B, B]
+    # D too, removed by the lead in the set-up form.
+    create_set(driver, slack, cadence="1", members=[A, B, E])
     assert facilitators(db) == [A, A, B, B]
     # Back to the lead: the sessions are the lead's again.
     assert set_rota(driver, slack, "lead") is None
@@ -250,3 +255,25 @@ def test_a_member_facilitating_brings_no_topic_to_that_session_but_votes(
     assert A not in chosen and A in carried
     closed = texts(slack.message(SET_CHANNEL, message.ts).blocks)  # type: ignore[union-attr]
     assert f"Topic 01 (<@{A}>, facilitates this session)" in closed
+
+
+def test_the_fair_order_and_a_rota_of_one() -> None:
+    """Pure rules: who joined last and who has just presented go later; one member takes every
+    turn; the lead keeps the sessions before the members' turns."""
+    from bot.domain.rota import Candidate, RotaMode, RotaSettings, facilitator_at, order_of
+
+    day = datetime(2026, 11, 1, tzinfo=UTC)
+    people = [
+        Candidate(A, day, last_presented_at=day + WEEK),  # presented at the latest session
+        Candidate(B, day + WEEK),  # joined later
+        Candidate(C, day),
+        Candidate(D, day, last_presented_at=day),
+    ]
+    assert order_of(RotaSettings(), people) == [C, D, B, A]
+    assert order_of(RotaSettings(order=(B, "U0GONE0001")), people) == [B, C, D, A]
+    coach = RotaSettings(mode=RotaMode.COACH, coach_sessions=3, turns=2)
+    assert [facilitator_at(i, coach, [E]) for i in range(6)] == [None, None, None, E, E, E]
+    assert [facilitator_at(i, RotaSettings(mode=RotaMode.MEMBERS), []) for i in range(2)] == [
+        None,
+        None,
+    ]

@@ -19,7 +19,7 @@ from bot.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.domain.sets import SetupForm, schedule_of, validate_setup
 from bot.domain.text import escape
 from bot.ids import COMMAND
-from bot.services import access, announce
+from bot.services import access, announce, rota
 from bot.services.planning import plan_sessions, trim_programme
 from bot.services.readmodels import open_vote_states, set_info
 from bot.services.setup_form import SetupSubmission, keep_settings, settings_of, update_members
@@ -391,6 +391,8 @@ class SetService:
             member.left_at = now
             aq.drop_member_from_open_votes(s, team_id, set_id, user_id)
             s.flush()
+            rota.assign(s, lset, now)  # their turns go to others
+            lset.replan_at = now  # and so do the reminders of the sessions they facilitated
             return Departure(
                 set=set_info(s, lset, now),
                 user_id=user_id,
