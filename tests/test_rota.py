@@ -221,6 +221,19 @@ def test_members_in_turn_an_order_of_the_leads_choosing_and_what_is_refused(
     # D too, removed by the lead in the set-up form.
     create_set(driver, slack, cadence="1", members=[A, B, E])
     assert facilitators(db) == [A, A, B, B]
+    # The lead cancels the second session: the turns move on to the sessions still planned
+    # (the third session, B's, becomes A's second).
+    with db.read() as s:
+        ids = list(s.scalars(select(PlannedSession.id).order_by(PlannedSession.starts_at)))
+    listed = listing(driver, slack, FAC)
+    driver.click(
+        FAC, "als_session_cancel", channel_id=SET_CHANNEL, message_ts=listed.ts, value=str(ids[1])
+    )
+    settle(slack)
+    with db.read() as s:
+        third = s.get(PlannedSession, ids[2])
+        assert third is not None and third.facilitator_id == A
+    assert facilitators(db) == [A, A, B, B]  # the sessions still planned, a new one among them
     # Back to the lead: the sessions are the lead's again.
     assert set_rota(driver, slack, "lead") is None
     assert facilitators(db) == [None] * 4
