@@ -30,6 +30,7 @@ from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
 from bot.services.outbox import OutboxService
 from bot.services.reportback import ReportbackService
+from bot.services.review import ReviewService
 from bot.services.rota import RotaService
 from bot.services.sets import SetService
 from bot.services.topics import TopicService
@@ -139,6 +140,7 @@ def create_app(
         attendance=AttendanceService(db, clock),
         rota=RotaService(db, clock),
         handover=HandoverService(db, clock),
+        review=ReviewService(db, clock),
         feeds=FeedService(db, clock, FeedSeal(signing_secret)),
         public_url=public_url,
         home=home,

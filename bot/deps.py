@@ -16,6 +16,7 @@ from bot.services.handover import HandoverService
 from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
 from bot.services.reportback import ReportbackService
+from bot.services.review import ReviewService
 from bot.services.rota import RotaService
 from bot.services.sets import SetService
 from bot.services.topics import TopicService
@@ -39,6 +40,7 @@ class Deps:
     attendance: AttendanceService
     rota: RotaService
     handover: HandoverService
+    review: ReviewService
     feeds: FeedService
     home: HomeService
     workspaces: WorkspaceService

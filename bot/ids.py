@@ -67,6 +67,7 @@ class CallbackId(StrEnum):
     AWAY = "als_away"
     ROTA = "als_rota"
     HANDOVER = "als_handover"
+    REVIEW = "als_review"
 
 
 class ActionId(StrEnum):
@@ -103,12 +104,15 @@ class ActionId(StrEnum):
     HANDOVER_ACCEPT = "als_handover_accept"
     HANDOVER_DECLINE = "als_handover_decline"
     STANDIN_ACCEPT = "als_standin_accept"
+    REVIEW_NOTE = "als_review_note"
     ATTENDANCE_SAVE = "als_attendance_save"
     CALENDAR_FILE = "als_calendar_file"
 
 
 # The attendance checklist: checkbox groups of at most 10 members each, numbered.
 PRESENT_PREFIX = "als_present_"
+#: The closing review's score buttons: ``als_review_1`` .. ``als_review_5``.
+REVIEW_PREFIX = "als_review_"
 
 # One select per topic in the voting modal: the action id carries the topic id.
 VOTE_TOPIC_PREFIX = "als_vote_topic_"

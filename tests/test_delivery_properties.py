@@ -69,6 +69,8 @@ NOT_RESENT = [
     "quorum",
     "attendance",
     "facilitator_prep",
+    "review",
+    "heads_up",
 ]
 STORED_KINDS = RESENT + NOT_RESENT
 

@@ -375,6 +375,7 @@ def test_plan_targets_and_counts() -> None:
         Kind.PREP_NUDGE: 2,
         Kind.REPORT_REMINDER: 3,
         Kind.REFLECTION: 3,
+        Kind.REVIEW: 3,
         Kind.SESSION_POST: 1,
     }
     by_kind: dict[Kind, list[str]] = {}
@@ -384,17 +385,19 @@ def test_plan_targets_and_counts() -> None:
     assert by_kind[Kind.PREP_NUDGE] == ["U1", "U2"]
     assert by_kind[Kind.REPORT_REMINDER] == ["U1", "U2", "U3"]  # every member
     assert by_kind[Kind.REFLECTION] == ["U1", "U2", "U3"]
+    assert by_kind[Kind.REVIEW] == ["U1", "U2", "U3"]
     assert by_kind[Kind.SESSION_POST] == [CHANNEL]
     start = session.starts_at
     end = start + timedelta(minutes=90)
     for p in out:
-        if p.kind == Kind.REFLECTION:
+        if p.kind in (Kind.REFLECTION, Kind.REVIEW):
             assert p.useful_until == p.due_at + timedelta(days=3)
         else:
             assert p.useful_until == start, p
             assert p.due_at < start
         assert p.due_at <= p.useful_until
     assert due(out, Kind.REFLECTION) == end + timedelta(minutes=60)
+    assert due(out, Kind.REVIEW) == end  # the review first; the reflection prompt follows it
 
 
 def test_auto_vote_only_when_enabled() -> None:

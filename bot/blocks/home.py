@@ -18,6 +18,7 @@ from bot.blocks.attendance import (
 )
 from bot.blocks.common import clip, context, header, md
 from bot.blocks.messages import agree_button, agreement_summary, session_when
+from bot.blocks.review import last_review_line, trend_blocks
 from bot.blocks.text import channel_link, escape, mention, mentions
 from bot.domain.topics import TopicStatus
 from bot.ids import COMMAND, ActionId
@@ -237,6 +238,11 @@ def home_view(user_id: str, boards: list[Dashboard]) -> dict[str, Any]:
             blocks.append(md(f"*Who is coming:* {attendance_line(board.attendance)}"))
         if facilitating and board.tally:
             blocks.append(context(tally_line(board.tally)))
+        if board.review is not None:
+            if facilitating:
+                blocks.extend(trend_blocks(board.review))
+            elif (line := last_review_line(board.review)) is not None:
+                blocks.append(context(line))
         if user_id not in lset.agreed_ids:
             blocks.append(md("You have not agreed to this set's ground rules yet."))
             blocks.append(ActionsBlock(block_id=f"agree_{lset.id}", elements=[agree_button(lset)]))

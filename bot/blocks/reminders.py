@@ -12,6 +12,7 @@ from bot.blocks.attendance import attendance_line, presence_message, rsvp_button
 from bot.blocks.calendar import session_buttons
 from bot.blocks.common import Message, clip, context, md, render
 from bot.blocks.meta import claimed_id, claimed_ids
+from bot.blocks.review import heads_up_message, reminder_review
 from bot.blocks.text import count, date_token, escape, mention
 from bot.domain.reminders import Kind
 from bot.ids import COMMAND, ActionId
@@ -139,6 +140,10 @@ def reminder_message(ctx: Context) -> Message:
             return Message(text=text, blocks=render(who))
         case Kind.FACILITATOR_PREP:
             return facilitator_prep(ctx, name, when)
+        case Kind.REVIEW:
+            return reminder_review(ctx)
+        case Kind.HEADS_UP:
+            return heads_up_message(ctx)
         case Kind.QUORUM:
             who_can = ctx.attendance
             able = len(who_can.coming) + len(who_can.waiting) if who_can else 0

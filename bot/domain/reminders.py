@@ -27,6 +27,8 @@ class Kind(StrEnum):
     QUORUM = "quorum"  # DM to the facilitator: too few can come (Move / Cancel)
     ATTENDANCE = "attendance"  # DM to the facilitator after a session: who came (a checklist)
     FACILITATOR_PREP = "facilitator_prep"  # DM to the session's facilitator: their checklist
+    REVIEW = "review"  # DM after a session: how useful was it (1-5), anonymous
+    HEADS_UP = "heads_up"  # DM to the facilitator: two poor sessions, or someone missing twice
 
     @property
     def to_channel(self) -> bool:
@@ -155,6 +157,8 @@ def plan_for_session(
     reflect_at = end + timedelta(minutes=cfg.reflection_minutes)
     for user in members:
         out.append(Planned(Kind.REPORT_REMINDER, user, report_at, start))
+        # The closing review when the session ends; the reflection prompt follows it.
+        out.append(Planned(Kind.REVIEW, user, end, end + timedelta(days=3)))
         # A reflection is worth writing for a few days; after that the next prompt comes.
         out.append(Planned(Kind.REFLECTION, user, reflect_at, reflect_at + timedelta(days=3)))
     out.append(
@@ -168,6 +172,9 @@ def plan_for_session(
         out.append(Planned(Kind.QUORUM, facilitator, days_before(session, cfg.quorum_days), start))
         # A checklist of who came is worth filling in for a few days, like a reflection.
         out.append(Planned(Kind.ATTENDANCE, facilitator, end, end + timedelta(days=3)))
+        # Once the reviews are in: anything the facilitator should know (often nothing).
+        heads_up = end + timedelta(days=2)
+        out.append(Planned(Kind.HEADS_UP, facilitator, heads_up, heads_up + timedelta(days=3)))
     return out
 
 

@@ -15,6 +15,7 @@ from bot.handlers import (
     help,
     learning,
     reportback,
+    review,
     rota,
     sets,
     topics,
@@ -34,6 +35,7 @@ FEATURES = (
     attendance,
     rota,
     handover,
+    review,
     events,
 )
 

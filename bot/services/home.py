@@ -13,6 +13,7 @@ from bot.services.attendance import attendance_of, attendance_tally
 from bot.services.learning import log_count
 from bot.services.readmodels import session_info, set_info, vote_rules
 from bot.services.reportback import round_for_next_session
+from bot.services.review import trend as review_trend
 from bot.services.topics import TopicService
 from bot.services.views import Dashboard, SetInfo, VoteBrief
 from bot.storage import agenda_queries as aq
@@ -59,6 +60,7 @@ class HomeService:
                         else None,
                         tally=attendance_tally(s, lset, now) if facilitating else None,
                         facilitating=facilitating,
+                        review=review_trend(s, lset, now, notes=facilitating),
                         agenda_started=facilitating
                         and info.next_session is not None
                         and aq.vote_of_session(s, info.next_session.id) is not None,

@@ -18,9 +18,11 @@ from bot.domain.status import SessionStatus, SetStatus
 from bot.domain.topics import TopicStatus
 from bot.services import access
 from bot.services.attendance import attendance_of, presence_of
+from bot.services.review import heads_up_facts
 from bot.services.views import Context, OpenAction
 from bot.storage import agenda_queries as aq
 from bot.storage import queries as q
+from bot.storage import review_queries as rvq
 from bot.storage.models import (
     Action,
     ActionReport,
@@ -141,6 +143,17 @@ def context_of(s: Session, c: Claimed, at: datetime) -> Context | Decision:
             return Decision("not the facilitator")
         counts = _counts(s, c.team_id, c.set_id, row)
         return _with(ctx, attendance=attendance_of(s, lset, row.id, row.local_date), **counts)
+    if kind == Kind.REVIEW:
+        if rvq.review_of(s, c.team_id, row.id, c.target) is not None:
+            return Decision("already answered")
+        return ctx
+    if kind == Kind.HEADS_UP:
+        if c.target != facilitator:
+            return Decision("not the facilitator")
+        poor, missing = heads_up_facts(s, lset, at)
+        if not poor and not missing:
+            return Decision("nothing to flag")
+        return _with(ctx, poor_sessions=poor, missing=missing)
     if kind == Kind.ATTENDANCE:
         if c.target != facilitator:
             return Decision("not the facilitator")

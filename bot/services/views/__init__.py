@@ -49,6 +49,8 @@ from bot.services.views.loop import (
     ReportDraft,
     ReportInfo,
     ReportOutcome,
+    ReviewOutcome,
+    ReviewTrend,
     RoundMember,
     RoundState,
 )
@@ -93,6 +95,8 @@ __all__ = [
     "ReportDraft",
     "ReportInfo",
     "ReportOutcome",
+    "ReviewOutcome",
+    "ReviewTrend",
     "RotaView",
     "RoundMember",
     "RoundState",

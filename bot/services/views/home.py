@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.services.views.agenda import TopicOverview, VoteBrief
 from bot.services.views.attendance import Attendance
 from bot.services.views.base import SetInfo
-from bot.services.views.loop import ActionInfo, LogCount, RoundState
+from bot.services.views.loop import ActionInfo, LogCount, ReviewTrend, RoundState
 
 
 @dataclass(frozen=True)
@@ -26,3 +26,4 @@ class Dashboard:
     attendance: Attendance | None = None  # facilitator: who is coming to the next session
     tally: dict[str, tuple[int, int]] | None = None  # facilitator: attended / held, per member
     facilitating: bool = False  # the reader leads the set or facilitates its next session
+    review: ReviewTrend | None = None  # the closing reviews: counts, averages from three answers

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.domain.reminders import Kind
+from bot.domain.review import Summary
 from bot.services.views.attendance import Attendance, Presence
 from bot.services.views.base import SessionInfo, SetInfo
 
@@ -190,3 +191,25 @@ class Context:
     attendance: Attendance | None = None  # the session post; the quorum check
     min_members: int = 0  # the quorum check: the set's minimum
     presence: Presence | None = None  # after the session: who came, preset (a checklist)
+    poor_sessions: bool = False  # the heads-up: the last two sessions were rated poorly
+    missing: tuple[str, ...] = ()  # the heads-up: members absent from the last two sessions
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """A member's review of a session, as saved (their own answer: only they see it)."""
+
+    set_id: int
+    set_name: str
+    session: SessionInfo
+    useful: int | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class ReviewTrend:
+    """A set's reviews of its last held sessions (oldest first): counts, and averages only
+    from three answers on; for the facilitator, the lines of the latest shown session."""
+
+    sessions: tuple[tuple[SessionInfo, Summary], ...]
+    notes: tuple[str, ...] = ()

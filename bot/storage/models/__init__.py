@@ -36,6 +36,9 @@ from bot.storage.models.loop import (
     LogEntry,
     ReportRound,
 )
+from bot.storage.models.review import (
+    SessionReview,
+)
 from bot.storage.models.rota import (
     FacilitationRequest,
 )
@@ -74,6 +77,7 @@ __all__ = [
     "RulesAgreement",
     "SendLease",
     "SessionAttendance",
+    "SessionReview",
     "Topic",
     "VoteAllocation",
     "Workspace",
