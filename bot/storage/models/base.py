@@ -7,10 +7,14 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
     MetaData,
     String,
+    UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from bot.storage.types import UTCDateTime
 
@@ -28,3 +32,26 @@ SlackId = String(32)
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}  # noqa: RUF012
+
+
+class MemberSessionRow:
+    """The columns of a row about one member and one session, at most one per pair: an
+    answer, an attendance mark, a review. Scoped by team and set like every row."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(SlackId)
+    set_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[str] = mapped_column(SlackId)
+
+    @declared_attr
+    def session_id(cls) -> Mapped[int]:
+        return mapped_column(Integer, ForeignKey("sessions.id"))
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[object, ...]:
+        return (
+            UniqueConstraint("session_id", "user_id"),
+            ForeignKeyConstraint(
+                ["team_id", "set_id"], ["learning_sets.team_id", "learning_sets.id"]
+            ),
+        )
