@@ -218,16 +218,15 @@ def give_votes(
     return slack.open_views(user)[-1]
 
 
-def forge_selection(
+def forge_view_action(
     driver: SlackDriver,
     slack: FakeSlack,
     user: str,
     view: dict[str, Any],
-    action_id: str,
-    value: str,
+    action: dict[str, Any],
 ) -> Response:
-    """A signed ``block_actions`` for an element the modal does not offer (a forged or stale
-    client): the app must re-check everything itself."""
+    """A signed ``block_actions`` from ``view`` carrying ``action`` as the payload claims it
+    (a forged or stale client): the app must re-check everything itself."""
     import urllib.parse
 
     payload = {
@@ -244,20 +243,31 @@ def forge_selection(
         "trigger_id": slack.new_trigger_id(user),
         "team": {"id": slack.team_id, "domain": "fake"},
         "view": view,
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": "forged",
-                "type": "static_select",
-                "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value},
-                "action_ts": "1700000000.000001",
-            }
-        ],
+        "actions": [{**action, "action_ts": "1700000000.000001"}],
     }
     body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
     return driver.send_raw(
         body, {**driver.sign(body), "Content-Type": "application/x-www-form-urlencoded"}
     )
+
+
+def forge_selection(
+    driver: SlackDriver,
+    slack: FakeSlack,
+    user: str,
+    view: dict[str, Any],
+    action_id: str,
+    value: str,
+) -> Response:
+    """A select's choice the modal does not offer."""
+    option = {"text": {"type": "plain_text", "text": value}, "value": value}
+    action = {
+        "action_id": action_id,
+        "block_id": "forged",
+        "type": "static_select",
+        "selected_option": option,
+    }
+    return forge_view_action(driver, slack, user, view, action)
 
 
 def forge_button(

@@ -4,7 +4,6 @@ under "More settings"; the time zone from a list; people only; every error in on
 from __future__ import annotations
 
 import json
-import urllib.parse
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +16,7 @@ from tests.conftest import FAC, MEMBERS, ROBOT
 from tests.helpers import (
     create_set,
     field_errors,
+    forge_view_action,
     more_settings,
     open_setup,
     settle,
@@ -55,29 +55,8 @@ def click_in_view(
     driver: SlackDriver, slack: FakeSlack, user: str, view: dict[str, Any], action_id: str
 ) -> Response:
     """A signed ``block_actions`` from a button in ``view`` as the payload claims it."""
-    payload = {
-        "type": "block_actions",
-        "user": {"id": user, "username": user.lower(), "team_id": slack.team_id},
-        "api_app_id": slack.app_id,
-        "token": "forged",
-        "container": {"type": "view", "view_id": view["id"]},
-        "trigger_id": slack.new_trigger_id(user),
-        "team": {"id": slack.team_id, "domain": "fake"},
-        "view": view,
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": "more",
-                "type": "button",
-                "value": "more",
-                "action_ts": "1700000000.000001",
-            }
-        ],
-    }
-    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
-    return driver.send_raw(
-        body, {**driver.sign(body), "Content-Type": "application/x-www-form-urlencoded"}
-    )
+    action = {"action_id": action_id, "block_id": "more", "type": "button", "value": "more"}
+    return forge_view_action(driver, slack, user, view, action)
 
 
 def inputs(view: dict[str, Any]) -> list[dict[str, Any]]:
