@@ -29,6 +29,7 @@ from bot.services.handover import HandoverService
 from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
 from bot.services.outbox import OutboxService
+from bot.services.questions import QuestionService
 from bot.services.reportback import ReportbackService
 from bot.services.review import ReviewService
 from bot.services.rota import RotaService
@@ -141,6 +142,7 @@ def create_app(
         rota=RotaService(db, clock),
         handover=HandoverService(db, clock),
         review=ReviewService(db, clock),
+        questions=QuestionService(db, clock),
         feeds=FeedService(db, clock, FeedSeal(signing_secret)),
         public_url=public_url,
         home=home,

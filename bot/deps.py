@@ -15,6 +15,7 @@ from bot.services.feeds import FeedService
 from bot.services.handover import HandoverService
 from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
+from bot.services.questions import QuestionService
 from bot.services.reportback import ReportbackService
 from bot.services.review import ReviewService
 from bot.services.rota import RotaService
@@ -41,6 +42,7 @@ class Deps:
     rota: RotaService
     handover: HandoverService
     review: ReviewService
+    questions: QuestionService
     feeds: FeedService
     home: HomeService
     workspaces: WorkspaceService

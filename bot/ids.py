@@ -29,6 +29,7 @@ class Sub(StrEnum):
     AWAY = "away"
     CALENDAR = "calendar"
     ROTA = "rota"
+    QUESTIONS = "questions"
 
     @property
     def summary(self) -> str:
@@ -49,6 +50,8 @@ _SUMMARIES = {
     Sub.CALENDAR: "your private calendar feed of your sets' sessions; `calendar reset` "
     "replaces its link",
     Sub.ROTA: "who facilitates each coming session; the lead sets how turns work",
+    Sub.QUESTIONS: "the question bank: open questions by stage, process questions for the "
+    "facilitator; `questions add <stage> <question>` (the lead)",
 }
 
 

@@ -14,6 +14,7 @@ from bot.handlers import (
     handover,
     help,
     learning,
+    questions,
     reportback,
     review,
     rota,
@@ -36,6 +37,7 @@ FEATURES = (
     rota,
     handover,
     review,
+    questions,
     events,
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from bot.domain.questions import Bank
 from bot.domain.status import SessionChangeKind
 from bot.services.views.agenda import VoteState
 from bot.services.views.attendance import Attendance
@@ -134,3 +135,14 @@ class Handover:
     asked_of: str | None  # the member asked (a hand-over, a direct assignment)
     taken_by: str | None = None
     declined: bool = False
+
+
+@dataclass(frozen=True)
+class QuestionCards:
+    """``/als questions``: the cue cards of the set's question bank; the facilitator's process
+    questions only for who facilitates (a session, or the set as its lead)."""
+
+    set: SetInfo
+    bank: Bank
+    facilitating: bool
+    lead: bool
