@@ -211,6 +211,8 @@ def test_two_members_answering_a_stand_in_at_once_leave_one_winner(
     assert f"<@{E}> facilitates" in channel_texts(slack) and "given by the lead" in channel_texts(
         slack
     )
+    # D, whose session it was, is told too.
+    assert f"in place of <@{D}>, given by the lead" in last_dm(slack, D).text
 
     # Once a session has started it can no longer be handed over.
     assert hand_over(driver, slack, A, ids[0], "standin") is None

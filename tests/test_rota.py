@@ -14,7 +14,7 @@ from bot.clock import ManualClock
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.storage.db import Database
-from bot.storage.models import AgendaItem, AgendaVote, PlannedSession, Topic
+from bot.storage.models import AgendaItem, AgendaVote, PlannedSession, Topic, VoteAllocation
 from tests.conftest import FAC, MEMBERS, SET_CHANNEL
 from tests.helpers import (
     answer_to,
@@ -22,6 +22,7 @@ from tests.helpers import (
     create_set,
     field_errors,
     forge_button,
+    give_votes,
     private_answer,
     settle,
     submit_topic,
@@ -260,7 +261,21 @@ def test_a_member_facilitating_brings_no_topic_to_that_session_but_votes(
     message = slack.messages(SET_CHANNEL)[-1]
     shown = texts(message.blocks)
     assert "Topic 01* · <@" + A + "> · _facilitates this session: carries over" in shown
-    assert ballot(driver, slack, A, message)["callback_id"] == "als_vote"  # A votes
+    # A votes (on PostgreSQL through the vote function, whose voter rule is the lead's alone).
+    assert ballot(driver, slack, A, message)["callback_id"] == "als_vote"
+    with db.read() as s:
+        b_topic = s.scalar(select(Topic.id).where(Topic.author_id == B))
+    assert b_topic is not None
+    give_votes(driver, slack, A, b_topic, 2)
+    with db.read() as s:
+        assert (
+            s.scalar(
+                select(VoteAllocation.count).where(
+                    VoteAllocation.voter_id == A, VoteAllocation.topic_id == b_topic
+                )
+            )
+            == 2
+        )
     assert agenda(driver, slack, A, "agenda close") == ""
     with db.read() as s:
         chosen = s.scalars(select(AgendaItem.presenter_id).order_by(AgendaItem.position)).all()

@@ -144,10 +144,9 @@ def handover_asked(h: Handover) -> Message:
 def handover_done(h: Handover) -> Message:
     """Someone facilitates the session now (the channel, and the people concerned)."""
     how = "stands in" if h.ask == Ask.STANDIN else "facilitates"
-    why = (
-        f"given by the lead, {mention(h.asked_by)}"
-        if h.ask == Ask.ASSIGN
-        else f"in place of {mention(h.asked_by)}"
+    before = h.previous or h.asked_by
+    why = f"in place of {mention(before)}" + (
+        f", given by the lead, {mention(h.asked_by)}" if h.ask == Ask.ASSIGN else ""
     )
     return simple(
         f"{mention(h.taken_by or '')} {how} {_where(h)} ({why}). "

@@ -48,9 +48,9 @@ def asked(r: Request, h: Handover) -> None:
 def taken(r: Request, h: Handover) -> None:
     """The channel and the people concerned are told; their Home tabs show it."""
     r.out.post(h.set.channel_id, handover_done(h))
-    for person in {h.asked_by, h.taken_by} - {r.user_id, None}:
+    for person in {h.asked_by, h.taken_by, h.previous} - {r.user_id, None}:
         r.out.dm(str(person), handover_done(h))
-    r.out.homes(r.team_id, [h.asked_by, h.taken_by, h.set.facilitator_id])
+    r.out.homes(r.team_id, [h.asked_by, h.taken_by, h.previous, h.set.facilitator_id])
 
 
 def accept(r: Request, request_id: int) -> None:

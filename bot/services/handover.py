@@ -82,7 +82,9 @@ class HandoverService:
             if ask == Ask.ASSIGN:
                 assert member is not None
                 self._give(row, member)
-                return Handover(None, ask, info, session_info(row), user_id, member, member)
+                return Handover(
+                    None, ask, info, session_info(row), user_id, member, member, previous=current
+                )
             request = FacilitationRequest(
                 team_id=team_id,
                 set_id=lset.id,
@@ -138,6 +140,7 @@ class HandoverService:
                 request.to_user,
                 taken_by=user_id if accept else None,
                 declined=not accept,
+                previous=current,
             )
 
     @staticmethod

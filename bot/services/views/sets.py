@@ -135,6 +135,7 @@ class Handover:
     asked_of: str | None  # the member asked (a hand-over, a direct assignment)
     taken_by: str | None = None
     declined: bool = False
+    previous: str | None = None  # who facilitated it before it was taken over
 
 
 @dataclass(frozen=True)
