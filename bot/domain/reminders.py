@@ -174,7 +174,7 @@ def plan_for_session(
         out.append(Planned(Kind.ATTENDANCE, facilitator, end, end + timedelta(days=3)))
         # Once the reviews are in: anything the facilitator should know (often nothing).
         heads_up = end + timedelta(days=2)
-        out.append(Planned(Kind.HEADS_UP, facilitator, heads_up, heads_up + timedelta(days=3)))
+        out.append(Planned(Kind.HEADS_UP, facilitator, heads_up, heads_up + timedelta(days=1)))
     return out
 
 
