@@ -201,6 +201,14 @@ def test_members_in_turn_an_order_of_the_leads_choosing_and_what_is_refused(
     # Members in turn from the start, two sessions each, C then A, then the others.
     assert set_rota(driver, slack, "members", turns="2", order=[C, A]) is None
     assert facilitators(db) == [C, C, A, A]
+    # Whose turns moved is told, each their own; the others are not.
+    for person in (C, A):
+        assert (
+            "rota of *Leaders' set* changed: you facilitate on"
+            in slack.dm_messages(person)[-1].text
+        )
+    for person in (B, D, E):
+        assert not [m for m in slack.dm_messages(person) if "rota of" in m.text]
     shown = texts(rota_message(driver, slack, D).blocks)
     assert f"members take turns, 2 sessions each: <@{C}>, <@{A}>, <@{B}>, <@{D}>, <@{E}>" in shown
     assert "als_rota_open" not in shown and "The set's lead changes the rota." in shown
@@ -235,9 +243,11 @@ def test_members_in_turn_an_order_of_the_leads_choosing_and_what_is_refused(
         third = s.get(PlannedSession, ids[2])
         assert third is not None and third.facilitator_id == A
     assert facilitators(db) == [A, A, B, B]  # the sessions still planned, a new one among them
-    # Back to the lead: the sessions are the lead's again.
+    # Back to the lead: the sessions are the lead's again; A and B hear they no longer are.
     assert set_rota(driver, slack, "lead") is None
     assert facilitators(db) == [None] * 4
+    for person in (A, B):
+        assert "you no longer facilitate a coming session" in slack.dm_messages(person)[-1].text
 
 
 def test_a_member_facilitating_brings_no_topic_to_that_session_but_votes(

@@ -176,3 +176,20 @@ def parse_rota(view: dict[str, Any]) -> tuple[RotaSettings, dict[str, str]]:
         order=tuple(u for u in picked if isinstance(u, str)),
     )
     return settings, errors
+
+
+def your_turns(view: RotaView, user_id: str) -> Message:
+    """To a member whose turns the lead's change moved: the sessions they facilitate now."""
+    lset = view.set
+    mine = [x for x in lset.upcoming if x.facilitator_id == user_id]
+    name = f"*{escape(lset.name)}*"
+    if mine:
+        text = f"The facilitator rota of {name} changed: you facilitate on " + ", ".join(
+            session_when(x) for x in mine[:LISTED]
+        )
+    else:
+        text = f"The facilitator rota of {name} changed: you no longer facilitate a coming session"
+    return Message(
+        text=text + ".",
+        blocks=render([md(text + "."), context(f"`{COMMAND} rota` shows the whole rota.")]),
+    )

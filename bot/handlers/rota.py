@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks.rota import MODE, RotaMeta, parse_rota, rota_message, rota_modal
+from bot.blocks.rota import MODE, RotaMeta, parse_rota, rota_message, rota_modal, your_turns
 from bot.handlers.kit import Kit, Request
 from bot.ids import ActionId, CallbackId, Sub
 from bot.services.views import RotaView
@@ -29,6 +29,9 @@ def saved(r: Request, rota: RotaView) -> None:
         rota.set.channel_id, rota_message(rota, note="The facilitator rota changed.", private=False)
     )
     r.out.homes(r.team_id, rota.set.member_ids)
+    for person in rota.turns_changed:  # and those whose turns moved, each their own
+        if person != r.user_id:
+            r.out.dm(person, your_turns(rota, person))
 
 
 def register(kit: Kit) -> None:

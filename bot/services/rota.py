@@ -10,6 +10,7 @@ who facilitated them. ``RotaService`` is ``/als rota``: the set's rota, and the 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -26,8 +27,6 @@ from bot.storage import rota_queries as rq
 from bot.storage.db import Database
 from bot.storage.models import LearningSet, Membership, PlannedSession
 
-COACH_FIELD = "coach_sessions"
-TURNS_FIELD = "turns"
 ORDER_FIELD = "order"
 
 
@@ -125,10 +124,22 @@ class RotaService:
             errors = {**rota_problems(settings, allowed), **(form_errors or {})}
             if errors:
                 raise InvalidInput(errors)
+            before = self._turns(s, lset, now)
             lset.settings = {**(lset.settings or {}), "rota": settings.dump()}
             assign(s, lset, now)
             lset.replan_at = now  # the next tick plans the new facilitators' reminders
-            return self._view(s, lset, user_id, now)
+            after = self._turns(s, lset, now)
+            moved = sorted(u for u in set(before) | set(after) if before.get(u) != after.get(u))
+            return replace(self._view(s, lset, user_id, now), turns_changed=tuple(moved))
+
+    @staticmethod
+    def _turns(s: Session, lset: LearningSet, now: datetime) -> dict[str, set[int]]:
+        """member -> the coming sessions they facilitate (members of the rota, not the lead)."""
+        turns: dict[str, set[int]] = {}
+        for row in q.upcoming_sessions(s, lset.team_id, lset.id, now):
+            if row.facilitator_id:
+                turns.setdefault(row.facilitator_id, set()).add(row.id)
+        return turns
 
     @staticmethod
     def _view(s: Session, lset: LearningSet, user_id: str, now: datetime) -> RotaView:

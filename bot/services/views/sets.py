@@ -110,6 +110,7 @@ class RotaView:
     order: tuple[str, ...]  # the members in turn, as the rota stands
     lead: bool  # the reader is the set's lead: they may change it
     reader: str
+    turns_changed: tuple[str, ...] = ()  # after a change: members whose coming turns moved
 
 
 @dataclass(frozen=True)
