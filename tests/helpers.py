@@ -218,6 +218,39 @@ def give_votes(
     return slack.open_views(user)[-1]
 
 
+def forge_submission(
+    driver: SlackDriver,
+    slack: FakeSlack,
+    user: str,
+    callback_id: str,
+    values: dict[str, Any],
+    private_metadata: str = "",
+    view_id: str = "V0FORGED01",
+) -> Response:
+    """A signed ``view_submission`` of a modal the app may never have opened, with the
+    metadata and values it claims (a forged or stale client)."""
+    import urllib.parse
+
+    payload = {
+        "type": "view_submission",
+        "team": {"id": slack.team_id},
+        "user": {"id": user, "team_id": slack.team_id},
+        "api_app_id": slack.app_id,
+        "trigger_id": slack.new_trigger_id(user),
+        "view": {
+            "id": view_id,
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "state": {"values": values},
+        },
+    }
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+    return driver.send_raw(
+        body, {**driver.sign(body), "Content-Type": "application/x-www-form-urlencoded"}
+    )
+
+
 def forge_view_action(
     driver: SlackDriver,
     slack: FakeSlack,

@@ -21,7 +21,7 @@ from bot.storage.models import PlannedSession, Rsvp
 from tests.conftest import FAC, MEMBERS, SET_CHANNEL
 from tests.helpers import answer_to, create_set, field_errors, settle, texts
 from tests.test_reminders import scheduler_process, tick
-from tests.test_sessions_calendar import listing, move_to, refusal
+from tests.test_sessions_calendar import cancel_from_listing, listing, move_to, refusal
 
 A, B, C, *_ = MEMBERS
 FIRST = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # 10:00 London
@@ -162,15 +162,7 @@ def test_a_cancelled_session_takes_no_answers(
 ) -> None:
     create_set(driver, slack)
     session = first_session(db)
-    listed = listing(driver, slack, FAC)
-    driver.click(
-        FAC,
-        "als_session_cancel",
-        channel_id=SET_CHANNEL,
-        message_ts=listed.ts,
-        value=str(session.id),
-    )
-    settle(slack)
+    cancel_from_listing(driver, slack, session.id)
     assert "cancelled" in refusal(driver, slack, A, "als_rsvp_coming", str(session.id))
     assert rsvps(db) == {}
 

@@ -23,9 +23,9 @@ from bot.fakeslack.server import FakeSlack
 from bot.services.feeds import FeedSeal
 from bot.storage.db import Database
 from tests.conftest import FAC, MEMBERS, OUTSIDER, SET_CHANNEL, SIGNING_SECRET, app_for
-from tests.helpers import answer_to, create_set, settle, submit_topic
+from tests.helpers import answer_to, create_set, submit_topic
 from tests.test_attendance import first_session
-from tests.test_sessions_calendar import listing, move_to
+from tests.test_sessions_calendar import cancel_from_listing, move_to
 
 PUBLIC = "https://als.example.org"
 A = MEMBERS[0]
@@ -105,15 +105,7 @@ def test_moves_keep_the_uid_with_a_higher_sequence_and_cancelled_sessions_stay(
         2026, 12, 8, 14, 0, tzinfo=ZoneInfo("Europe/London")
     )  # type: ignore[attr-defined]
 
-    listed = listing(driver, slack, FAC)
-    driver.click(
-        FAC,
-        "als_session_cancel",
-        channel_id=SET_CHANNEL,
-        message_ts=listed.ts,
-        value=str(session.id),
-    )
-    settle(slack)
+    cancel_from_listing(driver, slack, session.id)
     cancelled = next(e for e in events(get(app_url, url)[1]) if str(e["UID"]) == uid)  # type: ignore[index]
     assert str(cancelled["STATUS"]) == "CANCELLED" and int(cancelled["SEQUENCE"]) == 2  # type: ignore[index]
 

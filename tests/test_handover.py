@@ -18,8 +18,7 @@ from bot.fakeslack.server import FakeSlack
 from bot.storage.db import Database
 from bot.storage.models import FacilitationRequest, PlannedSession
 from tests.conftest import FAC, MEMBERS, SET_CHANNEL
-from tests.helpers import create_set, field_errors, settle, texts
-from tests.test_hostile_requests import form, send_signed
+from tests.helpers import create_set, field_errors, forge_submission, settle, texts
 from tests.test_rota import facilitators, session_start, set_rota
 from tests.test_sessions_calendar import listing, move_to, refusal
 
@@ -180,31 +179,14 @@ def test_two_members_answering_a_stand_in_at_once_leave_one_winner(
     # submission choosing it is refused.
     assert hand_over(driver, slack, D, ids[3], "standin") is None
     assert "the lead only" not in texts(slack.calls_to("views.open")[-1].args["view"]["blocks"])
-    forged = {
-        "type": "view_submission",
-        "team": {"id": slack.team_id},
-        "user": {"id": D, "team_id": slack.team_id},
-        "api_app_id": slack.app_id,
-        "trigger_id": slack.new_trigger_id(D),
-        "view": {
-            "id": "V0FORGED01",
-            "type": "modal",
-            "callback_id": "als_handover",
-            "private_metadata": HandoverMeta(session_id=ids[3]).dump(),
-            "state": {
-                "values": {
-                    "ask": {
-                        "ask_input": {
-                            "type": "radio_buttons",
-                            "selected_option": {"value": "assign"},
-                        }
-                    },
-                    "member": {"member_input": {"type": "users_select", "selected_user": E}},
-                }
-            },
-        },
+    values = {
+        "ask": {"ask_input": {"type": "radio_buttons", "selected_option": {"value": "assign"}}},
+        "member": {"member_input": {"type": "users_select", "selected_user": E}},
     }
-    errors = field_errors(send_signed(driver, form(forged), "application/x-www-form-urlencoded"))
+    forged = forge_submission(
+        driver, slack, D, "als_handover", values, HandoverMeta(session_id=ids[3]).dump()
+    )
+    errors = field_errors(forged)
     assert errors is not None and "Only the set's lead" in errors["member"]
     assert hand_over(driver, slack, FAC, ids[3], "assign", E) is None
     assert facilitators(db)[3] == E

@@ -30,6 +30,7 @@ from tests.helpers import (
     create_set,
     forge_button,
     forge_selection,
+    forge_submission,
     give_votes,
     last_response_text,
     settle,
@@ -310,21 +311,7 @@ def test_unknown_buttons_and_forms_are_answered_not_404(
     assert response.status == 200
     slack.wait_for("response_url", count=answers + 1)
     assert last_response_text(slack).startswith(STALE)
-    submission = {
-        "type": "view_submission",
-        "team": {"id": slack.team_id},
-        "user": {"id": A, "team_id": slack.team_id},
-        "api_app_id": slack.app_id,
-        "trigger_id": slack.new_trigger_id(A),
-        "view": {
-            "id": "V0OLDFORM1",
-            "type": "modal",
-            "callback_id": "als_no_such_form",
-            "private_metadata": "",
-            "state": {"values": {}},
-        },
-    }
-    response = send_signed(driver, form(submission), "application/x-www-form-urlencoded")
+    response = forge_submission(driver, slack, A, "als_no_such_form", {}, view_id="V0OLDFORM1")
     assert response.status == 200 and response.body.strip() == ""
     settle(slack)
     assert_clean(log)

@@ -19,8 +19,8 @@ from bot.fakeslack.server import FakeSlack
 from bot.scheduler.tick import Ticker
 from bot.storage.db import Database
 from bot.storage.models import Reminder
-from tests.conftest import FAC, MEMBERS, SET_CHANNEL
-from tests.helpers import create_set, settle
+from tests.conftest import FAC, MEMBERS
+from tests.helpers import create_set
 from tests.test_reminders import (
     NUDGE,
     PROMPT,
@@ -31,7 +31,7 @@ from tests.test_reminders import (
     scheduler_process,
     tick,
 )
-from tests.test_sessions_calendar import listing, move_to, session_at
+from tests.test_sessions_calendar import cancel_from_listing, move_to, session_at
 
 NY, BERLIN, TOKYO, SYDNEY, LA = MEMBERS
 MOVED = "has moved"
@@ -95,11 +95,7 @@ def test_moved_after_the_prompt_a_notice_not_a_second_prompt_and_the_nudge_follo
     assert f"<!date^{int(NEW_START.timestamp())}^" in dms(slack, NY, NUDGE)[0]
 
     # Then it is cancelled: one "cancelled" notice each, nothing else for it.
-    listed = listing(driver, slack, FAC)
-    driver.click(
-        FAC, "als_session_cancel", channel_id=SET_CHANNEL, message_ts=listed.ts, value=str(first.id)
-    )
-    settle(slack)
+    cancel_from_listing(driver, slack, first.id)
     hourly(scheduler, clock, clock() + timedelta(minutes=1), 24)
     assert all(len(dms(slack, u, CANCELLED)) == 1 for u in MEMBERS)
     rows = reminder_rows(db, session_id=first.id)

@@ -29,7 +29,7 @@ from tests.helpers import (
     texts,
 )
 from tests.test_reminders import scheduler_process, tick
-from tests.test_sessions_calendar import listing
+from tests.test_sessions_calendar import cancel_from_listing, listing
 
 A, B, C, D, E = MEMBERS
 # Weekly sessions from Monday 7 December 2026, 10:00 London (UTC in winter), 3 hours.
@@ -234,11 +234,7 @@ def test_members_in_turn_an_order_of_the_leads_choosing_and_what_is_refused(
     # (the third session, B's, becomes A's second).
     with db.read() as s:
         ids = list(s.scalars(select(PlannedSession.id).order_by(PlannedSession.starts_at)))
-    listed = listing(driver, slack, FAC)
-    driver.click(
-        FAC, "als_session_cancel", channel_id=SET_CHANNEL, message_ts=listed.ts, value=str(ids[1])
-    )
-    settle(slack)
+    cancel_from_listing(driver, slack, ids[1])
     with db.read() as s:
         third = s.get(PlannedSession, ids[2])
         assert third is not None and third.facilitator_id == A

@@ -64,6 +64,23 @@ def listing(
     return private_answer(driver, slack, user, "sessions", channel)
 
 
+def cancel_from_listing(
+    driver: SlackDriver, slack: FakeSlack, session_id: int, user: str = FAC
+) -> Any:
+    """Cancel a session with its button in ``/als sessions``, let the work settle; returns
+    the listing the button was in."""
+    listed = listing(driver, slack, user)
+    driver.click(
+        user,
+        "als_session_cancel",
+        channel_id=SET_CHANNEL,
+        message_ts=listed.ts,
+        value=str(session_id),
+    )
+    settle(slack)
+    return listed
+
+
 def open_move(
     driver: SlackDriver, slack: FakeSlack, row: PlannedSession, user: str = FAC
 ) -> dict[str, Any]:
@@ -194,12 +211,8 @@ def test_move_errors_past_collision_programme_end(
     assert sessions(db, id=second.id)[0].revision == 1
 
     # A cancelled session keeps its slot (unique in the database): a field error too.
-    listed = listing(driver, slack, FAC)
     first = session_at(db, FIRST)
-    driver.click(
-        FAC, "als_session_cancel", channel_id=SET_CHANNEL, message_ts=listed.ts, value=str(first.id)
-    )
-    settle(slack)
+    cancel_from_listing(driver, slack, first.id)
     errors = move_to(driver, slack, second, "2026-12-07", "10:00")
     assert errors and "Another session" in errors["date"]
     assert sessions(db, id=second.id)[0].starts_at == SECOND
@@ -212,11 +225,7 @@ def test_cancel_the_channel_is_told_and_the_list_is_redrawn(
     create_set(driver, slack)
     ReminderService(db, clock).plan(clock())
     first = session_at(db, FIRST)
-    listed = listing(driver, slack, FAC)
-    driver.click(
-        FAC, "als_session_cancel", channel_id=SET_CHANNEL, message_ts=listed.ts, value=str(first.id)
-    )
-    settle(slack)
+    listed = cancel_from_listing(driver, slack, first.id)
     assert sessions(db, id=first.id)[0].status == "cancelled"
     with db.read() as s:
         pending = s.scalars(

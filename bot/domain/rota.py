@@ -140,9 +140,9 @@ def ask_problem(
     if not member:
         return "Choose the member."
     if member not in members:
-        return f"<@{member}> is not a member of this set."
+        return "That person is not a member of this set."
     if member == current:
-        return f"<@{member}> already facilitates this session."
+        return "They already facilitate this session."
     return None
 
 

@@ -127,7 +127,9 @@ def context_of(s: Session, c: Claimed, at: datetime) -> Context | Decision:
         if not actions:
             return Decision("no open actions")
         return _with(ctx, actions=actions)
-    if kind == Kind.SESSION_POST:
+    if kind in (Kind.SESSION_POST, Kind.FACILITATOR_PREP):
+        if kind == Kind.FACILITATOR_PREP and c.target != facilitator:
+            return Decision("not the facilitator")
         counts = _counts(s, c.team_id, c.set_id, row)
         return _with(ctx, attendance=attendance_of(s, lset, row.id, row.local_date), **counts)
     if kind == Kind.QUORUM:
@@ -138,11 +140,6 @@ def context_of(s: Session, c: Claimed, at: datetime) -> Context | Decision:
         if not short_of_quorum(len(who.coming) + len(who.waiting), settings):
             return Decision("enough can come")
         return _with(ctx, attendance=who, min_members=settings.min_members)
-    if kind == Kind.FACILITATOR_PREP:
-        if c.target != facilitator:
-            return Decision("not the facilitator")
-        counts = _counts(s, c.team_id, c.set_id, row)
-        return _with(ctx, attendance=attendance_of(s, lset, row.id, row.local_date), **counts)
     if kind == Kind.REVIEW:
         if rvq.review_of(s, c.team_id, row.id, c.target) is not None:
             return Decision("already answered")

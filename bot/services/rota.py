@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.domain.errors import InvalidInput
-from bot.domain.rota import Candidate, RotaSettings, facilitator_at, order_of
+from bot.domain.rota import Candidate, RotaMode, RotaSettings, facilitator_at, order_of
 from bot.services import access
 from bot.services.readmodels import set_info
 from bot.services.views import RotaView
@@ -25,7 +25,7 @@ from bot.storage import agenda_queries as aq
 from bot.storage import queries as q
 from bot.storage import rota_queries as rq
 from bot.storage.db import Database
-from bot.storage.models import LearningSet, Membership, PlannedSession
+from bot.storage.models import LearningSet, Membership
 
 ORDER_FIELD = "order"
 
@@ -46,14 +46,18 @@ def current_order(s: Session, lset: LearningSet, settings: RotaSettings) -> list
     return order_of(settings, candidates(s, lset, members))
 
 
-def assign(s: Session, lset: LearningSet, now: datetime) -> list[PlannedSession]:
-    """Give each coming session its facilitator under the rota; returns those that changed.
-    A facilitator chosen by a person stays, unless they are no longer in the set."""
+def assign(s: Session, lset: LearningSet, now: datetime) -> None:
+    """Give each coming session its facilitator under the rota. A facilitator chosen by a
+    person stays, unless they are no longer in the set. Under "the lead always", nothing is
+    read beyond one check unless a coming session still has a member facilitating it."""
     settings = RotaSettings.load(lset.settings)
+    if settings.mode == RotaMode.LEAD and not rq.member_facilitates_ahead(
+        s, lset.team_id, lset.id, now
+    ):
+        return
     members = q.active_members(s, lset.team_id, lset.id)
     active = {m.user_id for m in members}
     order = order_of(settings, candidates(s, lset, members))
-    changed = []
     for index, row in enumerate(rq.counted_sessions(s, lset.team_id, lset.id)):
         if row.starts_at <= now:
             continue
@@ -63,9 +67,7 @@ def assign(s: Session, lset: LearningSet, now: datetime) -> list[PlannedSession]
         if row.facilitator_id != wanted or row.facilitator_fixed:
             row.facilitator_id = wanted
             row.facilitator_fixed = False
-            changed.append(row)
     s.flush()
-    return changed
 
 
 def rota_problems(settings: RotaSettings, allowed: Sequence[str]) -> dict[str, str]:

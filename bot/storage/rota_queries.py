@@ -19,6 +19,21 @@ def counted_sessions(s: Session, team_id: str, set_id: int) -> Sequence[PlannedS
     return sessions_not_cancelled(s, team_id, set_id)
 
 
+def member_facilitates_ahead(s: Session, team_id: str, set_id: int, now: datetime) -> bool:
+    """Whether a coming session of the set has a member (not the lead) as facilitator."""
+    found = s.scalar(
+        select(PlannedSession.id)
+        .where(
+            PlannedSession.team_id == team_id,
+            PlannedSession.set_id == set_id,
+            PlannedSession.starts_at > now,
+            PlannedSession.facilitator_id.is_not(None),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def request_in(s: Session, team_id: str, request_id: int) -> FacilitationRequest | None:
     return s.scalar(
         select(FacilitationRequest).where(
