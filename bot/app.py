@@ -28,6 +28,7 @@ from bot.services.feeds import FeedSeal, FeedService
 from bot.services.handover import HandoverService
 from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
+from bot.services.live import LiveService
 from bot.services.outbox import OutboxService
 from bot.services.questions import QuestionService
 from bot.services.reportback import ReportbackService
@@ -143,6 +144,7 @@ def create_app(
         handover=HandoverService(db, clock),
         review=ReviewService(db, clock),
         questions=QuestionService(db, clock),
+        live=LiveService(db, clock),
         feeds=FeedService(db, clock, FeedSeal(signing_secret)),
         public_url=public_url,
         home=home,

@@ -200,7 +200,10 @@ def _start_scheduler(app: AlsBot, enabled: bool) -> BackgroundScheduler | None:
         return None
     from bot.scheduler.runner import start_scheduler
 
-    return start_scheduler(lambda: app.ticker.tick(app.deps.clock()))
+    return start_scheduler(
+        lambda: app.ticker.tick(app.deps.clock()),
+        live=lambda: app.ticker.live(app.deps.clock()),
+    )
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -15,6 +15,7 @@ from bot.services.feeds import FeedService
 from bot.services.handover import HandoverService
 from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
+from bot.services.live import LiveService
 from bot.services.questions import QuestionService
 from bot.services.reportback import ReportbackService
 from bot.services.review import ReviewService
@@ -43,6 +44,7 @@ class Deps:
     handover: HandoverService
     review: ReviewService
     questions: QuestionService
+    live: LiveService
     feeds: FeedService
     home: HomeService
     workspaces: WorkspaceService

@@ -30,6 +30,7 @@ class Sub(StrEnum):
     CALENDAR = "calendar"
     ROTA = "rota"
     QUESTIONS = "questions"
+    START = "start"
 
     @property
     def summary(self) -> str:
@@ -52,6 +53,8 @@ _SUMMARIES = {
     Sub.ROTA: "who facilitates each coming session; the lead sets how turns work",
     Sub.QUESTIONS: "the question bank: open questions by stage, process questions for the "
     "facilitator; `questions add <stage> <question>` (the lead)",
+    Sub.START: "start the session on its confirmed agenda: it runs in the agenda's thread "
+    "(its facilitator)",
 }
 
 
@@ -71,6 +74,7 @@ class CallbackId(StrEnum):
     ROTA = "als_rota"
     HANDOVER = "als_handover"
     REVIEW = "als_review"
+    LIVE_QUESTION = "als_live_question"
 
 
 class ActionId(StrEnum):
@@ -108,6 +112,17 @@ class ActionId(StrEnum):
     HANDOVER_DECLINE = "als_handover_decline"
     STANDIN_ACCEPT = "als_standin_accept"
     REVIEW_NOTE = "als_review_note"
+    # The live session, in the agenda's thread.
+    LIVE_START = "als_live_start"
+    LIVE_NEXT = "als_live_next"
+    LIVE_EXTEND = "als_live_extend"
+    LIVE_TIME_OUT = "als_live_time_out"
+    LIVE_RESUME = "als_live_resume"
+    LIVE_END_PART = "als_live_end_part"
+    LIVE_END = "als_live_end"
+    LIVE_HELP = "als_live_help"
+    LIVE_PROMPTS = "als_live_prompts"
+    LIVE_QUESTION_OPEN = "als_live_question_open"
     ATTENDANCE_SAVE = "als_attendance_save"
     CALENDAR_FILE = "als_calendar_file"
 

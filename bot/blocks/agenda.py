@@ -192,6 +192,22 @@ def agenda_message(state: VoteState) -> Message:
         )
     else:
         blocks.append(context(":white_check_mark: Agenda confirmed by the facilitator."))
+        blocks.append(
+            ActionsBlock(
+                block_id="agenda_start",
+                elements=[
+                    ButtonElement(
+                        text="Start session",
+                        action_id=ActionId.LIVE_START,
+                        value=str(state.id),
+                        style="primary",
+                    )
+                ],
+            )
+        )
+        blocks.append(
+            context("The facilitator starts the session here: it runs in this message's thread.")
+        )
     return Message(text="Agenda for the next session", blocks=render(blocks))
 
 

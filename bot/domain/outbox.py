@@ -29,13 +29,14 @@ class Note(StrEnum):
     ROUND = "round"  # channel, kept in place: the session's report-back round
     COMMITTED = "committed"  # DM: a presenter's commitment, confirmed to them
     COMMIT_LINE = "commit_line"  # channel (the agenda's thread), kept: a commitment's line
+    LIVE = "live"  # channel (the agenda's thread), kept: one part of a live session
 
     @property
     def kept(self) -> bool:
         """A message kept in place (``ref_id`` names it): posted by its first note, updated by
         the next ones, each drawing its latest state. At most one note of it waits and one is
         in flight, so updates coalesce and none overtakes another."""
-        return self in (Note.VOTE, Note.ROUND, Note.COMMIT_LINE)
+        return self in (Note.VOTE, Note.ROUND, Note.COMMIT_LINE, Note.LIVE)
 
     @property
     def fans_out(self) -> bool:
@@ -44,7 +45,14 @@ class Note(StrEnum):
 
     @property
     def to_channel(self) -> bool:
-        return self in (Note.WELCOME, Note.SET_UPDATED, Note.VOTE, Note.ROUND, Note.COMMIT_LINE)
+        return self in (
+            Note.WELCOME,
+            Note.SET_UPDATED,
+            Note.VOTE,
+            Note.ROUND,
+            Note.COMMIT_LINE,
+            Note.LIVE,
+        )
 
     @property
     def private_in_channel(self) -> bool:
@@ -64,6 +72,8 @@ class Note(StrEnum):
         """After this long undelivered the note is dropped as too late (recorded skipped)."""
         if self is Note.SETUP_DONE:
             return timedelta(hours=1)
+        if self is Note.LIVE:  # a stage drawn a day late helps nobody
+            return timedelta(hours=12)
         return timedelta(days=30) if self.kept else timedelta(days=7)
 
     @property

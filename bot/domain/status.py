@@ -30,6 +30,13 @@ class VoteStatus(StrEnum):
     SKIPPED = "skipped"
 
 
+class LiveStatus(StrEnum):
+    """A live session: running in its thread, then ended."""
+
+    RUNNING = "running"
+    ENDED = "ended"
+
+
 class SessionChangeKind(StrEnum):
     """What the facilitator did to a session in the calendar."""
 

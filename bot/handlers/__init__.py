@@ -14,6 +14,7 @@ from bot.handlers import (
     handover,
     help,
     learning,
+    live,
     questions,
     reportback,
     review,
@@ -38,6 +39,7 @@ FEATURES = (
     handover,
     review,
     questions,
+    live,
     events,
 )
 

@@ -1,5 +1,7 @@
-"""In-process scheduler: fires a tick every minute (in-memory job store, coalesced, one at a
-time). Nothing is stored in APScheduler: the database is the source of truth."""
+"""In-process scheduler: fires a tick every minute and, with ``live``, the live pass every few
+seconds (live sessions whose stage's time is up; within 10 s of it). In-memory job store,
+coalesced, one run of each job at a time. Nothing is stored in APScheduler: the database is
+the source of truth."""
 
 from __future__ import annotations
 
@@ -12,7 +14,17 @@ from apscheduler.triggers.interval import IntervalTrigger
 log = logging.getLogger("bot.scheduler")
 
 
-def start_scheduler(tick: Callable[[], object], *, seconds: int = 60) -> BackgroundScheduler:
+#: How often the live pass runs: a stage change reaches Slack within this, plus its calls.
+LIVE_SECONDS = 5
+
+
+def start_scheduler(
+    tick: Callable[[], object],
+    *,
+    seconds: int = 60,
+    live: Callable[[], object] | None = None,
+    live_seconds: int = LIVE_SECONDS,
+) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
 
     def safe_tick() -> None:
@@ -31,5 +43,22 @@ def start_scheduler(tick: Callable[[], object], *, seconds: int = 60) -> Backgro
         misfire_grace_time=seconds,
         replace_existing=True,
     )
+    if live is not None:
+
+        def safe_live() -> None:
+            try:
+                live()
+            except Exception as exc:  # the next pass retries
+                log.error("live pass failed: %s", type(exc).__name__)
+
+        scheduler.add_job(
+            safe_live,
+            IntervalTrigger(seconds=live_seconds),
+            id="als-live",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=live_seconds,
+            replace_existing=True,
+        )
     scheduler.start()
     return scheduler

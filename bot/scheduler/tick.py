@@ -24,6 +24,7 @@ from bot.clock import Clock
 from bot.domain.text import count
 from bot.scheduler.sender import ReminderSender, SendSummary
 from bot.services.agenda import AgendaService
+from bot.services.live import LiveService
 from bot.services.outbox import OutboxService
 from bot.services.reminders import ReminderService
 from bot.services.workspaces import WorkspaceService
@@ -49,6 +50,7 @@ class TickSummary:
     sent: SendSummary = field(default_factory=SendSummary)
     resumed: int = 0  # workspaces whose sending resumed in this pass
     notes: NoteSummary = field(default_factory=NoteSummary)
+    stages: int = 0  # live sessions moved on by the clock
 
     @property
     def reminders_sent(self) -> int:
@@ -63,6 +65,7 @@ class TickSummary:
             f"{count(self.votes_closed, 'vote')} closed, {count(s.sent, 'reminder')} sent, "
             f"{s.skipped} skipped, {s.retried} to retry, {s.failed} failed, {s.unknown} unknown"
             + f", {count(self.notes.sent, 'note')} delivered, {self.notes.waiting} to retry"
+            + (f", {count(self.stages, 'live session')} moved on" if self.stages else "")
             + (f", sending resumed for {count(self.resumed, 'workspace')}" if self.resumed else "")
         )
 
@@ -85,6 +88,7 @@ class Ticker:
     ) -> None:
         self.reminders = ReminderService(db, clock)
         self.agenda = AgendaService(db, clock)
+        self.live_sessions = LiveService(db, clock)
         self.workspaces = WorkspaceService(db, clock)
         self.client = client
         if outbound is None and client is not None:
@@ -163,8 +167,18 @@ class Ticker:
             return ""
         return str(answer.get("team_id") or "")
 
+    def live(self, at: datetime) -> int:
+        """The live pass (every few seconds): live sessions whose stage's time is up move on,
+        and their messages are drawn now. Returns how many moved."""
+        moved = self.live_sessions.advance_due(at)
+        if self.notes is not None:
+            ids = [i for m in moved if m.team_id not in self.stopped for i in m.notes]
+            self.notes.deliver(ids)
+        return len(moved)
+
     def tick(self, at: datetime, *, budget_seconds: float = 50.0) -> TickSummary:
         resumed = self.resume_stopped(at)
+        stages = self.live(at)
         plan = self.reminders.plan(at)
         closed = self.agenda.close_finished(at)
         for state in closed:
@@ -196,4 +210,5 @@ class Ticker:
             sent=sent,
             resumed=resumed,
             notes=notes,
+            stages=stages,
         )

@@ -31,9 +31,17 @@ from bot.domain.status import SetStatus
 from bot.services import announce
 from bot.services.actions import commit_outcome
 from bot.services.delivery_rows import apply_delivery, delivery_of
+from bot.services.live import LiveService
 from bot.services.readmodels import session_info, set_info, vote_state
 from bot.services.reportback import round_state
-from bot.services.views import CommitOutcome, RoundState, SetInfo, SetupOutcome, VoteState
+from bot.services.views import (
+    CommitOutcome,
+    LiveState,
+    RoundState,
+    SetInfo,
+    SetupOutcome,
+    VoteState,
+)
 from bot.storage import agenda_queries as aq
 from bot.storage import queries as q
 from bot.storage.db import Database
@@ -42,6 +50,7 @@ from bot.storage.models import (
     LIVE_NOTE,
     AgendaVote,
     Commitment,
+    LivePart,
     OutboxNote,
     PlannedSession,
     ReportRound,
@@ -80,6 +89,7 @@ class NoteContext:
     vote: VoteState | None = None  # VOTE: the vote (or agenda) as it is now
     round: RoundState | None = None  # ROUND: the round as it is now
     commit: CommitOutcome | None = None  # COMMITTED, COMMIT_LINE: the commitment as it is now
+    live: LiveState | None = None  # LIVE: the part of a live session as it is now
 
 
 @dataclass(frozen=True)
@@ -216,6 +226,11 @@ class OutboxService:
                 return NoteContext(c, info, round=round_state(s, lset, session, posted, at))
             if c.kind in (Note.COMMITTED, Note.COMMIT_LINE):
                 return self._commitment(s, c, info, at)
+            if c.kind is Note.LIVE:
+                live = LiveService.state(s, info, c.ref_id or 0)
+                return (
+                    Skip("live session gone") if live is None else NoteContext(c, info, live=live)
+                )
             return NoteContext(c, info)
 
     @staticmethod
@@ -336,6 +351,13 @@ def _fan_out(s: Session, row: OutboxNote) -> FannedOut:
 def _attach(s: Session, kind: Note, team_id: str, ref_id: int, channel_id: str, ts: str) -> None:
     """The kept message was posted: updates go to its ts from now on (a message posted again
     after a lost answer replaces the first)."""
+    if kind is Note.LIVE:
+        s.execute(
+            update(LivePart)
+            .where(LivePart.team_id == team_id, LivePart.id == ref_id)
+            .values(message_ts=ts)
+        )
+        return
     if kind is Note.COMMIT_LINE:
         s.execute(
             update(Commitment)

@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.actions import commit_confirmation, commit_line
 from bot.blocks.agenda import vote_or_agenda
 from bot.blocks.common import Message
+from bot.blocks.live import live_message
 from bot.blocks.messages import (
     rules_dm,
     rules_undelivered,
@@ -81,6 +82,9 @@ def render(ctx: NoteContext) -> Message:
     if kind is Note.COMMIT_LINE:
         assert ctx.commit is not None
         return commit_line(ctx.commit)
+    if kind is Note.LIVE:
+        assert ctx.live is not None
+        return live_message(ctx.live)
     raise AssertionError(kind)  # pragma: no cover
 
 
@@ -188,6 +192,8 @@ class NoteSender:
             kwargs = message.kwargs()
             if ctx.commit is not None and note.kind.kept and ctx.commit.thread_ts:
                 kwargs["thread_ts"] = ctx.commit.thread_ts  # the agenda message's thread
+            if ctx.live is not None and ctx.live.thread_ts:
+                kwargs["thread_ts"] = ctx.live.thread_ts  # the agenda message's thread
             if self.pacer is not None:
                 self.pacer.spend(note.team_id, channel)
             posted = self._client.chat_postMessage(channel=channel, **kwargs)
@@ -206,6 +212,8 @@ class NoteSender:
             return ctx.round.message_ts
         if ctx.commit is not None and ctx.note.kind.kept:
             return ctx.commit.line_ts
+        if ctx.live is not None:
+            return ctx.live.part.message_ts
         return None
 
     def _tell_facilitator(self, ctx: NoteContext, error: str) -> None:

@@ -35,6 +35,7 @@ from bot.services.views.feeds import (
 from bot.services.views.home import (
     Dashboard,
 )
+from bot.services.views.live import LiveCue, LiveMoved, LiveState, PartInfo
 from bot.services.views.loop import (
     ActionInfo,
     CommitDraft,
@@ -86,12 +87,16 @@ __all__ = [
     "FeedData",
     "Handover",
     "HandoverDraft",
+    "LiveCue",
+    "LiveMoved",
+    "LiveState",
     "LogCount",
     "LogDraft",
     "LogInfo",
     "LogSaved",
     "OpenAction",
     "Panel",
+    "PartInfo",
     "Presence",
     "QuestionCards",
     "ReportDraft",

@@ -29,6 +29,10 @@ from bot.storage.models.delivery import (
 from bot.storage.models.feeds import (
     CalendarFeed,
 )
+from bot.storage.models.live import (
+    LivePart,
+    LiveSession,
+)
 from bot.storage.models.loop import (
     Action,
     ActionReport,
@@ -67,6 +71,8 @@ __all__ = [
     "Commitment",
     "FacilitationRequest",
     "LearningSet",
+    "LivePart",
+    "LiveSession",
     "LogEntry",
     "Membership",
     "OutboxNote",
