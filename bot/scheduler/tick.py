@@ -167,18 +167,23 @@ class Ticker:
             return ""
         return str(answer.get("team_id") or "")
 
-    def live(self, at: datetime) -> int:
+    def live(self, at: datetime, *, run_notes: bool = True) -> int:
         """The live pass (every few seconds): live sessions whose stage's time is up move on,
-        and their messages are drawn now. Returns how many moved."""
+        and their messages are drawn now; with ``run_notes``, every note still due too (the
+        minute's tick runs them itself, at its end). Returns how many moved."""
         moved = self.live_sessions.advance_due(at)
         if self.notes is not None:
             ids = [i for m in moved if m.team_id not in self.stopped for i in m.notes]
             self.notes.deliver(ids)
+        if self.notes is not None and run_notes:
+            # Notes still due (a 429's retry, a click's note whose process died): a stage
+            # change waits seconds for its retry, not the next minute's tick.
+            self.notes.run(at, exclude_teams=self.stopped)
         return len(moved)
 
     def tick(self, at: datetime, *, budget_seconds: float = 50.0) -> TickSummary:
         resumed = self.resume_stopped(at)
-        stages = self.live(at)
+        stages = self.live(at, run_notes=False)
         plan = self.reminders.plan(at)
         closed = self.agenda.close_finished(at)
         for state in closed:
