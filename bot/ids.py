@@ -181,6 +181,7 @@ class SetupField(StrEnum):
     NOTICE_HOURS = "notice_hours"
     MIN_MEMBERS = "min_members"
     QUORUM_DAYS = "quorum_days"
+    STAGES = "stages"
 
     @property
     def action_id(self) -> str:

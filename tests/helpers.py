@@ -51,6 +51,7 @@ MORE_SETTINGS = frozenset(
         "notice_hours",
         "min_members",
         "quorum_days",
+        "stages",
     }
 )
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.app import AlsBot
 from bot.clock import ManualClock
+from bot.domain.live import scale
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.storage.db import Database
@@ -21,6 +22,8 @@ from tests.helpers import (
     create_set,
     field_errors,
     last_response_text,
+    more_settings,
+    open_setup,
     open_vote,
     private_answer,
     settle,
@@ -320,3 +323,32 @@ def test_start_refuses_an_unconfirmed_agenda_and_a_session_far_ahead(
     clock.set(FIRST - timedelta(minutes=10))
     assert "has started" in private_answer(driver, slack, FAC, "start").text
     assert live_row(db).status == "running"
+
+
+def test_the_set_adjusts_the_stage_template_in_more_settings(
+    driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
+) -> None:
+    # Bad input: every error in one round, the template's among them.
+    response = create_set(driver, slack, stages="5, 10", closing="500", wait=False)
+    errors = field_errors(response)
+    assert errors and "5 whole numbers" in errors["stages"] and "closing" in errors
+    errors = field_errors(create_set(driver, slack, stages="5 10 15 3 0", wait=False))
+    assert errors and "1 to 120 minutes" in errors["stages"]
+    # A template of 40 minutes (10, 10, 10, 5, 5): each topic's stages scale from it.
+    create_set(driver, slack, stages="10, 10, 10, 5, 5")
+    open_setup(driver, slack)
+    view = more_settings(driver, slack)
+    field = next(b for b in view["blocks"] if b.get("block_id") == "stages")
+    assert field["element"]["initial_value"] == "10, 10, 10, 5, 5"
+    submit_topic(driver, slack, A, "Topic A")
+    clock.set(FIRST - timedelta(hours=2))
+    agenda = open_vote(driver, slack)
+    driver.click(FAC, "als_agenda_confirm", channel_id=SET_CHANNEL, message_ts=agenda.ts)
+    settle(slack)
+    clock.set(FIRST)
+    start(driver, slack, slack.message(SET_CHANNEL, agenda.ts))
+    with db.read() as s:
+        topic_minutes = s.scalars(select(LivePart.minutes).where(LivePart.position == 1)).one()
+    steps = [step for step in live_row(db).steps if step[0] == 1]
+    assert tuple(m for _, _, m in steps) == scale((10, 10, 10, 5, 5), topic_minutes)
+    assert sum(m for _, _, m in steps) == topic_minutes

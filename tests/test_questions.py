@@ -1,4 +1,4 @@
-"""The question bank (issue 18, point 3, without the live session yet): ``/als questions``
+"""The question bank (issue 18, point 3; in the live session see test_live): ``/als questions``
 shows members the cue cards by stage and who facilitates the process questions, privately;
 the lead adds the set's own questions. Through the Slack surface, on both databases."""
 
@@ -45,3 +45,8 @@ def test_members_see_cue_cards_the_facilitator_process_questions_and_the_lead_ad
     assert "not a member" in told(driver, slack, OUTSIDER, "questions")
     member = texts(private_answer(driver, slack, B, "questions").blocks)
     assert member.count("_(your set's)_") == 1
+
+    # Saving the set-up again (a change of place) keeps the set's own questions.
+    create_set(driver, slack, place="Room 2")
+    member = texts(private_answer(driver, slack, B, "questions").blocks)
+    assert "What matters most &lt;!channel&gt; here? _(your set's)_" in member

@@ -48,6 +48,7 @@ TRULY_OPTIONAL = {
     "notice_hours",
     "min_members",
     "quorum_days",
+    "stages",  # empty: the default template
 }
 
 

@@ -32,6 +32,7 @@ from bot.blocks.meta import Meta, key
 from bot.blocks.zones import zone_select
 from bot.domain.agenda import VoteRules
 from bot.domain.attendance import MAX_MIN_MEMBERS, MAX_NOTICE_HOURS, AttendanceSettings
+from bot.domain.live import DEFAULT_TEMPLATE, template_text
 from bot.domain.reminders import ReminderSettings
 from bot.domain.schedule import (
     CADENCE_WEEKS,
@@ -241,6 +242,9 @@ def settings_summary(existing: SetInfo | None) -> str:
         f"topic; members {own} vote for their own; topics per session: {slots}.",
         f"Rounds: report-back {rules.opening_minutes} min, closing {rules.closing_minutes} min. "
         f"The facilitator {part}. Apologies: {count(notice, 'hour')} notice.",
+        "A topic's stages: "
+        + template_text(existing.stages if existing else DEFAULT_TEMPLATE)
+        + " min (presenting, clarifying, open questions, summary, actions), scaled to its time.",
         f"Programme end: {', '.join(ends) if ends else 'none'}. Topic prompt "
         f"{count(cfg.prep_days, 'day')} before a session"
         + ("; the vote opens by itself." if cfg.auto_vote else "."),
@@ -306,6 +310,16 @@ def _more_blocks(existing: SetInfo | None) -> list[Any]:
             0,
             MAX_ROUND_MINUTES,
             rules.closing_minutes,
+        ),
+        text_field(
+            F.STAGES,
+            F.STAGES.action_id,
+            "A topic's stages (minutes)",
+            max_length=40,
+            initial=template_text(existing.stages if existing else DEFAULT_TEMPLATE),
+            optional=True,
+            hint="Presenting, clarifying questions, open questions, the presenter's summary, "
+            "actions: scaled to each topic's minutes in the live session. Empty: 5, 10, 15, 3, 5.",
         ),
         HeaderBlock(text=PlainTextObject(text="Attendance")),
         number_field(

@@ -115,6 +115,7 @@ def parse_setup(view: dict[str, Any]) -> SetupForm:
         quorum_days=optional_number(F.QUORUM_DAYS),
         notice_hours=optional_number(F.NOTICE_HOURS),
         min_members=optional_number(F.MIN_MEMBERS),
+        stages=text(F.STAGES),
     )
 
 

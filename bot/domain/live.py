@@ -147,13 +147,16 @@ def scale(template: Sequence[int], minutes: int) -> tuple[int, ...]:
     total = sum(template)
     if minutes <= len(template):
         return tuple(1 if i < minutes else 0 for i in range(len(template)))
-    spare = minutes - len(template)
-    exact = [spare * m / total for m in template]
+    exact = [minutes * m / total for m in template]
     parts = [int(x) for x in exact]
     order = sorted(range(len(template)), key=lambda i: (-(exact[i] - parts[i]), i))
-    for i in order[: spare - sum(parts)]:
+    for i in order[: minutes - sum(parts)]:
         parts[i] += 1
-    return tuple(p + 1 for p in parts)
+    for i in range(len(parts)):  # a stage too small for a minute takes one from the largest
+        if parts[i] == 0:
+            parts[parts.index(max(parts))] -= 1
+            parts[i] = 1
+    return tuple(parts)
 
 
 def share_minutes(minutes: Sequence[int], absent: Sequence[bool]) -> tuple[int, ...]:

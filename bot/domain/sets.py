@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 from bot.domain.agenda import BUDGET, CAP, CLOSING_MINUTES, OPENING_MINUTES, VoteRules
 from bot.domain.attendance import MAX_NOTICE_HOURS, AttendanceSettings
 from bot.domain.directory import UserFacts
+from bot.domain.live import parse_template
 from bot.domain.reminders import ReminderSettings
 from bot.domain.schedule import (
     CADENCE_WEEKS,
@@ -88,6 +89,8 @@ class SetupForm:
     # fewer than ``min_members`` able to come: the facilitator hears (None: default).
     notice_hours: int | None = None
     min_members: int | None = None
+    # A topic's stages in minutes, as typed ("5, 10, 15, 3, 5"; see bot.domain.live).
+    stages: str = ""
     # False: the form showed the essentials only, and everything above from ``budget`` on (and
     # the facilitator's part and the ground rules) is the set's as it stands, or the defaults.
     more: bool = True
@@ -313,6 +316,9 @@ def _agenda_problems(form: SetupForm) -> dict[str, str]:
         errors["cap"] = "A topic cannot take more votes than a member has."
     if not 0 <= form.slots <= MAX_SLOTS:
         errors["slots"] = f"Choose between 1 and {MAX_SLOTS} topics, or automatic."
+    _, problem = parse_template(form.stages)
+    if problem:
+        errors["stages"] = problem
     for field, value in (("opening", form.opening_minutes), ("closing", form.closing_minutes)):
         if value is None or not 0 <= value <= MAX_ROUND_MINUTES:
             errors[field] = f"Between 0 and {MAX_ROUND_MINUTES} minutes."

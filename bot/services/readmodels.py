@@ -17,6 +17,7 @@ from bot.domain import roles
 from bot.domain import schedule as sched
 from bot.domain.agenda import CANT_COME, FACILITATES, VoteRules, split_minutes
 from bot.domain.attendance import AttendanceSettings, is_absent
+from bot.domain.live import template_of
 from bot.domain.reminders import ReminderSettings
 from bot.domain.rota import RotaSettings
 from bot.domain.status import VoteStatus
@@ -114,6 +115,7 @@ def set_info(s: Session, lset: LearningSet, now: datetime) -> SetInfo:
         reminders=ReminderSettings.load(lset.settings),
         attendance=AttendanceSettings.load(lset.settings),
         rota=RotaSettings.load(lset.settings),
+        stages=template_of(lset.settings),
         away={m.user_id: m.away_until for m in members if m.away_until and m.away_until >= today},
         upcoming=tuple(session_info(r) for r in q.upcoming_sessions(s, lset.team_id, lset.id, now)),
     )

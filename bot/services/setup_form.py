@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain.live import DEFAULT_TEMPLATE, parse_template, template_text
 from bot.domain.sets import SetupForm
 from bot.services.views import SetInfo
 from bot.storage import agenda_queries as aq
@@ -32,6 +33,8 @@ def settings_of(form: SetupForm) -> dict[str, Any]:
     rules.pop("facilitator_votes")
     rules["reminders"] = form.reminder_settings().dump()
     rules["attendance"] = form.attendance_settings().dump()
+    stages, _ = parse_template(form.stages)
+    rules["live"] = {"stages": list(stages or DEFAULT_TEMPLATE)}
     return rules
 
 
@@ -104,4 +107,5 @@ def keep_settings(form: SetupForm, existing: SetInfo) -> SetupForm:
         quorum_days=cfg.quorum_days,
         notice_hours=existing.attendance.notice_hours,
         min_members=existing.attendance.min_members,
+        stages=template_text(existing.stages),
     )

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from bot.domain import roles
 from bot.domain.agenda import VoteRules
 from bot.domain.attendance import AttendanceSettings
+from bot.domain.live import DEFAULT_TEMPLATE
 from bot.domain.reminders import ReminderSettings
 from bot.domain.rota import RotaSettings
 from bot.domain.sets import Schedule
@@ -65,6 +66,7 @@ class SetInfo:
     attendance: AttendanceSettings = field(default_factory=AttendanceSettings)
     away: dict[str, date] = field(default_factory=dict)  # member -> away until (still to come)
     rota: RotaSettings = field(default_factory=RotaSettings)
+    stages: tuple[int, ...] = DEFAULT_TEMPLATE  # a topic's stages in minutes (the live session)
 
     @property
     def next_session(self) -> SessionInfo | None:
