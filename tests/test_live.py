@@ -30,6 +30,7 @@ from tests.helpers import (
     submit_topic,
     texts,
 )
+from tests.test_actions import SESSION_2, commit_values
 from tests.test_attendance import apologise
 from tests.test_reminders import scheduler_process
 from tests.test_sessions_calendar import FIRST, listing, refusal
@@ -38,9 +39,14 @@ A, B, C, D, E = MEMBERS
 
 
 def thread(slack: FakeSlack, agenda_ts: str) -> list[Any]:
-    """The live session's messages: the agenda message's thread, oldest first."""
+    """The live session's messages in the agenda message's thread, oldest first (the thread
+    also holds the commitments' lines)."""
     return [
-        m for m in slack.messages(SET_CHANNEL) if m.thread_ts == agenda_ts and m.ts != agenda_ts
+        m
+        for m in slack.messages(SET_CHANNEL)
+        if m.thread_ts == agenda_ts
+        and m.ts != agenda_ts
+        and m.text.startswith(("Opening", "Topic", "Closing"))
     ]
 
 
@@ -200,6 +206,9 @@ def test_a_session_runs_in_the_thread_by_the_clock_and_by_the_facilitator(
     driver.click(A, "als_commit_open", channel_id=SET_CHANNEL, message_ts=parts[1].ts)
     slack.wait_for("views.open", count=before_views + 1)
     assert slack.open_views(A)[-1]["callback_id"] == "als_commit"
+    committed = driver.submit_view(A, values=commit_values([("Say no to one request", None)]))
+    assert field_errors(committed) is None
+    settle(slack)
 
     # End topic: the next topic's message; End session from the closing.
     click(driver, slack, FAC, "als_live_end_part", parts[1])
@@ -221,6 +230,25 @@ def test_a_session_runs_in_the_thread_by_the_clock_and_by_the_facilitator(
         driver, slack, FAC, "als_live_next", f"{ended.id}.{ended.revision - 1}"
     )
     assert "already been run" in click(driver, slack, FAC, "als_live_start", agenda)
+
+    # The next session: its opening's report-back stage links the round's message (A's action).
+    clock.set(SESSION_2 - timedelta(days=1))
+    for author in (B, C):
+        submit_topic(driver, slack, author, f"Next of {author[-2:]}")
+    before = len(slack.messages(SET_CHANNEL))
+    assert driver.command(FAC, "agenda", channel_id=SET_CHANNEL).status == 200
+    settle(slack)
+    new = slack.messages(SET_CHANNEL)[before:]
+    round_message = next(m for m in new if "Report-back round" in texts(m.blocks))
+    agenda_2 = next(m for m in new if "als_agenda_confirm" in texts(m.blocks))
+    driver.click(FAC, "als_agenda_confirm", channel_id=SET_CHANNEL, message_ts=agenda_2.ts)
+    settle(slack)
+    clock.set(SESSION_2)
+    opening_2 = start(driver, slack, slack.message(SET_CHANNEL, agenda_2.ts))[0]
+    click(driver, slack, FAC, "als_live_next", opening_2)
+    link = f"https://als-test.slack.com/archives/{SET_CHANNEL}/p{round_message.ts.replace('.', '')}"
+    assert f"<{link}|The report-back round's message>" in now_showing(slack, opening_2)
+    assert slack.calls_to("chat.getPermalink")
 
 
 def test_a_restart_resumes_on_time_and_catches_up_missed_stages(

@@ -60,6 +60,8 @@ def _current(state: LiveState) -> list[Block]:
     if stage.presenter_does and state.part.presenter_id:
         lines.append(f"Presenter ({mention(state.part.presenter_id)}): {stage.presenter_does}")
     lines.append(f"Members: {stage.members_do}")
+    if stage == Stage.REPORT_BACK and state.round_link:
+        lines.append(f"<{state.round_link}|The report-back round's message>")
     lines.append(_time_left(state))
     return [md(clip("\n".join(lines), 3000))]
 

@@ -465,6 +465,7 @@ class FakeSlack:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
             "chat.delete": self._chat_delete,
+            "chat.getPermalink": self._chat_get_permalink,
             "views.open": self._views_open,
             "views.push": self._views_push,
             "views.update": self._views_update,
@@ -1726,6 +1727,22 @@ class FakeSlack:
             return msg
         msg.deleted = True
         return {"ok": True, "channel": msg.channel, "ts": msg.ts}
+
+    def _chat_get_permalink(self, args: JsonDict) -> JsonDict:
+        """``chat.getPermalink``: a message's link; a thread reply's carries ``thread_ts`` and
+        ``cid`` (Slack's documented formats)."""
+        found = self._lookup_conversation(args.get("channel"), allow_user=False)
+        if isinstance(found, str):
+            return _error(found)
+        msg = self._find_message(found.id, args.get("message_ts"))
+        if msg is None or msg.deleted:
+            return _error("message_not_found")
+        link = (
+            f"https://{self.team_domain}.slack.com/archives/{found.id}/p{msg.ts.replace('.', '')}"
+        )
+        if msg.thread_ts and msg.thread_ts != msg.ts:
+            link += f"?thread_ts={msg.thread_ts}&cid={found.id}"
+        return {"ok": True, "channel": found.id, "permalink": link}
 
     # ------------------------------------------------------------------ views
     def _check_trigger(self, trigger_id: Any) -> _Trigger | str:

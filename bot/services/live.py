@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,14 @@ from bot.storage import agenda_queries as aq
 from bot.storage import live_queries as lq
 from bot.storage import queries as q
 from bot.storage.db import Database
-from bot.storage.models import AgendaVote, LearningSet, LivePart, LiveSession, PlannedSession
+from bot.storage.models import (
+    AgendaVote,
+    LearningSet,
+    LivePart,
+    LiveSession,
+    PlannedSession,
+    ReportRound,
+)
 
 QUESTION_FIELD = "question"
 QUESTION_MAX = 500
@@ -313,6 +321,11 @@ class LiveService:
         title = next((t.title for t in topics if t.id == part.topic_id), "")
         kept = {p.topic_id for p in parts}
         dropped = tuple(t.author_id for t in topics if t.id not in kept)
+        posted = s.scalar(
+            select(ReportRound.message_ts).where(
+                ReportRound.team_id == info.team_id, ReportRound.session_id == row.id
+            )
+        )
         return LiveState(
             id=live.id,
             set=info,
@@ -335,6 +348,7 @@ class LiveService:
             thread_ts=live.thread_ts,
             channel_id=live.channel_id,
             skipped=dropped,
+            round_ts=posted if part.position == 0 else None,
         )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -169,6 +169,8 @@ class NoteSender:
 
     def _call(self, ctx: NoteContext) -> tuple[dv.Outcome, dict[str, Any]]:
         note = ctx.note
+        if ctx.live is not None and ctx.live.round_ts:
+            ctx = replace(ctx, live=replace(ctx.live, round_link=self._permalink(ctx)))
         message = render(ctx)
         try:
             if note.kind.private_in_channel:
@@ -215,6 +217,20 @@ class NoteSender:
         if ctx.live is not None:
             return ctx.live.part.message_ts
         return None
+
+    def _permalink(self, ctx: NoteContext) -> str | None:
+        """The link of the report-back round's message, for the live session's opening (None:
+        Slack did not give it; the opening says where the round is instead)."""
+        assert ctx.live is not None and ctx.live.round_ts
+        try:
+            found = self._client.chat_getPermalink(
+                channel=ctx.live.channel_id, message_ts=ctx.live.round_ts
+            )
+        except (SlackApiError, *NETWORK_ERRORS) as exc:
+            log.info("no link to the round: %s", type(exc).__name__)
+            return None
+        link = found.get("permalink")
+        return str(link) if link else None
 
     def _tell_facilitator(self, ctx: NoteContext, error: str) -> None:
         note = ctx.note

@@ -269,6 +269,24 @@ def test_delete_message(slack: FakeSlack, client: WebClient) -> None:
     )
 
 
+def test_get_permalink_of_a_message_and_of_a_thread_reply(
+    slack: FakeSlack, client: WebClient
+) -> None:
+    ts = client.chat_postMessage(channel=SET_CHANNEL, text="parent")["ts"]
+    reply = client.chat_postMessage(channel=SET_CHANNEL, text="reply", thread_ts=ts)["ts"]
+    found = client.chat_getPermalink(channel=SET_CHANNEL, message_ts=ts)
+    base = f"https://{slack.team_domain}.slack.com/archives/{SET_CHANNEL}/p"
+    assert found["channel"] == SET_CHANNEL and found["permalink"] == base + ts.replace(".", "")
+    threaded = client.chat_getPermalink(channel=SET_CHANNEL, message_ts=reply)["permalink"]
+    assert threaded == f"{base}{reply.replace('.', '')}?thread_ts={ts}&cid={SET_CHANNEL}"
+    assert api_error(client.chat_getPermalink, channel=SET_CHANNEL, message_ts="1.2")["error"] == (
+        "message_not_found"
+    )
+    assert api_error(client.chat_getPermalink, channel="C0NOPE", message_ts=ts)["error"] == (
+        "channel_not_found"
+    )
+
+
 # ---------------------------------------------------------------- recording
 def test_calls_are_recorded_with_responses(slack: FakeSlack, client: WebClient) -> None:
     client.chat_postMessage(channel=SET_CHANNEL, text="a")

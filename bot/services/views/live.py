@@ -38,6 +38,8 @@ class LiveState:
     thread_ts: str | None
     channel_id: str
     skipped: tuple[str, ...] = ()  # presenters whose topic was dropped (cannot come)
+    round_ts: str | None = None  # the session's report-back round message, if posted
+    round_link: str | None = None  # its permalink (asked of Slack when the opening is drawn)
     notes: tuple[int, ...] = ()  # the outbox notes that draw the change
 
     @property
