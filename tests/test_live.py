@@ -233,6 +233,10 @@ def test_a_session_runs_in_the_thread_by_the_clock_and_by_the_facilitator(
 
     # The next session: its opening's report-back stage links the round's message (A's action).
     clock.set(SESSION_2 - timedelta(days=1))
+    # /als start now means the next session (the one run is not offered again).
+    assert (
+        "Mon 04 Jan at 10:00 is not confirmed" in private_answer(driver, slack, FAC, "start").text
+    )
     for author in (B, C):
         submit_topic(driver, slack, author, f"Next of {author[-2:]}")
     before = len(slack.messages(SET_CHANNEL))
@@ -348,6 +352,9 @@ def test_start_refuses_an_unconfirmed_agenda_and_a_session_far_ahead(
     settle(slack)
     assert "from an hour before" in private_answer(driver, slack, FAC, "start").text
     assert "facilitator" in private_answer(driver, slack, A, "start").text.lower()
+    clock.set(FIRST + timedelta(days=1))
+    agenda = slack.message(SET_CHANNEL, agenda.ts)
+    assert "is over" in click(driver, slack, FAC, "als_live_start", agenda)
     clock.set(FIRST - timedelta(minutes=10))
     assert "has started" in private_answer(driver, slack, FAC, "start").text
     assert live_row(db).status == "running"

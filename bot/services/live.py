@@ -37,8 +37,9 @@ from bot.storage.models import (
 
 QUESTION_FIELD = "question"
 QUESTION_MAX = 500
-#: A session can be started from this long before it is due.
+#: A session can be started from this long before it is due, until this long after its end.
 EARLY = timedelta(hours=1)
+LATE = timedelta(hours=12)
 GONE = "This session is no longer running."
 MOVED_ON = "The session has already moved on: nothing changed."
 
@@ -76,6 +77,7 @@ class LiveService:
                     r
                     for r in q.sessions_not_cancelled(s, team_id, lset.id)
                     if r.starts_at + timedelta(minutes=r.duration_minutes) > now - EARLY
+                    and not _was_run(lq.live_of_session(s, team_id, r.id))
                 ),
                 None,
             )
@@ -110,6 +112,8 @@ class LiveService:
             raise Conflict(
                 f"The session of {_when(row)} can be started from an hour before it begins."
             )
+        if now > row.starts_at + timedelta(minutes=row.duration_minutes) + LATE:
+            raise Conflict(f"The session of {_when(row)} is over: it can no longer be started.")
         items = aq.agenda_items(s, vote.id)
         who = attendance_of(s, lset, row.id, row.local_date)
         cannot = set(who.apologies) | set(who.away)
@@ -350,6 +354,10 @@ class LiveService:
             skipped=dropped,
             round_ts=posted if part.position == 0 else None,
         )
+
+
+def _was_run(live: LiveSession | None) -> bool:
+    return live is not None and live.status == LiveStatus.ENDED
 
 
 def _steps(live: LiveSession) -> tuple[lv.Step, ...]:
