@@ -13,7 +13,7 @@ import pytest
 
 from bot.sandbox import seed
 from bot.sandbox.server import Sandbox
-from tests.test_sandbox_server import running_sandbox
+from tests.test_sandbox_server import Page, confirmed_agenda, running_sandbox
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -142,7 +142,7 @@ def set_time(page: Any, local: str) -> None:
     page.click("#sb-go")
     # What the pass did, in a user's words ("3 reminders sent; 1 waits for its reader's
     # morning"), not the scheduler's log line.
-    said = re.compile(r"reminders? sent|Nothing was due|wait|closed|delivered")
+    said = re.compile(r"reminders? sent|Nothing was due|wait|closed|delivered|moved on")
     expect(page.locator("#sb-status")).to_have_text(said)
     expect(page.locator("#sb-status")).not_to_contain_text("tick at")
 
@@ -269,6 +269,19 @@ def test_whole_cycle_in_the_browser(page: Any) -> None:
     act_as(page, HIRO)
     expect(feed(page)).to_contain_text("November 25th, 2026 at 19:00")  # Tokyo
 
+    # Run the session (from an hour before it, until 12 hours after its end): Fiona starts it
+    # on the agenda; it runs in the agenda's thread, and the clock moves it on (the whole
+    # session: test_a_live_session_runs_in_the_agendas_thread).
+    act_as(page, FIONA)
+    set_time(page, "2026-11-25T09:55")
+    feed(page).locator("button[data-action-id=als_live_start]").last.click()
+    live = feed(page).locator(".sb-thread", has_text="Opening")
+    expect(live).to_contain_text("Now: Check-in")
+    live.locator("button[data-action-id=als_live_next]").click()
+    expect(live).to_contain_text("Now: Report-back round")
+    set_time(page, "2026-11-25T10:10")
+    expect(live).to_contain_text("Now: Presenting")
+
     # A week before the next session (9 Dec, 10:00 London): the prep prompt arrives.
     act_as(page, FIONA)
     set_time(page, "2026-12-02T14:00")
@@ -332,6 +345,71 @@ def test_whole_cycle_in_the_browser(page: Any) -> None:
     # Amara's private preparation never shows for anyone else.
     for person in (FIONA, BEN, CHEN, ELENA):
         never_shows_secret(page, person)
+
+
+def test_a_live_session_runs_in_the_agendas_thread(page: Any, sandbox: Sandbox) -> None:
+    """The live session from the page: the facilitator starts it on the confirmed agenda, it
+    runs in the agenda's thread; Next stage, the time control moving the stages on by
+    themselves, a member's Help me ask in a question stage, End topic and End session with
+    their confirm dialogs."""
+    agenda = confirmed_agenda(Page(sandbox))  # a set, two topics, the agenda confirmed
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))  # the fixture accepts
+    act_as(page, FIONA)
+    go(page, "channel")
+    set_time(page, "2026-11-25T09:58")  # from an hour before the session (10:00) it may start
+    start = feed(page).locator(
+        f'.sb-item[data-ts="{agenda.ts}"] button[data-action-id=als_live_start]'
+    )
+    start.click()
+    thread = feed(page).locator(".sb-thread").last
+    expect(thread).to_contain_text("Opening")
+    expect(thread).to_contain_text("Now: Check-in")
+    expect(feed(page)).to_contain_text("The session has started")
+
+    # Next stage, by the facilitator.
+    thread.locator("button[data-action-id=als_live_next]").click()
+    expect(thread).to_contain_text("Now: Report-back round")
+
+    # The time control: the report-back round's time is up (10:08), and the first topic's
+    # presenting too: the stages moved on by themselves, to the first question stage.
+    set_time(page, "2026-11-25T10:20")
+    expect(page.locator("#sb-status")).to_contain_text("the live session moved on")
+    expect(thread).to_contain_text("Topic 1: Managing up")
+    expect(thread).to_contain_text("Now: Clarifying questions")
+
+    # A member asks for help with the questions: the cue card, in the thread, for them only.
+    act_as(page, CHEN)
+    go(page, "channel")
+    thread = feed(page).locator(".sb-thread").last
+    thread.locator("button[data-action-id=als_live_help]").click()
+    card = thread.locator(".sb-ephemeral")
+    expect(card).to_contain_text("Clarifying questions")
+    expect(card).to_contain_text("What have you tried so far?")
+    expect(card).to_contain_text("Only visible to you")
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": 1400})  # the whole thread
+    page.mouse.move(0, 0)  # no hover highlight in the picture
+    page.wait_for_timeout(500)
+    screenshot(page, "#sb-feed .sb-thread >> nth=-1", "live.png")
+    page.set_viewport_size(size)
+    act_as(page, BEN)
+    go(page, "channel")
+    expect(feed(page).locator(".sb-thread").last).to_contain_text("Now: Clarifying questions")
+    assert feed(page).locator(".sb-ephemeral", has_text="What have you tried").count() == 0
+
+    # End topic and End session ask first, as in Slack (the dialogs are accepted).
+    act_as(page, FIONA)
+    go(page, "channel")
+    thread = feed(page).locator(".sb-thread").last
+    thread.locator("button[data-action-id=als_live_end_part]").click()
+    expect(thread).to_contain_text("Topic 2: Hiring well")
+    assert any("End this topic?" in d for d in dialogs), dialogs
+    thread.locator("button[data-action-id=als_live_end_part]").click()
+    expect(thread).to_contain_text("Now: Closing reflection")
+    thread.locator("button[data-action-id=als_live_end]").click()
+    expect(thread).to_contain_text("Session ended")
+    assert any("End the session?" in d for d in dialogs), dialogs
 
 
 def test_the_page_works_at_400_px_and_has_an_emoji_font(page: Any) -> None:

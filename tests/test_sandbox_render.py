@@ -4,12 +4,14 @@ builds renders without an "unsupported" placeholder. No database, no Slack."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,12 +30,16 @@ from bot.blocks import (
     topics,
 )
 from bot.blocks import help as help_blocks
+from bot.blocks import live as live_blocks
 from bot.blocks.common import simple
+from bot.domain import live as lv
 from bot.domain.agenda import VoteRules
+from bot.domain.questions import Card
 from bot.domain.reminders import Kind
 from bot.domain.topics import TopicStatus
 from bot.ids import Sub
 from bot.sandbox.render import (
+    EMOJI,
     RenderContext,
     blocks_html,
     message_html,
@@ -53,11 +59,14 @@ from bot.services.views import (
     CommitOutcome,
     Context,
     Dashboard,
+    LiveCue,
+    LiveState,
     LogCount,
     LogDraft,
     LogInfo,
     OpenAction,
     Panel,
+    PartInfo,
     ReportDraft,
     ReportInfo,
     ReportOutcome,
@@ -1365,6 +1374,70 @@ def _outcome(**over: Any) -> SetupOutcome:
     return SetupOutcome(**base)
 
 
+LIVE_STEPS = lv.plan(15, [60, 45], 15, (5, 5, 8, 2, 2))
+
+
+def _live(step: int, position: int, **over: Any) -> LiveState:
+    """The live session at ``step``, as the message of its part ``position`` draws it."""
+    topic = 0 < position < 3
+    part = PartInfo(
+        id=position + 1,
+        position=position,
+        title=f"Topic {position} <i>" if topic else "",
+        presenter_id="U2" if topic else None,
+        minutes=60 if topic else 15,
+        question="What *now*? <@U9>" if position == 1 else None,
+        topic_id=position if topic else None,
+        message_ts=f"3.{position}",
+    )
+    base: dict[str, Any] = {
+        "id": 7,
+        "set": SET,
+        "session": SESSION,
+        "facilitator_id": "U1",
+        "steps": LIVE_STEPS,
+        "clock": lv.Clock(step, SESSION.starts_at + timedelta(minutes=5)),
+        "revision": 3,
+        "part": part,
+        "parts": 4,
+        "thread_ts": "1.1",
+        "channel_id": "C1",
+        "skipped": ("U3",) if position == 0 else (),
+    }
+    base.update(over)
+    return LiveState(**base)
+
+
+def _step(stage: lv.Stage, part: int = 1) -> int:
+    return next(i for i, s in enumerate(LIVE_STEPS) if s.stage == stage and s.part == part)
+
+
+CARD = Card("clarifying", "Clarifying <questions>", "Facts, *not* solutions.", ("What happened?",))
+
+
+def _live_messages() -> dict[str, Any]:
+    clarifying = _step(lv.Stage.CLARIFYING)
+    return {
+        "live opening": live_blocks.live_message(_live(0, 0)),
+        "live opening done": live_blocks.live_message(_live(clarifying, 0)),
+        "live topic questions": live_blocks.live_message(_live(clarifying, 1)),
+        "live topic actions": live_blocks.live_message(_live(_step(lv.Stage.ACTIONS), 1)),
+        "live topic later": live_blocks.live_message(_live(clarifying, 2)),
+        "live time-out": live_blocks.live_message(
+            _live(clarifying, 1, clock=lv.Clock(clarifying, None, paused_left=300))
+        ),
+        "live closing": live_blocks.live_message(_live(len(LIVE_STEPS) - 1, 3)),
+        "live ended": live_blocks.live_message(
+            _live(len(LIVE_STEPS) - 1, 3, clock=lv.Clock(len(LIVE_STEPS) - 1, None, ended=True))
+        ),
+        "live cue card": live_blocks.cue_message(LiveCue(NAUGHTY, lv.Stage.CLARIFYING, (CARD,))),
+        "live prompts": live_blocks.cue_message(
+            LiveCue(NAUGHTY, lv.Stage.PRESENTING, (CARD,), facilitator=True)
+        ),
+        "live started": live_blocks.live_started("the agenda's thread"),
+    }
+
+
 def _bot_views() -> dict[str, dict[str, Any]]:
     draft = TopicDraft(set=SET, session=SESSION, topic=TOPICS[2], note="Note *x*")
     return {
@@ -1395,6 +1468,7 @@ def _bot_views() -> dict[str, dict[str, Any]]:
         "session add": calendar.session_modal(SessionDraft(SET, None, None, time(10))),
         "home": home.home_view("U1", [_dashboard(SET), _dashboard(_set(id=2, facilitator_id="U2"))]),
         "home empty": home.home_view("U9", []),
+        "live question": live_blocks.question_modal(2, "How do I <say> no?"),
     }  # fmt: skip
 
 
@@ -1452,6 +1526,7 @@ def _bot_messages() -> dict[str, dict[str, Any]]:
         ),
         "unreachable": reminders.unreachable_notice(NAUGHTY, "U2", False, "<oops>"),
         "simple": simple("Only *you* see <@U2>"),
+        **_live_messages(),
     }
     for kind in Kind:
         out[f"reminder {kind.value}"] = reminders.reminder_message(_reminder(kind))
@@ -1496,6 +1571,60 @@ def test_every_bot_message_renders(name: str) -> None:
     assert "<script>" not in html
     # User text (set names) cannot ping the channel: only the inert "@channel" text remains.
     assert not root.all("span", "sb-broadcast"), name
+
+
+def test_the_live_session_messages_show_their_stage_and_controls() -> None:
+    """The live session's part messages (edited in the agenda's thread as the stages move):
+    the stage now, what it asks, its controls; End topic/End session ask first."""
+    messages = _bot_messages()
+    root = parse(message_html(messages["live topic questions"], NEW_YORK))
+    assert "📌" in root.text and ":pushpin:" not in root.text
+    assert "Now: Clarifying questions" in root.text
+    actions = [b.attrs["data-action-id"] for b in root.all("button")]
+    assert actions[:4] == [
+        "als_live_next",
+        "als_live_extend",
+        "als_live_time_out",
+        "als_live_end_part",
+    ]
+    assert "als_live_help" in actions and "als_live_prompts" in actions
+    end = root.one("button", data_action_id="als_live_end_part")
+    confirm = json.loads(end.attrs["data-confirm"] or "{}")
+    assert confirm["title"] == "End this topic?" and confirm["confirm"] == "End"
+    # The closing: End session, with its own question.
+    closing = parse(message_html(messages["live closing"], NEW_YORK))
+    end = closing.one("button", data_action_id="als_live_end")
+    assert json.loads(end.attrs["data-confirm"] or "{}")["title"] == "End the session?"
+    paused = parse(message_html(messages["live time-out"], NEW_YORK))
+    assert "⏸️" in paused.text and paused.all("button", data_action_id="als_live_resume")
+    later = parse(message_html(messages["live topic later"], NEW_YORK))
+    assert "Comes later." in later.text and not later.all("button")
+    assert "Session ended" in parse(message_html(messages["live ended"], NEW_YORK)).text
+
+
+def _shortcodes_in(path: Path) -> set[str]:
+    """The ``:emoji:`` shortcodes in a module's strings (not its docstrings)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+            found.update(re.findall(r":([a-z][a-z0-9_+\-]*):", node.value))
+    return found
+
+
+def test_every_emoji_the_bot_uses_is_drawn() -> None:
+    """The renderer knows every ``:emoji:`` the bot's messages use (else it shows literally)."""
+    blocks = Path(__file__).resolve().parent.parent / "bot" / "blocks"
+    used = set().union(*(_shortcodes_in(p) for p in sorted(blocks.glob("*.py"))))
+    assert {"pushpin", "double_vertical_bar", "white_check_mark"} <= used
+    assert sorted(used - set(EMOJI)) == []
 
 
 def test_setup_modal_shows_its_initial_values() -> None:

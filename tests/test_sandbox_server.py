@@ -385,3 +385,111 @@ def test_a_sessions_calendar_entry_shows_in_the_sandbox(page: Page) -> None:
     status, entry, _ = page.get(href.group(1))
     assert status == 200 and b"SUMMARY:Leaders' set (Action Learning Set)" in entry
     assert b"DTSTART;TZID=Europe/London:20261125T100000" in entry
+
+
+def message_with(sandbox: Sandbox, action_id: str, *, thread: bool = False) -> Any:
+    """The channel's last message with a button ``action_id`` (in the agenda's thread, or not)."""
+    found = [
+        m
+        for m in sandbox.slack.messages(CHANNEL)
+        if action_id in json.dumps(m.blocks or [])
+        and bool(m.thread_ts and m.thread_ts != m.ts) == thread
+    ]
+    assert found, action_id
+    return found[-1]
+
+
+def click(page: Page, user: str, action_id: str, message: Any) -> dict[str, Any]:
+    return page.post(
+        "/api/action",
+        {"user": user, "conv": CHANNEL, "ts": message.ts, "action_id": action_id},
+    )
+
+
+def confirmed_agenda(page: Page) -> Any:
+    """The set, two topics (no vote needed) and the agenda confirmed by Fiona."""
+    create_set(page)
+    topic(page, AMARA, "Managing up", "My boss and I disagree.", shared=True)
+    topic(page, BEN, "Hiring well", "We need two engineers by March.", shared=True)
+    page.type(FIONA, "/als agenda")
+    page.wait(FIONA, CHANNEL, lambda s: "als_agenda_confirm" in s["main"]["html"])
+    click(page, FIONA, "als_agenda_confirm", message_with(page.sandbox, "als_agenda_confirm"))
+    page.wait(FIONA, CHANNEL, lambda s: "als_live_start" in s["main"]["html"])
+    return message_with(page.sandbox, "als_live_start")
+
+
+def test_the_sandbox_clock_runs_the_live_pass_every_5_seconds(tmp_path: Path) -> None:
+    """A live session's stage moves on when its time is up, within 5 s of sandbox time (the
+    live pass, as serve's), between the minute's passes; a jump of the time control catches it
+    up in its scheduler pass."""
+    wall = [1000.0]
+    with running_sandbox(tmp_path, wall=lambda: wall[0]) as sandbox:
+        page = Page(sandbox)
+        agenda = confirmed_agenda(page)
+        page.post("/api/time", {"user": FIONA, "at": "2026-11-25T09:58", "tz": "UTC"})
+        wall[0] += 20
+        assert sandbox.run_on() is None  # 09:58:20: a live pass, with nothing to move
+        assert click(page, FIONA, "als_live_start", agenda)["ok"]
+        # The opening's check-in: a third of its 15 minutes, from 09:58:20.
+        page.wait(FIONA, CHANNEL, lambda s: "Now: Check-in" in s["main"]["html"])
+        wall[0] += 290  # 10:03:10: the minute's passes, nothing due yet
+        assert sandbox.run_on() is not None
+        assert "Now: Check-in" in page.state(FIONA)["main"]["html"]
+        wall[0] += 3
+        assert sandbox.run_on() is None  # 10:03:13: no pass due (the next live pass: :15)
+        wall[0] += 7
+        assert sandbox.run_on() == "The live session moved on."  # 10:03:20: by the live pass
+        page.wait(FIONA, CHANNEL, lambda s: "Now: Report-back round" in s["main"]["html"])
+        assert sandbox.run_on() is None  # the same instant: no second pass
+
+        # The time control jumps 15 minutes: the round's time is up at 10:13:20; its
+        # scheduler pass moves the session on to the first topic (presenting: 10 minutes).
+        answer = page.post("/api/time", {"user": FIONA, "advance_minutes": 15})
+        assert "the live session moved on" in answer["summary"], answer
+        page.wait(FIONA, CHANNEL, lambda s: "Now: Presenting" in s["main"]["html"])
+        assert "Topic 1: Managing up" in page.state(FIONA)["main"]["html"]
+
+
+def test_a_failed_live_pass_is_said_not_raised_and_the_next_one_runs(tmp_path: Path) -> None:
+    wall = [1000.0]
+    with running_sandbox(tmp_path, wall=lambda: wall[0]) as sandbox:
+        assert sandbox.app is not None
+        ticker = sandbox.app.ticker
+        live = ticker.live
+        calls: list[datetime] = []
+
+        def broken(at: datetime, **kwargs: Any) -> int:
+            calls.append(at)
+            raise RuntimeError("the database is away")
+
+        ticker.live = broken  # type: ignore[method-assign]
+        wall[0] += 5
+        said = sandbox.run_on()
+        assert said is not None and "live pass" in said and "RuntimeError" in said, said
+        assert "database" not in said  # one line, no detail
+        ticker.live = live  # type: ignore[method-assign]
+        wall[0] += 5
+        assert sandbox.run_on() is None  # runs again, nothing to move
+        assert calls == [datetime(2026, 11, 23, 9, 0, 5, tzinfo=UTC)]
+
+
+def test_help_me_ask_shows_in_the_thread_only_for_who_asked(page: Page) -> None:
+    """The live session from the page: Start session, Next stage, and a member's cue card
+    (an ephemeral answer to a click in the thread shows in that thread, as in Slack)."""
+    agenda = confirmed_agenda(page)
+    page.post("/api/time", {"user": FIONA, "at": "2026-11-25T09:58", "tz": "UTC"})
+    click(page, FIONA, "als_live_start", agenda)
+    st = page.wait(FIONA, CHANNEL, lambda s: "Now: Check-in" in s["main"]["html"])
+    assert "The session has started" in st["main"]["html"]
+    # Next stage: the report-back round, the first topic's presenting, its first questions.
+    for stage in ("Report-back round", "Presenting", "Clarifying questions"):
+        click(
+            page, FIONA, "als_live_next", message_with(page.sandbox, "als_live_next", thread=True)
+        )
+        st = page.wait(AMARA, CHANNEL, lambda s, now=stage: f"Now: {now}" in s["main"]["html"])
+    assert "als_live_help" in st["main"]["html"]
+    click(page, BEN, "als_live_help", message_with(page.sandbox, "als_live_help", thread=True))
+    st = page.wait(BEN, CHANNEL, lambda s: "What have you tried so far?" in s["main"]["html"])
+    thread = st["main"]["html"].split('class="sb-thread"', 1)[1]
+    assert "What have you tried so far?" in thread and "Only visible to you" in thread
+    assert "What have you tried so far?" not in page.state(AMARA)["main"]["html"]

@@ -13,8 +13,10 @@ One process, bound to 127.0.0.1 only:
 
 The sandbox clock (:class:`bot.sandbox.clock.RunningClock`): the page's time control sets it
 (forward only) and runs one scheduler pass as of that moment (``app.ticker.tick(at)``); from
-there it runs on at the pace of real time, with a pass each whole minute it passes, as
-``serve``'s scheduler does (``als-bot sandbox``; tests drive it with an injected wall clock).
+there it runs on at the pace of real time, with a pass each whole minute it passes and the
+live pass (``app.ticker.live(at)``: live sessions whose stage's time is up move on) every 5
+seconds, as ``serve``'s scheduler does (``als-bot sandbox``; tests drive it with an injected
+wall clock). A jump of the time control catches live sessions up in its scheduler pass.
 
 Every API call names the person acting (``user``); what it returns is only what that person
 would see in Slack: the channels they are in, their own DM with the bot, their own ephemeral
@@ -195,14 +197,35 @@ class Sandbox:
 
     def run_on(self) -> str | None:
         """The clock catches up with real time; when it passed a whole minute, a scheduler pass
-        runs as of then (what it did, in plain words)."""
-        if self.app is None:
-            return None
+        runs as of then, else every ``LIVE_SECONDS`` the live pass (live sessions whose stage's
+        time is up move on). What a pass did, in plain words; None when nothing ran, or a live
+        pass moved nothing. A pass that fails is logged and said, never raised: the clock runs
+        on and the next pass retries (as ``serve``'s scheduler does)."""
         with self._tick_lock:
-            at = self.clock.run_on()
-            if at is None:
+            if self.app is None:
                 return None
-            self.last_pass = plain_summary(self.app.ticker.tick(at, budget_seconds=30.0))
+            due = self.clock.run_on()
+            if due is None:
+                return None
+            try:
+                if due.minute:
+                    self.last_pass = plain_summary(
+                        self.app.ticker.tick(due.at, budget_seconds=30.0)
+                    )
+                    return self.last_pass
+                moved = self.app.ticker.live(due.at)
+            except Exception as exc:  # one line, no user content
+                log.exception("sandbox %s pass failed", "scheduler" if due.minute else "live")
+                self.last_pass = (
+                    f"The {'scheduler' if due.minute else 'live'} pass of "
+                    f"{due.at:%H:%M:%S} UTC failed ({type(exc).__name__}); the next one retries."
+                )
+                return self.last_pass
+            if not moved:
+                return None
+            self.last_pass = (
+                "The live session moved on." if moved == 1 else f"{moved} live sessions moved on."
+            )
             return self.last_pass
 
     def stop(self) -> None:
@@ -211,9 +234,10 @@ class Sandbox:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-        if self.app is not None:
-            self.app.close()
-            self.app = None
+        with self._tick_lock:  # not in the middle of the clock's pass
+            if self.app is not None:
+                self.app.close()
+                self.app = None
         self.slack.stop()
         if self.db is not None:
             self.db.dispose()
@@ -320,15 +344,22 @@ class Sandbox:
 
         messages = self.slack.messages(conv.id)
         ephemerals = self.slack.ephemerals(conv.id, user_id)
-        replies: dict[str, list[Message]] = {}
+        replies: dict[str, list[Message | Ephemeral]] = {}
         top: list[Message | Ephemeral] = []
         for m in messages:
             if m.thread_ts and m.thread_ts != m.ts:
                 replies.setdefault(m.thread_ts, []).append(m)
             else:
                 top.append(m)
-        top.extend(ephemerals)
+        parents = {m.ts for m in top}
+        for e in ephemerals:  # an answer to a click in a thread shows in that thread, as in Slack
+            if e.thread_ts and e.thread_ts in parents:
+                replies.setdefault(e.thread_ts, []).append(e)
+            else:
+                top.append(e)
         top.sort(key=lambda item: float(item.ts))
+        for in_thread in replies.values():
+            in_thread.sort(key=lambda item: float(item.ts))
 
         def one(item: Message | Ephemeral, css: str = "") -> str:
             ephemeral = isinstance(item, Ephemeral)
@@ -353,9 +384,10 @@ class Sandbox:
             parts.append(one(item))
             thread = replies.get(item.ts) if isinstance(item, Message) else None
             if thread:
+                n = sum(isinstance(r, Message) for r in thread)  # an ephemeral is no reply
                 parts.append(
                     '<div class="sb-thread"><div class="sb-thread-label">'
-                    f"{len(thread)} repl{'y' if len(thread) == 1 else 'ies'}</div>"
+                    f"{n} repl{'y' if n == 1 else 'ies'}</div>"
                     + "".join(one(r, " sb-reply") for r in thread)
                     + "</div>"
                 )
