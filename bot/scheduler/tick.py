@@ -169,15 +169,12 @@ class Ticker:
 
     def live(self, at: datetime, *, run_notes: bool = True) -> int:
         """The live pass (every few seconds): live sessions whose stage's time is up move on,
-        and their messages are drawn now; with ``run_notes``, every note still due too (the
-        minute's tick runs them itself, at its end). Returns how many moved."""
+        and the notes that draw them are sent with every note still due, oldest first (a
+        change a 429 put off goes before the changes made since: none is overtaken). Without
+        ``run_notes`` (the minute's tick, which runs the notes itself at its end), they wait.
+        Returns how many sessions moved."""
         moved = self.live_sessions.advance_due(at)
-        if self.notes is not None:
-            ids = [i for m in moved if m.team_id not in self.stopped for i in m.notes]
-            self.notes.deliver(ids)
         if self.notes is not None and run_notes:
-            # Notes still due (a 429's retry, a click's note whose process died): a stage
-            # change waits seconds for its retry, not the next minute's tick.
             self.notes.run(at, exclude_teams=self.stopped)
         return len(moved)
 

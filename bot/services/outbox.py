@@ -159,7 +159,7 @@ class OutboxService:
             stmt = (
                 select(OutboxNote)
                 .where(text(LIVE_NOTE), OutboxNote.send_after <= at, _not_busy())
-                .order_by(OutboxNote.send_after, OutboxNote.id)
+                .order_by(OutboxNote.created_at, OutboxNote.id)
                 .limit(1)
                 .with_for_update(skip_locked=True)
             )
