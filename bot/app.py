@@ -25,6 +25,7 @@ from bot.services.attendance import AttendanceService
 from bot.services.ballot import BallotService
 from bot.services.calendar import CalendarService
 from bot.services.feeds import FeedSeal, FeedService
+from bot.services.goals import GoalService
 from bot.services.handover import HandoverService
 from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
@@ -145,6 +146,7 @@ def create_app(
         review=ReviewService(db, clock),
         questions=QuestionService(db, clock),
         live=LiveService(db, clock),
+        goals=GoalService(db, clock),
         feeds=FeedService(db, clock, FeedSeal(signing_secret)),
         public_url=public_url,
         home=home,

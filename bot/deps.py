@@ -12,6 +12,7 @@ from bot.services.attendance import AttendanceService
 from bot.services.ballot import BallotService
 from bot.services.calendar import CalendarService
 from bot.services.feeds import FeedService
+from bot.services.goals import GoalService
 from bot.services.handover import HandoverService
 from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
@@ -45,6 +46,7 @@ class Deps:
     review: ReviewService
     questions: QuestionService
     live: LiveService
+    goals: GoalService
     feeds: FeedService
     home: HomeService
     workspaces: WorkspaceService

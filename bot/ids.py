@@ -31,6 +31,7 @@ class Sub(StrEnum):
     ROTA = "rota"
     QUESTIONS = "questions"
     START = "start"
+    GOAL = "goal"
 
     @property
     def summary(self) -> str:
@@ -55,6 +56,8 @@ _SUMMARIES = {
     "facilitator; `questions add <stage> <question>` (the lead)",
     Sub.START: "start the session on its confirmed agenda: it runs in the agenda's thread "
     "(its facilitator)",
+    Sub.GOAL: "your private goal for the programme (its first month); `goal review` rates "
+    "your progress",
 }
 
 
@@ -75,6 +78,8 @@ class CallbackId(StrEnum):
     HANDOVER = "als_handover"
     REVIEW = "als_review"
     LIVE_QUESTION = "als_live_question"
+    GOAL = "als_goal"
+    GOAL_RATING = "als_goal_rating"
 
 
 class ActionId(StrEnum):
@@ -123,6 +128,8 @@ class ActionId(StrEnum):
     LIVE_HELP = "als_live_help"
     LIVE_PROMPTS = "als_live_prompts"
     LIVE_QUESTION_OPEN = "als_live_question_open"
+    GOAL_OPEN = "als_goal_open"
+    GOAL_RATE_OPEN = "als_goal_rate_open"
     ATTENDANCE_SAVE = "als_attendance_save"
     CALENDAR_FILE = "als_calendar_file"
 

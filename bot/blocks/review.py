@@ -17,10 +17,12 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.common import Message, clip, context, md, render, text_field
 from bot.blocks.forms import modal, option, value
+from bot.blocks.goals import rate_button, write_button
 from bot.blocks.messages import session_when
 from bot.blocks.meta import Meta
 from bot.blocks.text import count, date_token, escape, mentions
 from bot.domain import review as rv
+from bot.domain.goals import Nudge
 from bot.ids import REVIEW_PREFIX, ActionId, CallbackId
 from bot.services.views import Context, ReviewOutcome, ReviewTrend
 
@@ -41,7 +43,13 @@ class ReviewMeta(Meta):
 
 
 def review_prompt(
-    set_name: str, session_id: int, starts_at: datetime, useful: int | None = None
+    set_name: str,
+    session_id: int,
+    starts_at: datetime,
+    useful: int | None = None,
+    *,
+    set_id: int = 0,
+    goal: str | None = None,
 ) -> Message:
     """How useful was the session? Five buttons (a second answer replaces the first) and a
     line on how the set worked."""
@@ -71,11 +79,29 @@ def review_prompt(
         ),
         context(ANONYMOUS),
     ]
+    if goal == Nudge.WRITE:
+        blocks.append(
+            ActionsBlock(
+                block_id=f"goal_{session_id}",
+                elements=[write_button(set_id, has_goal=False)],
+            )
+        )
+        blocks.append(context("A goal for the programme, for you alone: rate it at the end."))
+    elif goal == Nudge.RATE:
+        blocks.append(
+            ActionsBlock(
+                block_id=f"goal_{session_id}",
+                elements=[rate_button(set_id, rated=False)],
+            )
+        )
+        blocks.append(context("The programme's last session: how far did you get with your goal?"))
     return Message(text=text, blocks=render(blocks))
 
 
 def reminder_review(ctx: Context) -> Message:
-    return review_prompt(ctx.set_name, ctx.session_id, ctx.starts_at)
+    return review_prompt(
+        ctx.set_name, ctx.session_id, ctx.starts_at, set_id=ctx.set_id, goal=ctx.goal
+    )
 
 
 def review_modal(mine: ReviewOutcome) -> dict[str, Any]:
@@ -115,7 +141,14 @@ def parse_review(view: dict[str, Any]) -> tuple[int, str]:
 
 def review_saved(mine: ReviewOutcome) -> Message:
     """The DM again, with the member's answer (a form's save is told there too)."""
-    return review_prompt(mine.set_name, mine.session.id, mine.session.starts_at, mine.useful)
+    return review_prompt(
+        mine.set_name,
+        mine.session.id,
+        mine.session.starts_at,
+        mine.useful,
+        set_id=mine.set_id,
+        goal=mine.goal,
+    )
 
 
 def summary_text(summary: rv.Summary) -> str:

@@ -11,6 +11,7 @@ from bot.handlers import (
     ballot,
     calendar,
     events,
+    goals,
     handover,
     help,
     learning,
@@ -40,6 +41,7 @@ FEATURES = (
     review,
     questions,
     live,
+    goals,
     events,
 )
 

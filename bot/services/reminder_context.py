@@ -18,6 +18,7 @@ from bot.domain.status import SessionStatus, SetStatus
 from bot.domain.topics import TopicStatus
 from bot.services import access
 from bot.services.attendance import attendance_of, presence_of
+from bot.services.goals import nudge_for
 from bot.services.review import heads_up_facts
 from bot.services.views import Context, OpenAction
 from bot.storage import agenda_queries as aq
@@ -143,7 +144,7 @@ def context_of(s: Session, c: Claimed, at: datetime) -> Context | Decision:
     if kind == Kind.REVIEW:
         if rvq.review_of(s, c.team_id, row.id, c.target) is not None:
             return Decision("already answered")
-        return ctx
+        return _with(ctx, goal=nudge_for(s, lset, row, c.target, at))
     if kind == Kind.HEADS_UP:
         if c.target != facilitator:
             return Decision("not the facilitator")

@@ -15,6 +15,7 @@ from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.status import SessionStatus
 from bot.services import access
 from bot.services.attendance import presence_of
+from bot.services.goals import nudge_for
 from bot.services.readmodels import session_info
 from bot.services.views import ReviewOutcome, ReviewTrend
 from bot.storage import attendance_queries as atq
@@ -110,7 +111,10 @@ class ReviewService:
                 found.note = line
             found.answered_at = now
             s.flush()
-            return ReviewOutcome(lset.id, lset.name, session_info(row), useful, found.note)
+            nudge = nudge_for(s, lset, row, user_id, now)
+            return ReviewOutcome(
+                lset.id, lset.name, session_info(row), useful, found.note, goal=nudge
+            )
 
 
 def heads_up_facts(s: Session, lset: LearningSet, now: datetime) -> tuple[bool, tuple[str, ...]]:

@@ -192,6 +192,7 @@ class Context:
     min_members: int = 0  # the quorum check: the set's minimum
     presence: Presence | None = None  # after the session: who came, preset (a checklist)
     poor_sessions: bool = False  # the heads-up: the last two sessions were rated poorly
+    goal: str | None = None  # the review: what it offers about the member's goal (a Nudge)
     missing: tuple[str, ...] = ()  # the heads-up: members absent from the last two sessions
 
 
@@ -204,6 +205,7 @@ class ReviewOutcome:
     session: SessionInfo
     useful: int | None
     note: str | None
+    goal: str | None = None  # what the DM offers about the member's goal (a Nudge)
 
 
 @dataclass(frozen=True)
@@ -213,3 +215,17 @@ class ReviewTrend:
 
     sessions: tuple[tuple[SessionInfo, Summary], ...]
     notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GoalView:
+    """A member's own goal in one set (only they ever see its text)."""
+
+    set_id: int
+    set_name: str
+    goal: str | None
+    writable_until: datetime | None  # None: the set has not met yet (any time)
+    writable: bool
+    rating: int | None = None
+    note: str | None = None
+    saved: bool = False  # just saved (the confirmation)

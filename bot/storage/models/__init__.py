@@ -29,6 +29,9 @@ from bot.storage.models.delivery import (
 from bot.storage.models.feeds import (
     CalendarFeed,
 )
+from bot.storage.models.goals import (
+    MemberGoal,
+)
 from bot.storage.models.live import (
     LivePart,
     LiveSession,
@@ -74,6 +77,7 @@ __all__ = [
     "LivePart",
     "LiveSession",
     "LogEntry",
+    "MemberGoal",
     "Membership",
     "OutboxNote",
     "PlannedSession",
