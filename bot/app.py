@@ -32,6 +32,7 @@ from bot.services.learning import LearningLogService
 from bot.services.live import LiveService
 from bot.services.outbox import OutboxService
 from bot.services.questions import QuestionService
+from bot.services.report import ReportService
 from bot.services.reportback import ReportbackService
 from bot.services.review import ReviewService
 from bot.services.rota import RotaService
@@ -147,6 +148,7 @@ def create_app(
         questions=QuestionService(db, clock),
         live=LiveService(db, clock),
         goals=GoalService(db, clock),
+        report=ReportService(db, clock),
         feeds=FeedService(db, clock, FeedSeal(signing_secret)),
         public_url=public_url,
         home=home,

@@ -18,6 +18,7 @@ from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
 from bot.services.live import LiveService
 from bot.services.questions import QuestionService
+from bot.services.report import ReportService
 from bot.services.reportback import ReportbackService
 from bot.services.review import ReviewService
 from bot.services.rota import RotaService
@@ -47,6 +48,7 @@ class Deps:
     questions: QuestionService
     live: LiveService
     goals: GoalService
+    report: ReportService
     feeds: FeedService
     home: HomeService
     workspaces: WorkspaceService

@@ -32,6 +32,7 @@ class Sub(StrEnum):
     QUESTIONS = "questions"
     START = "start"
     GOAL = "goal"
+    REPORT = "report"
 
     @property
     def summary(self) -> str:
@@ -56,6 +57,8 @@ _SUMMARIES = {
     "facilitator; `questions add <stage> <question>` (the lead)",
     Sub.START: "start the session on its confirmed agenda: it runs in the agenda's thread "
     "(its facilitator)",
+    Sub.REPORT: "the set's figures: sessions, attendance, airtime, actions, how useful the "
+    "sessions were, the goals (counts only)",
     Sub.GOAL: "your private goal for the programme (its first month); `goal review` rates "
     "your progress",
 }
@@ -129,6 +132,8 @@ class ActionId(StrEnum):
     LIVE_PROMPTS = "als_live_prompts"
     LIVE_QUESTION_OPEN = "als_live_question_open"
     GOAL_OPEN = "als_goal_open"
+    REPORT_OPEN = "als_report_open"
+    GOAL_MINE = "als_goal_mine"
     GOAL_RATE_OPEN = "als_goal_rate_open"
     ATTENDANCE_SAVE = "als_attendance_save"
     CALENDAR_FILE = "als_calendar_file"

@@ -139,10 +139,12 @@ def test_the_facilitators_home_offers_the_next_steps(
     clock.set(SESSION_2 - timedelta(days=3))
 
     view = home(driver, slack, FAC)
-    assert list(buttons(view))[-3:] == [
+    assert list(buttons(view))[-5:] == [
         "Open the agenda vote",
         "Start the report-back round",
         "Sessions",
+        "Set report",  # everyone's: the set's report and one's own goal
+        "My goal",
     ]
     assert "Open the agenda vote" not in buttons(home(driver, slack, A))  # members: not theirs
 

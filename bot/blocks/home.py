@@ -149,6 +149,18 @@ def _next_steps(board: Dashboard) -> list[Block]:
     return [ActionsBlock(block_id=f"next_{lset.id}", elements=buttons)]
 
 
+def _evidence(lset: SetInfo) -> ActionsBlock:
+    """Everyone's: the set's report, and one's own goal."""
+    value = str(lset.id)
+    return ActionsBlock(
+        block_id=f"evidence_{lset.id}",
+        elements=[
+            ButtonElement(text="Set report", action_id=ActionId.REPORT_OPEN, value=value),
+            ButtonElement(text="My goal", action_id=ActionId.GOAL_MINE, value=value),
+        ],
+    )
+
+
 def _welcome() -> list[Block]:
     """Home for someone in no set yet: what the bot is for, and how to start one."""
     return [
@@ -255,6 +267,7 @@ def home_view(user_id: str, boards: list[Dashboard]) -> dict[str, Any]:
         if facilitating:
             blocks.extend(_facilitator_blocks(board))
             blocks.extend(_next_steps(board))
+        blocks.append(_evidence(lset))
     if len(sets) > MAX_SETS_SHOWN:
         blocks.append(context(f"…and {len(sets) - MAX_SETS_SHOWN} more sets."))
     blocks.append(context(f"`{COMMAND} help` lists everything I can do."))

@@ -17,6 +17,7 @@ from bot.handlers import (
     learning,
     live,
     questions,
+    report,
     reportback,
     review,
     rota,
@@ -42,6 +43,7 @@ FEATURES = (
     questions,
     live,
     goals,
+    report,
     events,
 )
 

@@ -50,6 +50,11 @@ def open_rating(r: Request, set_id: int) -> None:
         r.tell(goal_message(mine))
 
 
+def show_goal(r: Request, set_id: int) -> None:
+    """Home's *My goal*: one's goal privately, with what can be done with it now."""
+    r.tell(goal_message(r.deps.goals.of_set(r.team_id, r.user_id, set_id)))
+
+
 def save_goal(r: Request, meta: GoalMeta, view: dict[str, Any]) -> GoalView:
     return r.deps.goals.write(r.team_id, r.user_id, meta.set_id, parse_goal(view))
 
@@ -68,5 +73,6 @@ def register(kit: Kit) -> None:
     kit.subcommand(Sub.GOAL)(goal)
     kit.button(ActionId.GOAL_OPEN)(open_goal)
     kit.button(ActionId.GOAL_RATE_OPEN)(open_rating)
+    kit.button(ActionId.GOAL_MINE)(show_goal)
     kit.submission(CallbackId.GOAL, GoalMeta, save=save_goal, then=saved, field=GOAL)
     kit.submission(CallbackId.GOAL_RATING, GoalMeta, save=save_rating, then=saved, field=RATING)

@@ -56,6 +56,7 @@ from bot.services.views.loop import (
     RoundMember,
     RoundState,
 )
+from bot.services.views.report import SessionScore, SetReport
 from bot.services.views.sets import (
     Calendar,
     Departure,
@@ -115,7 +116,9 @@ __all__ = [
     "SessionFacts",
     "SessionFile",
     "SessionInfo",
+    "SessionScore",
     "SetInfo",
+    "SetReport",
     "SetupDraft",
     "SetupOutcome",
     "TopicDraft",
