@@ -31,6 +31,7 @@ from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
 from bot.services.live import LiveService
 from bot.services.outbox import OutboxService
+from bot.services.programme import ProgrammeService
 from bot.services.questions import QuestionService
 from bot.services.report import ReportService
 from bot.services.reportback import ReportbackService
@@ -149,6 +150,7 @@ def create_app(
         live=LiveService(db, clock),
         goals=GoalService(db, clock),
         report=ReportService(db, clock),
+        programme=ProgrammeService(db, clock),
         feeds=FeedService(db, clock, FeedSeal(signing_secret)),
         public_url=public_url,
         home=home,

@@ -17,6 +17,7 @@ from bot.services.handover import HandoverService
 from bot.services.home import HomeService
 from bot.services.learning import LearningLogService
 from bot.services.live import LiveService
+from bot.services.programme import ProgrammeService
 from bot.services.questions import QuestionService
 from bot.services.report import ReportService
 from bot.services.reportback import ReportbackService
@@ -49,6 +50,7 @@ class Deps:
     live: LiveService
     goals: GoalService
     report: ReportService
+    programme: ProgrammeService
     feeds: FeedService
     home: HomeService
     workspaces: WorkspaceService

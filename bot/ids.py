@@ -33,6 +33,7 @@ class Sub(StrEnum):
     START = "start"
     GOAL = "goal"
     REPORT = "report"
+    ORGANISERS = "organisers"
 
     @property
     def summary(self) -> str:
@@ -58,7 +59,9 @@ _SUMMARIES = {
     Sub.START: "start the session on its confirmed agenda: it runs in the agenda's thread "
     "(its facilitator)",
     Sub.REPORT: "the set's figures: sessions, attendance, airtime, actions, how useful the "
-    "sessions were, the goals (counts only)",
+    "sessions were, the goals (counts only); `report programme [group]` for organisers",
+    Sub.ORGANISERS: "who sees the programme report (a set's lead names them); "
+    "`organisers group <name>` puts this set in a group",
     Sub.GOAL: "your private goal for the programme (its first month); `goal review` rates "
     "your progress",
 }
@@ -83,6 +86,7 @@ class CallbackId(StrEnum):
     LIVE_QUESTION = "als_live_question"
     GOAL = "als_goal"
     GOAL_RATING = "als_goal_rating"
+    ORGANISERS = "als_organisers"
 
 
 class ActionId(StrEnum):

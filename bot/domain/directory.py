@@ -14,6 +14,7 @@ class UserFacts:
     tz: str | None
     is_bot: bool
     deleted: bool
+    is_admin: bool = False  # a workspace admin or owner (an organiser of every programme)
 
 
 @dataclass(frozen=True)

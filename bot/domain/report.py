@@ -41,3 +41,34 @@ def percent(part: int, whole: int) -> int | None:
 def ratings_shown(ratings: dict[int, int]) -> bool:
     """Goal ratings are shown (counts by rating) only from ``THRESHOLD`` answers."""
     return sum(ratings.values()) >= THRESHOLD
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One figure of the programme report: its value (a count, or a ratio's numerator and
+    denominator) and how many people it comes from."""
+
+    value: float
+    people: int
+    of: float | None = None  # a ratio's denominator (None: a plain count)
+
+    @property
+    def shown(self) -> bool:
+        """From none (a zero is about nobody) or from ``THRESHOLD`` people on; never 1-2."""
+        return self.people == 0 or self.people >= THRESHOLD
+
+    @property
+    def ratio(self) -> float | None:
+        return None if self.of is None or not self.of else self.value / self.of
+
+
+def total(cells: list[Cell]) -> tuple[Cell, bool]:
+    """A column's total, and whether it may be shown: from ``THRESHOLD`` people, and not when
+    exactly one cell of the column is hidden (the total less the shown cells would give it)."""
+    hidden = sum(1 for c in cells if not c.shown)
+    summed = Cell(
+        value=sum(c.value for c in cells),
+        people=sum(c.people for c in cells),
+        of=None if any(c.of is None for c in cells) or not cells else sum(c.of or 0 for c in cells),
+    )
+    return summed, summed.shown and hidden != 1

@@ -16,6 +16,7 @@ from bot.handlers import (
     help,
     learning,
     live,
+    programme,
     questions,
     report,
     reportback,
@@ -44,6 +45,7 @@ FEATURES = (
     live,
     goals,
     report,
+    programme,
     events,
 )
 

@@ -283,8 +283,13 @@ class SetService:
             lset.name = form.name.strip()
             lset.place = (form.place or "").strip() or None
             lset.facilitator_participates = form.facilitator_participates
-            # What other commands keep in the settings: /als rota's, /als questions add's.
-            kept = {k: v for k, v in (lset.settings or {}).items() if k in ("rota", "questions")}
+            # What other commands keep in the settings: /als rota's, /als questions add's, the
+            # group /als organisers puts the set in.
+            kept = {
+                k: v
+                for k, v in (lset.settings or {}).items()
+                if k in ("rota", "questions", "group")
+            }
             lset.settings = {**settings_of(form), **kept}
             rules = form.ground_rules.strip()
             rules_changed = rules != lset.ground_rules

@@ -59,6 +59,9 @@ class SlackDirectory:
                 tz=data.get("tz"),
                 is_bot=bool(data.get("is_bot")) or data.get("id") == "USLACKBOT",
                 deleted=bool(data.get("deleted")),
+                is_admin=any(
+                    bool(data.get(k)) for k in ("is_admin", "is_owner", "is_primary_owner")
+                ),
             )
         with self._lock:
             self._users[user_id] = (now, facts)

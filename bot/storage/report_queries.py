@@ -21,6 +21,7 @@ from bot.storage.models import (
     AgendaVote,
     LogEntry,
     MemberGoal,
+    Membership,
     PlannedSession,
     SessionAttendance,
     SessionReview,
@@ -212,3 +213,70 @@ def goals(
     for set_id, rating, n in ratings:
         out.setdefault(int(set_id), (0, {}))[1][int(rating or 0)] = int(n)
     return out
+
+
+def reviews_overall(
+    s: Session, team_id: str, set_ids: Sequence[int], now: datetime
+) -> dict[int, tuple[int, float, int]]:
+    """set -> (answers, sum of scores, members who answered) over its held sessions."""
+    rows = s.execute(
+        select(
+            SessionReview.set_id,
+            func.count(),
+            func.sum(SessionReview.useful),
+            func.count(SessionReview.user_id.distinct()),
+        )
+        .join(PlannedSession, PlannedSession.id == SessionReview.session_id)
+        .where(
+            SessionReview.team_id == team_id,
+            SessionReview.set_id.in_(set_ids),
+            PlannedSession.starts_at < now,
+        )
+        .group_by(SessionReview.set_id)
+    ).all()
+    return {int(r[0]): (int(r[1]), float(r[2] or 0), int(r[3])) for r in rows}
+
+
+def members(s: Session, team_id: str, set_ids: Sequence[int]) -> dict[int, int]:
+    """set -> its active members (the lead aside)."""
+    rows = s.execute(
+        select(Membership.set_id, func.count())
+        .where(
+            Membership.team_id == team_id,
+            Membership.set_id.in_(set_ids),
+            Membership.left_at.is_(None),
+            Membership.is_facilitator.is_(False),
+        )
+        .group_by(Membership.set_id)
+    ).all()
+    return {int(r[0]): int(r[1]) for r in rows}
+
+
+def goal_sums(s: Session, team_id: str, set_ids: Sequence[int]) -> dict[int, tuple[int, int, int]]:
+    """set -> (goals written, ratings given, sum of ratings)."""
+    rows = s.execute(
+        select(
+            MemberGoal.set_id,
+            func.count(),
+            func.count(MemberGoal.rating),
+            func.sum(MemberGoal.rating),
+        )
+        .where(MemberGoal.team_id == team_id, MemberGoal.set_id.in_(set_ids))
+        .group_by(MemberGoal.set_id)
+    ).all()
+    return {int(r[0]): (int(r[1]), int(r[2]), int(r[3] or 0)) for r in rows}
+
+
+def topics(s: Session, team_id: str, set_ids: Sequence[int]) -> dict[int, Counted]:
+    """set -> topics presented on confirmed agendas, and by how many members."""
+    rows = s.execute(
+        select(AgendaItem.set_id, func.count(), func.count(AgendaItem.presenter_id.distinct()))
+        .join(AgendaVote, AgendaVote.id == AgendaItem.vote_id)
+        .where(
+            AgendaItem.team_id == team_id,
+            AgendaItem.set_id.in_(set_ids),
+            AgendaVote.status == VoteStatus.CONFIRMED,
+        )
+        .group_by(AgendaItem.set_id)
+    ).all()
+    return {int(r[0]): Counted(int(r[1]), int(r[2])) for r in rows}

@@ -56,7 +56,12 @@ from bot.services.views.loop import (
     RoundMember,
     RoundState,
 )
-from bot.services.views.report import SessionScore, SetReport
+from bot.services.views.report import (
+    ProgrammeReport,
+    ProgrammeRow,
+    SessionScore,
+    SetReport,
+)
 from bot.services.views.sets import (
     Calendar,
     Departure,
@@ -101,6 +106,8 @@ __all__ = [
     "Panel",
     "PartInfo",
     "Presence",
+    "ProgrammeReport",
+    "ProgrammeRow",
     "QuestionCards",
     "ReportDraft",
     "ReportInfo",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain.report import Figure
+from bot.domain.report import Cell, Figure
 
 
 @dataclass(frozen=True)
@@ -36,3 +36,38 @@ class SetReport:
     goals_written: int = 0
     goal_ratings: dict[int, int] = field(default_factory=dict)  # only from 3 answers
     goal_answers: int = 0
+
+
+#: The programme report's columns, in order.
+COLUMNS = (
+    ("members", "Members"),
+    ("held", "Sessions held"),
+    ("planned", "Sessions planned"),
+    ("attendance", "Attendance"),
+    ("topics", "Topics presented"),
+    ("committed", "Actions committed"),
+    ("done", "Actions done"),
+    ("useful", "Usefulness (1-5)"),
+    ("logs", "Log entries"),
+    ("goals", "Goals written"),
+    ("rated", "Goal progress (1-5)"),
+)
+
+
+@dataclass(frozen=True)
+class ProgrammeRow:
+    """One set's figures for an organiser, or the total: each cell a Cell (see
+    ``bot.domain.report``); ``hidden`` names the cells not shown."""
+
+    name: str
+    group: str | None
+    cells: dict[str, Cell]
+    hidden: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ProgrammeReport:
+    group: str | None  # the filter asked for (None: every set)
+    rows: tuple[ProgrammeRow, ...]
+    total: ProgrammeRow | None
+    groups: tuple[str, ...] = ()  # the groups the workspace's sets are in

@@ -43,6 +43,9 @@ from bot.storage.models.loop import (
     LogEntry,
     ReportRound,
 )
+from bot.storage.models.organisers import (
+    Organiser,
+)
 from bot.storage.models.review import (
     SessionReview,
 )
@@ -79,6 +82,7 @@ __all__ = [
     "LogEntry",
     "MemberGoal",
     "Membership",
+    "Organiser",
     "OutboxNote",
     "PlannedSession",
     "Reminder",

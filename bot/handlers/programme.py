@@ -1,0 +1,58 @@
+"""``/als report programme [group]`` (organisers), ``/als organisers`` (the list, and the form for
+a set's lead or an admin), ``/als organisers group <name>`` (the lead: the set's group)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.blocks.programme import (
+    ORGANISERS,
+    OrganisersMeta,
+    organisers_message,
+    organisers_modal,
+    parse_organisers,
+    programme_message,
+)
+from bot.handlers.kit import Kit, Request
+from bot.ids import CallbackId, Sub
+
+
+def is_admin(r: Request) -> bool:
+    """Slack says who is a workspace admin or owner (the payload's claims do not)."""
+    facts = r.deps.directory.user(r.user_id)
+    return bool(facts and facts.is_admin)
+
+
+def programme(r: Request, words: list[str]) -> None:
+    group = " ".join(words[2:]) or None
+    report = r.deps.programme.report(r.team_id, r.user_id, admin=is_admin(r), group=group)
+    r.answer(programme_message(report))
+
+
+def organisers(r: Request, words: list[str]) -> None:
+    if words[1:2] == ["group"]:
+        label = r.deps.programme.set_group(r.team_id, r.user_id, r.channel_id, " ".join(words[2:]))
+        r.answer(
+            f"This set is now in the group “{label}”." if label else "This set is in no group now."
+        )
+        return
+    people, may_change = r.deps.programme.organisers(r.team_id, r.user_id, admin=is_admin(r))
+    if may_change:
+        r.open_modal(organisers_modal(people))
+    else:
+        r.answer(organisers_message(people, may_change))
+
+
+def save(r: Request, meta: OrganisersMeta, view: dict[str, Any]) -> list[str]:
+    wanted = parse_organisers(view)
+    return r.deps.programme.set_organisers(r.team_id, r.user_id, wanted, admin=is_admin(r))
+
+
+def saved(r: Request, people: list[str]) -> None:
+    r.out.dm(r.user_id, organisers_message(people, True))
+
+
+def register(kit: Kit) -> None:
+    kit.subcommand(Sub.REPORT, "programme")(programme)
+    kit.subcommand(Sub.ORGANISERS)(organisers)
+    kit.submission(CallbackId.ORGANISERS, OrganisersMeta, save=save, then=saved, field=ORGANISERS)
