@@ -79,22 +79,17 @@ def review_prompt(
         ),
         context(ANONYMOUS),
     ]
-    if goal == Nudge.WRITE:
+    if goal in (Nudge.WRITE, Nudge.RATE):
+        writing = goal == Nudge.WRITE
+        offer = write_button(set_id, has_goal=False) if writing else rate_button(set_id, False)
+        blocks.append(ActionsBlock(block_id=f"goal_{session_id}", elements=[offer]))
         blocks.append(
-            ActionsBlock(
-                block_id=f"goal_{session_id}",
-                elements=[write_button(set_id, has_goal=False)],
+            context(
+                "A goal for the programme, for you alone: rate it at the end."
+                if writing
+                else "The programme's last session: how far did you get with your goal?"
             )
         )
-        blocks.append(context("A goal for the programme, for you alone: rate it at the end."))
-    elif goal == Nudge.RATE:
-        blocks.append(
-            ActionsBlock(
-                block_id=f"goal_{session_id}",
-                elements=[rate_button(set_id, rated=False)],
-            )
-        )
-        blocks.append(context("The programme's last session: how far did you get with your goal?"))
     return Message(text=text, blocks=render(blocks))
 
 

@@ -35,17 +35,21 @@ def goal(r: Request, words: list[str]) -> None:
 
 
 def open_goal(r: Request, set_id: int) -> None:
-    mine = r.deps.goals.of_set(r.team_id, r.user_id, set_id)
-    if mine.writable:
-        r.open_modal(goal_modal(mine))
-    else:
-        r.tell(goal_message(mine))
+    _form_or_answer(r, set_id, rating=False)
 
 
 def open_rating(r: Request, set_id: int) -> None:
+    _form_or_answer(r, set_id, rating=True)
+
+
+def _form_or_answer(r: Request, set_id: int, *, rating: bool) -> None:
+    """The goal's form (in the first month) or the rating's (once there is a goal); when it
+    cannot open, the member's goal and why, privately."""
     mine = r.deps.goals.of_set(r.team_id, r.user_id, set_id)
-    if mine.goal:
+    if rating and mine.goal:
         r.open_modal(rating_modal(mine))
+    elif not rating and mine.writable:
+        r.open_modal(goal_modal(mine))
     else:
         r.tell(goal_message(mine))
 

@@ -18,6 +18,36 @@ log = logging.getLogger("bot.scheduler")
 LIVE_SECONDS = 5
 
 
+def _every(
+    scheduler: BackgroundScheduler,
+    job_id: str,
+    seconds: int,
+    run: Callable[[], object],
+    *,
+    said: bool = False,
+) -> None:
+    """Run ``run`` every ``seconds``: coalesced, one at a time; a failed run is logged (its
+    kind, no content) and the next one retries. ``said``: log what the run returns."""
+
+    def safe() -> None:
+        try:
+            result = run()
+            if said:
+                log.info("%s", getattr(result, "line", lambda: result)())
+        except Exception as exc:  # a failed pass must not kill the scheduler
+            log.error("%s failed: %s", job_id, type(exc).__name__)
+
+    scheduler.add_job(
+        safe,
+        IntervalTrigger(seconds=seconds),
+        id=job_id,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=seconds,
+        replace_existing=True,
+    )
+
+
 def start_scheduler(
     tick: Callable[[], object],
     *,
@@ -26,39 +56,8 @@ def start_scheduler(
     live_seconds: int = LIVE_SECONDS,
 ) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
-
-    def safe_tick() -> None:
-        try:
-            result = tick()
-            log.info("%s", getattr(result, "line", lambda: result)())
-        except Exception as exc:  # a failed pass must not kill the scheduler; next one retries
-            log.error("tick failed: %s", type(exc).__name__)
-
-    scheduler.add_job(
-        safe_tick,
-        IntervalTrigger(seconds=seconds),
-        id="als-tick",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=seconds,
-        replace_existing=True,
-    )
+    _every(scheduler, "als-tick", seconds, tick, said=True)
     if live is not None:
-
-        def safe_live() -> None:
-            try:
-                live()
-            except Exception as exc:  # the next pass retries
-                log.error("live pass failed: %s", type(exc).__name__)
-
-        scheduler.add_job(
-            safe_live,
-            IntervalTrigger(seconds=live_seconds),
-            id="als-live",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=live_seconds,
-            replace_existing=True,
-        )
+        _every(scheduler, "als-live", live_seconds, live)
     scheduler.start()
     return scheduler
