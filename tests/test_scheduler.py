@@ -85,3 +85,22 @@ def test_scheduler_fires_ticks_one_at_a_time() -> None:
         assert job is not None and job.coalesce is True and job.max_instances == 1
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_the_live_pass_is_a_job_of_its_own_and_a_failing_run_does_not_stop_it() -> None:
+    runs: list[int] = []
+    again = threading.Event()
+
+    def live() -> None:
+        runs.append(1)
+        if len(runs) == 1:
+            raise RuntimeError("first run fails")
+        again.set()
+
+    scheduler = start_scheduler(lambda: None, seconds=60, live=live, live_seconds=1)
+    try:
+        assert again.wait(5)  # the second run came after the first one failed
+        job = scheduler.get_job("als-live")
+        assert job is not None and job.coalesce is True and job.max_instances == 1
+    finally:
+        scheduler.shutdown(wait=False)
