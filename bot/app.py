@@ -24,6 +24,7 @@ from bot.services.agenda import AgendaService
 from bot.services.attendance import AttendanceService
 from bot.services.ballot import BallotService
 from bot.services.calendar import CalendarService
+from bot.services.exports import ExportService
 from bot.services.feeds import FeedSeal, FeedService
 from bot.services.goals import GoalService
 from bot.services.handover import HandoverService
@@ -151,6 +152,7 @@ def create_app(
         goals=GoalService(db, clock),
         report=ReportService(db, clock),
         programme=ProgrammeService(db, clock),
+        exports=ExportService(db, clock),
         feeds=FeedService(db, clock, FeedSeal(signing_secret)),
         public_url=public_url,
         home=home,

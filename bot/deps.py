@@ -11,6 +11,7 @@ from bot.services.agenda import AgendaService
 from bot.services.attendance import AttendanceService
 from bot.services.ballot import BallotService
 from bot.services.calendar import CalendarService
+from bot.services.exports import ExportService
 from bot.services.feeds import FeedService
 from bot.services.goals import GoalService
 from bot.services.handover import HandoverService
@@ -51,6 +52,7 @@ class Deps:
     goals: GoalService
     report: ReportService
     programme: ProgrammeService
+    exports: ExportService
     feeds: FeedService
     home: HomeService
     workspaces: WorkspaceService

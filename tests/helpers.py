@@ -368,3 +368,14 @@ def answer_to(slack: FakeSlack, act: Any) -> str:
     act()
     slack.wait_for("response_url", count=before + 1)
     return last_response_text(slack)
+
+
+def dm_file(slack: FakeSlack, user: str, name: str) -> str:
+    """The text of the newest file called ``name`` shared in ``user``'s DM with the bot."""
+    slack.wait_for("files.completeUploadExternal")
+    settle(slack)
+    shared = [f for m in slack.dm_messages(user) for f in (m.files or []) if f.get("name") == name]
+    assert shared, f"no {name} in the DM of {user}"
+    content = slack.file_content(shared[-1]["id"])
+    assert content is not None
+    return content.decode("utf-8-sig")

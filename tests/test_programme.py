@@ -18,7 +18,7 @@ from bot.services.programme import ProgrammeService
 from bot.storage.db import Database
 from bot.storage.models import Topic
 from tests.conftest import FAC, MEMBERS, OUTSIDER, PUBLIC_CHANNEL, SET_CHANNEL
-from tests.helpers import create_set, field_errors, private_answer, settle, texts
+from tests.helpers import create_set, dm_file, field_errors, private_answer, settle, texts
 from tests.test_actions import commit_values, open_commit
 from tests.test_attendance_record import AFTER, held_session
 from tests.test_reminders import tick
@@ -57,7 +57,7 @@ def test_organisers_see_counts_and_nothing_from_fewer_than_three(
     assert field_errors(driver.submit_view(A, values=values)) is None
     settle(slack)
     tick(ticker, clock, AFTER)
-    for user, score in ((FAC, 3), (A, 4), (B, 2)):  # three answers: 3.0 may be shown
+    for user, score in ((A, 4), (B, 2)):  # two answers so far
         rate(driver, slack, user, score)
     # A second set, of two members.
     made = create_set(
@@ -80,6 +80,20 @@ def test_organisers_see_counts_and_nothing_from_fewer_than_three(
     saved = driver.submit_view(FAC, values={"organisers": {"organisers_input": [OUTSIDER]}})
     assert field_errors(saved) is None
     settle(slack)
+
+    # The CSV, a row per set and session: the first session's usefulness from 2 answers is
+    # hidden; then a third answer shows it (3 + 4 + 2) / 3 = 3.0.
+    assert "in your DM" in programme(driver, slack, OUTSIDER, "csv")
+    rows = dm_file(slack, OUTSIDER, "programme-report.csv").splitlines()
+    assert rows[0] == "set,group,session,held,attendance,topics presented,usefulness (1-5)"
+    assert rows[1] == "Leaders' set,,2026-12-07,yes,not recorded,3,fewer than 3"
+    assert any(r.startswith("Pair set,,2027-01-11,planned,") for r in rows)
+    assert "SECRET" not in "\n".join(rows)
+    rate(driver, slack, FAC, 3)
+    private_answer(driver, slack, OUTSIDER, "report programme csv")
+    rows = dm_file(slack, OUTSIDER, "programme-report.csv").splitlines()
+    assert rows[1] == "Leaders' set,,2026-12-07,yes,not recorded,3,3.0"
+    assert "for organisers" in programme(driver, slack, A, "csv")
 
     shown = programme(driver, slack, OUTSIDER)
     assert shown == programme(driver, slack, ADMIN)

@@ -17,6 +17,7 @@ from bot.storage.models import Action, AgendaItem, Topic
 from tests.conftest import FAC, MEMBERS, OUTSIDER, SET_CHANNEL
 from tests.helpers import (
     answer_to,
+    dm_file,
     field_errors,
     forge_button,
     last_response_text,
@@ -51,7 +52,7 @@ def test_the_sets_report_matches_a_scripted_session(
     # Actions: A commits two (one reported done, one partly), B one (not reported).
     for user, texts_ in ((A, ["Talk to both leads", "Write my priorities"]), (B, ["Ask Sam"])):
         open_commit(driver, slack, user, agenda, topic_of[user])
-        values = commit_values([(t, None) for t in texts_], note="NOTE-" + user)
+        values = commit_values([(t, None) for t in texts_], note="NOTE-" + user, shared=user == A)
         assert field_errors(driver.submit_view(user, values=values)) is None
         settle(slack)
 
@@ -87,10 +88,12 @@ def test_the_sets_report_matches_a_scripted_session(
         driver.submit_view(A, values=report_values(status, "HAPPENED-" + status))
         settle(slack)
 
-    # Goals: A, B and C write one; two ratings are not shown, three are.
+    # Goals: A, B and C write one (C's looks like a spreadsheet formula); two ratings are not
+    # shown, three are.
     for user in (A, B, C):
         assert goal_command(driver, slack, user) is not None
-        driver.submit_view(user, values={"goal": {"goal_input": "GOAL-" + user}})
+        goal = "=GOAL-" + user if user == C else "GOAL-" + user
+        driver.submit_view(user, values={"goal": {"goal_input": goal}})
         settle(slack)
     for user, rating in ((A, "5"), (B, "4")):
         assert goal_command(driver, slack, user, "goal review") is not None
@@ -131,4 +134,25 @@ def test_the_sets_report_matches_a_scripted_session(
     assert (
         "not in an Action Learning Set"
         in private_answer(driver, slack, OUTSIDER, "report", channel=None).text
+    )
+
+    # Exports. A's own: everything of A's, nothing of anyone else's.
+    assert "in your DM" in private_answer(driver, slack, A, "export").text
+    mine = dm_file(slack, A, "my-action-learning.csv")
+    for written in ("Talk to both leads", "Write my priorities", "HAPPENED-done", "GOAL-" + A):
+        assert written in mine, written
+    assert "LINE" in mine and "Ask Sam" not in mine and "GOAL-" + B not in mine
+    # C's goal cannot run as a formula in a spreadsheet.
+    private_answer(driver, slack, C, "export")
+    assert "'=GOAL-" + C in dm_file(slack, C, "my-action-learning.csv")
+    # The set's shared actions: A's listed, B's private one only counted.
+    private_answer(driver, slack, D, "export actions")
+    shared = dm_file(slack, D, "shared-actions.csv")
+    assert "Talk to both leads" in shared and "Ask Sam" not in shared
+    assert f"{B},1 private action(s)" in shared
+    # Someone with nothing to export is told so; someone outside the set gets no set's file.
+    assert "nothing to export" in private_answer(driver, slack, E, "export").text
+    assert (
+        "not in an Action Learning Set"
+        in private_answer(driver, slack, OUTSIDER, "export actions", channel=None).text
     )

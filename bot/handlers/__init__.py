@@ -11,6 +11,7 @@ from bot.handlers import (
     ballot,
     calendar,
     events,
+    exports,
     goals,
     handover,
     help,
@@ -46,6 +47,7 @@ FEATURES = (
     goals,
     report,
     programme,
+    exports,
     events,
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.blocks.exports import programme_csv
 from bot.blocks.programme import (
     ORGANISERS,
     OrganisersMeta,
@@ -27,6 +28,27 @@ def programme(r: Request, words: list[str]) -> None:
     group = " ".join(words[2:]) or None
     report = r.deps.programme.report(r.team_id, r.user_id, admin=is_admin(r), group=group)
     r.answer(programme_message(report))
+
+
+def programme_or_file(r: Request, words: list[str]) -> None:
+    """``report programme [group]``, or ``report programme csv [group]`` (the file)."""
+    if words[2:3] == ["csv"]:
+        programme_file(r, words)
+    else:
+        programme(r, words)
+
+
+def programme_file(r: Request, words: list[str]) -> None:
+    group = " ".join(words[3:]) or None
+    rows = r.deps.programme.sessions(r.team_id, r.user_id, admin=is_admin(r), group=group)
+    r.out.upload(
+        r.user_id,
+        "programme-report.csv",
+        programme_csv(rows),
+        "Programme report, per session",
+        "A row per set and session: counts only, none from fewer than 3 people.",
+    )
+    r.answer("The programme report is in your DM with me, as a CSV file.")
 
 
 def organisers(r: Request, words: list[str]) -> None:
@@ -53,6 +75,6 @@ def saved(r: Request, people: list[str]) -> None:
 
 
 def register(kit: Kit) -> None:
-    kit.subcommand(Sub.REPORT, "programme")(programme)
+    kit.subcommand(Sub.REPORT, "programme")(programme_or_file)
     kit.subcommand(Sub.ORGANISERS)(organisers)
     kit.submission(CallbackId.ORGANISERS, OrganisersMeta, save=save, then=saved, field=ORGANISERS)

@@ -16,8 +16,9 @@ from bot.domain import report as rp
 from bot.domain.errors import InvalidInput, NotAllowed, NotFound
 from bot.domain.status import SetStatus
 from bot.services import access
-from bot.services.views import ProgrammeReport, ProgrammeRow
+from bot.services.views import ProgrammeReport, ProgrammeRow, SessionRow
 from bot.services.views.report import COLUMNS
+from bot.storage import export_queries as xq
 from bot.storage import queries as q
 from bot.storage import report_queries as rq
 from bot.storage.db import Database
@@ -115,6 +116,29 @@ class ProgrammeService:
             for m in q.memberships_of_user(s, team_id, user_id)
         )
 
+    @staticmethod
+    def _sets(s: Session, team_id: str, group: str | None) -> list[LearningSet]:
+        """The workspace's active sets, of ``group`` if given (none there: said, with the
+        groups there are)."""
+        sets = list(
+            s.scalars(
+                select(LearningSet)
+                .where(LearningSet.team_id == team_id, LearningSet.status == SetStatus.ACTIVE)
+                .order_by(LearningSet.name, LearningSet.id)
+            )
+        )
+        if not group:
+            return sets
+        wanted = group.strip().lower()
+        found = [x for x in sets if (group_of(x) or "").lower() == wanted]
+        if not found:
+            groups = sorted({g for x in sets if (g := group_of(x))})
+            raise NotFound(
+                f"No set is in the group “{group[:GROUP_MAX]}”."
+                + (f" Groups: {', '.join(groups)}." if groups else " No set has a group yet.")
+            )
+        return found
+
     def report(
         self, team_id: str, user_id: str, *, admin: bool, group: str | None
     ) -> ProgrammeReport:
@@ -122,28 +146,41 @@ class ProgrammeService:
         with self._db.read() as s:
             if not self._is_organiser(s, team_id, user_id, admin):
                 raise NotAllowed(NOT_AN_ORGANISER)
-            sets = list(
-                s.scalars(
-                    select(LearningSet)
-                    .where(LearningSet.team_id == team_id, LearningSet.status == SetStatus.ACTIVE)
-                    .order_by(LearningSet.name, LearningSet.id)
-                )
-            )
-            groups = tuple(sorted({g for x in sets if (g := group_of(x))}))
-            if group:
-                wanted = group.strip().lower()
-                sets = [x for x in sets if (group_of(x) or "").lower() == wanted]
-                if not sets:
-                    raise NotFound(
-                        f"No set is in the group “{group[:GROUP_MAX]}”."
-                        + (
-                            f" Groups: {', '.join(groups)}."
-                            if groups
-                            else " No set has a group yet."
-                        )
-                    )
+            sets = self._sets(s, team_id, group)
+            groups = tuple(sorted({g for x in self._sets(s, team_id, None) if (g := group_of(x))}))
             rows = _rows(s, team_id, sets, now)
             return ProgrammeReport(group, tuple(rows), _total(rows) if rows else None, groups)
+
+    def sessions(
+        self, team_id: str, user_id: str, *, admin: bool, group: str | None
+    ) -> list[SessionRow]:
+        """The programme CSV: a row per set and session, aggregates only, each cell hidden when
+        it comes from 1-2 people."""
+        now = self._clock()
+        with self._db.read() as s:
+            if not self._is_organiser(s, team_id, user_id, admin):
+                raise NotAllowed(NOT_AN_ORGANISER)
+            sets = {x.id: x for x in self._sets(s, team_id, group)}
+            out = []
+            for set_id, _, day, held, marks, topics, reviews in xq.per_session(
+                s, team_id, list(sets), now
+            ):
+                present, all_marks, people = marks
+                answers, total = reviews
+                out.append(
+                    SessionRow(
+                        set_name=sets[set_id].name,
+                        group=group_of(sets[set_id]),
+                        day=day,
+                        held=held,
+                        cells={
+                            "attendance": rp.Cell(present, people, of=all_marks),
+                            "topics": rp.Cell(topics[0], topics[1]),
+                            "useful": rp.Cell(total, answers, of=answers),
+                        },
+                    )
+                )
+            return out
 
     def organisers(self, team_id: str, user_id: str, *, admin: bool) -> tuple[list[str], bool]:
         """The workspace's organisers, and whether ``user_id`` may change them (an admin, or

@@ -57,10 +57,13 @@ from bot.services.views.loop import (
     RoundState,
 )
 from bot.services.views.report import (
+    MyExport,
     ProgrammeReport,
     ProgrammeRow,
+    SessionRow,
     SessionScore,
     SetReport,
+    SharedActions,
 )
 from bot.services.views.sets import (
     Calendar,
@@ -102,6 +105,7 @@ __all__ = [
     "LogDraft",
     "LogInfo",
     "LogSaved",
+    "MyExport",
     "OpenAction",
     "Panel",
     "PartInfo",
@@ -123,11 +127,13 @@ __all__ = [
     "SessionFacts",
     "SessionFile",
     "SessionInfo",
+    "SessionRow",
     "SessionScore",
     "SetInfo",
     "SetReport",
     "SetupDraft",
     "SetupOutcome",
+    "SharedActions",
     "TopicDraft",
     "TopicInfo",
     "TopicOutcome",

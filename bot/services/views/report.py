@@ -71,3 +71,37 @@ class ProgrammeReport:
     rows: tuple[ProgrammeRow, ...]
     total: ProgrammeRow | None
     groups: tuple[str, ...] = ()  # the groups the workspace's sets are in
+
+
+@dataclass(frozen=True)
+class MyExport:
+    """Everything of one member's, for their own CSV (nothing of others')."""
+
+    actions: tuple[tuple[object, ...], ...]
+    reports: tuple[tuple[object, ...], ...]
+    goals: tuple[tuple[object, ...], ...]
+    logs: tuple[tuple[object, ...], ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.actions or self.reports or self.goals or self.logs)
+
+
+@dataclass(frozen=True)
+class SharedActions:
+    """A set's shared actions, for its members; private ones as counts per member."""
+
+    set_name: str
+    actions: tuple[tuple[object, ...], ...]  # (session day, owner, action, target, status)
+    private: dict[str, int]
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One session of the programme CSV: its cells, each hidden below 3 people."""
+
+    set_name: str
+    group: str | None
+    day: object
+    held: bool
+    cells: dict[str, Cell]
