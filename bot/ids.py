@@ -140,6 +140,7 @@ class ActionId(StrEnum):
     LIVE_QUESTION_OPEN = "als_live_question_open"
     GOAL_OPEN = "als_goal_open"
     REPORT_OPEN = "als_report_open"
+    REPORT_CHARTS = "als_report_charts"
     GOAL_MINE = "als_goal_mine"
     GOAL_RATE_OPEN = "als_goal_rate_open"
     ATTENDANCE_SAVE = "als_attendance_save"

@@ -147,6 +147,8 @@ ALLOWED = {
     "bot.blocks": ("bot.blocks", "bot.services.views", "bot.domain", "bot.ids", "slack_sdk.models"),
     # iCalendar is to calendars what Block Kit is to Slack: rendered from the same plain data.
     "bot.ical": ("bot.ical", "bot.services.views", "bot.domain", "icalendar"),
+    # And a chart is drawn from the same plain data, with matplotlib.
+    "bot.charts": ("bot.charts", "bot.services.views", "bot.domain", "matplotlib"),
 }
 FORBIDDEN = {
     "bot.slack": ("bot.handlers", "bot.scheduler", "bot.storage", "bot.app"),

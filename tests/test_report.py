@@ -136,6 +136,22 @@ def test_the_sets_report_matches_a_scripted_session(
         in private_answer(driver, slack, OUTSIDER, "report", channel=None).text
     )
 
+    # The charts: images in D's DM, each with alt text carrying the same figures.
+    answer = private_answer(driver, slack, D, "report")
+    driver.click(D, "als_report_charts", channel_id=SET_CHANNEL, message_ts=answer.ts)
+    slack.wait_for("files.completeUploadExternal", count=3)
+    settle(slack)
+    files = {f["name"]: f for m in slack.dm_messages(D) for f in (m.files or [])}
+    assert set(files) >= {"attendance-usefulness.png", "actions.png", "airtime.png"}
+    for f in files.values():
+        assert (slack.file_content(f["id"]) or b"").startswith(b"\x89PNG")
+    assert files["actions.png"]["alt_txt"] == (
+        "Actions by status: 3 committed; 1 done, 1 partly done, 1 not reported."
+    )
+    assert "attendance 67%, usefulness 3.0 of 5" in files["attendance-usefulness.png"]["alt_txt"]
+    airtime = files["airtime.png"]["alt_txt"]
+    assert f"Member 01 1 topic, {minutes[A]} min" in airtime and "Member 04 0 topics" in airtime
+
     # Exports. A's own: everything of A's, nothing of anyone else's.
     assert "in your DM" in private_answer(driver, slack, A, "export").text
     mine = dm_file(slack, A, "my-action-learning.csv")

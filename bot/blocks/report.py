@@ -3,13 +3,14 @@ learning log and the goals, as counts (nothing a member wrote)."""
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.blocks.common import Message, clip, context, header, md, render
 from bot.blocks.text import date_token, escape, mention
 from bot.domain import report as rp
 from bot.domain.review import THRESHOLD
 from bot.domain.text import count
+from bot.ids import ActionId
 from bot.services.views import SetReport
 
 NOTHING_WRITTEN = (
@@ -86,6 +87,16 @@ def report_message(report: SetReport) -> Message:
         md(
             f"*Learning log*: {count(int(report.logs.value), 'entry', 'entries')}"
             f" from {count(report.logs.people, 'member')}.\n" + _goals(report)
+        ),
+        ActionsBlock(
+            block_id=f"report_{report.set_id}",
+            elements=[
+                ButtonElement(
+                    text="Send me the charts",
+                    action_id=ActionId.REPORT_CHARTS,
+                    value=str(report.set_id),
+                )
+            ],
         ),
         context(NOTHING_WRITTEN),
     ]

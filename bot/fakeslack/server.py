@@ -473,7 +473,8 @@ class FakeSlack:
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
         }
-        #: Uploaded files: id -> {"id", "name", "title", "length", "content" (bytes or None)}.
+        #: Uploaded files: id -> {"id", "name", "title", "length", "content" (bytes or None),
+        #: "alt_txt" (an image's description for screen readers, or None)}.
         self._files: dict[str, JsonDict] = {}
         self.add_user(bot_user_id, bot_name, is_bot=True)
 
@@ -1911,6 +1912,9 @@ class FakeSlack:
             return _invalid_arguments(["[ERROR] missing required field: filename"])
         if length <= 0:
             return _invalid_arguments(["[ERROR] missing required field: length"])
+        alt_txt = args.get("alt_txt")
+        if isinstance(alt_txt, str) and len(alt_txt) > 1000:
+            return _error("alt_txt_too_large")  # "longer than the limit of 1000 characters"
         file_id = f"F{next(self._counter):010d}"
         self._files[file_id] = {
             "id": file_id,
@@ -1918,6 +1922,7 @@ class FakeSlack:
             "title": filename,
             "length": length,
             "content": None,
+            "alt_txt": alt_txt if isinstance(alt_txt, str) else None,
         }
         return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
 
@@ -1946,7 +1951,7 @@ class FakeSlack:
                 return _error("file_not_found")
             if item.get("title"):
                 upload["title"] = str(item["title"])
-            shared.append({k: upload[k] for k in ("id", "name", "title")})
+            shared.append({k: upload[k] for k in ("id", "name", "title", "alt_txt") if upload[k]})
         targets = [str(args["channel_id"])] if args.get("channel_id") else []
         if not targets and isinstance(args.get("channels"), str):
             # Channel ids or user ids (a user id: the bot's DM with them), comma-separated.

@@ -13,6 +13,7 @@ from bot.domain import report as rp
 from bot.domain.review import THRESHOLD
 from bot.services import access
 from bot.services.views import SessionScore, SetReport
+from bot.storage import export_queries as xq
 from bot.storage import queries as q
 from bot.storage import report_queries as rq
 from bot.storage.db import Database
@@ -52,6 +53,17 @@ def set_report(s: Session, lset: LearningSet, now: datetime) -> SetReport:
         goals_written=written,
         goal_ratings=ratings if rp.ratings_shown(ratings) else {},
         goal_answers=sum(ratings.values()),
+        sessions=tuple(
+            (
+                day,
+                rp.percent(present, marks),
+                total / answers if answers >= THRESHOLD else None,
+            )
+            for _, _, day, held, (present, marks, _), _, (answers, total) in xq.per_session(
+                s, team, ids, now
+            )
+            if held
+        ),
     )
 
 

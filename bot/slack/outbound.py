@@ -136,7 +136,16 @@ class Outbound:
             return True
         return False
 
-    def upload(self, user_id: str, filename: str, content: bytes, title: str, comment: str) -> bool:
+    def upload(
+        self,
+        user_id: str,
+        filename: str,
+        content: bytes,
+        title: str,
+        comment: str,
+        *,
+        alt: str | None = None,
+    ) -> bool:
         """Share a file in the member's DM with the bot (``files_upload_v2``: the upload URL,
         the bytes, then the share to the user id, which Slack takes for their DM)."""
         with alone("file"):
@@ -146,6 +155,7 @@ class Outbound:
                 filename=filename,
                 title=title,
                 initial_comment=comment,
+                alt_txt=alt,
             )
             return True
         return False

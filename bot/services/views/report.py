@@ -36,6 +36,8 @@ class SetReport:
     goals_written: int = 0
     goal_ratings: dict[int, int] = field(default_factory=dict)  # only from 3 answers
     goal_answers: int = 0
+    # Held sessions, oldest first: (day, attendance % or None, usefulness or None (from 3)).
+    sessions: tuple[tuple[object, int | None, float | None], ...] = ()
 
 
 #: The programme report's columns, in order.
