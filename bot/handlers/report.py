@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.charts import report_charts
 from bot.blocks.report import report_message
+from bot.charts import report_charts
 from bot.handlers.kit import Kit, Request
 from bot.ids import ActionId, Sub
 
