@@ -493,3 +493,23 @@ def test_help_me_ask_shows_in_the_thread_only_for_who_asked(page: Page) -> None:
     thread = st["main"]["html"].split('class="sb-thread"', 1)[1]
     assert "What have you tried so far?" in thread and "Only visible to you" in thread
     assert "What have you tried so far?" not in page.state(AMARA)["main"]["html"]
+
+
+def test_the_reports_charts_show_as_images_with_their_alt_text(page: Page) -> None:
+    """``/als report`` in the sandbox, then *Send me the charts*: the images show in the DM,
+    served as PNG, each with the alt text that carries its figures."""
+    confirmed_agenda(page)
+    page.type(AMARA, "/als report")
+    page.wait(AMARA, CHANNEL, lambda s: "als_report_charts" in s["main"]["html"])
+    [answer] = [e for e in page.sandbox.slack.ephemerals(user_id=AMARA) if "Report" in e.text]
+    page.post(
+        "/api/action",
+        {"user": AMARA, "conv": CHANNEL, "ts": answer.ts, "action_id": "als_report_charts"},
+    )
+    dm = f"D{AMARA[1:]}"
+    st = page.wait(AMARA, dm, lambda s: "sb-image" in s["main"]["html"])
+    image = re.search(r'<img src="([^"]+airtime\.png)" alt="([^"]+)"', st["main"]["html"])
+    assert image, st["main"]["html"]
+    assert "Airtime per member:" in image.group(2)
+    status, body, kind = page.get(image.group(1))
+    assert status == 200 and kind == "image/png" and body.startswith(b"\x89PNG")

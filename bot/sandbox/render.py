@@ -1103,6 +1103,14 @@ def message_html(message: JsonMap, ctx: RenderContext) -> str:
         if isinstance(shared, Mapping) and isinstance(shared.get("id"), str):
             href = f"/files/{quote(shared['id'])}/{quote(str(shared.get('name') or 'file'))}"
             label = _esc(shared.get("title") or shared.get("name") or "file")
+            if str(shared.get("name") or "").endswith(".png"):  # an image: shown, as in Slack
+                alt = _esc(shared.get("alt_txt") or label)
+                inner += (
+                    f'<a class="sb-file sb-image" href="{_esc(href)}" target="_blank" '
+                    f'rel="noopener"><img src="{_esc(href)}" alt="{alt}" title="{alt}" '
+                    'loading="lazy"></a>'
+                )
+                continue
             inner += (
                 f'<a class="sb-file" href="{_esc(href)}" target="_blank" rel="noopener">'
                 f"&#128197; {label}</a>"

@@ -598,12 +598,14 @@ class Sandbox:
         raise ApiError(404, "that modal is no longer open")
 
     def _file(self, path: str, start_response: Callable[..., Any]) -> Iterable[bytes]:
-        """A file the bot shared (``/files/<id>/<name>``), shown in the browser as text: a
-        session's calendar entry reads as it is."""
-        file_id = path[len("/files/") :].split("/", 1)[0]
+        """A file the bot shared (``/files/<id>/<name>``): an image as an image (a report's
+        chart), anything else shown as text (a calendar entry, a CSV export reads as it is)."""
+        file_id, _, name = path[len("/files/") :].partition("/")
         content = self.slack.file_content(file_id)
         if content is None:
             raise ApiError(404, "no such file")
+        if name.endswith(".png") and content.startswith(b"\x89PNG"):
+            return _send(start_response, 200, content, "image/png")
         return _send(start_response, 200, content, "text/plain; charset=utf-8")
 
     # ---------------------------------------------------------------- HTTP
