@@ -172,3 +172,15 @@ def test_the_sets_report_matches_a_scripted_session(
         "not in an Action Learning Set"
         in private_answer(driver, slack, OUTSIDER, "export actions", channel=None).text
     )
+
+    # B leaves the set: B's past figures stay in the counts (and B's line in the airtime),
+    # B's words still appear nowhere.
+    driver.command(B, "leave", channel_id=SET_CHANNEL)
+    settle(slack)
+    confirm = slack.ephemerals(SET_CHANNEL, B)[-1]
+    driver.click(B, "als_leave_confirm", channel_id=SET_CHANNEL, message_ts=confirm.ts)
+    settle(slack)
+    shown = report_text(driver, slack, D)
+    assert "*Actions*: 3 committed: 1 done, 1 partly done, 1 not reported." in shown
+    assert f"<@{B}>: 1 topic, {minutes[B]} min" in shown
+    assert "Ask Sam" not in shown and "GOAL-" + B not in shown
