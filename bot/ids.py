@@ -141,6 +141,7 @@ class ActionId(StrEnum):
     GOAL_OPEN = "als_goal_open"
     REPORT_OPEN = "als_report_open"
     REPORT_CHARTS = "als_report_charts"
+    PROGRAMME_CHART = "als_programme_chart"
     GOAL_MINE = "als_goal_mine"
     GOAL_RATE_OPEN = "als_goal_rate_open"
     ATTENDANCE_SAVE = "als_attendance_save"

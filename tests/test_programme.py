@@ -18,7 +18,16 @@ from bot.services.programme import ProgrammeService
 from bot.storage.db import Database
 from bot.storage.models import Topic
 from tests.conftest import FAC, MEMBERS, OUTSIDER, PUBLIC_CHANNEL, SET_CHANNEL
-from tests.helpers import create_set, dm_file, field_errors, private_answer, settle, texts
+from tests.helpers import (
+    create_set,
+    dm_file,
+    field_errors,
+    forge_button,
+    last_response_text,
+    private_answer,
+    settle,
+    texts,
+)
 from tests.test_actions import commit_values, open_commit
 from tests.test_attendance_record import AFTER, held_session
 from tests.test_reminders import tick
@@ -110,6 +119,28 @@ def test_organisers_see_counts_and_nothing_from_fewer_than_three(
     # Nothing anyone wrote, and no figure from 1-2 people anywhere (A's 2 actions, the pair).
     assert "SECRET" not in shown and "Topic " not in shown
     assert "Actions committed: 2" not in shown and "Members: 2" not in shown
+
+    # The chart: an image in the organiser's DM whose alt text hides what the report hides.
+    answer = private_answer(driver, slack, OUTSIDER, "report programme", None)
+    driver.click(OUTSIDER, "als_programme_chart", channel_id=answer.channel, message_ts=answer.ts)
+    slack.wait_for("files.completeUploadExternal")
+    settle(slack)
+    [chart] = [
+        f
+        for m in slack.dm_messages(OUTSIDER)
+        for f in (m.files or [])
+        if f["name"] == "programme.png"
+    ]
+    assert (slack.file_content(chart["id"]) or b"").startswith(b"\x89PNG")
+    assert "Leaders' set: attendance not recorded, usefulness 3.0" in chart["alt_txt"]
+    assert "Pair set: attendance not recorded, usefulness no answers" in chart["alt_txt"]
+    assert "SECRET" not in chart["alt_txt"]
+    # A forged click from someone who is not an organiser: refused, nothing sent.
+    uploads = len(slack.calls_to("files.completeUploadExternal"))
+    forge_button(driver, slack, A, SET_CHANNEL, "1700000000.000100", "als_programme_chart", "*")
+    settle(slack)
+    assert "for organisers" in last_response_text(slack)
+    assert len(slack.calls_to("files.completeUploadExternal")) == uploads
 
     # Groups: the lead puts the first set in one; a filter shows its sets; no set matches: said.
     told = private_answer(driver, slack, FAC, "organisers group 2027 cohort").text

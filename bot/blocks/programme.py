@@ -6,14 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.models.blocks import Block, InputBlock, UserMultiSelectElement
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    InputBlock,
+    UserMultiSelectElement,
+)
 
 from bot.blocks.common import Message, clip, context, header, md, render
 from bot.blocks.forms import modal, value
 from bot.blocks.meta import Meta
 from bot.blocks.text import escape, mentions
 from bot.domain import report as rp
-from bot.ids import COMMAND, CallbackId
+from bot.ids import COMMAND, ActionId, CallbackId
 from bot.services.views import ProgrammeReport, ProgrammeRow
 from bot.services.views.report import COLUMNS
 
@@ -30,16 +36,7 @@ LABELS = dict(COLUMNS)
 
 def cell_text(row: ProgrammeRow, key: str) -> str:
     """One figure as shown: "fewer than 3" when it comes from fewer than 3 people."""
-    if key in row.hidden:
-        return rp.SUPPRESSED
-    cell = row.cells[key]
-    if key == "attendance":
-        ratio = cell.ratio
-        return "not recorded" if ratio is None else f"{round(100 * ratio)}%"
-    if key in ("useful", "rated"):
-        ratio = cell.ratio
-        return "no answers" if ratio is None else f"{ratio:.1f}"
-    return str(int(cell.value))
+    return rp.cell_text(key, row.cells[key], key in row.hidden)
 
 
 def row_text(row: ProgrammeRow) -> str:
@@ -63,6 +60,18 @@ def programme_message(report: ProgrammeReport) -> Message:
         blocks.append(context(f"…and {len(report.rows) - 40} more sets (in the CSV)."))
     if report.total is not None:
         blocks.append(md(row_text(report.total)))
+        blocks.append(
+            ActionsBlock(
+                block_id="programme_actions",
+                elements=[
+                    ButtonElement(
+                        text="Send me the chart",
+                        action_id=ActionId.PROGRAMME_CHART,
+                        value=report.group or "*",  # "*": every set
+                    )
+                ],
+            )
+        )
     if report.groups and not report.group:
         blocks.append(
             context(

@@ -12,7 +12,7 @@ from datetime import date
 from bot.domain import report as rp
 from bot.domain.review import THRESHOLD
 from bot.domain.text import count
-from bot.services.views import SetReport
+from bot.services.views import ProgrammeReport, ProgrammeRow, SetReport
 
 ALT_MAX = 1000  # Slack's limit for an image's alt text
 
@@ -116,3 +116,32 @@ def airtime_chart(report: SetReport, names: Mapping[str, str]) -> Chart | None:
 def report_charts(report: SetReport, names: Mapping[str, str]) -> list[Chart]:
     charts = (sessions_chart(report), actions_chart(report), airtime_chart(report, names))
     return [c for c in charts if c is not None]
+
+
+def programme_charts(report: ProgrammeReport) -> list[Chart]:
+    """The programme report's chart: attendance and usefulness per set. A figure from 1-2
+    people is not drawn, and the alt text says "fewer than 3" for it, as the report does."""
+    if not report.rows:
+        return []
+    names = [r.name for r in report.rows]
+    fig = _figure(0.8 + 0.45 * len(names))
+    ax = fig.subplots()  # type: ignore[attr-defined]
+
+    def drawn(row: ProgrammeRow, key: str, scale: float) -> float:
+        cell = row.cells[key]
+        if key in row.hidden or cell.ratio is None:
+            return 0.0
+        return cell.ratio * scale
+
+    ax.barh(names, [drawn(r, "attendance", 100) for r in report.rows], color="#7aa6c2")
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Attendance % (a figure from fewer than 3 people is not drawn)")
+    ax.invert_yaxis()
+    ax.set_title("Programme: attendance per set")
+    parts = [
+        f"{r.name}: attendance {rp.cell_text('attendance', r.cells['attendance'], 'attendance' in r.hidden)}, "
+        f"usefulness {rp.cell_text('useful', r.cells['useful'], 'useful' in r.hidden)}"
+        for r in report.rows
+    ]
+    alt = "Attendance and usefulness per set. " + "; ".join(parts) + "."
+    return [Chart("programme.png", "Programme: attendance per set", _png(fig), alt[:ALT_MAX])]

@@ -62,6 +62,18 @@ class Cell:
         return None if self.of is None or not self.of else self.value / self.of
 
 
+def cell_text(key: str, cell: Cell, hidden: bool) -> str:
+    """One figure as reports write it: "fewer than 3" when hidden; a percentage for
+    attendance, a mean for the 1-5 ratings, else a count."""
+    if hidden:
+        return SUPPRESSED
+    if key == "attendance":
+        return "not recorded" if cell.ratio is None else f"{round(100 * cell.ratio)}%"
+    if key in ("useful", "rated"):
+        return "no answers" if cell.ratio is None else f"{cell.ratio:.1f}"
+    return str(int(cell.value))
+
+
 def total(cells: list[Cell]) -> tuple[Cell, bool]:
     """A column's total, and whether it may be shown: from ``THRESHOLD`` people, and not when
     exactly one cell of the column is hidden (the total less the shown cells would give it)."""

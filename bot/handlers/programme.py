@@ -14,8 +14,9 @@ from bot.blocks.programme import (
     parse_organisers,
     programme_message,
 )
+from bot.charts import programme_charts
 from bot.handlers.kit import Kit, Request
-from bot.ids import CallbackId, Sub
+from bot.ids import ActionId, CallbackId, Sub
 
 
 def is_admin(r: Request) -> bool:
@@ -74,7 +75,22 @@ def saved(r: Request, people: list[str]) -> None:
     r.out.dm(r.user_id, organisers_message(people, True))
 
 
+def chart_clicked(r: Request, group: str) -> None:
+    """The programme's chart in the organiser's DM (the organiser is checked again)."""
+    wanted = None if group == "*" else group
+    report = r.deps.programme.report(r.team_id, r.user_id, admin=is_admin(r), group=wanted)
+    for chart in programme_charts(report):
+        r.out.upload(r.user_id, chart.filename, chart.png, chart.title, "", alt=chart.alt)
+    r.tell("The chart is in your DM with me.")
+
+
+def group_claim(action: dict[str, Any], body: dict[str, Any]) -> str | None:
+    raw = action.get("value")
+    return raw if isinstance(raw, str) and len(raw) <= 40 else None
+
+
 def register(kit: Kit) -> None:
     kit.subcommand(Sub.REPORT, "programme")(programme_or_file)
     kit.subcommand(Sub.ORGANISERS)(organisers)
+    kit.button(ActionId.PROGRAMME_CHART, parse=group_claim)(chart_clicked)
     kit.submission(CallbackId.ORGANISERS, OrganisersMeta, save=save, then=saved, field=ORGANISERS)
