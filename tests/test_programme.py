@@ -15,6 +15,7 @@ from bot.domain.errors import NotAllowed
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.services.programme import ProgrammeService
+from bot.services.views.report import COLUMNS
 from bot.storage.db import Database
 from bot.storage.models import Topic
 from tests.conftest import FAC, MEMBERS, OUTSIDER, PUBLIC_CHANNEL, SET_CHANNEL
@@ -119,6 +120,17 @@ def test_organisers_see_counts_and_nothing_from_fewer_than_three(
     # Nothing anyone wrote, and no figure from 1-2 people anywhere (A's 2 actions, the pair).
     assert "SECRET" not in shown and "Topic " not in shown
     assert "Actions committed: 2" not in shown and "Members: 2" not in shown
+
+    # Every cell from 1-2 people, as the database counts them, reads "fewer than 3" in its row.
+    figures = ProgrammeService(db, clock).report(slack.team_id, OUTSIDER, admin=False, group=None)
+    small = 0
+    for row in figures.rows:
+        line = row_of(shown, row.name)
+        for key, label in COLUMNS:
+            if 1 <= row.cells[key].people < 3:
+                small += 1
+                assert f"{label}: fewer than 3" in line, (row.name, key)
+    assert small >= 2  # A's actions committed (1 person), the pair's members (2)
 
     # The chart: an image in the organiser's DM whose alt text hides what the report hides.
     answer = private_answer(driver, slack, OUTSIDER, "report programme", None)
