@@ -9,8 +9,8 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from bot.blocks.programme import cell_text
-from bot.services.views import MyExport, ProgrammeRow, SessionRow, SharedActions
+from bot.domain import report as rp
+from bot.services.views import MyExport, SessionRow, SharedActions
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -60,25 +60,14 @@ def shared_actions_csv(shared: SharedActions) -> bytes:
 def programme_csv(rows: Sequence[SessionRow]) -> bytes:
     """A row per set and session; hidden cells say "fewer than 3"."""
 
-    def text(row: SessionRow, key: str) -> str:
-        return cell_text(ProgrammeRow(row.set_name, row.group, row.cells, _hidden(row)), key)
+    def line(r: SessionRow) -> list[object]:
+        figures = [rp.cell_text(k, r.cells[k], not r.cells[k].shown) for k in CSV_CELLS]
+        return [r.set_name, r.group or "", r.day, "yes" if r.held else "planned", *figures]
 
     return _csv(
         ["set", "group", "session", "held", "attendance", "topics presented", "usefulness (1-5)"],
-        [
-            [
-                r.set_name,
-                r.group or "",
-                r.day,
-                "yes" if r.held else "planned",
-                text(r, "attendance"),
-                text(r, "topics"),
-                text(r, "useful"),
-            ]
-            for r in rows
-        ],
+        [line(r) for r in rows],
     )
 
 
-def _hidden(row: SessionRow) -> frozenset[str]:
-    return frozenset(k for k, c in row.cells.items() if not c.shown)
+CSV_CELLS = ("attendance", "topics", "useful")

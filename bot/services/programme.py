@@ -117,16 +117,12 @@ class ProgrammeService:
         )
 
     @staticmethod
-    def _sets(s: Session, team_id: str, group: str | None) -> list[LearningSet]:
-        """The workspace's active sets, of ``group`` if given (none there: said, with the
-        groups there are)."""
-        sets = list(
-            s.scalars(
-                select(LearningSet)
-                .where(LearningSet.team_id == team_id, LearningSet.status == SetStatus.ACTIVE)
-                .order_by(LearningSet.name, LearningSet.id)
-            )
-        )
+    def _sets(
+        s: Session, team_id: str, group: str | None, every: list[LearningSet] | None = None
+    ) -> list[LearningSet]:
+        """The workspace's active sets (``every``, if already read), of ``group`` if given
+        (none there: said, with the groups there are)."""
+        sets = every if every is not None else ProgrammeService._all_sets(s, team_id)
         if not group:
             return sets
         wanted = group.strip().lower()
@@ -139,6 +135,16 @@ class ProgrammeService:
             )
         return found
 
+    @staticmethod
+    def _all_sets(s: Session, team_id: str) -> list[LearningSet]:
+        return list(
+            s.scalars(
+                select(LearningSet)
+                .where(LearningSet.team_id == team_id, LearningSet.status == SetStatus.ACTIVE)
+                .order_by(LearningSet.name, LearningSet.id)
+            )
+        )
+
     def report(
         self, team_id: str, user_id: str, *, admin: bool, group: str | None
     ) -> ProgrammeReport:
@@ -146,8 +152,9 @@ class ProgrammeService:
         with self._db.read() as s:
             if not self._is_organiser(s, team_id, user_id, admin):
                 raise NotAllowed(NOT_AN_ORGANISER)
-            sets = self._sets(s, team_id, group)
-            groups = tuple(sorted({g for x in self._sets(s, team_id, None) if (g := group_of(x))}))
+            every = self._all_sets(s, team_id)
+            sets = self._sets(s, team_id, group, every)
+            groups = tuple(sorted({g for x in every if (g := group_of(x))}))
             rows = _rows(s, team_id, sets, now)
             return ProgrammeReport(group, tuple(rows), _total(rows) if rows else None, groups)
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, case, func, select
+from sqlalchemy import Integer, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.actions import ActionStatus
@@ -74,6 +74,7 @@ def attendance(
         .where(
             SessionAttendance.team_id == team_id,
             SessionAttendance.set_id.in_(set_ids),
+            PlannedSession.team_id == team_id,
             PlannedSession.starts_at < now,
             PlannedSession.status == SessionStatus.PLANNED,
         )
@@ -124,7 +125,10 @@ def actions(s: Session, team_id: str, set_ids: Sequence[int]) -> dict[int, dict[
     per_action = (
         select(Action.set_id, Action.owner_id, standing)
         .outerjoin(latest, latest.c.action_id == Action.id)
-        .outerjoin(ActionReport, ActionReport.id == latest.c.report_id)
+        .outerjoin(
+            ActionReport,
+            and_(ActionReport.id == latest.c.report_id, ActionReport.team_id == team_id),
+        )
         .where(Action.team_id == team_id, Action.set_id.in_(set_ids))
         .subquery()
     )
@@ -166,7 +170,9 @@ def reviews(
         .where(
             SessionReview.team_id == team_id,
             SessionReview.set_id.in_(set_ids),
+            PlannedSession.team_id == team_id,
             PlannedSession.starts_at < now,
+            PlannedSession.status == SessionStatus.PLANNED,
         )
         .group_by(SessionReview.set_id, SessionReview.session_id, PlannedSession.starts_at)
         .order_by(PlannedSession.starts_at)
@@ -230,7 +236,9 @@ def reviews_overall(
         .where(
             SessionReview.team_id == team_id,
             SessionReview.set_id.in_(set_ids),
+            PlannedSession.team_id == team_id,
             PlannedSession.starts_at < now,
+            PlannedSession.status == SessionStatus.PLANNED,
         )
         .group_by(SessionReview.set_id)
     ).all()

@@ -117,7 +117,10 @@ class AgendaItem(Base):
     form the set's airtime ledger (who presented, when, for how long)."""
 
     __tablename__ = "agenda_items"
-    __table_args__ = (UniqueConstraint("vote_id", "topic_id"),)
+    __table_args__ = (
+        UniqueConstraint("vote_id", "topic_id"),
+        Index("ix_agenda_items_team_set", "team_id", "set_id"),  # the reports' counts
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     team_id: Mapped[str] = mapped_column(SlackId)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     MetaData,
     String,
@@ -54,4 +55,6 @@ class MemberSessionRow:
             ForeignKeyConstraint(
                 ["team_id", "set_id"], ["learning_sets.team_id", "learning_sets.id"]
             ),
+            # The reports count a workspace's sets: a range on (team, set), not a full scan.
+            Index(f"ix_{cls.__tablename__}_team_set", "team_id", "set_id"),  # type: ignore[attr-defined]
         )

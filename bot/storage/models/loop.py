@@ -128,6 +128,7 @@ class LogEntry(Base):
         UniqueConstraint("session_id", "author_id"),
         ForeignKeyConstraint(["team_id", "set_id"], ["learning_sets.team_id", "learning_sets.id"]),
         Index("ix_log_entries_team_author", "team_id", "author_id"),
+        Index("ix_log_entries_team_set", "team_id", "set_id"),  # the reports' counts
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
