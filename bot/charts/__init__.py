@@ -118,30 +118,46 @@ def report_charts(report: SetReport, names: Mapping[str, str]) -> list[Chart]:
     return [c for c in charts if c is not None]
 
 
+#: The programme chart draws this many sets at most (as the report's message lists).
+PROGRAMME_SHOWN = 40
+
+
 def programme_charts(report: ProgrammeReport) -> list[Chart]:
-    """The programme report's chart: attendance and usefulness per set. A figure from 1-2
-    people is not drawn, and the alt text says "fewer than 3" for it, as the report does."""
+    """The programme report's chart: attendance per set (the first ``PROGRAMME_SHOWN``). A
+    figure from 1-2 people is not drawn, and the alt text says "fewer than 3" for it, as the
+    report does."""
     if not report.rows:
         return []
-    names = [r.name for r in report.rows]
-    fig = _figure(0.8 + 0.45 * len(names))
+    rows = report.rows[:PROGRAMME_SHOWN]
+    names = [r.name for r in rows]
+    fig = _figure(0.8 + 0.3 * len(names))
     ax = fig.subplots()  # type: ignore[attr-defined]
 
-    def drawn(row: ProgrammeRow, key: str, scale: float) -> float:
-        cell = row.cells[key]
-        if key in row.hidden or cell.ratio is None:
+    def drawn(row: ProgrammeRow) -> float:
+        cell = row.cells["attendance"]
+        if "attendance" in row.hidden or cell.ratio is None:
             return 0.0
-        return cell.ratio * scale
+        return cell.ratio * 100
 
-    ax.barh(names, [drawn(r, "attendance", 100) for r in report.rows], color="#7aa6c2")
+    ax.barh(names, [drawn(r) for r in rows], color="#7aa6c2")
     ax.set_xlim(0, 100)
     ax.set_xlabel("Attendance % (a figure from fewer than 3 people is not drawn)")
     ax.invert_yaxis()
     ax.set_title("Programme: attendance per set")
+
+    def said(row: ProgrammeRow, key: str) -> str:
+        return rp.cell_text(key, row.cells[key], key in row.hidden)
+
     parts = [
-        f"{r.name}: attendance {rp.cell_text('attendance', r.cells['attendance'], 'attendance' in r.hidden)}, "
-        f"usefulness {rp.cell_text('useful', r.cells['useful'], 'useful' in r.hidden)}"
-        for r in report.rows
+        f"{r.name}: attendance {said(r, 'attendance')}, usefulness {said(r, 'useful')}"
+        for r in rows
     ]
-    alt = "Attendance and usefulness per set. " + "; ".join(parts) + "."
-    return [Chart("programme.png", "Programme: attendance per set", _png(fig), alt[:ALT_MAX])]
+    more = len(report.rows) - len(rows)
+    alt = (
+        "Attendance and usefulness per set. "
+        + "; ".join(parts)
+        + (f"; and {more} more sets (in the CSV)." if more else ".")
+    )
+    if len(alt) > ALT_MAX:
+        alt = alt[: ALT_MAX - 30].rsplit(";", 1)[0] + "; the rest in the CSV."
+    return [Chart("programme.png", "Programme: attendance per set", _png(fig), alt)]
