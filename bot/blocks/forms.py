@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from slack_sdk.models.blocks import Block, Option, PlainTextObject
+from slack_sdk.models.blocks import Block, InputBlock, Option, PlainTextObject, RadioButtonsElement
 from slack_sdk.models.views import View
 
 
@@ -27,6 +27,25 @@ def date_value(raw: str | None) -> date | None:
 
 def option(text: str, value: str) -> Option:
     return Option(text=PlainTextObject(text=text), value=value)
+
+
+def scale_field(
+    block: str, action: str, label: str, scale: dict[int, str], chosen: int | None
+) -> InputBlock:
+    """A 1-5 (or any numbered) scale as radio buttons, ``chosen`` preselected."""
+    options = [option(text, str(n)) for n, text in scale.items()]
+    initial = next((o for o in options if o.value == str(chosen)), None) if chosen else None
+    return InputBlock(
+        block_id=block,
+        label=label,
+        element=RadioButtonsElement(action_id=action, options=options, initial_option=initial),
+    )
+
+
+def scale_value(view: dict[str, Any], block: str, action: str) -> int | None:
+    """The number chosen on a scale field (None: nothing chosen)."""
+    raw = (value(view, block, action).get("selected_option") or {}).get("value")
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else None
 
 
 def modal(callback: str, title: str, submit: str, meta: str, blocks: list[Block]) -> dict[str, Any]:

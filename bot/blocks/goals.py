@@ -10,12 +10,10 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    InputBlock,
-    RadioButtonsElement,
 )
 
 from bot.blocks.common import Message, clip, context, md, render, text_field
-from bot.blocks.forms import modal, option, value
+from bot.blocks.forms import modal, scale_field, scale_value, value
 from bot.blocks.meta import Meta
 from bot.blocks.text import escape
 from bot.domain import goals as gl
@@ -76,17 +74,9 @@ def goal_modal(view: GoalView) -> dict[str, Any]:
 
 
 def rating_modal(view: GoalView) -> dict[str, Any]:
-    options = [option(label, str(n)) for n, label in gl.SCALE.items()]
-    chosen = options[view.rating - 1] if view.rating else None
     blocks: list[Block] = [
         md(clip(f"*Your goal in {escape(view.set_name)}*\n>{escape(view.goal or '')}", 3000)),
-        InputBlock(
-            block_id=RATING,
-            label="How far did you get?",
-            element=RadioButtonsElement(
-                action_id=RATING_INPUT, options=options, initial_option=chosen
-            ),
-        ),
+        scale_field(RATING, RATING_INPUT, "How far did you get?", gl.SCALE, view.rating),
         text_field(
             NOTE,
             NOTE_INPUT,
@@ -107,8 +97,7 @@ def parse_goal(view: dict[str, Any]) -> str:
 
 
 def parse_rating(view: dict[str, Any]) -> tuple[int | None, str]:
-    raw = (value(view, RATING, RATING_INPUT).get("selected_option") or {}).get("value")
-    rating = int(raw) if isinstance(raw, str) and raw.isdigit() else None
+    rating = scale_value(view, RATING, RATING_INPUT)
     note = value(view, NOTE, NOTE_INPUT).get("value")
     return rating, note if isinstance(note, str) else ""
 

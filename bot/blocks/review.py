@@ -11,12 +11,10 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    InputBlock,
-    RadioButtonsElement,
 )
 
 from bot.blocks.common import Message, clip, context, md, render, text_field
-from bot.blocks.forms import modal, option, value
+from bot.blocks.forms import modal, scale_field, scale_value, value
 from bot.blocks.goals import rate_button, write_button
 from bot.blocks.messages import session_when
 from bot.blocks.meta import Meta
@@ -100,17 +98,9 @@ def reminder_review(ctx: Context) -> Message:
 
 
 def review_modal(mine: ReviewOutcome) -> dict[str, Any]:
-    options = [option(label, str(n)) for n, label in SCALE.items()]
-    chosen = options[mine.useful - 1] if mine.useful else None
     blocks: list[Block] = [
         md(f"*{escape(mine.set_name)}*, the session of {session_when(mine.session)}"),
-        InputBlock(
-            block_id=USEFUL,
-            label="How useful was it?",
-            element=RadioButtonsElement(
-                action_id=USEFUL_INPUT, options=options, initial_option=chosen
-            ),
-        ),
+        scale_field(USEFUL, USEFUL_INPUT, "How useful was it?", SCALE, mine.useful),
         text_field(
             NOTE,
             NOTE_INPUT,
@@ -128,10 +118,8 @@ def review_modal(mine: ReviewOutcome) -> dict[str, Any]:
 
 def parse_review(view: dict[str, Any]) -> tuple[int, str]:
     """The score (0: none chosen) and the line."""
-    raw = (value(view, USEFUL, USEFUL_INPUT).get("selected_option") or {}).get("value")
-    useful = int(raw) if isinstance(raw, str) and raw.isdigit() else 0
     note = value(view, NOTE, NOTE_INPUT).get("value")
-    return useful, note if isinstance(note, str) else ""
+    return scale_value(view, USEFUL, USEFUL_INPUT) or 0, note if isinstance(note, str) else ""
 
 
 def review_saved(mine: ReviewOutcome) -> Message:

@@ -91,7 +91,7 @@ _TEXT: dict[Stage, tuple[str, str, str]] = {
     ),
     Stage.ACTIONS: (
         "Actions",
-        "Commit to the actions you own: press *Commit actions*.",
+        "Commit to the actions you own: press Commit actions.",
         "Help the presenter commit to something small enough to start.",
     ),
     Stage.CLOSING: (
@@ -253,9 +253,9 @@ def move_problem(steps: Sequence[Step], clock: Clock, move: Move) -> str | None:
     if move == Move.RESUME and not clock.paused:
         return "The clock is already running."
     if move == Move.TIME_OUT and clock.paused:
-        return "The clock is already stopped: press *Resume*."
+        return "The clock is already stopped: press Resume."
     if move == Move.EXTEND and clock.paused:
-        return "The clock is stopped: press *Resume* first."
+        return "The clock is stopped: press Resume first."
     return None
 
 

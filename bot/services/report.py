@@ -41,10 +41,7 @@ def set_report(s: Session, lset: LearningSet, now: datetime) -> SetReport:
         recorded=recorded,
         airtime=tuple((u, *airtime.get(u, (0, 0))) for u in everyone),
         actions={k: rp.Figure(c.n, c.people) for k, c in counted.items() if k in rp.STANDINGS},
-        committed=rp.Figure(
-            counted["committed"].n if "committed" in counted else 0,
-            counted["committed"].people if "committed" in counted else 0,
-        ),
+        committed=rp.Figure(*_counted(counted.get("committed"))),
         reviews=tuple(
             SessionScore(start, n, avg if n >= THRESHOLD else None)
             for _, start, n, avg in rq.reviews(s, team, ids, now).get(lset.id, [])

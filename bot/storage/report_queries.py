@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Integer, and_, case, func, select
 from sqlalchemy.orm import Session
@@ -34,6 +35,16 @@ class Counted:
 
     n: int
     people: int
+
+
+def _held(team_id: str, now: datetime) -> tuple[Any, ...]:
+    """The joined session is one of the workspace's held sessions (started, not cancelled):
+    fenced to the team so that no other workspace's sessions are read."""
+    return (
+        PlannedSession.team_id == team_id,
+        PlannedSession.starts_at < now,
+        PlannedSession.status == SessionStatus.PLANNED,
+    )
 
 
 def _ints(rows: Sequence[Sequence[object]]) -> list[tuple[int, ...]]:
@@ -74,9 +85,7 @@ def attendance(
         .where(
             SessionAttendance.team_id == team_id,
             SessionAttendance.set_id.in_(set_ids),
-            PlannedSession.team_id == team_id,
-            PlannedSession.starts_at < now,
-            PlannedSession.status == SessionStatus.PLANNED,
+            *_held(team_id, now),
         )
         .group_by(SessionAttendance.set_id)
     ).all()
@@ -170,9 +179,7 @@ def reviews(
         .where(
             SessionReview.team_id == team_id,
             SessionReview.set_id.in_(set_ids),
-            PlannedSession.team_id == team_id,
-            PlannedSession.starts_at < now,
-            PlannedSession.status == SessionStatus.PLANNED,
+            *_held(team_id, now),
         )
         .group_by(SessionReview.set_id, SessionReview.session_id, PlannedSession.starts_at)
         .order_by(PlannedSession.starts_at)
@@ -236,9 +243,7 @@ def reviews_overall(
         .where(
             SessionReview.team_id == team_id,
             SessionReview.set_id.in_(set_ids),
-            PlannedSession.team_id == team_id,
-            PlannedSession.starts_at < now,
-            PlannedSession.status == SessionStatus.PLANNED,
+            *_held(team_id, now),
         )
         .group_by(SessionReview.set_id)
     ).all()
