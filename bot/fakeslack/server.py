@@ -29,8 +29,38 @@ Failures can be injected to test how an app copes with Slack misbehaving
 
 A request goes through these stages in order: hold, ``inject_http``, the
 request checks (``unknown_method``, ``invalid_json``, ``not_authed``,
-``invalid_auth``), ``set_auth_error``, ``inject_error``, the rate limiter,
-and finally the method itself.
+``invalid_auth``/``token_expired``/``token_revoked``), ``set_auth_error``,
+``inject_error``, the rate limiter, and finally the method itself.
+(``oauth.v2.access`` needs no token: it skips the token checks and
+``set_auth_error``.)
+
+Installs through OAuth v2 ("distributed app": many workspaces, one bot token
+per install, optionally with token rotation), as slack_bolt's ``OAuthFlow``
+and slack_sdk's ``TokenRotator`` use them:
+
+* the app's credentials are ``client_id``/``client_secret`` (constructor),
+  accepted as HTTP Basic auth or as parameters, as Slack does;
+* :meth:`FakeSlack.approve_install` -- a user approved the install on Slack's
+  authorize page: returns the one-use ``code`` (valid for 10 minutes of
+  ``clock``) the app exchanges with ``oauth.v2.access``
+  (``grant_type=authorization_code``, the default), which answers a new bot
+  token for this workspace (earlier ones stay valid);
+* ``token_rotation=True``: the bot tokens are ``xoxe.xoxb-...`` and expire
+  ``token_ttl`` seconds of ``wall`` (epoch seconds, injectable) after issue
+  (then ``token_expired``); each comes with a one-use refresh token
+  ``xoxe-1-...`` that ``oauth.v2.access`` (``grant_type=refresh_token``)
+  exchanges for a new pair, the previous access token working until its own
+  expiry;
+* ``installed=False``: the workspace starts without the app -- the default
+  ``bot_token`` answers ``invalid_auth``; only tokens issued through OAuth work;
+* :meth:`FakeSlack.uninstall` / :meth:`FakeSlack.revoke_token` -- revoked
+  tokens answer ``token_revoked``;
+* :meth:`FakeSlack.issued_tokens` / :meth:`FakeSlack.refresh_count` -- what was
+  issued; ``oauth.v2.access`` calls are recorded in :attr:`FakeSlack.calls`
+  with ``client_secret``, ``code`` and ``refresh_token`` shown as ``"***"``;
+* :meth:`FakeSlack.join` -- several workspaces behind one API URL ("the
+  cloud"): a call whose token, code or refresh token belongs to a joined fake
+  is handled entirely by that fake (its state, calls, faults, rate limits).
 """
 
 from __future__ import annotations
@@ -82,6 +112,16 @@ _EPSILON = 1e-9
 _RELEASE = "release"
 _DROP = "drop"
 _JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+#: Web API methods called without a token (``oauth.v2.access`` authenticates the app instead).
+_TOKENLESS_METHODS = frozenset({"oauth.v2.access"})
+#: ``oauth.v2.access`` arguments that are secrets: recorded as ``"***"``, never in clear.
+_SECRET_ARGS = ("client_secret", "code", "refresh_token")
+_REDACTED = "***"
+#: How long an OAuth ``code`` can be exchanged, in seconds of ``clock`` (Slack: 10 minutes).
+_CODE_TTL = 600.0
+#: The installing user when :meth:`FakeSlack.approve_install` is given none and the
+#: workspace has no human member.
+_DEFAULT_INSTALLER = "U0INSTALLER"
 
 
 def _flag(value: Any) -> bool:
@@ -101,6 +141,33 @@ def _take_matching(queue: list[tuple[Any, Matcher | None]] | None, args: JsonDic
             del queue[index]
             return item
     return None
+
+
+def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    """``(client_id, client_secret)`` from an ``Authorization: Basic ...`` header, else None."""
+    if not authorization or authorization[:6].lower() != "basic ":
+        return None
+    try:
+        decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, colon, client_secret = decoded.partition(":")
+    return (client_id, client_secret) if colon else None
+
+
+def _oauth_grant(args: JsonDict, authorization: str | None) -> tuple[JsonDict, JsonDict]:
+    """Split an ``oauth.v2.access`` request into (secrets used to answer it, redacted args).
+
+    The client credentials come from HTTP Basic auth when given, else from the
+    ``client_id``/``client_secret`` parameters (Slack accepts both).  The redacted
+    args (what gets recorded and what matchers see) show each secret as ``"***"``.
+    """
+    grant: JsonDict = {k: args[k] for k in ("client_id", *_SECRET_ARGS) if k in args}
+    basic = _basic_credentials(authorization)
+    if basic is not None:
+        grant["client_id"], grant["client_secret"] = basic
+    redacted = {k: (_REDACTED if k in _SECRET_ARGS else v) for k, v in args.items()}
+    return grant, redacted
 
 
 def _error(error: str, **extra: Any) -> JsonDict:
@@ -125,6 +192,36 @@ def _invalid_arguments(errors: list[str]) -> JsonDict:
 class _Trigger:
     user_id: str
     issued_at: float
+    used: bool = False
+
+
+@dataclass
+class _BotToken:
+    """A bot token of the workspace: the default ``bot_token`` or one issued through OAuth."""
+
+    #: Epoch seconds (of ``wall``) from which it answers ``token_expired``; None: never.
+    expires_at: float | None
+    revoked: bool = False
+
+
+@dataclass
+class _RefreshToken:
+    """A one-use refresh token (token rotation) and the install it belongs to."""
+
+    scopes: str
+    user_id: str
+    used: bool = False
+    revoked: bool = False
+
+
+@dataclass
+class _Code:
+    """An OAuth ``code`` from :meth:`FakeSlack.approve_install`."""
+
+    user_id: str
+    redirect_uri: str | None
+    scopes: str
+    issued_at: float  # clock() reading
     used: bool = False
 
 
@@ -383,6 +480,14 @@ class FakeSlack:
             inject a fake to test expiry without sleeping.
         trigger_ttl: seconds a ``trigger_id`` stays valid (Slack: 3).
         response_url_ttl, response_url_max_uses: response URL limits (Slack: 30 min, 5 uses).
+        client_id, client_secret: the app's OAuth credentials (``oauth.v2.access``).
+        token_rotation: bot tokens issued through OAuth expire after ``token_ttl``
+            seconds and come with a refresh token (Slack: 12 hours).  The default
+            ``bot_token`` never expires.
+        wall: epoch-seconds clock used only for token expiry (inject a manual one
+            to test expiry without sleeping).
+        installed: False starts the workspace without the app: ``bot_token`` then
+            answers ``invalid_auth`` and only tokens issued through OAuth work.
     """
 
     def __init__(
@@ -402,6 +507,12 @@ class FakeSlack:
         trigger_ttl: float = 3.0,
         response_url_ttl: float = 30 * 60,
         response_url_max_uses: int = 5,
+        client_id: str = "1111.2222",
+        client_secret: str = "fake-client-secret",
+        token_rotation: bool = False,
+        token_ttl: float = 43200.0,
+        wall: Callable[[], float] = time.time,
+        installed: bool = True,
     ) -> None:
         self.team_id = team_id
         self.bot_user_id = bot_user_id
@@ -415,6 +526,11 @@ class FakeSlack:
         self.trigger_ttl = trigger_ttl
         self.response_url_ttl = response_url_ttl
         self.response_url_max_uses = response_url_max_uses
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.token_rotation = token_rotation
+        self.token_ttl = token_ttl
+        self.wall = wall
         self._host = host
         self._requested_port = port
 
@@ -454,6 +570,16 @@ class FakeSlack:
         self._limiter: _RateLimiter | None = None
         self._rate_limited: Counter[str] = Counter()
         self._accepted: Counter[str] = Counter()
+        #: Bot tokens of this workspace (valid, expired or revoked); unknown ones: invalid_auth.
+        self._tokens: dict[str, _BotToken] = {}
+        if installed:
+            self._tokens[bot_token] = _BotToken(expires_at=None)
+        self._refresh_tokens: dict[str, _RefreshToken] = {}
+        self._codes: dict[str, _Code] = {}
+        self._issued: list[str] = []
+        self._refreshes = 0
+        #: The fakes answering on one API URL together (this one included); see :meth:`join`.
+        self._cloud: tuple[FakeSlack, ...] = (self,)
 
         self._methods: dict[str, Callable[[JsonDict], JsonDict]] = {
             "auth.test": self._auth_test,
@@ -472,6 +598,7 @@ class FakeSlack:
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "oauth.v2.access": self._oauth_v2_access,
         }
         #: Uploaded files: id -> {"id", "name", "title", "length", "content" (bytes or None),
         #: "alt_txt" (an image's description for screen readers, or None)}.
@@ -756,15 +883,131 @@ class FakeSlack:
         return hold
 
     def set_auth_error(self, error: str | None) -> None:
-        """While set, every Web API call with the bot token answers ``{"ok": false, "error": error}``.
+        """While set, every Web API call with a valid token answers ``{"ok": false, "error": error}``.
 
         For ``"invalid_auth"``, ``"token_revoked"``, ``"account_inactive"``
         (the app was uninstalled, the token rotated, the workspace deleted).
-        Slack answers these with HTTP 200.  Response URLs keep working.
-        ``None`` restores normal authentication.
+        Slack answers these with HTTP 200.  Response URLs and ``oauth.v2.access``
+        (which takes no token) keep working.  ``None`` restores normal
+        authentication.  To revoke particular tokens use :meth:`revoke_token` or
+        :meth:`uninstall` instead.
         """
         with self._lock:
             self._auth_error = error
+
+    # ========================================================== OAuth installs
+    def approve_install(
+        self,
+        *,
+        user_id: str | None = None,
+        redirect_uri: str | None = None,
+        scopes: str = "",
+    ) -> str:
+        """A user approved installing the app in this workspace on Slack's authorize page.
+
+        Returns the ``code`` Slack sends back on the redirect to the app
+        (``?code=...&state=...``).  The app exchanges it with ``oauth.v2.access``
+        once, within 10 minutes of ``clock()`` (else ``invalid_code``), for a new
+        bot token of this workspace.  The code names the workspace, so a
+        :meth:`join`-ed fake routes the exchange here.
+
+        Args:
+            user_id: the installing user (``authed_user.id``); default: the first
+                human member, else ``"U0INSTALLER"``.  Added as a member if unknown.
+            redirect_uri: the ``redirect_uri`` the authorize URL named; the exchange
+                must then give the same one (else ``bad_redirect_uri``).
+            scopes: the granted bot scopes, comma-separated (answered as ``scope``).
+        """
+        with self._lock:
+            if user_id is None:
+                user_id = next(
+                    (u.id for u in self._users.values() if not u.is_bot and not u.deleted),
+                    _DEFAULT_INSTALLER,
+                )
+            if user_id not in self._users:
+                self.add_user(user_id, "installer")
+            n = next(self._counter)
+            code = f"{1000000000000 + n}.{self.team_id}.{secrets.token_hex(24)}"
+            self._codes[code] = _Code(
+                user_id=user_id, redirect_uri=redirect_uri, scopes=scopes, issued_at=self.clock()
+            )
+            return code
+
+    def uninstall(self) -> None:
+        """The workspace removed the app: revoke every bot and refresh token of this workspace.
+
+        Later Web API calls with those tokens answer ``token_revoked`` and
+        refreshing answers ``invalid_refresh_token``.  (Slack also sends the
+        ``app_uninstalled`` event; tests send it themselves through the driver.)
+        A new :meth:`approve_install` and exchange installs the app again.
+        """
+        with self._lock:
+            for token in self._tokens.values():
+                token.revoked = True
+            for refresh in self._refresh_tokens.values():
+                refresh.revoked = True
+
+    def revoke_token(self, token: str) -> None:
+        """Revoke one bot token (then ``token_revoked``) or refresh token of this workspace.
+
+        Raises :class:`KeyError` for a token this workspace never had.
+        """
+        with self._lock:
+            if token in self._tokens:
+                self._tokens[token].revoked = True
+            elif token in self._refresh_tokens:
+                self._refresh_tokens[token].revoked = True
+            else:
+                raise KeyError(f"not a token of workspace {self.team_id}: {token!r}")
+
+    def issued_tokens(self) -> list[str]:
+        """The bot tokens ``oauth.v2.access`` issued for this workspace (installs and
+        refreshes), oldest first; the default ``bot_token`` is not among them."""
+        with self._lock:
+            return list(self._issued)
+
+    def refresh_count(self) -> int:
+        """How many token refreshes (``grant_type=refresh_token``) succeeded."""
+        with self._lock:
+            return self._refreshes
+
+    def join(self, other: FakeSlack) -> None:
+        """Serve ``other``'s workspace behind this fake's API URL too ("the cloud").
+
+        Afterwards a Web API call arriving at any joined fake whose token
+        belongs to another one -- or an ``oauth.v2.access`` whose code or
+        refresh token it issued -- is handled entirely by that one: its state,
+        :attr:`calls`, holds, injected faults and rate limits.  Calls with a
+        token of no joined workspace are answered by the fake they arrived at
+        (``invalid_auth``).  Joining is symmetric and transitive (A.join(B),
+        B.join(C): all three share the cloud).  Each fake keeps its own HTTP
+        server for response URLs and uploads; ``other`` need not be started.
+
+        Raises :class:`ValueError` unless both are the same app (``client_id``,
+        ``client_secret``) in different workspaces (``team_id``) with no bot token
+        in common (give each a different ``bot_token``, or ``installed=False``).
+        """
+        if other is self:
+            raise ValueError("a FakeSlack cannot join itself")
+        if (other.client_id, other.client_secret) != (self.client_id, self.client_secret):
+            raise ValueError("joined fakes must be the same app (client_id and client_secret)")
+        cloud = tuple(dict.fromkeys((*self._cloud, *other._cloud)))
+        teams: set[str] = set()
+        tokens: set[str] = set()
+        for fake in cloud:
+            if fake.team_id in teams:
+                raise ValueError(f"two joined fakes are workspace {fake.team_id}")
+            teams.add(fake.team_id)
+            with fake._lock:
+                mine = set(fake._tokens)
+            if tokens & mine:
+                raise ValueError(
+                    f"workspace {fake.team_id} shares a bot token with a joined workspace:"
+                    f" {sorted(tokens & mine)}"
+                )
+            tokens |= mine
+        for fake in cloud:
+            fake._cloud = cloud
 
     def set_deactivated_dm_error(self, error: str | None) -> None:
         """Make ``chat.postMessage``/``chat.postEphemeral`` to a deactivated user's DM fail.
@@ -1172,6 +1415,7 @@ class FakeSlack:
         content_type = (handler.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         response_prefix = f"/response/{self.team_id}/"
         token: str | None = None
+        grant: JsonDict | None = None
         if parts.path.startswith("/api/"):
             method = parts.path[len("/api/") :]
             parsed = self._parse_args(parts.query, raw, content_type)
@@ -1180,6 +1424,13 @@ class FakeSlack:
             authorization = handler.headers.get("Authorization")
             if authorization and authorization.lower().startswith("bearer "):
                 token = authorization[len("bearer ") :].strip()
+            if method in _TOKENLESS_METHODS:
+                grant, args = _oauth_grant(args, authorization)
+            target = self._route(method, token, grant)
+            if target is not self:
+                # Another workspace of the cloud: handled entirely by its fake.
+                target._dispatch(handler, target._server, method, parsed, args, token, grant)
+                return
         elif parts.path.startswith("/upload/") and handler.command == "POST":
             answer = self._receive_upload(parts.path[len("/upload/") :], raw)
             call = self._record(
@@ -1195,20 +1446,36 @@ class FakeSlack:
         else:
             self._send(handler, _Answer(404, _error("not_found")))
             return
+        self._dispatch(handler, handler.server, method, parsed, args, token, grant)
 
+    def _dispatch(
+        self,
+        handler: BaseHTTPRequestHandler,
+        server: Any,
+        method: str,
+        parsed: JsonDict | None,
+        args: JsonDict,
+        token: str | None,
+        grant: JsonDict | None,
+    ) -> None:
+        """Hold, answer, record and send one request (of this fake's workspace).
+
+        ``server``: the HTTP server whose stopping drops a held request (this
+        fake's own, also for a request routed here from a joined fake's URL).
+        """
+        path = urlsplit(handler.path).path
         hold = self._catch(method, args)
-        if hold is not None and not self._await_hold(hold, handler.server):
-            call = self._record(method, args, 0, {}, parts.path)
+        if hold is not None and not self._await_hold(hold, server):
+            call = self._record(method, args, 0, {}, path)
             self._hold_finished(hold)
             self._notify_listeners(call)
             handler.close_connection = True  # close without writing anything
             return
         if method == "response_url":
-            answer, call = self._handle_response_url(
-                parts.path[len(response_prefix) :], parsed, parts.path
-            )
+            response_prefix = f"/response/{self.team_id}/"
+            answer, call = self._handle_response_url(path[len(response_prefix) :], parsed, path)
         else:
-            answer, call = self._handle_api(method, parsed, args, token, parts.path)
+            answer, call = self._handle_api(method, parsed, args, token, path, grant)
         if hold is not None:
             self._hold_finished(hold)
         self._notify_listeners(call)
@@ -1220,6 +1487,34 @@ class FakeSlack:
                     callback(call)
                 except Exception:
                     traceback.print_exc()
+
+    def _route(self, method: str, token: str | None, grant: JsonDict | None) -> FakeSlack:
+        """The fake of the cloud (see :meth:`join`) that answers this Web API call.
+
+        This fake when it knows the token/code/refresh token or no joined fake
+        does; otherwise the joined fake that issued it.
+        """
+        cloud = self._cloud
+        if len(cloud) == 1:
+            return self
+        if grant is not None:
+            code, refresh = grant.get("code"), grant.get("refresh_token")
+
+            def owns(fake: FakeSlack) -> bool:
+                with fake._lock:
+                    return code in fake._codes or refresh in fake._refresh_tokens
+
+        elif token:
+
+            def owns(fake: FakeSlack) -> bool:
+                with fake._lock:
+                    return token in fake._tokens
+
+        else:
+            return self
+        if owns(self):
+            return self
+        return next((fake for fake in cloud if fake is not self and owns(fake)), self)
 
     def _notify_listeners(self, call: Call) -> None:
         with self._lock:
@@ -1338,30 +1633,46 @@ class FakeSlack:
         args: JsonDict,
         token: str | None,
         path: str,
+        grant: JsonDict | None = None,
     ) -> tuple[_Answer, Call]:
+        """Answer one Web API call; ``args`` are recorded as they are (``oauth.v2.access``:
+        redacted), ``grant`` holds its secrets (see :func:`_oauth_grant`)."""
         injected = self._take_injected_http(method, args)
         if injected is not None:
             return injected, self._record(method, args, injected.status, injected.body, path)
+        tokenless = method in _TOKENLESS_METHODS
         if method not in self._methods:
             body = _error("unknown_method", req_method=method)
         elif parsed is None:
             body = _error("invalid_json")
-        elif not token:
+        elif not token and not tokenless:
             body = _error("not_authed")
-        elif token != self.bot_token:
-            body = _error("invalid_auth")
         else:
             with self._lock:
-                if self._auth_error is not None:
-                    body = _error(self._auth_error)
+                refused = None if tokenless else self._token_error(str(token))
+                if refused is None and not tokenless:
+                    refused = self._auth_error
+                if refused is not None:
+                    body = _error(refused)
                 elif (error := _take_matching(self._injected.get(method), args)) is not None:
                     body = copy.deepcopy(error)
                 else:
                     limited = self._rate_limit(method, args)
                     if limited is not None:
                         return limited, self._record(method, args, 429, limited.body, path)
-                    body = self._call_method(method, args)
+                    body = self._call_method(method, {**args, **grant} if grant else args)
         return _Answer(200, body), self._record(method, args, 200, body, path)
+
+    def _token_error(self, token: str) -> str | None:
+        """Why ``token`` may not call this workspace's Web API, or None (under the lock)."""
+        entry = self._tokens.get(token)
+        if entry is None:
+            return "invalid_auth"
+        if entry.revoked:
+            return "token_revoked"
+        if entry.expires_at is not None and self.wall() >= entry.expires_at:
+            return "token_expired"
+        return None
 
     def _call_method(self, method: str, args: JsonDict) -> JsonDict:
         """Run a method implementation (under the lock), consuming rate-limit budget if ok."""
@@ -1529,6 +1840,69 @@ class FakeSlack:
         return None
 
     # ================================================================ methods
+    def _oauth_v2_access(self, args: JsonDict) -> JsonDict:
+        """``oauth.v2.access``: exchange a code (``grant_type`` ``authorization_code``, the
+        default) or a refresh token (``refresh_token``) for a bot token of this workspace."""
+        if args.get("client_id") != self.client_id:
+            return _error("invalid_client_id")
+        if args.get("client_secret") != self.client_secret:
+            return _error("bad_client_secret")
+        grant_type = args.get("grant_type") or "authorization_code"
+        if grant_type == "authorization_code":
+            return self._exchange_code(args)
+        if grant_type == "refresh_token":
+            return self._refresh(args)
+        return _error("invalid_grant_type")
+
+    def _exchange_code(self, args: JsonDict) -> JsonDict:
+        code = args.get("code")
+        entry = self._codes.get(code) if isinstance(code, str) else None
+        if entry is None or entry.used or self.clock() - entry.issued_at > _CODE_TTL:
+            return _error("invalid_code")
+        if entry.redirect_uri is not None and args.get("redirect_uri") != entry.redirect_uri:
+            return _error("bad_redirect_uri")
+        entry.used = True
+        return self._issue(entry.scopes, entry.user_id, authed_user=True)
+
+    def _refresh(self, args: JsonDict) -> JsonDict:
+        token = args.get("refresh_token")
+        entry = self._refresh_tokens.get(token) if isinstance(token, str) else None
+        if entry is None or entry.used or entry.revoked:
+            return _error("invalid_refresh_token")
+        entry.used = True  # one use: a second refresh with it is refused
+        self._refreshes += 1
+        return self._issue(entry.scopes, entry.user_id, authed_user=False)
+
+    def _issue(self, scopes: str, user_id: str, *, authed_user: bool) -> JsonDict:
+        """Issue a bot token (and, with rotation, a refresh token): the success answer."""
+        n = next(self._counter)
+        access = f"xoxb-{self.team_id}-{n}-{secrets.token_hex(12)}"
+        if self.token_rotation:
+            access = f"xoxe.{access}"
+        body: JsonDict = {
+            "ok": True,
+            "access_token": access,
+            "token_type": "bot",
+            "scope": scopes,
+            "bot_user_id": self.bot_user_id,
+            "app_id": self.app_id,
+            "team": {"id": self.team_id, "name": self.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+        if authed_user:
+            body["authed_user"] = {"id": user_id}
+        if self.token_rotation:
+            refresh = f"xoxe-1-{self.team_id}-{n}-{secrets.token_hex(16)}"
+            self._refresh_tokens[refresh] = _RefreshToken(scopes=scopes, user_id=user_id)
+            self._tokens[access] = _BotToken(expires_at=self.wall() + self.token_ttl)
+            body["refresh_token"] = refresh
+            body["expires_in"] = round(self.token_ttl)
+        else:
+            self._tokens[access] = _BotToken(expires_at=None)
+        self._issued.append(access)
+        return body
+
     def _auth_test(self, args: JsonDict) -> JsonDict:
         return {
             "ok": True,
@@ -1784,7 +2158,8 @@ class FakeSlack:
         previous_view_id: str | None = None,
         root_view_id: str | None = None,
     ) -> JsonDict:
-        vid = view_id or f"V{next(self._counter):010d}"
+        # Unique across workspaces, as Slack's are (the team's last characters first).
+        vid = view_id or f"V{self.team_id[-4:]}{next(self._counter):06d}"
         stored: JsonDict = {
             "id": vid,
             "team_id": self.team_id,
