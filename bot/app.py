@@ -3,10 +3,15 @@ app. No module globals."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import cast
 
 from slack_bolt import App, BoltContext
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 
 from bot.blocks.home import home_view
@@ -15,9 +20,18 @@ from bot.deps import Deps
 from bot.handlers import register_all
 from bot.handlers.feeds import CALENDAR_PATH, FeedPage
 from bot.handlers.guard import ListenerPool
+from bot.handlers.install import (
+    BOT_SCOPES,
+    INSTALL_PATH,
+    NOT_INSTALLED,
+    REDIRECT_PATH,
+    InstallCallbacks,
+    InstallFlow,
+    InstallPages,
+)
 from bot.handlers.kit import Kit
 from bot.scheduler.sender import worker_id
-from bot.scheduler.tick import Ticker
+from bot.scheduler.tick import UNINSTALL_GRACE, Ticker
 from bot.services.access import BallotSeal, SetupSeal
 from bot.services.actions import ActionService
 from bot.services.agenda import AgendaService
@@ -47,8 +61,10 @@ from bot.slack.home import HomePublisher
 from bot.slack.notes import NoteSender
 from bot.slack.outbound import Outbound
 from bot.slack.pacing import Pacer
+from bot.slack.tokens import Clients, FixedToken, InstalledTokens, NoToken, TokenSource
 from bot.storage.db import Database
-from bot.web import front_door
+from bot.storage.installations import InstallationRecords, state_store
+from bot.web import WsgiApp, front_door
 
 
 @dataclass
@@ -60,15 +76,18 @@ class AlsBot:
     db: Database
     ticker: Ticker
     pool: ListenerPool
-    bot_token: str
+    tokens: TokenSource
     api_url: str
     signing_secret: str
+    #: The distributed app's install pages (None: single-workspace mode).
+    install_pages: InstallPages | None = None
 
     def wsgi(self) -> Callable[..., Iterable[bytes]]:
         """The WSGI app ``als-bot serve`` runs (``bot.web``: requests are verified first)."""
-        return front_door(
-            self.bolt, self.db, self.signing_secret, {CALENDAR_PATH: FeedPage(self.deps)}
-        )
+        pages: dict[str, WsgiApp] = {CALENDAR_PATH: FeedPage(self.deps)}
+        if self.install_pages is not None:
+            pages[INSTALL_PATH] = pages[REDIRECT_PATH] = self.install_pages
+        return front_door(self.bolt, self.db, self.signing_secret, pages)
 
     def scheduler(
         self,
@@ -79,8 +98,10 @@ class AlsBot:
     ) -> Ticker:
         """Another scheduler process's passes, on this app's database and Home tabs, with its
         own non-retrying client (default: a new one)."""
-        client = client or scheduler_client(self.bot_token, self.api_url)
-        return _ticker(self.deps, self.db, client, pacer=pacer, worker=worker)
+        clients = client or Clients(self.tokens, lambda t: scheduler_client(t, self.api_url))
+        return _ticker(
+            self.deps, self.db, clients, pacer=pacer, worker=worker, grace=self.ticker.grace
+        )
 
     def idle(self) -> bool:
         """No listener is running or waiting to run (the work after their acks included).
@@ -96,13 +117,101 @@ class AlsBot:
 def _ticker(
     deps: Deps,
     db: Database,
-    client: WebClient,
+    client: WebClient | Clients,
     *,
     pacer: Pacer | None = None,
     worker: str | None = None,
+    grace: timedelta = UNINSTALL_GRACE,
 ) -> Ticker:
     outbound = Outbound(client, publisher=deps.publisher)
-    return Ticker(db, deps.clock, client, pacer=pacer, worker=worker, outbound=outbound)
+    return Ticker(
+        db, deps.clock, client, pacer=pacer, worker=worker, outbound=outbound, grace=grace
+    )
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """The distributed app's settings: any workspace installs it with Slack's OAuth flow.
+    ``wall``: the epoch clock token expiries are read against (tests move it)."""
+
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+    #: Slack's authorize page (the fake's in tests).
+    authorize_url: str | None = None
+    wall: Callable[[], float] = time.time
+
+
+def _tokens(db: Database, api_url: str, bot_token: str, dist: Distribution | None) -> TokenSource:
+    if dist is None:
+        return FixedToken(bot_token)
+    return InstalledTokens(
+        InstallationRecords(dist.client_id, db),
+        client_id=dist.client_id,
+        client_secret=dist.client_secret,
+        api_url=api_url,
+        owner=worker_id(),
+        wall=dist.wall,
+    )
+
+
+def _install_pages(
+    db: Database, api_url: str, dist: Distribution, on_installed: Callable[[str], object]
+) -> InstallPages:
+    settings = OAuthSettings(
+        client_id=dist.client_id,
+        client_secret=dist.client_secret,
+        scopes=list(BOT_SCOPES),
+        redirect_uri=dist.redirect_uri,
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        authorization_url=dist.authorize_url,
+        installation_store=InstallationRecords(dist.client_id, db),
+        installation_store_bot_only=True,
+        state_store=state_store(db),
+        callback_options=InstallCallbacks(on_installed),
+    )
+    flow = InstallFlow(client=WebClient(base_url=api_url, timeout=10), settings=settings)
+    return InstallPages(flow)
+
+
+def _bolt(
+    tokens: TokenSource, api_url: str, bot_token: str, signing_secret: str, verify: bool
+) -> App:
+    """Bolt, which answers Slack within 3 s: listeners ack first, slow work continues after.
+    Bolt calls listeners in the request thread; the listener pool runs them on a worker and
+    returns as soon as they ack (see ``bot.handlers.kit``)."""
+    if isinstance(tokens, FixedToken):
+        return App(
+            client=make_client(bot_token, api_url),
+            signing_secret=signing_secret,
+            token_verification_enabled=verify,
+            process_before_response=True,
+        )
+
+    def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult | None:
+        """Each request with its workspace's token (None: not installed, so Bolt answers
+        the person with ``NOT_INSTALLED``)."""
+        try:
+            facts = tokens.facts(team_id or "")
+        except NoToken:
+            return None
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            bot_token=facts.token,
+            bot_user_id=facts.bot_user_id,
+            bot_id=facts.bot_id,
+        )
+
+    return App(
+        client=WebClient(base_url=api_url, timeout=10),
+        signing_secret=signing_secret,
+        # Bolt's type says AuthorizeResult; its middleware handles None (not installed).
+        authorize=cast(Callable[..., AuthorizeResult], authorize),
+        process_before_response=True,
+        user_facing_authorize_error_message=NOT_INSTALLED,
+    )
 
 
 def create_app(
@@ -117,11 +226,17 @@ def create_app(
     home_settle: float = 3.0,
     pacer: Pacer | None = None,
     public_url: str | None = None,
+    distribution: Distribution | None = None,
+    grace: timedelta = UNINSTALL_GRACE,
 ) -> AlsBot:
     """``home_interval``: a member's Home tab is republished at most once per this many
     seconds (bursts of changes are coalesced); ``home_settle``: after ballot clicks, once the
-    voter has stopped for this many seconds."""
-    client = make_client(bot_token, api_url)
+    voter has stopped for this many seconds. ``distribution``: serve any workspace that
+    installs the app (its tokens from the database), rather than ``bot_token``'s alone.
+    ``grace``: how long an uninstalled workspace's data is kept."""
+    tokens = _tokens(db, api_url, bot_token, distribution)
+    client = Clients(tokens, lambda t: make_client(t, api_url))
+    sched_clients = Clients(tokens, lambda t: scheduler_client(t, api_url))
     topics = TopicService(db, clock)
     actions = ActionService(db, clock)
     agenda = AgendaService(db, clock)
@@ -160,26 +275,14 @@ def create_app(
         directory=SlackDirectory(client),
         publisher=publisher,
         outbound=Outbound(
-            after_ack_client(bot_token, api_url),
+            Clients(tokens, lambda t: after_ack_client(t, api_url)),
             publisher=publisher,
             # The outbox's notes go through a client that never retries by itself.
-            notes=NoteSender(
-                OutboxService(db, clock),
-                scheduler_client(bot_token, api_url),
-                clock,
-                worker_id(),
-            ),
+            notes=NoteSender(OutboxService(db, clock), sched_clients, clock, worker_id()),
         ),
+        tokens=tokens,
     )
-    bolt = App(
-        client=client,
-        signing_secret=signing_secret,
-        token_verification_enabled=verify_token,
-        # Slack needs an answer within 3 s: listeners ack first, slow work continues after.
-        # Bolt calls listeners in the request thread; the listener pool runs them on a worker
-        # and returns as soon as they ack (see ``bot.handlers.kit``).
-        process_before_response=True,
-    )
+    bolt = _bolt(tokens, api_url, bot_token, signing_secret, verify_token)
 
     @bolt.middleware
     def inject(context: BoltContext, next: Callable[[], None]) -> None:
@@ -188,14 +291,17 @@ def create_app(
 
     pool = ListenerPool()
     register_all(Kit(bolt, pool))
-    ticker = _ticker(deps, db, scheduler_client(bot_token, api_url), pacer=pacer)
+    ticker = _ticker(deps, db, sched_clients, pacer=pacer, grace=grace)
     return AlsBot(
         bolt=bolt,
         deps=deps,
         db=db,
         ticker=ticker,
         pool=pool,
-        bot_token=bot_token,
+        tokens=tokens,
         api_url=api_url,
         signing_secret=signing_secret,
+        install_pages=None
+        if distribution is None
+        else _install_pages(db, api_url, distribution, deps.workspaces.installed),
     )

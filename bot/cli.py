@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -149,13 +149,26 @@ def _bot(
 ) -> AlsBot:
     from slack_bolt.error import BoltError
 
-    from bot.app import create_app
+    from bot.app import Distribution, create_app
     from bot.clock import system_clock
+    from bot.handlers.install import REDIRECT_PATH
 
-    token = settings.bot_token
+    settings.require_mode()
+    grace = timedelta(days=settings.grace_days)
     api_url = settings.api_url
-    if verify_token:
-        _reach_slack(token, api_url)
+    distribution: Distribution | None = None
+    token = ""
+    if settings.distributed:  # each workspace's token comes from its install
+        distribution = Distribution(
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            redirect_uri=f"{settings.public_url}{REDIRECT_PATH}",
+        )
+        public_url = public_url or settings.public_url
+    else:
+        token = settings.bot_token
+        if verify_token:
+            _reach_slack(token, api_url)
     db = _database(settings, migrate=migrate)
     try:
         return create_app(
@@ -166,6 +179,8 @@ def _bot(
             clock=clock or system_clock,
             verify_token=verify_token,
             public_url=public_url,
+            distribution=distribution,
+            grace=grace,
         )
     except BoltError as exc:
         raise UsageError(
@@ -209,7 +224,7 @@ def _start_scheduler(app: AlsBot, enabled: bool) -> BackgroundScheduler | None:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import waitress
 
-    _ = settings.bot_token  # named first: it is what a new install is missing first
+    settings.require_mode()  # named first: the token is what a new install misses first
     signing_secret = settings.signing_secret
     app = _bot(
         settings,
@@ -232,6 +247,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    if settings.distributed:
+        raise UsageError(
+            "Socket Mode serves one workspace: unset SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+            "and set SLACK_BOT_TOKEN, or run `als-bot serve` for a distributed app"
+        )
     _ = settings.bot_token
     app_token = settings.app_token
     # Socket Mode requests are not signed; Bolt still wants a secret string.
@@ -265,7 +285,7 @@ def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage.migrate import pending
 
     at = parse_instant(args.at)
-    _ = settings.bot_token  # named first: it is what a new install is missing first
+    settings.require_mode()  # named first: the token is what a new install misses first
     db = _database(settings, migrate=False)
     if pending(db.engine):
         raise UsageError("the database schema is not up to date: run `als-bot migrate` first")

@@ -52,7 +52,13 @@ _PROPERTIES = {
     "DATABASE_URL": "database_url",
     "LOG_LEVEL": "log_level",
     "PUBLIC_URL": "public_url",
+    "SLACK_CLIENT_ID": "client_id",
+    "SLACK_CLIENT_SECRET": "client_secret",
+    "ALS_UNINSTALL_GRACE_DAYS": "grace_days",
 }
+#: The settings of each mode that ``require_mode`` checks (all problems in one line).
+SINGLE_WORKSPACE = ("SLACK_BOT_TOKEN",)
+DISTRIBUTED = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "PUBLIC_URL")
 
 
 def read_environment(
@@ -112,6 +118,79 @@ class Settings:
                 "it must start with xoxb- (the Bot User OAuth Token, not a user or app token)",
             )
         return value
+
+    # -- the two modes ---------------------------------------------------------------------
+    @property
+    def distributed(self) -> bool:
+        """Distributed-app mode (any workspace installs it through Slack's OAuth flow): set
+        by ``SLACK_CLIENT_ID`` or ``SLACK_CLIENT_SECRET``; otherwise one workspace, whose bot
+        token is ``SLACK_BOT_TOKEN``."""
+        return bool(self._get("SLACK_CLIENT_ID") or self._get("SLACK_CLIENT_SECRET"))
+
+    def require_mode(self) -> None:
+        """The settings of the chosen mode are all there and well formed (one line if not)."""
+        if not self.distributed:
+            self.check(*SINGLE_WORKSPACE)
+            return
+        if self._get("SLACK_BOT_TOKEN"):
+            raise ConfigError(
+                "SLACK_BOT_TOKEN",
+                "is set with SLACK_CLIENT_ID",
+                "choose one mode: SLACK_BOT_TOKEN for one workspace, or SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET for a distributed app (tokens come from each install)",
+            )
+        self.check(*DISTRIBUTED)
+        if self.public_url is None:
+            raise ConfigError(
+                "PUBLIC_URL",
+                "is not set",
+                "a distributed app needs the address Slack sends installers back to, e.g. "
+                "https://als.example.org (its redirect URL is PUBLIC_URL/slack/oauth_redirect)",
+            )
+
+    @property
+    def client_id(self) -> str:
+        value = self._get("SLACK_CLIENT_ID")
+        if not value:
+            raise ConfigError(
+                "SLACK_CLIENT_ID",
+                "is not set",
+                "put the Client ID from your Slack app's 'Basic Information' page in .env",
+            )
+        if not re.fullmatch(r"[0-9]+\.[0-9]+", value):
+            raise ConfigError(
+                "SLACK_CLIENT_ID",
+                "is not a client id",
+                "it looks like 1234567890.1234567890 ('Basic Information', App Credentials)",
+            )
+        return value
+
+    @property
+    def client_secret(self) -> str:
+        value = self._get("SLACK_CLIENT_SECRET")
+        if not value:
+            raise ConfigError(
+                "SLACK_CLIENT_SECRET",
+                "is not set",
+                "put the Client Secret from your Slack app's 'Basic Information' page in .env",
+            )
+        if re.search(r"\s", value):
+            raise ConfigError(
+                "SLACK_CLIENT_SECRET", "contains spaces", "paste the Client Secret exactly"
+            )
+        return value
+
+    @property
+    def grace_days(self) -> int:
+        """How many days an uninstalled workspace's data is kept (a reinstall resumes)."""
+        value = self._get("ALS_UNINSTALL_GRACE_DAYS") or "30"
+        if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 3650:
+            raise ConfigError(
+                "ALS_UNINSTALL_GRACE_DAYS",
+                f"is not a number of days ({value!r})",
+                "give a whole number from 1 to 3650 (default 30)",
+            )
+        return int(value)
 
     @property
     def signing_secret(self) -> str:

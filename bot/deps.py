@@ -30,6 +30,7 @@ from bot.services.workspaces import WorkspaceService
 from bot.slack.directory import SlackDirectory
 from bot.slack.home import HomePublisher
 from bot.slack.outbound import Outbound
+from bot.slack.tokens import TokenSource
 
 
 @dataclass(frozen=True)
@@ -59,5 +60,7 @@ class Deps:
     directory: SlackDirectory
     publisher: HomePublisher
     outbound: Outbound
+    #: The workspaces' bot tokens (``forget``: an uninstall or revocation removes them).
+    tokens: TokenSource
     #: Where ``serve`` is reached from outside (calendar feed links); None: no HTTP mode.
     public_url: str | None = None

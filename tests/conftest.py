@@ -106,7 +106,14 @@ NOBOT_CHANNEL = "C0NOBOT001"  # private, bot not invited
 
 @pytest.fixture
 def slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack()
+    fake = populate(FakeSlack())
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+def populate(fake: FakeSlack) -> FakeSlack:
+    """The test workspace's people and channels (see the constants above)."""
     fake.add_user(FAC, "fiona", real_name="Fiona Facilitator", tz="Europe/London")
     zones = [
         "America/New_York",
@@ -126,9 +133,7 @@ def slack() -> Iterator[FakeSlack]:
     fake.add_channel(
         NOBOT_CHANNEL, "secret", is_private=True, members=everyone, bot_is_member=False
     )
-    fake.start()
-    yield fake
-    fake.stop()
+    return fake
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):

@@ -135,7 +135,16 @@ def test_no_handler_module_imports_another() -> None:
 # What each room of the house may use (beyond the standard library and itself).
 ALLOWED = {
     "bot.domain": ("bot.domain", "bot.ids"),
-    "bot.storage": ("bot.storage", "bot.domain", "bot.ids", "sqlalchemy", "alembic"),
+    # slack_sdk's installation and OAuth state stores keep the distributed app's tokens in
+    # our database (``bot.storage.installations``): they are storage, nothing of Slack's API.
+    "bot.storage": (
+        "bot.storage",
+        "bot.domain",
+        "bot.ids",
+        "sqlalchemy",
+        "alembic",
+        "slack_sdk.oauth",
+    ),
     "bot.services": (
         "bot.services",
         "bot.storage",

@@ -27,6 +27,9 @@ def home_opened(r: Request, event: dict[str, Any]) -> None:
 
 
 def uninstalled(r: Request, event: dict[str, Any]) -> None:
+    """The app was removed: its tokens go at once and nothing more is sent; the data is kept
+    for the grace period, so a reinstall resumes (then the scheduler deletes it)."""
+    r.deps.tokens.forget(r.team_id)
     r.deps.workspaces.uninstalled(r.team_id)
 
 
@@ -37,6 +40,7 @@ def tokens_revoked(r: Request, event: dict[str, Any]) -> None:
     tokens = event.get("tokens")
     if not (isinstance(tokens, dict) and tokens.get("bot")):
         return
+    r.deps.tokens.forget(r.team_id)
     if r.deps.workspaces.stop_sending(r.team_id, TOKENS_REVOKED):
         log.error("stopped sending for a workspace: %s", TOKENS_REVOKED)
 

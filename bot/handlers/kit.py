@@ -34,6 +34,7 @@ from bot.deps import Deps
 from bot.domain.errors import DomainError, InvalidInput
 from bot.handlers.guard import ListenerPool, report_failure
 from bot.ids import COMMAND, Sub
+from bot.slack.directory import SlackDirectory
 from bot.slack.outbound import Outbound
 
 log = logging.getLogger("bot.handlers")
@@ -79,7 +80,13 @@ class Request:
 
     @property
     def out(self) -> Outbound:
-        return self.deps.outbound
+        """What is sent, through this workspace's token."""
+        return self.deps.outbound.for_team(self.team_id)
+
+    @property
+    def directory(self) -> SlackDirectory:
+        """What Slack says of people and channels, asked with this workspace's token."""
+        return self.deps.directory.for_team(self.team_id)
 
     @property
     def channel_id(self) -> str:

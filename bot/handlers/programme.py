@@ -21,7 +21,7 @@ from bot.ids import ActionId, CallbackId, Sub
 
 def is_admin(r: Request) -> bool:
     """Slack says who is a workspace admin or owner (the payload's claims do not)."""
-    facts = r.deps.directory.user(r.user_id)
+    facts = r.directory.user(r.user_id)
     return bool(facts and facts.is_admin)
 
 

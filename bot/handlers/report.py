@@ -21,7 +21,7 @@ def charts_clicked(r: Request, set_id: int) -> None:
     report = r.deps.report.of_set(r.team_id, r.user_id, set_id)
     names = {}
     for user, _, _ in report.airtime:
-        facts = r.deps.directory.user(user)
+        facts = r.directory.user(user)
         names[user] = facts.name if facts else "a former member"
     charts = report_charts(report, names)
     for chart in charts:

@@ -40,7 +40,7 @@ def setup(r: Request, words: list[str]) -> None:
         r.team_id,
         r.user_id,
         r.channel_id,
-        r.deps.directory,
+        r.directory,
         channel_name=r.body.get("channel_name"),
     )
     r.open_modal(setup_form(r, draft))
@@ -57,7 +57,7 @@ def choose_channel(r: Request, meta: ChannelMeta, view: dict[str, Any]) -> Setup
     channel = picked_channel(view)
     if channel is None:
         raise InvalidInput({CHANNEL: "Choose the set's channel."})
-    return r.deps.sets.start_setup(r.team_id, r.user_id, channel, r.deps.directory, picked=True)
+    return r.deps.sets.start_setup(r.team_id, r.user_id, channel, r.directory, picked=True)
 
 
 def more_settings(r: Request, meta: SetupMeta) -> None:
@@ -68,7 +68,7 @@ def more_settings(r: Request, meta: SetupMeta) -> None:
         meta.channel_id,
         meta.set_id,
         str(r.view.get("external_id") or ""),
-        r.deps.directory,
+        r.directory,
     )
     assert draft.external_id is not None
     r.update_modal(draft.external_id, setup_form(r, draft, more=True))
@@ -78,7 +78,7 @@ def save_setup(r: Request, meta: SetupMeta, view: dict[str, Any]) -> SetupOutcom
     submitted = SetupSubmission(meta.channel_id, meta.set_id, parse_setup(view), view["id"])
     try:
         return r.deps.sets.submit_setup(
-            r.team_id, r.user_id, submitted, r.deps.directory, bot_user_id=r.bot_user_id
+            r.team_id, r.user_id, submitted, r.directory, bot_user_id=r.bot_user_id
         )
     except InvalidInput as exc:
         raise InvalidInput(shown_errors(view, exc.errors)) from None

@@ -26,6 +26,7 @@ from bot.services.reminders import ReminderService
 from bot.services.views import Context
 from bot.slack.errors import NETWORK_ERRORS, api_outcome, network_outcome
 from bot.slack.pacing import Pacer
+from bot.slack.tokens import NO_TOKEN, Clients, NoToken, clients_of
 
 log = logging.getLogger("bot.scheduler")
 
@@ -69,7 +70,7 @@ class ReminderSender:
     def __init__(
         self,
         reminders: ReminderService,
-        client: WebClient,
+        client: WebClient | Clients,
         *,
         pacer: Pacer | None = None,
         worker: str | None = None,
@@ -78,7 +79,7 @@ class ReminderSender:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._reminders = reminders
-        self._client = client
+        self._clients = clients_of(client)
         self.pacer = pacer or Pacer()
         self.worker = worker or worker_id()
         self._open_vote = open_vote
@@ -194,7 +195,8 @@ class ReminderSender:
                     return dv.Outcome.SKIP, {"reason": "vote not opened"}
                 return dv.Outcome.SENT, {"channel_id": ctx.channel_id}
             message = reminder_message(ctx)
-            response = self._client.chat_postMessage(channel=channel, **message.kwargs())
+            client = self._clients(c.team_id)
+            response = client.chat_postMessage(channel=channel, **message.kwargs())
             return dv.Outcome.SENT, {
                 "channel_id": response.get("channel"),
                 "ts": response.get("ts"),
@@ -203,6 +205,8 @@ class ReminderSender:
             return api_outcome(exc)
         except NETWORK_ERRORS as exc:
             return network_outcome(exc), {"reason": type(exc).__name__[:64]}
+        except NoToken:  # not installed, or its token's refresh failed: the workspace waits
+            return dv.Outcome.WORKSPACE_GONE, {"reason": NO_TOKEN}
 
     def _tell_facilitator(self, c: Claimed, ctx: Context, channel: str, error: str) -> None:
         is_channel = ctx.kind.to_channel
@@ -211,9 +215,9 @@ class ReminderSender:
         if not ctx.facilitator_id or ctx.facilitator_id == c.target:
             return
         try:
-            self._client.chat_postMessage(
+            self._clients(c.team_id).chat_postMessage(
                 channel=ctx.facilitator_id,
                 **unreachable_notice(ctx.set_name, c.target, is_channel, error).kwargs(),
             )
-        except (SlackApiError, *NETWORK_ERRORS) as exc:
+        except (SlackApiError, NoToken, *NETWORK_ERRORS) as exc:
             log.warning("could not tell the facilitator: %s", type(exc).__name__)

@@ -32,12 +32,16 @@ from bot.slack.errors import NETWORK_ERRORS, error_code
 from bot.slack.notes import NoteSender, NoteSummary
 from bot.slack.outbound import Outbound
 from bot.slack.pacing import Pacer
+from bot.slack.tokens import Clients, NoToken, clients_of
 from bot.storage.db import Database
 
 log = logging.getLogger("bot.scheduler")
 
 #: A stopped workspace's token is tried again (``auth.test``) at most this often.
 PROBE_EVERY = timedelta(minutes=15)
+#: How long an uninstalled workspace's data is kept, so that a reinstall resumes (a setting:
+#: ``ALS_UNINSTALL_GRACE_DAYS``).
+UNINSTALL_GRACE = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,9 @@ class TickSummary:
     resumed: int = 0  # workspaces whose sending resumed in this pass
     notes: NoteSummary = field(default_factory=NoteSummary)
     stages: int = 0  # live sessions moved on by the clock
+    #: Workspaces whose data was deleted (uninstalled longer than the grace period): rows by
+    #: table.
+    purged: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def reminders_sent(self) -> int:
@@ -67,6 +74,11 @@ class TickSummary:
             + f", {count(self.notes.sent, 'note')} delivered, {self.notes.waiting} to retry"
             + (f", {count(self.stages, 'live session')} moved on" if self.stages else "")
             + (f", sending resumed for {count(self.resumed, 'workspace')}" if self.resumed else "")
+            + (
+                f", {count(len(self.purged), 'uninstalled workspace')} deleted"
+                if self.purged
+                else ""
+            )
         )
 
 
@@ -80,17 +92,19 @@ class Ticker:
         self,
         db: Database,
         clock: Clock,
-        client: WebClient | None,
+        client: WebClient | Clients | None,
         *,
         pacer: Pacer | None = None,
         worker: str | None = None,
         outbound: Outbound | None = None,
+        grace: timedelta = UNINSTALL_GRACE,
     ) -> None:
+        self.grace = grace
         self.reminders = ReminderService(db, clock)
         self.agenda = AgendaService(db, clock)
         self.live_sessions = LiveService(db, clock)
         self.workspaces = WorkspaceService(db, clock)
-        self.client = client
+        self.clients = clients_of(client) if client is not None else None
         if outbound is None and client is not None:
             outbound = Outbound(client, publisher=None)
         self.outbound = outbound
@@ -131,21 +145,19 @@ class Ticker:
         where ``auth.test`` answers for that very workspace, sending resumes. Returns how many
         workspaces resumed."""
         stopped = self.workspaces.stopped_teams()
-        self.stopped = set(stopped)
+        self.stopped = {*stopped, *self.workspaces.uninstalled_teams()}
         for team in [t for t in self.probed if t not in self.stopped]:
             del self.probed[team]  # resumed meanwhile (another process)
-        if self.client is None:
+        if self.clients is None:
             return 0
         resumed = 0
-        works_for: str | None = None  # the team auth.test answered for ("" if refused)
+        works_for: dict[str, str] = {}  # token -> the team auth.test answered for ("": refused)
         for team in stopped:
             last = self.probed.get(team)
             if last is not None and last <= at < last + PROBE_EVERY:
                 continue
             self.probed[team] = at
-            if works_for is None:
-                works_for = self._token_team()
-            if works_for != team:
+            if self._token_team(team, works_for) != team:
                 continue
             owed = self.workspaces.resume_sending(team, at)
             self.stopped.discard(team)
@@ -154,18 +166,30 @@ class Ticker:
             log.warning("sending resumed for workspace %s: %d reminder(s) owed again", team, owed)
         return resumed
 
-    def _token_team(self) -> str:
-        """The team the scheduler's token works for, or "" if Slack refuses it."""
-        assert self.client is not None
+    def _token_team(self, team: str, works_for: dict[str, str]) -> str:
+        """The team ``team``'s token works for, or "" if there is none or Slack refuses it
+        (one ``auth.test`` per token and pass: one token serves every team in single-workspace
+        mode)."""
+        assert self.clients is not None
         try:
-            answer = self.client.auth_test()
+            client = self.clients(team)
+        except NoToken as exc:
+            log.info("no token to try: %s", exc)
+            return ""
+        token = client.token or ""
+        if token in works_for:
+            return works_for[token]
+        works_for[token] = ""
+        try:
+            answer = client.auth_test()
         except SlackApiError as exc:
             log.info("token still refused: %s", error_code(exc))
             return ""
         except NETWORK_ERRORS as exc:
             log.info("token not tried: %s", type(exc).__name__)
             return ""
-        return str(answer.get("team_id") or "")
+        works_for[token] = str(answer.get("team_id") or "")
+        return works_for[token]
 
     def live(self, at: datetime, *, run_notes: bool = True) -> int:
         """The live pass (every few seconds): live sessions whose stage's time is up move on,
@@ -203,6 +227,16 @@ class Ticker:
             if self.notes is not None
             else NoteSummary()
         )
+        purged = self.workspaces.purge_uninstalled(at, self.grace)
+        for team, rows in purged.items():
+            tables = ", ".join(f"{table} {n}" for table, n in sorted(rows.items()))
+            log.warning(
+                "deleted the data of workspace %s, uninstalled more than %d days ago: %d rows (%s)",
+                team,
+                self.grace.days,
+                sum(rows.values()),
+                tables,
+            )
         return TickSummary(
             at=at,
             sets=plan.sets,
@@ -213,4 +247,5 @@ class Ticker:
             resumed=resumed,
             notes=notes,
             stages=stages,
+            purged=purged,
         )

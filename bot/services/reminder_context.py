@@ -69,9 +69,9 @@ def context_of(s: Session, c: Claimed, at: datetime) -> Context | Decision:
     row = s.get(PlannedSession, c.session_id)
     if lset is None or row is None or lset.status != SetStatus.ACTIVE:
         return Decision("set closed")
-    if ws is None or ws.uninstalled_at is not None:
+    if ws is None:
         return Decision("app uninstalled")
-    if ws.sending_stopped_at is not None:
+    if ws.sending_stopped_at is not None or ws.uninstalled_at is not None:
         # Found stopped mid-pass (another process, the tokens_revoked event): the
         # reminder waits for the token to work again (the tick's probe).
         return Decision(WORKSPACE_STOPPED, until=at + STOPPED_WAIT)

@@ -14,6 +14,7 @@ from bot.domain import schedule as sched
 from bot.domain.reminders import deliverable_at, kind_of
 from bot.domain.status import SessionStatus
 from bot.services.reminder_context import WORKSPACE_STOPPED
+from bot.storage import purge
 from bot.storage import queries as q
 from bot.storage.db import Database
 from bot.storage.models import Membership, PlannedSession, Reminder, Workspace
@@ -25,6 +26,8 @@ SEEN_RECHECK = timedelta(minutes=1)
 STOPPED_SKIP_REASON = WORKSPACE_STOPPED  # rows skipped so before reminders waited instead
 #: Slack's ``tokens_revoked`` event: the reason recorded when it stops sending.
 TOKENS_REVOKED = "tokens_revoked"
+#: Slack's ``app_uninstalled`` event: the reason recorded when it stops sending.
+APP_UNINSTALLED = "app_uninstalled"
 ZONE_MAX = 64  # Membership.tz
 
 
@@ -40,13 +43,72 @@ class WorkspaceService:
         """The app was removed from the workspace: the scheduler stops serving it."""
         with self._lock:
             self._seen.pop(team_id, None)
+        now = self._clock()
+        with self._db.write() as s, s.begin():
+            q.ensure_workspace(s, team_id)
+            s.execute(  # a second event does not restart the grace period
+                update(Workspace)
+                .where(Workspace.team_id == team_id, Workspace.uninstalled_at.is_(None))
+                .values(uninstalled_at=now)
+            )
+            s.execute(
+                update(Workspace)
+                .where(Workspace.team_id == team_id, Workspace.sending_stopped_at.is_(None))
+                .values(sending_stopped_at=now, sending_stopped_reason=APP_UNINSTALLED)
+            )
+
+    def installed(self, team_id: str) -> int:
+        """An OAuth install (or a reinstall within the grace period): the workspace is served
+        again, its sets planned and reminded; what its stop kept back is owed again. Returns
+        how many reminders were owed again."""
+        now = self._clock()
+        with self._lock:
+            self._seen.pop(team_id, None)
         with self._db.write() as s, s.begin():
             q.ensure_workspace(s, team_id)
             s.execute(
                 update(Workspace)
-                .where(Workspace.team_id == team_id)
-                .values(uninstalled_at=self._clock())
+                .where(Workspace.team_id == team_id, Workspace.uninstalled_at.is_not(None))
+                .values(uninstalled_at=None, installed_at=now)
             )
+        return self.resume_sending(team_id, now)
+
+    def uninstalled_teams(self) -> list[str]:
+        """Workspaces the app was removed from whose data is still kept (the grace period):
+        nothing is sent to them."""
+        with self._db.read() as s:
+            return sorted(  # uninstalling stops sending too: the stopped ones' index serves
+                s.scalars(
+                    select(Workspace.team_id).where(
+                        Workspace.sending_stopped_at.is_not(None),
+                        Workspace.uninstalled_at.is_not(None),
+                    )
+                )
+            )
+
+    def purge_uninstalled(self, at: datetime, grace: timedelta) -> dict[str, dict[str, int]]:
+        """Delete the data of every workspace uninstalled more than ``grace`` ago, one
+        workspace per transaction. Returns the rows deleted, by workspace and table."""
+        with self._db.read() as s:
+            teams = list(
+                s.scalars(
+                    select(Workspace.team_id).where(
+                        Workspace.sending_stopped_at.is_not(None),
+                        Workspace.uninstalled_at < at - grace,
+                    )
+                )
+            )
+        purged: dict[str, dict[str, int]] = {}
+        for team in teams:
+            with self._db.write() as s, s.begin():
+                still = s.scalar(
+                    select(Workspace.team_id)
+                    .where(Workspace.team_id == team, Workspace.uninstalled_at < at - grace)
+                    .with_for_update()
+                )
+                if still is not None:  # not reinstalled meanwhile, nor purged by another pass
+                    purged[team] = purge.delete_team(s, team)
+        return purged
 
     def request_from(self, team_id: str) -> bool:
         """A signed request came from ``team_id``, so the app is installed there: a workspace
@@ -69,7 +131,10 @@ class WorkspaceService:
                 .where(Workspace.team_id == team_id, Workspace.uninstalled_at.is_not(None))
                 .values(uninstalled_at=None, installed_at=now)
             )
-            return bool(q.rowcount(done))
+            if not q.rowcount(done):
+                return False
+        self.resume_sending(team_id, now)
+        return True
 
     # -- sending stopped / resumed ----------------------------------------------------------
     def stop_sending(self, team_id: str, reason: str) -> bool:

@@ -16,29 +16,50 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.directory import ChannelFacts, UserFacts
+from bot.slack.tokens import Clients, clients_of
 
 log = logging.getLogger(__name__)
 
 
 class SlackDirectory:
+    """What Slack says about people and channels, in one workspace (``for_team``); people are
+    cached for ``ttl_seconds``, in a cache all workspaces' directories share."""
+
     def __init__(
         self,
-        client: WebClient,
+        client: WebClient | Clients,
         *,
         ttl_seconds: float = 600.0,
         monotonic: Callable[[], float] = time.monotonic,
+        team_id: str = "",
+        _cache: tuple[dict[tuple[str, str], tuple[float, UserFacts | None]], threading.Lock]
+        | None = None,
     ) -> None:
-        self._client = client
+        self._clients = clients_of(client)
         self._ttl = ttl_seconds
         self._monotonic = monotonic
-        self._users: dict[str, tuple[float, UserFacts | None]] = {}
-        self._lock = threading.Lock()
+        self._team = team_id
+        self._cache, self._lock = _cache or ({}, threading.Lock())
+
+    def for_team(self, team_id: str) -> SlackDirectory:
+        """This directory, asking Slack with ``team_id``'s token."""
+        return SlackDirectory(
+            self._clients,
+            ttl_seconds=self._ttl,
+            monotonic=self._monotonic,
+            team_id=team_id,
+            _cache=(self._cache, self._lock),
+        )
+
+    @property
+    def _client(self) -> WebClient:
+        return self._clients(self._team)
 
     def user(self, user_id: str) -> UserFacts | None:
         """Facts about a user, or None if Slack does not know them."""
         now = self._monotonic()
         with self._lock:
-            cached = self._users.get(user_id)
+            cached = self._cache.get((self._team, user_id))
         if cached is not None and now - cached[0] < self._ttl:
             return cached[1]
         try:
@@ -64,7 +85,7 @@ class SlackDirectory:
                 ),
             )
         with self._lock:
-            self._users[user_id] = (now, facts)
+            self._cache[(self._team, user_id)] = (now, facts)
         return facts
 
     def prefetch(self, user_ids: Iterable[str]) -> None:
@@ -73,7 +94,10 @@ class SlackDirectory:
         now = self._monotonic()
         with self._lock:
             missing = {
-                u for u in user_ids if u not in self._users or now - self._users[u][0] >= self._ttl
+                u
+                for u in user_ids
+                if (self._team, u) not in self._cache
+                or now - self._cache[(self._team, u)][0] >= self._ttl
             }
         if len(missing) > 1:
             with ThreadPoolExecutor(max_workers=min(8, len(missing))) as pool:
@@ -81,7 +105,7 @@ class SlackDirectory:
 
     def forget(self, user_id: str) -> None:
         with self._lock:
-            self._users.pop(user_id, None)
+            self._cache.pop((self._team, user_id), None)
 
     def channel(self, channel_id: str, name_hint: str | None = None) -> ChannelFacts:
         """Facts about a conversation. ``name_hint`` is the ``channel_name`` of a slash command,

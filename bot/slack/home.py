@@ -27,6 +27,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.errors import NETWORK_ERRORS
+from bot.slack.tokens import Clients, clients_of
 
 log = logging.getLogger("bot.home")
 
@@ -41,13 +42,13 @@ BACKOFF_CAP = 60.0
 class HomePublisher:
     def __init__(
         self,
-        client: WebClient,
+        client: WebClient | Clients,
         build: Callable[[str, str], dict[str, Any]],
         *,
         min_interval: float = 1.0,
         settle: float = 3.0,
     ) -> None:
-        self._client = client
+        self._clients = clients_of(client)
         self._build = build
         self._interval = min_interval
         self._settle = settle
@@ -111,7 +112,7 @@ class HomePublisher:
             retry_after = None
             transient = False
             try:
-                self._client.views_publish(user_id=key[1], view=self._build(*key))
+                self._clients(key[0]).views_publish(user_id=key[1], view=self._build(*key))
                 self.published += 1
             except SlackApiError as exc:
                 error = exc.response.get("error")

@@ -36,6 +36,7 @@ from bot.domain.outbox import Note
 from bot.services.outbox import ClaimedNote, FannedOut, NoteContext, OutboxService, Skip
 from bot.slack.errors import NETWORK_ERRORS, api_outcome, error_code, network_outcome
 from bot.slack.pacing import Pacer
+from bot.slack.tokens import NO_TOKEN, Clients, NoToken, clients_of
 
 log = logging.getLogger("bot.slack")
 
@@ -92,14 +93,14 @@ class NoteSender:
     def __init__(
         self,
         outbox: OutboxService,
-        client: WebClient,
+        client: WebClient | Clients,
         clock: Callable[[], datetime],
         worker: str,
         *,
         pacer: Pacer | None = None,
     ) -> None:
         self._outbox = outbox
-        self._client = client
+        self._clients = clients_of(client)
         self._clock = clock
         self.worker = worker
         self.pacer = pacer
@@ -173,21 +174,22 @@ class NoteSender:
             ctx = replace(ctx, live=replace(ctx.live, round_link=self._permalink(ctx)))
         message = render(ctx)
         try:
+            client = self._clients(note.team_id)
             if note.kind.private_in_channel:
                 try:
-                    self._client.chat_postEphemeral(
+                    client.chat_postEphemeral(
                         channel=ctx.set.channel_id, user=note.target, **message.kwargs()
                     )
                 except SlackApiError as exc:
                     if error_code(exc) not in _NOT_EPHEMERAL:
                         raise
-                    self._client.chat_postMessage(channel=note.target, **message.kwargs())
+                    client.chat_postMessage(channel=note.target, **message.kwargs())
                 return dv.Outcome.SENT, {}
             channel = ctx.set.channel_id if note.kind.to_channel else note.target
             kept_ts = self._kept_ts(ctx)
             if kept_ts is not None:
                 channel = note.target
-                self._client.chat_update(channel=channel, ts=kept_ts, **message.kwargs())
+                client.chat_update(channel=channel, ts=kept_ts, **message.kwargs())
                 return dv.Outcome.SENT, {}
             if note.kind.kept:
                 channel = note.target  # the channel the kept message lives in
@@ -198,12 +200,14 @@ class NoteSender:
                 kwargs["thread_ts"] = ctx.live.thread_ts  # the agenda message's thread
             if self.pacer is not None:
                 self.pacer.spend(note.team_id, channel)
-            posted = self._client.chat_postMessage(channel=channel, **kwargs)
+            posted = client.chat_postMessage(channel=channel, **kwargs)
             return dv.Outcome.SENT, {"ts": posted.get("ts")}
         except SlackApiError as exc:
             return api_outcome(exc)
         except NETWORK_ERRORS as exc:
             return network_outcome(exc), {"reason": type(exc).__name__[:64]}
+        except NoToken:  # its token's refresh failed, or it is not installed: retried later
+            return dv.Outcome.TRANSIENT, {"reason": NO_TOKEN}
 
     @staticmethod
     def _kept_ts(ctx: NoteContext) -> str | None:
@@ -223,10 +227,10 @@ class NoteSender:
         Slack did not give it; the opening says where the round is instead)."""
         assert ctx.live is not None and ctx.live.round_ts
         try:
-            found = self._client.chat_getPermalink(
+            found = self._clients(ctx.note.team_id).chat_getPermalink(
                 channel=ctx.live.channel_id, message_ts=ctx.live.round_ts
             )
-        except (SlackApiError, *NETWORK_ERRORS) as exc:
+        except (SlackApiError, NoToken, *NETWORK_ERRORS) as exc:
             log.info("no link to the round: %s", type(exc).__name__)
             return None
         link = found.get("permalink")
@@ -240,8 +244,8 @@ class NoteSender:
         if not facilitator or facilitator == note.target:
             return
         try:
-            self._client.chat_postMessage(
+            self._clients(note.team_id).chat_postMessage(
                 channel=facilitator, **rules_undelivered(ctx.set, note.target, error).kwargs()
             )
-        except (SlackApiError, *NETWORK_ERRORS) as exc:
+        except (SlackApiError, NoToken, *NETWORK_ERRORS) as exc:
             log.warning("could not tell the facilitator: %s", type(exc).__name__)

@@ -16,6 +16,7 @@ Everything else here is one send that stands alone (``alone``).
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 from collections.abc import Iterable, Iterator
 
@@ -28,6 +29,7 @@ from bot.services.views import CommitOutcome, RoundState, SessionChange, VoteOpe
 from bot.slack.errors import NETWORK_ERRORS, error_code
 from bot.slack.home import HomePublisher
 from bot.slack.notes import NoteSender
+from bot.slack.tokens import Clients, NoToken, clients_of
 
 log = logging.getLogger("bot.slack")
 
@@ -41,21 +43,36 @@ def alone(what: str) -> Iterator[None]:
         yield
     except SlackApiError as exc:
         log.warning("%s not sent: %s", what, error_code(exc) or exc.response.status_code)
-    except NETWORK_ERRORS as exc:
+    except (NoToken, *NETWORK_ERRORS) as exc:
         log.warning("%s not sent: %s", what, type(exc).__name__)
 
 
 class Outbound:
+    """What is sent, through each workspace's own client: the sends that name no workspace
+    (``post``, ``dm``...) go through an outbound bound to one (``for_team``: a request's)."""
+
     def __init__(
         self,
-        client: WebClient,
+        client: WebClient | Clients,
         *,
         publisher: HomePublisher | None,
         notes: NoteSender | None = None,
+        team_id: str = "",
     ) -> None:
-        self.client = client
+        self._clients = clients_of(client)
         self._notes = notes
         self._publisher = publisher
+        self._team = team_id
+
+    def for_team(self, team_id: str) -> Outbound:
+        bound = copy.copy(self)
+        bound._team = team_id
+        return bound
+
+    @property
+    def client(self) -> WebClient:
+        """The bound workspace's client (``NoToken`` if it has none)."""
+        return self._clients(self._team)
 
     # -- the outbox ----------------------------------------------------------------------
     def use_notes(self, notes: NoteSender) -> None:
@@ -118,7 +135,7 @@ class Outbound:
     def session_changed(self, change: SessionChange) -> None:
         """Tell the set's channel, and refresh the members' Home tabs (their next session)."""
         with alone("session change"):
-            self.client.chat_postMessage(
+            self._clients(change.set.team_id).chat_postMessage(
                 channel=change.set.channel_id, **change_message(change).kwargs()
             )
         self.homes(change.set.team_id, change.set.member_ids)
@@ -174,5 +191,5 @@ class Outbound:
             self.client.chat_postEphemeral(channel=channel_id, user=user_id, **message.kwargs())
         except SlackApiError:
             self.dm(user_id, message)
-        except NETWORK_ERRORS as exc:
+        except (NoToken, *NETWORK_ERRORS) as exc:
             log.warning("private message not sent: %s", type(exc).__name__)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from bot.storage.installations import SLACK_TABLES
 from bot.storage.models import Base
 
 config = context.config
-target_metadata = Base.metadata
+# Our models, and slack_sdk's installation and OAuth state tables (distributed app mode).
+target_metadata = [Base.metadata, SLACK_TABLES]
 
 
 def _run(connection: Connection) -> None:

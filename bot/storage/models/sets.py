@@ -51,6 +51,9 @@ class Workspace(Base):
     # stops sending to this workspace until it is installed again.
     sending_stopped_at: Mapped[datetime | None]
     sending_stopped_reason: Mapped[str | None] = mapped_column(String(64))
+    # A rotating token's refresh, claimed by one process at a time (``storage.installations``).
+    token_refresh_by: Mapped[str | None] = mapped_column(String(64))
+    token_refresh_until: Mapped[datetime | None]
 
 
 class LearningSet(Base):
