@@ -222,7 +222,7 @@ def _start_scheduler(app: AlsBot, enabled: bool) -> BackgroundScheduler | None:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import waitress
+    from bot import lifecycle
 
     settings.require_mode()  # named first: the token is what a new install misses first
     signing_secret = settings.signing_secret
@@ -233,14 +233,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         public_url=settings.public_url,
     )
     scheduler = _start_scheduler(app, not args.no_scheduler)
-    log.info("serving Slack on http://%s:%s/slack/events", args.host, args.port)
-    try:
-        waitress.serve(
-            app.wsgi(), host=args.host, port=args.port, threads=args.threads, ident="als-bot"
-        )
-    finally:
-        if scheduler:
-            scheduler.shutdown(wait=False)
+    lifecycle.serve(app, scheduler, host=args.host, port=args.port, threads=args.threads)
     return 0
 
 
@@ -297,6 +290,9 @@ def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
         clock=lambda: at,
         verify_token=False,
     )
+    from bot.lifecycle import on_sigterm
+
+    on_sigterm(app.ticker.stop)  # the send in flight is recorded, the leases given back
     try:
         summary = app.ticker.tick(at, budget_seconds=args.budget)
     finally:
@@ -308,8 +304,9 @@ def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
     """The tick alone, every minute: for deployments whose web processes run
     ``serve --no-scheduler`` (any number of these may run; claims keep them apart)."""
-    import signal
     import threading
+
+    from bot.lifecycle import on_sigterm, stop_scheduling
 
     app = _bot(
         settings,
@@ -320,14 +317,13 @@ def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
     scheduler = _start_scheduler(app, True)
     log.info("scheduler running: one pass a minute")
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    on_sigterm(stop.set)
     try:
         stop.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        stop_scheduling(app, scheduler)
         app.close()
     return 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -77,7 +78,11 @@ class ReminderSender:
         open_vote: Callable[[str, int], bool] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        stopping: threading.Event | None = None,
     ) -> None:
+        #: Set when the process is asked to stop (SIGTERM): the send in flight finishes and is
+        #: recorded, nothing more is claimed, and the leases are given back.
+        self.stopping = stopping or threading.Event()
         self._reminders = reminders
         self._clients = clients_of(client)
         self.pacer = pacer or Pacer()
@@ -122,7 +127,7 @@ class ReminderSender:
         summary: SendSummary,
         stopped: set[str],
     ) -> None:
-        while self._monotonic() < deadline:
+        while self._monotonic() < deadline and not self.stopping.is_set():
             busy = self.pacer.busy_teams()
             claimed = self._reminders.claim_next(
                 at, self.worker, exclude_teams={*busy, *stopped}, now=self._now(at, start)

@@ -14,6 +14,7 @@ resumes in the same pass.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -100,6 +101,8 @@ class Ticker:
         grace: timedelta = UNINSTALL_GRACE,
     ) -> None:
         self.grace = grace
+        #: Set by ``stop`` (SIGTERM): passes finish their send in flight and claim no more.
+        self.stopping = threading.Event()
         self.reminders = ReminderService(db, clock)
         self.agenda = AgendaService(db, clock)
         self.live_sessions = LiveService(db, clock)
@@ -113,7 +116,12 @@ class Ticker:
         self.stopped: set[str] = set()  # nothing is claimed for these: their reminders wait
         self.sender = (
             ReminderSender(
-                self.reminders, client, pacer=pacer, open_vote=self.open_vote, worker=worker
+                self.reminders,
+                client,
+                pacer=pacer,
+                open_vote=self.open_vote,
+                worker=worker,
+                stopping=self.stopping,
             )
             if client is not None
             else None
@@ -121,7 +129,12 @@ class Ticker:
         # The outbox's notes still due (retries; a process that died after its ack).
         self.notes = (
             NoteSender(
-                OutboxService(db, clock), client, clock, self.sender.worker, pacer=self.sender.pacer
+                OutboxService(db, clock),
+                client,
+                clock,
+                self.sender.worker,
+                pacer=self.sender.pacer,
+                stopping=self.stopping,
             )
             if client is not None and self.sender is not None
             else None
@@ -129,6 +142,11 @@ class Ticker:
         if self.outbound is not None and self.notes is not None:
             # What the pass changes (a vote it opens or closes) is delivered as it goes.
             self.outbound.use_notes(self.notes)
+
+    def stop(self) -> None:
+        """The process was asked to stop: the pass running finishes the send in flight,
+        records it and gives its leases back; no pass claims anything after."""
+        self.stopping.set()
 
     def open_vote(self, team_id: str, set_id: int) -> bool:
         """The auto-vote reminder: open the set's vote for its next session, as its facilitator
@@ -197,12 +215,16 @@ class Ticker:
         change a 429 put off goes before the changes made since: none is overtaken). Without
         ``run_notes`` (the minute's tick, which runs the notes itself at its end), they wait.
         Returns how many sessions moved."""
+        if self.stopping.is_set():
+            return 0
         moved = self.live_sessions.advance_due(at)
         if self.notes is not None and run_notes:
             self.notes.run(at, exclude_teams=self.stopped)
         return len(moved)
 
     def tick(self, at: datetime, *, budget_seconds: float = 50.0) -> TickSummary:
+        if self.stopping.is_set():
+            return TickSummary(at=at, sets=0, sessions_planned=0)
         resumed = self.resume_stopped(at)
         stages = self.live(at, run_notes=False)
         plan = self.reminders.plan(at)

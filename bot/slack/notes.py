@@ -11,6 +11,7 @@ itself (``scheduler_client``): the state machine decides what is sent again.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -98,7 +99,10 @@ class NoteSender:
         worker: str,
         *,
         pacer: Pacer | None = None,
+        stopping: threading.Event | None = None,
     ) -> None:
+        #: Set when the process is asked to stop: a pass claims nothing more.
+        self.stopping = stopping or threading.Event()
         self._outbox = outbox
         self._clients = clients_of(client)
         self._clock = clock
@@ -140,7 +144,7 @@ class NoteSender:
         died after its ack). A workspace Slack answered with a 429 waits (its pacer's pause)."""
         summary = NoteSummary()
         excluded = set(exclude_teams) | set(self.pacer.paused_teams() if self.pacer else ())
-        while True:
+        while not self.stopping.is_set():
             note = self._outbox.claim_due(at, self.worker, exclude_teams=excluded)
             if note is None:
                 return summary
@@ -150,6 +154,7 @@ class NoteSender:
                 if self.pacer is not None:
                     self.pacer.pause(note.team_id, extra["retry_after"].total_seconds())
             summary.add(state)
+        return summary
 
     def _record(
         self, note: ClaimedNote, outcome: dv.Outcome, at: datetime, **extra: Any
