@@ -30,6 +30,7 @@ from bot.handlers.install import (
     InstallPages,
 )
 from bot.handlers.kit import Kit
+from bot.metrics import Metrics
 from bot.scheduler.sender import worker_id
 from bot.scheduler.tick import UNINSTALL_GRACE, Ticker
 from bot.services.access import BallotSeal, SetupSeal
@@ -48,6 +49,7 @@ from bot.services.live import LiveService
 from bot.services.outbox import OutboxService
 from bot.services.programme import ProgrammeService
 from bot.services.questions import QuestionService
+from bot.services.reminders import ReminderService
 from bot.services.report import ReportService
 from bot.services.reportback import ReportbackService
 from bot.services.review import ReviewService
@@ -79,15 +81,25 @@ class AlsBot:
     tokens: TokenSource
     api_url: str
     signing_secret: str
+    metrics: Metrics
     #: The distributed app's install pages (None: single-workspace mode).
     install_pages: InstallPages | None = None
+    #: ``GET /metrics`` asks for ``Authorization: Bearer <token>`` (None: it does not).
+    metrics_token: str | None = None
 
     def wsgi(self) -> Callable[..., Iterable[bytes]]:
         """The WSGI app ``als-bot serve`` runs (``bot.web``: requests are verified first)."""
         pages: dict[str, WsgiApp] = {CALENDAR_PATH: FeedPage(self.deps)}
         if self.install_pages is not None:
             pages[INSTALL_PATH] = pages[REDIRECT_PATH] = self.install_pages
-        return front_door(self.bolt, self.db, self.signing_secret, pages)
+        return front_door(
+            self.bolt,
+            self.db,
+            self.signing_secret,
+            pages,
+            metrics=self.metrics,
+            metrics_token=self.metrics_token,
+        )
 
     def scheduler(
         self,
@@ -100,7 +112,13 @@ class AlsBot:
         own non-retrying client (default: a new one)."""
         clients = client or Clients(self.tokens, lambda t: scheduler_client(t, self.api_url))
         return _ticker(
-            self.deps, self.db, clients, pacer=pacer, worker=worker, grace=self.ticker.grace
+            self.deps,
+            self.db,
+            clients,
+            pacer=pacer,
+            worker=worker,
+            grace=self.ticker.grace,
+            metrics=self.metrics,
         )
 
     def idle(self) -> bool:
@@ -122,10 +140,18 @@ def _ticker(
     pacer: Pacer | None = None,
     worker: str | None = None,
     grace: timedelta = UNINSTALL_GRACE,
+    metrics: Metrics | None = None,
 ) -> Ticker:
     outbound = Outbound(client, publisher=deps.publisher)
     return Ticker(
-        db, deps.clock, client, pacer=pacer, worker=worker, outbound=outbound, grace=grace
+        db,
+        deps.clock,
+        client,
+        pacer=pacer,
+        worker=worker,
+        outbound=outbound,
+        grace=grace,
+        metrics=metrics,
     )
 
 
@@ -228,6 +254,7 @@ def create_app(
     public_url: str | None = None,
     distribution: Distribution | None = None,
     grace: timedelta = UNINSTALL_GRACE,
+    metrics_token: str | None = None,
 ) -> AlsBot:
     """``home_interval``: a member's Home tab is republished at most once per this many
     seconds (bursts of changes are coalesced); ``home_settle``: after ballot clicks, once the
@@ -291,7 +318,11 @@ def create_app(
 
     pool = ListenerPool()
     register_all(Kit(bolt, pool))
-    ticker = _ticker(deps, db, sched_clients, pacer=pacer, grace=grace)
+    reminders = ReminderService(db, clock)
+    metrics = Metrics(
+        backlog=lambda: reminders.due_count(clock()), workspaces=deps.workspaces.installed_count
+    )
+    ticker = _ticker(deps, db, sched_clients, pacer=pacer, grace=grace, metrics=metrics)
     return AlsBot(
         bolt=bolt,
         deps=deps,
@@ -301,6 +332,8 @@ def create_app(
         tokens=tokens,
         api_url=api_url,
         signing_secret=signing_secret,
+        metrics=metrics,
+        metrics_token=metrics_token,
         install_pages=None
         if distribution is None
         else _install_pages(db, api_url, distribution, deps.workspaces.installed),

@@ -72,6 +72,14 @@ def _parser() -> argparse.ArgumentParser:
     sched.add_argument(
         "--no-migrate", action="store_true", help="do not apply pending migrations at start"
     )
+    sched.add_argument(
+        "--metrics-port",
+        type=int,
+        help="serve GET /metrics on this port (the process serves nothing else)",
+    )
+    sched.add_argument(
+        "--metrics-host", default="127.0.0.1", help="address of --metrics-port (default 127.0.0.1)"
+    )
 
     sandbox = sub.add_parser(
         "sandbox",
@@ -181,6 +189,7 @@ def _bot(
             public_url=public_url,
             distribution=distribution,
             grace=grace,
+            metrics_token=settings.metrics_token,
         )
     except BoltError as exc:
         raise UsageError(
@@ -215,10 +224,15 @@ def _start_scheduler(app: AlsBot, enabled: bool) -> BackgroundScheduler | None:
         return None
     from bot.scheduler.runner import start_scheduler
 
-    return start_scheduler(
-        lambda: app.ticker.tick(app.deps.clock()),
-        live=lambda: app.ticker.live(app.deps.clock()),
-    )
+    def tick() -> None:
+        with app.metrics.timed_pass("tick"):
+            app.ticker.tick(app.deps.clock())
+
+    def live() -> None:
+        with app.metrics.timed_pass("live"):
+            app.ticker.live(app.deps.clock())
+
+    return start_scheduler(tick, live=live)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -315,6 +329,14 @@ def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
         verify_token=True,
     )
     scheduler = _start_scheduler(app, True)
+    page = None
+    if args.metrics_port is not None:
+        from bot.metrics import MetricsPage, serve_metrics
+
+        page = serve_metrics(
+            MetricsPage(app.metrics, settings.metrics_token), args.metrics_host, args.metrics_port
+        )
+        log.info("metrics on http://%s:%s/metrics", args.metrics_host, page.port)
     log.info("scheduler running: one pass a minute")
     stop = threading.Event()
     on_sigterm(stop.set)
@@ -324,6 +346,8 @@ def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
         pass
     finally:
         stop_scheduling(app, scheduler)
+        if page is not None:
+            page.close()
         app.close()
     return 0
 
@@ -355,18 +379,27 @@ def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
 #: The settings each command needs: checked together before it starts (all problems named).
 NEEDS = {
     "serve": (
-        "SLACK_BOT_TOKEN",
         "SLACK_SIGNING_SECRET",
         "SLACK_API_URL",
         "DATABASE_URL",
         "PUBLIC_URL",
+        "ALS_UNINSTALL_GRACE_DAYS",
+        "ALS_METRICS_TOKEN",
     ),
     "socket": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "DATABASE_URL"),
     "migrate": ("DATABASE_URL",),
-    "tick": ("SLACK_BOT_TOKEN", "SLACK_API_URL", "DATABASE_URL"),
-    "scheduler": ("SLACK_BOT_TOKEN", "SLACK_API_URL", "DATABASE_URL"),
+    "tick": ("SLACK_API_URL", "DATABASE_URL", "ALS_UNINSTALL_GRACE_DAYS"),
+    "scheduler": (
+        "SLACK_API_URL",
+        "DATABASE_URL",
+        "ALS_UNINSTALL_GRACE_DAYS",
+        "ALS_METRICS_TOKEN",
+    ),
     "sandbox": (),
 }
+#: The commands that speak to Slack for workspaces: they need one mode's settings (the bot
+#: token, or the distributed app's), named with the others in one line.
+MODAL = ("serve", "tick", "scheduler")
 
 COMMANDS = {
     "serve": cmd_serve,
@@ -382,10 +415,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.load(Path.cwd())
-        settings.check("LOG_LEVEL", *NEEDS[args.command])
+        mode = settings.mode_settings() if args.command in MODAL else ()
+        settings.check("LOG_LEVEL", "ALS_LOG_FORMAT", *mode, *NEEDS[args.command])
         from bot.logs import setup_logging
 
-        setup_logging(settings.log_level)
+        setup_logging(settings.log_level, settings.log_format)
         return COMMANDS[args.command](args, settings)
     except (ConfigError, UsageError) as exc:
         print(f"als-bot: {exc}", file=sys.stderr)

@@ -55,6 +55,8 @@ _PROPERTIES = {
     "SLACK_CLIENT_ID": "client_id",
     "SLACK_CLIENT_SECRET": "client_secret",
     "ALS_UNINSTALL_GRACE_DAYS": "grace_days",
+    "ALS_LOG_FORMAT": "log_format",
+    "ALS_METRICS_TOKEN": "metrics_token",
 }
 #: The settings of each mode that ``require_mode`` checks (all problems in one line).
 SINGLE_WORKSPACE = ("SLACK_BOT_TOKEN",)
@@ -126,6 +128,10 @@ class Settings:
         by ``SLACK_CLIENT_ID`` or ``SLACK_CLIENT_SECRET``; otherwise one workspace, whose bot
         token is ``SLACK_BOT_TOKEN``."""
         return bool(self._get("SLACK_CLIENT_ID") or self._get("SLACK_CLIENT_SECRET"))
+
+    def mode_settings(self) -> tuple[str, ...]:
+        """The settings the chosen mode needs."""
+        return DISTRIBUTED if self.distributed else SINGLE_WORKSPACE
 
     def require_mode(self) -> None:
         """The settings of the chosen mode are all there and well formed (one line if not)."""
@@ -273,6 +279,30 @@ class Settings:
                 "give the address Slack reaches serve at, e.g. https://als.example.org",
             )
         return value.rstrip("/")
+
+    @property
+    def log_format(self) -> str:
+        """``text`` (default) or ``json``: one JSON object per line, for a log collector."""
+        value = (self._get("ALS_LOG_FORMAT") or "text").lower()
+        if value not in ("text", "json"):
+            raise ConfigError(
+                "ALS_LOG_FORMAT", f"is not a log format ({value!r})", "use text or json"
+            )
+        return value
+
+    @property
+    def metrics_token(self) -> str | None:
+        """When set, ``GET /metrics`` asks for ``Authorization: Bearer <token>``."""
+        value = self._get("ALS_METRICS_TOKEN")
+        if not value:
+            return None
+        if not value.isascii() or not value.isprintable() or " " in value:
+            raise ConfigError(
+                "ALS_METRICS_TOKEN",
+                "is not a token",
+                "use printable ASCII without spaces, e.g. the output of `openssl rand -hex 32`",
+            )
+        return value
 
     @property
     def log_level(self) -> int:

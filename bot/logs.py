@@ -1,18 +1,37 @@
 """Logging set-up. No user content in logs: Slack libraries log request payloads at DEBUG and
-echo whole unhandled requests in a warning, so their records are capped and scrubbed."""
+echo whole unhandled requests in a warning, so their records are capped and scrubbed.
+
+Two formats (``setup_logging``): ``text``, one readable line per record, and ``json``, one JSON
+object per line (``time`` in ISO 8601 UTC, ``level``, ``logger``, ``message``, and
+``request_id`` / ``team_id`` when set) for a log collector. ``log_context`` names the request
+and workspace being handled; every record logged inside it, on the same thread, carries them
+(text: `` [req=... team=...]`` at the end of the line). Context variables do not follow work
+handed to another thread: a listener's work after its ack logs without them.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, TextIO
 
 _LIBRARIES = ("slack_bolt", "slack_sdk")
 
+#: The log formats ``setup_logging`` knows.
+FORMATS = ("text", "json")
 
 #: Library warnings about what the app does on purpose: not worth an operator's attention.
 _EXPECTED = (
     # The app gives Bolt its own WebClient; Bolt also finds SLACK_BOT_TOKEN in the environment.
     "As you gave `client` as well, `token` will be unused.",
 )
+
+_REQUEST_ID: ContextVar[str | None] = ContextVar("als_log_request_id", default=None)
+_TEAM_ID: ContextVar[str | None] = ContextVar("als_log_team_id", default=None)
 
 
 class NoPayloadFilter(logging.Filter):
@@ -26,18 +45,96 @@ class NoPayloadFilter(logging.Filter):
         message = record.getMessage()
         if message.startswith(_EXPECTED):
             return False
-        if "{" in message or "payload" in message.lower() or "body" in message.lower():
-            record.msg = (
-                message.split("\n", 1)[0].split("{", 1)[0].strip() + " (payload not logged)"
-            )
+        first = message.split("\n", 1)[0]
+        lowered = first.lower()
+        cuts = [
+            i for i in (first.find("{"), lowered.find("payload"), lowered.find("body")) if i >= 0
+        ]
+        if cuts or first != message:
+            # Only what comes before the first sign of a payload (a JSON object, "body=...").
+            head = first[: min(cuts, default=len(first))].rstrip(" ([:=")
+            record.msg = f"{head} (payload not logged)"
             record.args = ()
         return True
 
 
-def setup_logging(level: int) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+@contextmanager
+def log_context(request_id: str | None = None, team_id: str | None = None) -> Iterator[None]:
+    """Records logged inside (on this thread) carry this request's id and workspace."""
+    request_token = _REQUEST_ID.set(request_id)
+    team_token = _TEAM_ID.set(team_id)
+    try:
+        yield
+    finally:
+        _TEAM_ID.reset(team_token)
+        _REQUEST_ID.reset(request_token)
+
+
+class ContextFilter(logging.Filter):
+    """Copies ``log_context``'s request id and workspace onto each record (``request_id``,
+    ``team_id``; None outside any context). A value given with ``extra=`` is kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = _REQUEST_ID.get()
+        if getattr(record, "team_id", None) is None:
+            record.team_id = _TEAM_ID.get()
+        return True
+
+
+def _context(record: logging.LogRecord) -> dict[str, str]:
+    found = {
+        "request_id": getattr(record, "request_id", None),
+        "team_id": getattr(record, "team_id", None),
+    }
+    return {key: str(value) for key, value in found.items() if value is not None}
+
+
+class TextFormatter(logging.Formatter):
+    """``time LEVEL logger: message``, then `` [req=... team=...]`` when in a context."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        line = super().formatMessage(record)  # a traceback, if any, is added after this
+        context = _context(record)
+        tags = [
+            f"{tag}={context[key]}"
+            for key, tag in (("request_id", "req"), ("team_id", "team"))
+            if key in context
+        ]
+        return f"{line} [{' '.join(tags)}]" if tags else line
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record, on one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(_context(record))
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry)
+
+
+def setup_logging(level: int, fmt: str = "text", *, stream: TextIO | None = None) -> None:
+    """Log to ``stream`` (default stderr) at ``level``, in ``fmt`` (``text`` or ``json``)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown log format {fmt!r}: use one of {', '.join(FORMATS)}")
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     handler.addFilter(NoPayloadFilter())
+    handler.addFilter(ContextFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -316,6 +316,9 @@ def test_install_use_uninstall_grace_and_deletion_two_workspaces_apart(
     assert summary.purged[TEAM_A] == kept, "every table counted"
     assert "1 uninstalled workspace deleted" in summary.line()
     assert rows_of(db, TEAM_A) == {}
+    scraped = cloud.app.metrics.render()[0].decode()
+    assert 'als_workspace_rows_deleted_total{table="learning_sets"} 1.0' in scraped
+    assert "als_workspaces_active 1.0" in scraped, "B alone"
     after = rows_of(db, TEAM_B)
     assert after.keys() >= {"learning_sets", "memberships", "slack_bots", "workspaces"}
     assert after["learning_sets"] == b_before["learning_sets"]

@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.reminders import reminder_message, unreachable_notice
 from bot.domain import delivery as dv
 from bot.domain.reminders import Kind
+from bot.metrics import Metrics
 from bot.services.reminder_context import WORKSPACE_STOPPED, Claimed, Decision
 from bot.services.reminders import ReminderService
 from bot.services.views import Context
@@ -64,6 +65,16 @@ class SendSummary:
                 self.retried += 1
 
 
+#: A reminder's state after an attempt, as ``als_reminders_total``'s outcome (still pending:
+#: "retried"; put off by quiet hours or the channel's pace: not counted).
+_METRIC = {
+    dv.State.SENT: "sent",
+    dv.State.SKIPPED: "skipped",
+    dv.State.FAILED: "failed",
+    dv.State.UNKNOWN: "failed",
+}
+
+
 class ReminderSender:
     """One process's sending loop. ``open_vote(team_id, set_id)`` opens a session's agenda vote
     (the auto-vote reminder); the scheduler pass (``Ticker.open_vote``) gives it."""
@@ -79,7 +90,9 @@ class ReminderSender:
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         stopping: threading.Event | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics
         #: Set when the process is asked to stop (SIGTERM): the send in flight finishes and is
         #: recorded, nothing more is claimed, and the leases are given back.
         self.stopping = stopping or threading.Event()
@@ -154,6 +167,8 @@ class ReminderSender:
                     claimed.team_id, self.worker, now, now + timedelta(seconds=pause)
                 )
             summary.add(state, outcome)
+            if self._metrics is not None and outcome != dv.Outcome.DEFER:
+                self._metrics.count_reminder(claimed.kind, _METRIC.get(state, "retried"))
 
     def _deliver(
         self, c: Claimed, at: datetime, summary: SendSummary

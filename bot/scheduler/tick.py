@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
 from bot.domain.text import count
+from bot.metrics import Metrics
 from bot.scheduler.sender import ReminderSender, SendSummary
 from bot.services.agenda import AgendaService
 from bot.services.live import LiveService
@@ -99,8 +100,10 @@ class Ticker:
         worker: str | None = None,
         outbound: Outbound | None = None,
         grace: timedelta = UNINSTALL_GRACE,
+        metrics: Metrics | None = None,
     ) -> None:
         self.grace = grace
+        self.metrics = metrics
         #: Set by ``stop`` (SIGTERM): passes finish their send in flight and claim no more.
         self.stopping = threading.Event()
         self.reminders = ReminderService(db, clock)
@@ -122,6 +125,7 @@ class Ticker:
                 open_vote=self.open_vote,
                 worker=worker,
                 stopping=self.stopping,
+                metrics=metrics,
             )
             if client is not None
             else None
@@ -251,6 +255,9 @@ class Ticker:
         )
         purged = self.workspaces.purge_uninstalled(at, self.grace)
         for team, rows in purged.items():
+            if self.metrics is not None:
+                for table, n in rows.items():
+                    self.metrics.count_deleted(table, n)
             tables = ", ".join(f"{table} {n}" for table, n in sorted(rows.items()))
             log.warning(
                 "deleted the data of workspace %s, uninstalled more than %d days ago: %d rows (%s)",

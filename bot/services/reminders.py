@@ -188,6 +188,18 @@ class ReminderService:
                 stmt = stmt.where(SendLease.team_id.not_in(kept))
             s.execute(stmt)
 
+    def due_count(self, at: datetime) -> int:
+        """How many reminders are due and not yet sent (the backlog ``/metrics`` shows)."""
+        with self._db.read() as s:
+            return int(
+                s.scalar(
+                    select(func.count())
+                    .select_from(Reminder)
+                    .where(text(LIVE_REMINDER), Reminder.send_after <= at)
+                )
+                or 0
+            )
+
     def has_due(self, at: datetime) -> bool:
         with self._db.read() as s:
             return (

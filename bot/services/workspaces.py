@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from bot.clock import Clock
 from bot.domain import delivery as dv
@@ -72,6 +72,18 @@ class WorkspaceService:
                 .values(uninstalled_at=None, installed_at=now)
             )
         return self.resume_sending(team_id, now)
+
+    def installed_count(self) -> int:
+        """How many workspaces have the app installed (``/metrics``)."""
+        with self._db.read() as s:
+            return int(
+                s.scalar(
+                    select(func.count())
+                    .select_from(Workspace)
+                    .where(Workspace.uninstalled_at.is_(None))
+                )
+                or 0
+            )
 
     def uninstalled_teams(self) -> list[str]:
         """Workspaces the app was removed from whose data is still kept (the grace period):

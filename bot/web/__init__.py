@@ -1,4 +1,5 @@
-"""The front door: the WSGI app ``als-bot serve`` runs (``POST /slack/events``, ``GET /healthz``).
+"""The front door: the WSGI app ``als-bot serve`` runs (``POST /slack/events``, ``GET /healthz``
+and, given metrics, ``GET /metrics``).
 
 Anyone who can reach the public URL can send anything, so a request is checked in this order
 before any of the app's code, or Bolt's, looks at what it says:
@@ -13,6 +14,14 @@ before any of the app's code, or Bolt's, looks at what it says:
 
 Only then does Bolt see the request. Each refusal is one WARNING line naming the reason, never
 the content; nothing here answers 500.
+
+Each request to ``/slack/events`` is handled inside ``bot.logs.log_context``: the lines logged
+on its thread carry a request id and, once the body is verified and parsed, its workspace. The
+time from its arrival to its answer being ready (the ack) is observed in
+``Metrics.ack_seconds`` by surface, for the requests Bolt sees (refused ones are not timed).
+``GET /metrics`` serves the metrics in Prometheus's text format (``bot.metrics.MetricsPage``:
+with a token, only to ``Authorization: Bearer <token>``, compared in constant time; 401 with
+no detail otherwise).
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from hashlib import sha256
 from typing import Any
@@ -33,11 +43,14 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.request.internals import build_context
 
 from bot.ids import RESPONSE_SENT
+from bot.logs import log_context
+from bot.metrics import Metrics, MetricsPage, surface_of
 from bot.storage.db import Database
 from bot.web.envelope import BAD_REQUEST, TOO_LARGE, UNAUTHORIZED, Refused, check_envelope
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 
 #: The largest body the front door reads (Slack's largest payloads, a full modal's state, are
 #: a few hundred kB).
@@ -133,15 +146,24 @@ def _answer(
 
 
 def front_door(
-    bolt: App, db: Database, signing_secret: str, pages: Mapping[str, WsgiApp] | None = None
+    bolt: App,
+    db: Database,
+    signing_secret: str,
+    pages: Mapping[str, WsgiApp] | None = None,
+    *,
+    metrics: Metrics | None = None,
+    metrics_token: str | None = None,
 ) -> WsgiApp:
-    """The WSGI app served in production: ``POST /slack/events``, ``GET /healthz``, and the
+    """The WSGI app served in production: ``POST /slack/events``, ``GET /healthz``, the
     ``pages`` read with GET under their path prefixes (the calendar feeds, composed in
-    ``bot.app``: the front door knows nothing of what they are)."""
+    ``bot.app``: the front door knows nothing of what they are) and, given ``metrics``,
+    ``GET /metrics`` (with ``metrics_token``, only for ``Authorization: Bearer <token>``)."""
     readable = dict(pages or {})
     secret = signing_secret.encode()
+    scrape = MetricsPage(metrics, metrics_token) if metrics is not None else None
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        arrived = time.perf_counter()
         method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
         if method in ("GET", "HEAD") and isinstance(path, str):
             for prefix, page in readable.items():
@@ -154,36 +176,66 @@ def front_door(
             ).encode()
             status = "200 OK" if healthy else "503 Service Unavailable"
             return _answer(start_response, status, body, "application/json")
+        if path == METRICS_PATH and method in ("GET", "HEAD") and scrape is not None:
+            return scrape(environ, start_response)
         if path != EVENTS_PATH or method != "POST":
             return _answer(start_response, "404 Not Found", b"Not Found", "text/plain")
-        try:
-            raw = read_body(environ)
-            verify(secret, environ, raw)
-            text, data = parse(raw, environ.get("CONTENT_TYPE"))
-            request = _parsed_request(text, data, environ)
-        except Refused as refused:
-            log.warning("refused a request: %s (%s)", refused.reason, refused.status[:3])
-            return _answer(start_response, refused.status, b"", "text/plain")
-        except Exception as exc:  # Bolt's own parsing: never a 500 or a traceback for a body
-            log.warning("refused a request: Bolt could not read it (%s) (400)", type(exc).__name__)
-            return _answer(start_response, BAD_REQUEST, b"", "text/plain")
-        sent = threading.Event()
-        request.context[RESPONSE_SENT] = sent
-        try:
-            response = bolt.dispatch(request)
-        except Exception as exc:  # a backstop: Bolt answers listeners' failures itself
-            log.error("could not answer a request (%s) (400)", type(exc).__name__)
-            sent.set()
-            return _answer(start_response, BAD_REQUEST, b"", "text/plain")
-        headers = [(k, v) for k, values in response.headers.items() for v in values]
-        body = response.body.encode("utf-8")
-        if not any(k.lower() == "content-length" for k, _ in headers):
-            headers.append(("Content-Length", str(len(body))))
-        status_line = f"{response.status} {_REASONS.get(response.status, 'Status')}"
-        start_response(status_line, headers)
-        return _Answer(body, sent)
+        request_id = uuid.uuid4().hex[:12]
+        with log_context(request_id=request_id):
+            try:
+                raw = read_body(environ)
+                verify(secret, environ, raw)
+                text, data = parse(raw, environ.get("CONTENT_TYPE"))
+                request = _parsed_request(text, data, environ)
+            except Refused as refused:
+                log.warning("refused a request: %s (%s)", refused.reason, refused.status[:3])
+                return _answer(start_response, refused.status, b"", "text/plain")
+            except Exception as exc:  # Bolt's own parsing: never a 500 or a traceback for a body
+                log.warning(
+                    "refused a request: Bolt could not read it (%s) (400)", type(exc).__name__
+                )
+                return _answer(start_response, BAD_REQUEST, b"", "text/plain")
+        with log_context(request_id=request_id, team_id=team_of(data)):
+            sent = threading.Event()
+            request.context[RESPONSE_SENT] = sent
+            try:
+                response = bolt.dispatch(request)
+            except Exception as exc:  # a backstop: Bolt answers listeners' failures itself
+                log.error("could not answer a request (%s) (400)", type(exc).__name__)
+                sent.set()
+                _timed(metrics, data, arrived)
+                return _answer(start_response, BAD_REQUEST, b"", "text/plain")
+            headers = [(k, v) for k, values in response.headers.items() for v in values]
+            body = response.body.encode("utf-8")
+            if not any(k.lower() == "content-length" for k, _ in headers):
+                headers.append(("Content-Length", str(len(body))))
+            status_line = f"{response.status} {_REASONS.get(response.status, 'Status')}"
+            _timed(metrics, data, arrived)
+            start_response(status_line, headers)
+            return _Answer(body, sent)
 
     return application
+
+
+def _timed(metrics: Metrics | None, data: Mapping[str, Any], arrived: float) -> None:
+    """The ack's time, from the request's arrival to its answer being ready to write."""
+    if metrics is not None:
+        metrics.observe_ack(surface_of(data), time.perf_counter() - arrived)
+
+
+def team_of(data: Mapping[str, Any]) -> str | None:
+    """The workspace a (verified) request comes from, as an id fit for a log line: the
+    envelope's ``team_id``, or ``team.id``, or ``user.team_id``."""
+    team = data.get("team")
+    user = data.get("user")
+    for value in (
+        data.get("team_id"),
+        team.get("id") if isinstance(team, Mapping) else None,
+        user.get("team_id") if isinstance(user, Mapping) else None,
+    ):
+        if isinstance(value, str) and 0 < len(value) <= 32 and value.isascii() and value.isalnum():
+            return value
+    return None
 
 
 class _Answer:
