@@ -26,6 +26,7 @@ from bot.clock import ManualClock
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.storage.db import Database, make_engine
+from bot.storage.installations import SLACK_TABLES
 from bot.storage.migrate import upgrade
 from bot.storage.models import Base
 
@@ -78,7 +79,9 @@ def migrated(database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def db(migrated: Database) -> Database:
     """A migrated, empty database (tables are emptied before each test)."""
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    tables = [
+        t.name for t in [*reversed(Base.metadata.sorted_tables), *SLACK_TABLES.sorted_tables]
+    ]
     with migrated.engine.begin() as conn:
         if migrated.dialect == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

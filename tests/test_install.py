@@ -489,3 +489,48 @@ def test_a_failed_refresh_holds_that_workspaces_sends_and_not_the_others(
     settle(cloud.a)
     assert prompts(cloud.a) == {NY, SYDNEY, LA}
     assert all(len(dms(cloud.a, u)) == 1 for u in (NY, SYDNEY, LA)), "nothing doubled"
+
+
+def test_each_process_reads_an_installation_once_per_few_seconds(db: Database) -> None:
+    """The token is read once per ``CACHE_SECONDS`` per process; this process's uninstall
+    forgets it at once, another process's within those seconds; an install is seen at once."""
+    from slack_sdk.oauth.installation_store.models.installation import Installation
+
+    from bot.slack.tokens import CACHE_SECONDS, InstalledTokens
+    from bot.storage.installations import InstallationRecords
+
+    records = InstallationRecords("1111.2222", db)
+    now = [0.0]
+
+    def process() -> InstalledTokens:
+        return InstalledTokens(
+            records,
+            client_id="1111.2222",
+            client_secret="secret",
+            api_url="http://127.0.0.1:9/api/",
+            owner=f"test-{len(now)}",
+            monotonic=lambda: now[0],
+        )
+
+    def installed(token: str) -> None:
+        records.save(
+            Installation(
+                app_id="A1", team_id=TEAM_A, bot_token=token, bot_user_id="U0BOT", user_id="U1"
+            )
+        )
+
+    this, other = process(), process()
+    with pytest.raises(NoToken):
+        this.facts(TEAM_A)
+    installed("xoxb-first")
+    assert this.facts(TEAM_A).token == "xoxb-first", "an install is seen at once"
+    other.forget(TEAM_A)  # another process handled the uninstall
+    assert this.facts(TEAM_A).token == "xoxb-first", "not read again yet"
+    now[0] += CACHE_SECONDS
+    with pytest.raises(NoToken):
+        this.facts(TEAM_A)
+    installed("xoxb-second")
+    assert this.facts(TEAM_A).token == "xoxb-second"
+    this.forget(TEAM_A)
+    with pytest.raises(NoToken):
+        this.facts(TEAM_A)

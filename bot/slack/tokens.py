@@ -37,6 +37,8 @@ log = logging.getLogger("bot.slack")
 REFRESH_MARGIN = timedelta(minutes=120)
 #: How long a process may hold a workspace's refresh before another may take it over.
 REFRESH_LEASE = timedelta(seconds=30)
+#: How long a process keeps a workspace's installation before reading it again.
+CACHE_SECONDS = 5.0
 #: How long a process waits for another's refresh before giving up on this send.
 REFRESH_WAIT = 10.0
 
@@ -104,7 +106,13 @@ class InstalledTokens:
     """Distributed-app mode: each workspace's token from its installation, refreshed in time.
 
     ``wall`` is the epoch clock token expiries are read against (Slack's ``expires_in`` is
-    counted from when a token was issued); tests move it instead of sleeping."""
+    counted from when a token was issued); tests move it instead of sleeping.
+
+    A workspace's installation is read once per ``cache_seconds`` per process (every request
+    and every send asks for it). An uninstall or revocation handled by this process forgets it
+    at once; one handled by another process is seen within ``cache_seconds``, and meanwhile
+    Slack refuses the old token, which stops that workspace's sends as a revoked token does.
+    A workspace with no installation is never cached: an install is seen at once."""
 
     def __init__(
         self,
@@ -116,7 +124,13 @@ class InstalledTokens:
         owner: str,
         wall: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        cache_seconds: float = CACHE_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        self._cache: dict[str, tuple[float, Bot]] = {}
+        self._cache_seconds = cache_seconds
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
         self._store = store
         self._client_id = client_id
         self._client_secret = client_secret
@@ -126,13 +140,24 @@ class InstalledTokens:
         self._sleep = sleep
 
     def facts(self, team_id: str) -> TokenFacts:
-        bot = self._find(team_id)
+        now = self._monotonic()
+        with self._lock:
+            cached = self._cache.get(team_id)
+        if cached is not None and now - cached[0] < self._cache_seconds:
+            bot = cached[1]
+        else:
+            bot = self._find(team_id)
         if self._expiring(bot):
             bot = self._refreshed(team_id, bot)
+        with self._lock:
+            if cached is None or cached[1] is not bot:
+                self._cache[team_id] = (now, bot)
         assert bot.bot_token is not None
         return TokenFacts(bot.bot_token, bot.bot_user_id, bot.bot_id)
 
     def forget(self, team_id: str) -> None:
+        with self._lock:
+            self._cache.pop(team_id, None)
         self._store.delete_team(team_id)
 
     def _find(self, team_id: str) -> Bot:
