@@ -226,6 +226,17 @@ def install(cloud: Cloud, fake: FakeSlack) -> Page:
     return page
 
 
+def set_up_in(cloud: Cloud, fake: FakeSlack) -> Any:
+    """A weekly set in the workspace's own channel, through its own driver."""
+    return create_set(cloud.driver(fake), fake, cadence="1", channel=CHANNEL[fake.team_id])
+
+
+def both_with_a_set(cloud: Cloud) -> None:
+    for fake in (cloud.a, cloud.b):
+        install(cloud, fake)
+        set_up_in(cloud, fake)
+
+
 def rows_of(db: Database, team: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     with db.read() as s:
@@ -275,7 +286,7 @@ def test_install_use_uninstall_grace_and_deletion_two_workspaces_apart(
     # Each workspace sets up a set with the same channel and user ids: two sets, one per team.
     for fake in (a, b):
         before = len(fake.calls)
-        response = create_set(cloud.driver(fake), fake, cadence="1", channel=CHANNEL[fake.team_id])
+        response = set_up_in(cloud, fake)
         assert response.status == 200
         assert len(fake.calls) > before, [(c.method, c.response) for c in fake.calls[before:]]
         assert response.body.strip() == "", response.body
@@ -330,7 +341,7 @@ def test_a_reinstall_within_the_grace_period_resumes_with_the_new_token(
 ) -> None:
     a = cloud.a
     install(cloud, a)
-    create_set(cloud.driver(a), a, cadence="1", channel=CHANNEL[TEAM_A])
+    set_up_in(cloud, a)
     a.uninstall()
     cloud.driver(a).event({"type": "app_uninstalled"})
     settle(a)
@@ -354,10 +365,7 @@ def test_a_reinstall_within_the_grace_period_resumes_with_the_new_token(
 def test_tokens_revoked_stops_that_workspace_only(
     cloud: Cloud, db: Database, clock: ManualClock
 ) -> None:
-    install(cloud, cloud.a)
-    install(cloud, cloud.b)
-    for fake in (cloud.a, cloud.b):
-        create_set(cloud.driver(fake), fake, cadence="1", channel=CHANNEL[fake.team_id])
+    both_with_a_set(cloud)
     cloud.a.uninstall()  # Slack revokes the tokens and says so
     event = {"type": "tokens_revoked", "tokens": {"bot": [f"U0BOT{TEAM_A[-5:]}"]}}
     assert cloud.driver(cloud.a).event(event).status == 200
@@ -463,10 +471,7 @@ def test_a_rotating_token_is_refreshed_once_by_two_processes_at_once(
 def test_a_failed_refresh_holds_that_workspaces_sends_and_not_the_others(
     cloud: Cloud, db: Database, clock: ManualClock
 ) -> None:
-    install(cloud, cloud.a)
-    install(cloud, cloud.b)
-    for fake in (cloud.a, cloud.b):
-        create_set(cloud.driver(fake), fake, cadence="1", channel=CHANNEL[fake.team_id])
+    both_with_a_set(cloud)
     # A's refresh token stops working (revoked on Slack's side), and its token expires.
     with db.read() as s:
         refresh = s.scalar(
