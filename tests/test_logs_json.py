@@ -180,3 +180,20 @@ def test_the_front_door_names_each_request_and_its_workspace(
     ids = [ran["request_id"], unhandled["request_id"], unsigned["request_id"]]
     assert all(re.fullmatch(r"[0-9a-f]{12}", i) for i in ids) and len(set(ids)) == 3
     assert "team_id" not in unsigned  # not read from a body that is not verified
+
+
+def test_the_work_after_the_ack_logs_with_its_requests_context(
+    logs: Captured, driver: SlackDriver, slack: FakeSlack
+) -> None:
+    """The listener pool carries the request's log context to the thread that runs the work
+    after the ack (a plain thread does not: the test above)."""
+    from tests.helpers import settle
+
+    setup_logging(logging.INFO, "json", stream=logs.stream)
+    response = driver.event({"type": "tokens_revoked", "tokens": {"bot": ["U0BOT00001"]}})
+    assert response.status == 200
+    settle(slack)
+    stopped = [r for r in logs.records() if "stopped sending" in r["message"]]
+    assert len(stopped) == 1
+    assert stopped[0]["team_id"] == slack.team_id
+    assert re.fullmatch(r"[0-9a-f]{12}", stopped[0]["request_id"])

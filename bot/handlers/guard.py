@@ -8,6 +8,7 @@ told kindly. The pool's threads are created and shut down with the app.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 import threading
@@ -107,7 +108,8 @@ class ListenerPool:
     def _submit(self, listener: Callable[..., None], kwargs: dict[str, Any]) -> Future[None]:
         with self._lock:
             self._running += 1
-        done = self._pool.submit(_run_reporting, listener, kwargs)
+        # The request's log context (its request id and team id: ``bot.logs``) goes with it.
+        done = self._pool.submit(contextvars.copy_context().run, _run_reporting, listener, kwargs)
         done.add_done_callback(self._finished)
         return done
 
