@@ -345,16 +345,18 @@ def test_tokens_revoked_event_stops_at_once_and_a_reinstall_is_noticed(
     assert prompted(slack) == {NY: 1, SYDNEY: 1, LA: 1}
     assert workspace(db, slack).sending_stopped_at is None
 
-    # Uninstalled, then a signed request from the workspace: installed again.
+    # Uninstalled (nothing is sent there), then a signed request from the workspace: installed
+    # again, and sending resumes.
     assert driver.event({"type": "app_uninstalled"}).status == 200
     eventually(lambda: workspace(db, slack).uninstalled_at is not None, "marked uninstalled")
+    assert workspace(db, slack).sending_stopped_reason == "app_uninstalled"
     assert driver.event(event).status == 200  # part of leaving: proves nothing
-    eventually(
-        lambda: workspace(db, slack).sending_stopped_reason == "tokens_revoked", "stopped again"
-    )
+    settle(slack)
     assert workspace(db, slack).uninstalled_at is not None
+    assert workspace(db, slack).sending_stopped_reason == "app_uninstalled", "the first stop kept"
     assert driver.command(FAC, "help", channel_id=SET_CHANNEL).status == 200
-    assert workspace(db, slack).uninstalled_at is None
+    ws = workspace(db, slack)
+    assert ws.uninstalled_at is None and ws.sending_stopped_at is None
 
 
 def test_a_pass_that_finds_the_workspace_stopped_midway_keeps_its_reminders(

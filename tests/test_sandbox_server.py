@@ -479,8 +479,14 @@ def test_help_me_ask_shows_in_the_thread_only_for_who_asked(page: Page) -> None:
     agenda = confirmed_agenda(page)
     page.post("/api/time", {"user": FIONA, "at": "2026-11-25T09:58", "tz": "UTC"})
     click(page, FIONA, "als_live_start", agenda)
-    st = page.wait(FIONA, CHANNEL, lambda s: "Now: Check-in" in s["main"]["html"])
-    assert "The session has started" in st["main"]["html"]
+    # Two sends after the ack (the part's message, the start's notice): wait for both.
+    page.wait(
+        FIONA,
+        CHANNEL,
+        lambda s: (
+            "Now: Check-in" in s["main"]["html"] and "The session has started" in s["main"]["html"]
+        ),
+    )
     # Next stage: the report-back round, the first topic's presenting, its first questions.
     for stage in ("Report-back round", "Presenting", "Clarifying questions"):
         click(

@@ -148,11 +148,12 @@ class ReminderSender:
             if claimed is None:
                 if not busy:
                     break
-                # Only paced workspaces have work: wait for the first to have a token again.
-                wait = min(busy.values())
-                if self._monotonic() + wait >= deadline:
-                    break
                 if not self._reminders.has_due(at):
+                    break
+                # Only paced workspaces have work: wait for the first to have a token again
+                # (as of now: the claim that found nothing took some of that wait).
+                wait = min(self.pacer.busy_teams().values(), default=0.0)
+                if self._monotonic() + wait >= deadline:
                     break
                 self._sleep(wait)
                 continue

@@ -52,11 +52,23 @@ class Pacer:
             return max(paused, need, 0.0)
 
     def busy_teams(self) -> dict[str, float]:
-        """Teams that may not send now, with the seconds to wait."""
+        """Teams that may not send now, with the seconds to wait. A team whose bucket is full
+        again and that is not paused is forgotten (a missing team has a full bucket), so this
+        costs what the teams that sent in the last moment cost, not every team ever seen."""
+        now = self._now()
+        busy: dict[str, float] = {}
         with self._lock:
-            teams = set(self._tokens) | set(self._paused)
-        waits = {t: self.wait_for_team(t) for t in teams}
-        return {t: w for t, w in waits.items() if w > 0}
+            for team in [t for t, until in self._paused.items() if until <= now]:
+                del self._paused[team]
+            for team in list(self._tokens):
+                level = self._level(team, now)
+                if level >= self.burst and team not in self._paused:
+                    del self._tokens[team]
+                elif level < 1.0:
+                    busy[team] = (1.0 - level) / self.rate
+            for team, until in self._paused.items():
+                busy[team] = max(busy.get(team, 0.0), until - now)
+        return busy
 
     def paused_teams(self) -> dict[str, float]:
         """Teams paused after a 429, with the seconds left."""

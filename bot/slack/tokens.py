@@ -38,7 +38,7 @@ REFRESH_MARGIN = timedelta(minutes=120)
 #: How long a process may hold a workspace's refresh before another may take it over.
 REFRESH_LEASE = timedelta(seconds=30)
 #: How long a process keeps a workspace's installation before reading it again.
-CACHE_SECONDS = 5.0
+CACHE_SECONDS = 30.0
 #: How long a process waits for another's refresh before giving up on this send.
 REFRESH_WAIT = 10.0
 
