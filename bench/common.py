@@ -1,5 +1,5 @@
-"""Shared by the benchmark scripts: a throwaway PostgreSQL database on loopback, and a baseline
-revision checked out beside the working tree (``--baseline REV``)."""
+"""Shared by the benchmark scripts: a throwaway PostgreSQL database on loopback (or a SQLite file),
+and a baseline revision checked out beside the working tree (``--baseline REV``)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.storage.db import make_engine
+from bot.storage.db import Database, make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +39,25 @@ def throwaway_postgres(admin_url: str) -> Iterator[str]:
         with contextlib.suppress(Exception), admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def postgres_admin_url() -> str:
+    """Where throwaway PostgreSQL databases are created (``ALS_BENCH_POSTGRES_URL``)."""
+    return os.environ.get("ALS_BENCH_POSTGRES_URL", PG_ADMIN_DEFAULT)
+
+
+@contextlib.contextmanager
+def bench_database(kind: str, workdir: Path, name: str = "bench") -> Iterator[Database]:
+    """A fresh, empty ``Database``: ``kind`` "sqlite" (``workdir/name.db``) or "postgresql" (a
+    throwaway database on ``postgres_admin_url()``, dropped afterwards); disposed afterwards."""
+    with contextlib.ExitStack() as stack:
+        if kind == "sqlite":
+            url = f"sqlite:///{workdir / f'{name}.db'}"
+        else:
+            url = stack.enter_context(throwaway_postgres(postgres_admin_url()))
+        db = Database(url)
+        stack.callback(db.dispose)  # before the throwaway database is dropped
+        yield db
 
 
 @dataclass

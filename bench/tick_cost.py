@@ -1,11 +1,12 @@
 """Tick cost with nothing due: does a scheduler pass stay as cheap at 100k sets as at 1k?
 
 For each size in ``--sets`` (default 1000,100000), a fresh database is filled with Core bulk
-inserts: ``--sets-per-workspace`` sets per workspace (default 100), 7 memberships per set, and
-per set a past session (ended, its agenda vote confirmed, its prep prompts and channel post
-sent) and the next session (in 3 days; 1 set in 10 has its agenda vote open), whose reminders
-are pending but due later (the nudges, spread over the next 48 h, and the channel post). Every set's ``replan_at`` mark is in the future. So at the measured
-instant nothing is due: no set to plan, no vote to close, no reminder to send.
+inserts: ``--sets-per-workspace`` sets per workspace (default 100; 10 with ``--distributed``),
+7 memberships per set, and per set a past session (ended, its agenda vote confirmed, its prep
+prompts and channel post sent) and the next session (in 3 days; 1 set in 10 has its agenda vote
+open), whose reminders are pending but due later (the nudges, spread over the next 48 h, and the
+channel post). Every set's ``replan_at`` mark is in the future. So at the measured instant
+nothing is due: no set to plan, no vote to close, no reminder to send.
 
 Then ``Ticker.tick(at)`` (the real pass: plan, close finished votes, send; with a Slack client
 pointed at the fake Slack, so the claim query runs too) is timed ``--ticks`` times at that
@@ -15,8 +16,20 @@ shared machine weighs on every size alike. Reported: median and p95 per tick, th
 largest/smallest size (aim: within 1.2x, i.e. indexed queries, not scans), and with
 ``--explain`` the plan of every statement one tick runs (EXPLAIN QUERY PLAN / EXPLAIN).
 
+Two modes, as ``als-bot`` runs them:
+
+- single workspace (default; ``SLACK_BOT_TOKEN``): ``Ticker(db, clock, scheduler_client(
+  bot_token, api_url))``.
+- ``--distributed`` (``SLACK_CLIENT_ID``...): the database also holds every workspace's
+  installation (slack_sdk's installation and bot rows, ``bench/workspaces.py``; 1,000 workspaces
+  at 10k sets, 10,000 at 100k with the default 10 sets per workspace), and the ticker is
+  ``create_app(..., distribution=Distribution(...)).scheduler()``: its clients are
+  ``Clients(InstalledTokens(...))``, each workspace's token read from the database when a send
+  needs it (a pass with nothing due needs none: the bench fails if Slack was called).
+
     .venv/bin/python bench/tick_cost.py [--db sqlite|postgresql|both] [--sets 1000,100000]
-        [--ticks 50] [--warmup 5] [--rounds 10] [--explain]
+        [--sets-per-workspace N] [--distributed] [--ticks 50] [--warmup 5] [--rounds 10]
+        [--explain]
 
 PostgreSQL: a throwaway database per size is created on ``ALS_BENCH_POSTGRES_URL`` (default
 postgresql+psycopg://postgres@127.0.0.1:5432/postgres) and dropped at the end.
@@ -26,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import signal
 import statistics
 import sys
@@ -39,13 +51,23 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
-from common import PG_ADMIN_DEFAULT, throwaway_postgres
+from common import bench_database
 from sqlalchemy import event, insert, text
+from workspaces import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    distributed_app,
+    installation_of,
+    seed_installations,
+    team_of_workspace,
+)
 
+from bot.app import AlsBot
 from bot.clock import ManualClock
 from bot.fakeslack.server import FakeSlack
 from bot.scheduler.tick import Ticker
 from bot.slack.client import scheduler_client
+from bot.slack.tokens import InstalledTokens
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import (
@@ -66,23 +88,6 @@ AIM = 1.2
 CHUNK = 20_000  # rows per executemany
 
 
-@contextlib.contextmanager
-def fresh_database(kind: str, workdir: Path, sets: int) -> Iterator[Database]:
-    if kind == "sqlite":
-        db = Database(f"sqlite:///{workdir / f'tick-{sets}.db'}")
-        try:
-            yield db
-        finally:
-            db.dispose()
-        return
-    with throwaway_postgres(os.environ.get("ALS_BENCH_POSTGRES_URL", PG_ADMIN_DEFAULT)) as url:
-        db = Database(url)
-        try:
-            yield db
-        finally:
-            db.dispose()
-
-
 # ------------------------------------------------------------------------ data
 def bulk(conn: Any, table: Any, rows: Iterator[dict[str, Any]]) -> int:
     n, batch = 0, []
@@ -99,14 +104,14 @@ def bulk(conn: Any, table: Any, rows: Iterator[dict[str, Any]]) -> int:
 
 
 def team_of(i: int, per_ws: int) -> str:
-    return f"T{(i - 1) // per_ws:08d}"
+    return team_of_workspace((i - 1) // per_ws)
 
 
 def user_of(i: int, m: int) -> str:
     return f"U{i:07d}{m:02d}"
 
 
-def populate(db: Database, sets: int, per_ws: int) -> dict[str, int]:
+def populate(db: Database, sets: int, per_ws: int, distributed: bool) -> dict[str, int]:
     created = AT - timedelta(days=30)
     counts: dict[str, int] = {}
     ids = range(1, sets + 1)
@@ -167,7 +172,7 @@ def populate(db: Database, sets: int, per_ws: int) -> dict[str, int]:
             conn,
             Workspace,
             (
-                {"team_id": f"T{w:08d}", "name": f"W{w}", "installed_at": created}
+                {"team_id": team_of_workspace(w), "name": f"W{w}", "installed_at": created}
                 for w in range((sets + per_ws - 1) // per_ws)
             ),
         )
@@ -248,6 +253,10 @@ def populate(db: Database, sets: int, per_ws: int) -> dict[str, int]:
                 conn.execute(
                     text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
                 )
+    if distributed:  # every workspace installed the app (its rows exist: none are added)
+        teams = [team_of_workspace(w) for w in range(counts["workspaces"])]
+        seed_installations(db, CLIENT_ID, [installation_of(team) for team in teams])
+        counts["installations"] = len(teams)
     with db.engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     if db.dialect == "sqlite":
@@ -321,17 +330,31 @@ def _tick_once(ticker: Ticker) -> float:
     return elapsed
 
 
+def make_ticker(
+    args: argparse.Namespace, db: Database, slack: FakeSlack, stack: contextlib.ExitStack
+) -> Ticker:
+    """The scheduler's ticker of the mode measured (see the module's docstring)."""
+    if not args.distributed:
+        return Ticker(db, ManualClock(AT), scheduler_client(slack.bot_token, slack.api_url))
+    app: AlsBot = distributed_app(db, ManualClock(AT), slack.api_url, CLIENT_ID, CLIENT_SECRET)
+    stack.callback(app.close)
+    ticker = app.scheduler()
+    if ticker.clients is None or not isinstance(ticker.clients.tokens, InstalledTokens):
+        raise RuntimeError("the distributed app's ticker does not read tokens from the database")
+    return ticker
+
+
 def measure(kind: str, sizes: list[int], args: argparse.Namespace, workdir: Path) -> list[Result]:
     """Fill one database per size, then time the sizes in interleaved rounds (``--rounds``),
     so a slower minute of this shared machine falls on every size alike."""
     with contextlib.ExitStack() as stack:
         built: list[tuple[int, Database, dict[str, int], float]] = []
         for sets in sizes:
-            db = stack.enter_context(fresh_database(kind, workdir, sets))
+            db = stack.enter_context(bench_database(kind, workdir, f"tick-{sets}"))
             upgrade(db.engine)
             print(f"[{kind}] {sets} sets: bulk insert ...", flush=True)
             began = time.perf_counter()
-            rows = populate(db, sets, args.sets_per_workspace)
+            rows = populate(db, sets, args.sets_per_workspace, args.distributed)
             load = time.perf_counter() - began
             print(
                 f"[{kind}] {sets} sets: {load:.1f} s for "
@@ -339,11 +362,8 @@ def measure(kind: str, sizes: list[int], args: argparse.Namespace, workdir: Path
                 flush=True,
             )
             built.append((sets, db, rows, load))
-        slack = stack.enter_context(FakeSlack())
-        tickers = [
-            Ticker(db, ManualClock(AT), scheduler_client(slack.bot_token, slack.api_url))
-            for _, db, _, _ in built
-        ]
+        slack = stack.enter_context(FakeSlack(client_id=CLIENT_ID, client_secret=CLIENT_SECRET))
+        tickers = [make_ticker(args, db, slack, stack) for _, db, _, _ in built]
         for ticker in tickers:
             for _ in range(args.warmup):
                 ticker.tick(AT)
@@ -368,10 +388,21 @@ def measure(kind: str, sizes: list[int], args: argparse.Namespace, workdir: Path
         ]
 
 
-def report(results: list[Result]) -> None:
+def report(results: list[Result], args: argparse.Namespace) -> None:
     print()
-    print(f"tick cost, nothing due (ms per Ticker.tick; {len(results[0].times)} ticks each)")
-    header = f"{'db':<11}{'sets':>8}{'reminders':>11}{'median':>9}{'p95':>9}{'vs smallest':>13}"
+    mode = (
+        "distributed: installations in the database, Clients(InstalledTokens)"
+        if args.distributed
+        else "single workspace"
+    )
+    print(
+        f"tick cost, nothing due (ms per Ticker.tick; {len(results[0].times)} ticks each; "
+        f"{mode}; {args.sets_per_workspace} sets per workspace)"
+    )
+    header = (
+        f"{'db':<11}{'sets':>8}{'workspaces':>12}{'reminders':>11}{'median':>9}{'p95':>9}"
+        f"{'vs smallest':>13}"
+    )
     print(header)
     print("-" * len(header))
     by_db: dict[str, list[Result]] = {}
@@ -382,8 +413,8 @@ def report(results: list[Result]) -> None:
         for r in sorted(rs, key=lambda r: r.sets):
             ratio = r.median / base.median
             print(
-                f"{kind:<11}{r.sets:>8}{r.rows['reminders']:>11}{r.median * 1000:>9.2f}"
-                f"{r.pct(95) * 1000:>9.2f}{ratio:>12.2f}x"
+                f"{kind:<11}{r.sets:>8}{r.rows['workspaces']:>12}{r.rows['reminders']:>11}"
+                f"{r.median * 1000:>9.2f}{r.pct(95) * 1000:>9.2f}{ratio:>12.2f}x"
             )
         big = max(rs, key=lambda r: r.sets)
         ratio = big.median / base.median
@@ -406,7 +437,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--sets", default="1000,100000", help="comma-separated sizes")
-    parser.add_argument("--sets-per-workspace", type=int, default=100)
+    parser.add_argument(
+        "--sets-per-workspace",
+        type=int,
+        default=None,
+        help="default 100, or 10 with --distributed",
+    )
+    parser.add_argument(
+        "--distributed",
+        action="store_true",
+        help="distributed-app mode: every workspace's installation in the database, the "
+        "ticker's tokens read from it",
+    )
     parser.add_argument("--ticks", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument(
@@ -414,6 +456,8 @@ def main() -> int:
     )
     parser.add_argument("--explain", action="store_true", help="print each statement's plan")
     args = parser.parse_args()
+    if args.sets_per_workspace is None:
+        args.sets_per_workspace = 10 if args.distributed else 100
     try:
         sizes = [int(x) for x in args.sets.split(",") if x.strip()]
     except ValueError:
@@ -426,7 +470,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="als-bench-") as tmp:
         for kind in kinds:
             results.extend(measure(kind, sizes, args, Path(tmp)))
-    report(results)
+    report(results, args)
     return 0
 
 

@@ -79,9 +79,7 @@ def migrated(database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def db(migrated: Database) -> Database:
     """A migrated, empty database (tables are emptied before each test)."""
-    tables = [
-        t.name for t in [*reversed(Base.metadata.sorted_tables), *SLACK_TABLES.sorted_tables]
-    ]
+    tables = [t.name for t in [*reversed(Base.metadata.sorted_tables), *SLACK_TABLES.sorted_tables]]
     with migrated.engine.begin() as conn:
         if migrated.dialect == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
