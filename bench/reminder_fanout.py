@@ -61,7 +61,7 @@ Where the time goes, printed after the report:
 
     .venv/bin/python bench/reminder_fanout.py [--db sqlite|postgresql] [--sets 100]
         [--members 7] [--workspaces 1] [--distributed] [--serve-each] [--budget 600]
-        [--pacer-fraction 1.0] [--pacer-burst 1] [--processes 1] [--timeout 1800]
+        [--pacer-fraction 1.0] [--pacer-burst 2] [--processes 1] [--timeout 1800]
         [--breakdown] [--profile]
 
 PostgreSQL: a throwaway database is created on ``ALS_BENCH_POSTGRES_URL`` (default
@@ -764,8 +764,9 @@ def main() -> int:
     parser.add_argument(
         "--pacer-burst",
         type=float,
-        default=1.0,
-        help="the Pacer's bucket capacity (the app's default is 2)",
+        default=Pacer().burst,
+        help="the Pacer's bucket capacity (default: the app's, 2; the figures before "
+        "2026-12-06 used 1)",
     )
     parser.add_argument("--processes", type=int, default=1, help="tickers in threads")
     parser.add_argument("--timeout", type=float, default=1800, help="give up after (s)")
