@@ -27,6 +27,7 @@ from slack_sdk.oauth.state_store import FileOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot.fakeslack import FakeSlack
+from tests.fakeslack.conftest import FakeClock
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "fake-client-secret"
@@ -40,27 +41,10 @@ TTL = 43200.0
 WALL_START = 1_800_000_000.0
 
 
-class Clock:
-    """A manually advanced clock (monotonic seconds or epoch seconds)."""
-
-    def __init__(self, start: float) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(1000.0)
-
-
-@pytest.fixture
-def wall() -> Clock:
-    return Clock(WALL_START)
+def wall() -> FakeClock:
+    """The epoch clock token expiries are read against (the ``clock`` fixture: monotonic)."""
+    return FakeClock(WALL_START)
 
 
 def _workspace(fake: FakeSlack, user: str = ALICE, channel: str = CHANNEL) -> FakeSlack:
@@ -70,13 +54,13 @@ def _workspace(fake: FakeSlack, user: str = ALICE, channel: str = CHANNEL) -> Fa
 
 
 @pytest.fixture
-def slack(clock: Clock, wall: Clock) -> Iterator[FakeSlack]:
+def slack(clock: FakeClock, wall: FakeClock) -> Iterator[FakeSlack]:
     with _workspace(FakeSlack(clock=clock, wall=wall)) as fake:
         yield fake
 
 
 @pytest.fixture
-def rotating(clock: Clock, wall: Clock) -> Iterator[FakeSlack]:
+def rotating(clock: FakeClock, wall: FakeClock) -> Iterator[FakeSlack]:
     with _workspace(FakeSlack(clock=clock, wall=wall, token_rotation=True)) as fake:
         yield fake
 
@@ -136,7 +120,7 @@ def test_default_bot_token_works_as_before(slack: FakeSlack) -> None:
 
 
 def test_default_bot_token_survives_far_future_and_set_auth_error_still_works(
-    slack: FakeSlack, wall: Clock
+    slack: FakeSlack, wall: FakeClock
 ) -> None:
     wall.advance(10 * 365 * 86400)
     assert _client(slack, slack.bot_token).auth_test()["ok"]
@@ -247,7 +231,7 @@ def test_code_is_one_use(slack: FakeSlack) -> None:
     assert len(slack.issued_tokens()) == 1
 
 
-def test_code_expires_after_ten_minutes(slack: FakeSlack, clock: Clock) -> None:
+def test_code_expires_after_ten_minutes(slack: FakeSlack, clock: FakeClock) -> None:
     fresh = slack.approve_install(redirect_uri=REDIRECT)
     stale = slack.approve_install(redirect_uri=REDIRECT)
     clock.advance(599)
@@ -281,7 +265,7 @@ def test_reinstall_issues_a_new_token_and_keeps_the_old(slack: FakeSlack) -> Non
         assert _client(slack, token).auth_test()["ok"]
 
 
-def test_default_installer_is_a_member(clock: Clock) -> None:
+def test_default_installer_is_a_member(clock: FakeClock) -> None:
     with FakeSlack(clock=clock) as empty:
         answer = _exchange(empty, empty.approve_install(), None)
         assert answer["authed_user"] == {"id": "U0INSTALLER"}
@@ -289,7 +273,7 @@ def test_default_installer_is_a_member(clock: Clock) -> None:
 
 
 # ========================================================== not installed at first
-def test_not_installed_until_oauth(clock: Clock) -> None:
+def test_not_installed_until_oauth(clock: FakeClock) -> None:
     with _workspace(FakeSlack(clock=clock, installed=False)) as fresh:
         assert _error(_client(fresh, fresh.bot_token).auth_test) == "invalid_auth"
         token = _install(fresh)["access_token"]
@@ -300,7 +284,7 @@ def test_not_installed_until_oauth(clock: Clock) -> None:
 
 # ================================================================ token rotation
 def test_rotation_issues_expiring_tokens_and_refreshes_them(
-    rotating: FakeSlack, wall: Clock
+    rotating: FakeSlack, wall: FakeClock
 ) -> None:
     install = _install(rotating, scopes="chat:write")
     first, first_refresh = install["access_token"], install["refresh_token"]
@@ -487,7 +471,7 @@ def test_set_auth_error_applies_to_issued_tokens_not_to_oauth(slack: FakeSlack) 
 
 # ================================================================= two workspaces
 @pytest.fixture
-def other(clock: Clock, wall: Clock) -> Iterator[FakeSlack]:
+def other(clock: FakeClock, wall: FakeClock) -> Iterator[FakeSlack]:
     fake = FakeSlack(
         team_id=TEAM_B,
         team_name="Other Org",
@@ -554,7 +538,7 @@ def test_unjoined_workspace_tokens_are_unknown(slack: FakeSlack, other: FakeSlac
 
 
 def test_join_checks_the_fakes_are_one_app_in_different_workspaces(
-    slack: FakeSlack, clock: Clock
+    slack: FakeSlack, clock: FakeClock
 ) -> None:
     with pytest.raises(ValueError, match="same app"):
         slack.join(FakeSlack(team_id=TEAM_B, client_secret="another-secret"))
