@@ -168,11 +168,13 @@ class Distribution:
     wall: Callable[[], float] = time.time
 
 
-def _tokens(db: Database, api_url: str, bot_token: str, dist: Distribution | None) -> TokenSource:
-    if dist is None:
+def _tokens(
+    records: InstallationRecords | None, api_url: str, bot_token: str, dist: Distribution | None
+) -> TokenSource:
+    if dist is None or records is None:
         return FixedToken(bot_token)
     return InstalledTokens(
-        InstallationRecords(dist.client_id, db),
+        records,
         client_id=dist.client_id,
         client_secret=dist.client_secret,
         api_url=api_url,
@@ -182,7 +184,11 @@ def _tokens(db: Database, api_url: str, bot_token: str, dist: Distribution | Non
 
 
 def _install_pages(
-    db: Database, api_url: str, dist: Distribution, on_installed: Callable[[str], object]
+    db: Database,
+    records: InstallationRecords,
+    api_url: str,
+    dist: Distribution,
+    on_installed: Callable[[str], object],
 ) -> InstallPages:
     settings = OAuthSettings(
         client_id=dist.client_id,
@@ -192,7 +198,7 @@ def _install_pages(
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
         authorization_url=dist.authorize_url,
-        installation_store=InstallationRecords(dist.client_id, db),
+        installation_store=records,
         installation_store_bot_only=True,
         state_store=state_store(db),
         callback_options=InstallCallbacks(on_installed),
@@ -261,7 +267,9 @@ def create_app(
     voter has stopped for this many seconds. ``distribution``: serve any workspace that
     installs the app (its tokens from the database), rather than ``bot_token``'s alone.
     ``grace``: how long an uninstalled workspace's data is kept."""
-    tokens = _tokens(db, api_url, bot_token, distribution)
+    # One installation store, for the tokens and the install pages alike.
+    records = None if distribution is None else InstallationRecords(distribution.client_id, db)
+    tokens = _tokens(records, api_url, bot_token, distribution)
     client = Clients(tokens, lambda t: make_client(t, api_url))
     sched_clients = Clients(tokens, lambda t: scheduler_client(t, api_url))
     topics = TopicService(db, clock)
@@ -335,6 +343,6 @@ def create_app(
         metrics=metrics,
         metrics_token=metrics_token,
         install_pages=None
-        if distribution is None
-        else _install_pages(db, api_url, distribution, deps.workspaces.installed),
+        if distribution is None or records is None
+        else _install_pages(db, records, api_url, distribution, deps.workspaces.installed),
     )

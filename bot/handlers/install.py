@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_flow import OAuthFlow
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
+
+from bot.web import bolt_headers, start_bolt_response
 
 log = logging.getLogger("bot.install")
 
@@ -122,7 +124,7 @@ class InstallPages:
     ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO")
         request = BoltRequest(
-            body="", query=str(environ.get("QUERY_STRING") or ""), headers=_headers(environ)
+            body="", query=str(environ.get("QUERY_STRING") or ""), headers=bolt_headers(environ)
         )
         if path == INSTALL_PATH:
             response = self._flow.handle_installation(request)
@@ -130,20 +132,4 @@ class InstallPages:
             response = self._flow.handle_callback(request)
         else:
             response = BoltResponse(status=404, body="Not Found")
-        body = response.body.encode("utf-8")
-        headers = [(k, v) for k, values in response.headers.items() for v in values]
-        if not any(k.lower() == "content-length" for k, _ in headers):
-            headers.append(("Content-Length", str(len(body))))
-        start_response(f"{response.status} {_REASONS.get(response.status, 'Status')}", headers)
-        return [body]
-
-
-_REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}
-
-
-def _headers(environ: Mapping[str, Any]) -> dict[str, str | Sequence[str]]:
-    return {
-        key[5:].lower().replace("_", "-"): str(value)
-        for key, value in environ.items()
-        if key.startswith("HTTP_")
-    }
+        return [start_bolt_response(start_response, response)]

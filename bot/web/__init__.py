@@ -41,6 +41,7 @@ from slack_bolt import App
 from slack_bolt.context import BoltContext
 from slack_bolt.request import BoltRequest
 from slack_bolt.request.internals import build_context
+from slack_bolt.response import BoltResponse
 
 from bot.ids import RESPONSE_SENT
 from bot.logs import log_context
@@ -205,14 +206,8 @@ def front_door(
                 sent.set()
                 _timed(metrics, data, arrived)
                 return _answer(start_response, BAD_REQUEST, b"", "text/plain")
-            headers = [(k, v) for k, values in response.headers.items() for v in values]
-            body = response.body.encode("utf-8")
-            if not any(k.lower() == "content-length" for k, _ in headers):
-                headers.append(("Content-Length", str(len(body))))
-            status_line = f"{response.status} {_REASONS.get(response.status, 'Status')}"
             _timed(metrics, data, arrived)
-            start_response(status_line, headers)
-            return _Answer(body, sent)
+            return _Answer(start_bolt_response(start_response, response), sent)
 
     return application
 
@@ -259,15 +254,28 @@ def _parsed_request(text: str, data: dict[str, Any], environ: Mapping[str, Any])
     """Bolt's request for a body the front door has parsed: Bolt would parse it again (for a
     ballot click, URL-decoding a 6 kB form and decoding its JSON a second time), so it gets the
     parsed body and the context built from it, as its constructor builds them."""
-    request = BoltRequest(body="", query=environ.get("QUERY_STRING", ""), headers=_headers(environ))
+    request = BoltRequest(
+        body="", query=environ.get("QUERY_STRING", ""), headers=bolt_headers(environ)
+    )
     request.raw_body = text  # what Bolt's own signature check and lazy listeners read
     request.body = data
     request.context = build_context(BoltContext({}), data)
     return request
 
 
+def start_bolt_response(start_response: Callable[..., Any], response: BoltResponse) -> bytes:
+    """Start the WSGI answer of Bolt's response (its status, headers and length); its body."""
+    headers = [(k, v) for k, values in response.headers.items() for v in values]
+    body = response.body.encode("utf-8")
+    if not any(k.lower() == "content-length" for k, _ in headers):
+        headers.append(("Content-Length", str(len(body))))
+    start_response(f"{response.status} {_REASONS.get(response.status, 'Status')}", headers)
+    return body
+
+
 _REASONS = {
     200: "OK",
+    302: "Found",
     400: "Bad Request",
     401: "Unauthorized",
     404: "Not Found",
@@ -275,7 +283,8 @@ _REASONS = {
 }
 
 
-def _headers(environ: Mapping[str, Any]) -> dict[str, str | Sequence[str]]:
+def bolt_headers(environ: Mapping[str, Any]) -> dict[str, str | Sequence[str]]:
+    """A WSGI request's headers, as Bolt's request takes them."""
     headers: dict[str, str | Sequence[str]] = {}
     for key, value in environ.items():
         if key in ("CONTENT_LENGTH", "CONTENT_TYPE"):
