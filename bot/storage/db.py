@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.storage.crypto import Keyring, use_keyring
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 _IMMEDIATE = "als_sqlite_immediate"
 
@@ -68,9 +70,15 @@ def is_lock_timeout(error: BaseException) -> bool:
 class Database:
     """The composition root's handle on storage: an engine plus read and write session factories."""
 
-    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+    def __init__(
+        self, url: str, *, engine: Engine | None = None, keyring: Keyring | None = None
+    ) -> None:
+        """``keyring`` seals the free text members write (``bot.storage.crypto``); without one
+        it is stored in clear."""
         self.url = url
         self.engine = engine or make_engine(url)
+        self.keyring = keyring
+        use_keyring(self.engine, keyring)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(**{_IMMEDIATE: True}), expire_on_commit=False

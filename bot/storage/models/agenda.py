@@ -12,7 +12,6 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
     false,
     text,
@@ -20,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.domain.status import VoteStatus
+from bot.storage.crypto import EncryptedText
 from bot.storage.models.base import Base, SlackId
 from bot.storage.types import utcnow
 
@@ -41,9 +41,9 @@ class Topic(Base):
     author_id: Mapped[str] = mapped_column(SlackId)
     status: Mapped[str] = mapped_column(String(16))  # submitted | no_topic | withdrawn
     title: Mapped[str] = mapped_column(String(80), default="")
-    scenario: Mapped[str] = mapped_column(Text, default="")
-    question: Mapped[str] = mapped_column(Text, default="")
-    tried: Mapped[str] = mapped_column(Text, default="")
+    scenario: Mapped[str] = mapped_column(EncryptedText, default="")
+    question: Mapped[str] = mapped_column(EncryptedText, default="")
+    tried: Mapped[str] = mapped_column(EncryptedText, default="")
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
     # Carried over from an earlier session where it was not chosen: wins ties.
     carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))

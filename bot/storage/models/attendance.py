@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     String,
-    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.storage.crypto import EncryptedText
 from bot.storage.models.base import Base, MemberSessionRow, SlackId
 from bot.storage.types import utcnow
 
@@ -22,7 +22,7 @@ class Rsvp(MemberSessionRow, Base):
     __tablename__ = "rsvps"
 
     answer: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(Text)  # private: shown to its author only
+    reason: Mapped[str | None] = mapped_column(EncryptedText)  # private: shown to its author only
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
 

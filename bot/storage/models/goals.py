@@ -8,12 +8,11 @@ from datetime import datetime
 from sqlalchemy import (
     ForeignKeyConstraint,
     Integer,
-    String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.storage.crypto import EncryptedText
 from bot.storage.models.base import Base, SlackId
 from bot.storage.types import utcnow
 
@@ -32,8 +31,8 @@ class MemberGoal(Base):
     team_id: Mapped[str] = mapped_column(SlackId)
     set_id: Mapped[int] = mapped_column(Integer)
     user_id: Mapped[str] = mapped_column(SlackId)
-    goal: Mapped[str] = mapped_column(Text)
+    goal: Mapped[str] = mapped_column(EncryptedText)
     written_at: Mapped[datetime] = mapped_column(default=utcnow)
     rating: Mapped[int | None] = mapped_column(Integer)  # 1-5, at the end
-    note: Mapped[str | None] = mapped_column(String(200))  # one line with the rating
+    note: Mapped[str | None] = mapped_column(EncryptedText)  # one line with the rating
     rated_at: Mapped[datetime | None]

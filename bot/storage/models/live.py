@@ -13,13 +13,13 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.domain.status import LiveStatus
+from bot.storage.crypto import EncryptedText
 from bot.storage.models.base import Base, SlackId
 from bot.storage.types import utcnow
 
@@ -76,5 +76,5 @@ class LivePart(Base):
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))
     presenter_id: Mapped[str | None] = mapped_column(SlackId)
     minutes: Mapped[int] = mapped_column(Integer, default=0)
-    question: Mapped[str | None] = mapped_column(Text)  # shared preparation, or typed
+    question: Mapped[str | None] = mapped_column(EncryptedText)  # shared preparation, or typed
     message_ts: Mapped[str | None] = mapped_column(String(32))

@@ -12,12 +12,12 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.domain.actions import ActionStatus
+from bot.storage.crypto import EncryptedText
 from bot.storage.models.base import Base, SlackId
 from bot.storage.types import utcnow
 
@@ -41,7 +41,7 @@ class Commitment(Base):
     owner_id: Mapped[str] = mapped_column(SlackId)
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))
     # The questions and insights that helped: for the owner alone, always.
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(EncryptedText, default="")
     # Are the action titles shared with the set (who holds the owner to account)?
     shared: Mapped[bool] = mapped_column(Boolean, default=True)
     # The modal submission that created it: a repeated submit of the same view is a no-op.
@@ -71,7 +71,7 @@ class Action(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))  # committed at
     owner_id: Mapped[str] = mapped_column(SlackId)
     position: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(EncryptedText)
     target_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default=ActionStatus.OPEN.value)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -96,8 +96,8 @@ class ActionReport(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))
     owner_id: Mapped[str] = mapped_column(SlackId)
     status: Mapped[str] = mapped_column(String(16))  # done|partly|not_yet|changed
-    happened: Mapped[str] = mapped_column(Text, default="")
-    learned: Mapped[str] = mapped_column(Text, default="")
+    happened: Mapped[str] = mapped_column(EncryptedText, default="")
+    learned: Mapped[str] = mapped_column(EncryptedText, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -136,7 +136,7 @@ class LogEntry(Base):
     set_id: Mapped[int] = mapped_column(Integer)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))
     author_id: Mapped[str] = mapped_column(SlackId)
-    about_issue: Mapped[str] = mapped_column(Text, default="")
-    about_set: Mapped[str] = mapped_column(Text, default="")
+    about_issue: Mapped[str] = mapped_column(EncryptedText, default="")
+    about_set: Mapped[str] = mapped_column(EncryptedText, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.storage.crypto import EncryptedText
 from bot.storage.models.base import Base, MemberSessionRow
 from bot.storage.types import utcnow
 
@@ -19,5 +20,5 @@ class SessionReview(MemberSessionRow, Base):
     __tablename__ = "session_reviews"
 
     useful: Mapped[int] = mapped_column(Integer)
-    note: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(EncryptedText)
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,7 +13,6 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     Time,
     UniqueConstraint,
     false,
@@ -22,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.domain.status import SessionStatus, SetStatus
+from bot.storage.crypto import EncryptedText
 from bot.storage.models.base import Base, SlackId
 from bot.storage.types import utcnow
 
@@ -80,7 +80,7 @@ class LearningSet(Base):
     place: Mapped[str | None] = mapped_column(String(500))
     facilitator_participates: Mapped[bool] = mapped_column(Boolean, default=False)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    ground_rules: Mapped[str] = mapped_column(Text)
+    ground_rules: Mapped[str] = mapped_column(EncryptedText)
     rules_version: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(16), default=SetStatus.ACTIVE.value)
     created_by: Mapped[str] = mapped_column(SlackId)
