@@ -81,12 +81,15 @@ from workspaces import PUBLIC_URL, installation
 from bot.fakeslack.driver import Response, SlackDriver, compute_signature
 from bot.fakeslack.server import FakeSlack
 from bot.handlers.install import INSTALL_PATH
+from bot.storage.crypto import Keyring, new_key
 from bot.storage.db import Database
 from bot.storage.installations import InstallationRecords
 from bot.storage.migrate import upgrade
 from bot.storage.models import VoteAllocation
 
 SECRET = "bench-vote-clicks-signing-secret"
+#: Members' text is sealed, as in a deployment (the app processes get it as ALS_ENCRYPTION_KEYS).
+BENCH_KEY = new_key()
 THREADS = 8  # `als-bot serve --threads` default
 TZ = "Europe/London"
 CHANNEL = "C0BENCHSET"
@@ -197,7 +200,7 @@ def fake_slack(stack: contextlib.ExitStack, bot_token: str = "xoxb-test-token") 
 def seed_installation(database_url: str, slack: FakeSlack) -> None:
     """A distributed app's database before it is served: migrated, and holding the workspace's
     installation (its token: ``slack``'s bot token), as the OAuth install would leave it."""
-    db = Database(database_url)
+    db = Database(database_url, keyring=Keyring([BENCH_KEY]))
     try:
         upgrade(db.engine)
         InstallationRecords(slack.client_id, db).save(installation(slack))
@@ -558,6 +561,7 @@ def bench_database(
                 "SLACK_SIGNING_SECRET": SECRET,
                 "SLACK_API_URL": slack.api_url,
                 "DATABASE_URL": database_url,
+                "ALS_ENCRYPTION_KEYS": BENCH_KEY,
             }
             for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
                 env.pop(name, None)  # single-workspace mode: the caller's settings aside
@@ -576,7 +580,7 @@ def bench_database(
 
         def app_side(name: str, argv: list[str], env: dict[str, str], slack: FakeSlack) -> AppSide:
             server = start_server(f"{name}-{kind}", argv, env, workdir, stack)
-            db = Database(database_urls[name])
+            db = Database(database_urls[name], keyring=Keyring([BENCH_KEY]))
             stack.callback(db.dispose)
             return AppSide(name, server, slack, db)
 

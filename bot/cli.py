@@ -1,4 +1,4 @@
-"""``als-bot``: serve | socket | migrate | tick | scheduler | sandbox."""
+"""``als-bot``: serve | socket | migrate | tick | scheduler | sandbox | keygen | rotate-keys."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot import __version__
+from bot import __version__, cli_keys
+from bot.cli_common import UsageError, open_database
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
 
@@ -18,13 +19,8 @@ if TYPE_CHECKING:  # imported where used: `als-bot --help` stays fast
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from bot.app import AlsBot
-    from bot.storage.db import Database
 
 log = logging.getLogger("bot")
-
-
-class UsageError(Exception):
-    """A problem the operator must fix; printed as one line, exit status 2."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -97,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument(
         "--fresh", action="store_true", help="delete ./als-sandbox.db first and start over"
     )
+    cli_keys.add_parsers(sub)
     return parser
 
 
@@ -110,40 +107,6 @@ def parse_instant(value: str | None) -> datetime:
             f"--at {value!r} is not an ISO-8601 date-time, e.g. 2026-03-29T09:00:00+01:00"
         ) from None
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-def _where(database_url: str) -> str:
-    """Where the database is, for the operator (never its password)."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        return f"the SQLite file {url.database}"
-    return f"PostgreSQL at {url.host or 'localhost'}:{url.port or 5432}, database {url.database}"
-
-
-def _database(settings: Settings, *, migrate: bool) -> Database:
-    from bot.storage.db import Database
-    from bot.storage.migrate import upgrade
-
-    db = Database(settings.database_url)
-    try:
-        with db.engine.connect():
-            pass
-    except Exception as exc:
-        db.dispose()
-        raise UsageError(
-            f"{_where(settings.database_url)} cannot be reached ({type(exc).__name__}): check "
-            "that it is running and that DATABASE_URL's host, port, user and database are right"
-        ) from None
-    if migrate:
-        try:
-            upgrade(db.engine)
-        except Exception as exc:
-            raise UsageError(
-                f"DATABASE_URL could not be migrated ({type(exc).__name__}): check that the database is reachable"
-            ) from None
-    return db
 
 
 def _bot(
@@ -177,7 +140,7 @@ def _bot(
         token = settings.bot_token
         if verify_token:
             _reach_slack(token, api_url)
-    db = _database(settings, migrate=migrate)
+    db = open_database(settings, migrate=migrate)
     try:
         return create_app(
             db=db,
@@ -279,7 +242,7 @@ def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage.migrate import pending, upgrade
 
-    db = _database(settings, migrate=False)
+    db = open_database(settings, migrate=False, sealed=False)
     todo = pending(db.engine)
     upgrade(db.engine)
     print(f"migrations applied: {len(todo)} ({', '.join(reversed(todo)) or 'already up to date'})")
@@ -293,7 +256,7 @@ def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
 
     at = parse_instant(args.at)
     settings.require_mode()  # named first: the token is what a new install misses first
-    db = _database(settings, migrate=False)
+    db = open_database(settings, migrate=False, sealed=False)
     if pending(db.engine):
         raise UsageError("the database schema is not up to date: run `als-bot migrate` first")
     db.dispose()
@@ -376,6 +339,8 @@ def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+#: The settings of the keys that seal members' text (``bot.cli_keys``).
+SEALING = ("ALS_ENCRYPTION_KEYS", "ALS_ENCRYPTION")
 #: The settings each command needs: checked together before it starts (all problems named).
 NEEDS = {
     "serve": (
@@ -385,17 +350,20 @@ NEEDS = {
         "PUBLIC_URL",
         "ALS_UNINSTALL_GRACE_DAYS",
         "ALS_METRICS_TOKEN",
+        *SEALING,
     ),
-    "socket": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "DATABASE_URL"),
+    "socket": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "DATABASE_URL", *SEALING),
     "migrate": ("DATABASE_URL",),
-    "tick": ("SLACK_API_URL", "DATABASE_URL", "ALS_UNINSTALL_GRACE_DAYS"),
+    "tick": ("SLACK_API_URL", "DATABASE_URL", "ALS_UNINSTALL_GRACE_DAYS", *SEALING),
     "scheduler": (
         "SLACK_API_URL",
         "DATABASE_URL",
         "ALS_UNINSTALL_GRACE_DAYS",
         "ALS_METRICS_TOKEN",
+        *SEALING,
     ),
     "sandbox": (),
+    **cli_keys.NEEDS,
 }
 #: The commands that speak to Slack for workspaces: they need one mode's settings (the bot
 #: token, or the distributed app's), named with the others in one line.
@@ -408,6 +376,7 @@ COMMANDS = {
     "tick": cmd_tick,
     "scheduler": cmd_scheduler,
     "sandbox": cmd_sandbox,
+    **cli_keys.COMMANDS,
 }
 
 

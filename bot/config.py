@@ -13,11 +13,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+if TYPE_CHECKING:
+    from bot.storage.crypto import Keyring
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DB_FILE = "als-bot.db"
@@ -57,6 +61,8 @@ _PROPERTIES = {
     "ALS_UNINSTALL_GRACE_DAYS": "grace_days",
     "ALS_LOG_FORMAT": "log_format",
     "ALS_METRICS_TOKEN": "metrics_token",
+    "ALS_ENCRYPTION_KEYS": "encryption_keys",
+    "ALS_ENCRYPTION": "keyring",  # with the keys: PostgreSQL needs a key unless it is off
 }
 #: The settings of each mode that ``require_mode`` checks (all problems in one line).
 SINGLE_WORKSPACE = ("SLACK_BOT_TOKEN",)
@@ -303,6 +309,56 @@ class Settings:
                 "use printable ASCII without spaces, e.g. the output of `openssl rand -hex 32`",
             )
         return value
+
+    @property
+    def encryption(self) -> bool:
+        """``off`` stores members' text in clear (a choice to make explicitly)."""
+        value = (self._get("ALS_ENCRYPTION") or "on").lower()
+        if value not in ("on", "off"):
+            raise ConfigError("ALS_ENCRYPTION", f"is not on or off ({value!r})", "use on or off")
+        return value == "on"
+
+    @property
+    def encryption_keys(self) -> list[str]:
+        """The keys that seal members' text (``bot.storage.crypto``): the first seals, all
+        open."""
+        from bot.storage.crypto import KeyProblem, Keyring
+
+        keys = [k.strip() for k in self._get("ALS_ENCRYPTION_KEYS").split(",") if k.strip()]
+        for n, key in enumerate(keys, start=1):
+            try:
+                Keyring([key])
+            except KeyProblem:
+                raise ConfigError(
+                    "ALS_ENCRYPTION_KEYS",
+                    f"holds a key that is not valid (key {n} of {len(keys)})",
+                    "each key is 32 url-safe base64-encoded bytes; `als-bot keygen` prints one",
+                ) from None
+        return keys
+
+    @property
+    def keyring(self) -> Keyring | None:
+        """The keyring for ``DATABASE_URL``, or None (text in clear: encryption turned off, or
+        SQLite with no key). PostgreSQL with no key and encryption not turned off is refused."""
+        from bot.storage.crypto import Keyring
+
+        keys, on = self.encryption_keys, self.encryption
+        if keys and not on:
+            raise ConfigError(
+                "ALS_ENCRYPTION",
+                "is off but ALS_ENCRYPTION_KEYS is set",
+                "remove one of them: keys seal members' text, off stores it in clear",
+            )
+        if keys:
+            return Keyring(keys)
+        if on and make_url(self.database_url).get_backend_name() == "postgresql":
+            raise ConfigError(
+                "ALS_ENCRYPTION_KEYS",
+                "is not set, so members' text would be stored in clear in PostgreSQL",
+                "run `als-bot keygen` and set ALS_ENCRYPTION_KEYS to the key it prints, "
+                "or set ALS_ENCRYPTION=off to store it in clear",
+            )
+        return None
 
     @property
     def log_level(self) -> int:

@@ -25,6 +25,7 @@ from bot.app import AlsBot, create_app
 from bot.clock import ManualClock
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
+from bot.storage.crypto import Keyring, new_key
 from bot.storage.db import Database, make_engine
 from bot.storage.installations import SLACK_TABLES
 from bot.storage.migrate import upgrade
@@ -33,6 +34,9 @@ from bot.storage.models import Base
 SIGNING_SECRET = "0123456789abcdef0123456789abcdef"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
+#: The key that seals members' text in the tests' databases (and in the processes they start:
+#: ``ALS_ENCRYPTION_KEYS``), new for each run.
+TEST_KEY = new_key()
 
 
 def _postgres_admin_url() -> str:
@@ -70,7 +74,8 @@ def database_url(
 
 @pytest.fixture(scope="session")
 def migrated(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
+    # Members' text is sealed in every test, as in production (``bot.storage.crypto``).
+    database = Database(database_url, keyring=Keyring([TEST_KEY]))
     upgrade(database.engine)
     yield database
     database.dispose()

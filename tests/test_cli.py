@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from bot import __version__
 from bot.fakeslack.server import FakeSlack
 from bot.storage.db import make_engine
-from tests.conftest import _postgres_admin_url
+from tests.conftest import TEST_KEY, _postgres_admin_url
 
 
 def run(
@@ -118,6 +118,7 @@ def start_serve(
             "SLACK_BOT_TOKEN": fake.bot_token,
             "SLACK_SIGNING_SECRET": "serve-test-secret",
             "SLACK_API_URL": fake.api_url,
+            "ALS_ENCRYPTION_KEYS": TEST_KEY,
             **env,
         },
         stdout=subprocess.PIPE,
@@ -223,6 +224,7 @@ def test_an_unreachable_database_at_start_is_one_line_exit_2(
         "SLACK_APP_TOKEN": "xapp-1",
         "SLACK_API_URL": fake.api_url,
         "DATABASE_URL": f"postgresql+psycopg://als:pw-never-shown@127.0.0.1:{port}/als",
+        "ALS_ENCRYPTION_KEYS": TEST_KEY,
     }
     result = run([command], tmp_path, env)
     assert result.returncode == 2, result.stderr

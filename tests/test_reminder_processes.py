@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot.fakeslack.server import FakeSlack
 from bot.storage.db import Database
 from bot.storage.models import PlannedSession, Reminder
-from tests.conftest import MEMBERS
+from tests.conftest import MEMBERS, TEST_KEY
 from tests.helpers import create_set
 from tests.test_reminders import PROMPT, PROMPT_AT
 
@@ -36,6 +36,7 @@ def tick_process(
         DATABASE_URL=database_url,
         SLACK_BOT_TOKEN=slack.bot_token,
         SLACK_API_URL=slack.api_url,
+        ALS_ENCRYPTION_KEYS=TEST_KEY,
     )
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "tick", "--at", at.isoformat()],

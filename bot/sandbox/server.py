@@ -55,6 +55,7 @@ from bot.sandbox import seed
 from bot.sandbox.clock import RunningClock, plain_summary
 from bot.sandbox.typed import with_typed
 from bot.slack.pacing import Pacer
+from bot.storage.crypto import Keyring, new_key
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.web import EVENTS_PATH
@@ -159,10 +160,11 @@ class Sandbox:
         self.port = int(self._server.server_port)
         if self.fresh and self.db_path.exists():
             self.db_path.unlink()
+            key_file(self.db_path).unlink(missing_ok=True)
             for suffix in ("-wal", "-shm", "-journal"):
                 Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
         self.continued = self.db_path.exists()
-        self.db = Database(f"sqlite:///{self.db_path}")
+        self.db = Database(f"sqlite:///{self.db_path}", keyring=sandbox_keyring(self.db_path))
         upgrade(self.db.engine)
         seed.seed(self.slack)
         self.slack.start()
@@ -671,6 +673,20 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+
+def key_file(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".key")
+
+
+def sandbox_keyring(db_path: Path) -> Keyring:
+    """The sandbox seals members' text like a real deployment, with a key of its own kept next
+    to its database (made on the first run, readable by this user alone)."""
+    path = key_file(db_path)
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(new_key() + "\n")
+    return Keyring([path.read_text().strip()])
 
 
 def _send(

@@ -1,0 +1,146 @@
+"""``als-bot rotate-keys``: seal every sealed column's values with the key that seals now.
+
+Rows are taken in batches by primary key, each batch one short transaction. A value already
+sealed with the current key is left alone (known from its prefix, without decrypting), so a run
+that stopped half-way (a crash, Ctrl-C) is simply run again. Each update is conditional on the
+value read, so a member's edit made meanwhile (already sealed with the current key by the app)
+is never overwritten. Values stored in clear (before encryption was turned on) are sealed too.
+
+``check`` counts the values by the key that sealed them, from their prefixes alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Column, Table, Text, bindparam, func, select, type_coerce, update
+
+from bot.storage.crypto import PREFIX, EncryptedText, Keyring, sealed_with
+from bot.storage.db import Database
+from bot.storage.models import Base
+
+CLEAR = "clear"
+
+
+def sealed_tables() -> Iterator[tuple[Table, list[Column[Any]]]]:
+    """Every table with sealed columns, and those columns (from the models: none is missed)."""
+    for table in Base.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, EncryptedText)]
+        if columns:
+            yield table, columns
+
+
+def _raw(column: Column[Any]) -> Any:
+    """The column as stored (no opening on the way out)."""
+    return type_coerce(column, Text())
+
+
+@dataclass
+class Rotation:
+    resealed: int = 0  # values sealed again with the current key
+    sealed: int = 0  # values that were in clear
+    raced: int = 0  # rows changed meanwhile (left as the app wrote them)
+    rows: dict[str, int] = field(default_factory=dict)  # rows read, by table
+
+
+def rotate(
+    db: Database,
+    keyring: Keyring,
+    *,
+    batch: int = 500,
+    progress: Callable[[str, int, int], None] = lambda table, done, total: None,
+) -> Rotation:
+    """Seal every value not sealed with ``keyring``'s current key. ``progress(table, done,
+    total)`` after each batch."""
+    result = Rotation()
+    for table, columns in sealed_tables():
+        with db.read() as s:
+            total = s.execute(select(func.count()).select_from(table)).scalar_one()
+        done, last = 0, None
+        while True:
+            last, n = _batch(db, keyring, table, columns, last, batch, result)
+            done += n
+            progress(table.name, done, total)
+            if n < batch:
+                break
+        result.rows[table.name] = done
+    return result
+
+
+def _batch(
+    db: Database,
+    keyring: Keyring,
+    table: Table,
+    columns: list[Column[Any]],
+    after: Any,
+    size: int,
+    result: Rotation,
+) -> tuple[Any, int]:
+    key = table.c.id
+    query = select(key, *(_raw(c).label(c.name) for c in columns)).order_by(key).limit(size)
+    if after is not None:
+        query = query.where(key > after)
+    with db.write() as s, s.begin():
+        rows = s.execute(query).all()
+        changes = []
+        for row in rows:
+            old = {c.name: getattr(row, c.name) for c in columns}
+            if all(keyring.is_current(v) for v in old.values()):
+                continue
+            new = {name: _reseal(keyring, v, result) for name, v in old.items()}
+            changes.append(
+                {
+                    "_id": row.id,
+                    **{f"_old_{n}": v for n, v in old.items()},
+                    **{f"_new_{n}": v for n, v in new.items()},
+                }
+            )
+        if changes:
+            stmt = (
+                update(table)
+                .where(key == bindparam("_id"))
+                .where(
+                    *(_raw(c).is_not_distinct_from(bindparam(f"_old_{c.name}")) for c in columns)
+                )
+                .values({c.name: bindparam(f"_new_{c.name}", type_=Text()) for c in columns})
+                .execution_options(synchronize_session=False)
+            )
+            updated = s.connection().execute(stmt, changes).rowcount
+            if updated >= 0:
+                result.raced += len(changes) - updated
+    return (rows[-1].id if rows else after), len(rows)
+
+
+def _reseal(keyring: Keyring, stored: str | None, result: Rotation) -> str | None:
+    if keyring.is_current(stored):
+        return stored
+    assert stored is not None
+    if sealed_with(stored) is None:
+        result.sealed += 1
+    else:
+        result.resealed += 1
+    return keyring.seal(keyring.open(stored))
+
+
+def check(db: Database) -> dict[str, int]:
+    """How many values each key sealed (by key id; ``CLEAR`` for values in clear), over every
+    sealed column. Empty and NULL values are not counted."""
+    counts: dict[str, int] = {}
+    width = len(PREFIX) + 8
+    for table, columns in sealed_tables():
+        for column in columns:
+            raw = _raw(column)
+            head = func.substr(raw, 1, width).label("head")
+            query = (
+                select(head, func.count())
+                .select_from(table)
+                .where(raw.is_not(None), raw != "")
+                .group_by(head)
+            )
+            with db.read() as s:
+                for head_value, n in s.execute(query).all():
+                    kid = sealed_with(head_value + ":") if head_value else None
+                    counts[kid or CLEAR] = counts.get(kid or CLEAR, 0) + n
+    return counts
