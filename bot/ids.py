@@ -63,8 +63,8 @@ _SUMMARIES = {
     "sessions were, the goals (counts only); `report programme [group]` for organisers",
     Sub.ORGANISERS: "who sees the programme report (a set's lead names them); "
     "`organisers group <name>` puts this set in a group",
-    Sub.EXPORT: "your actions, reports, goals and log as a CSV file; `export actions`: the "
-    "set's shared actions",
+    Sub.EXPORT: "every record about you in this workspace, as a JSON and a CSV file; "
+    "`export actions`: the set's shared actions",
     Sub.GOAL: "your private goal for the programme (its first month); `goal review` rates "
     "your progress",
 }

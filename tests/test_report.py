@@ -166,8 +166,11 @@ def test_the_sets_report_matches_a_scripted_session(
     shared = dm_file(slack, D, "shared-actions.csv")
     assert "Talk to both leads" in shared and "Ask Sam" not in shared
     assert f"{B},1 private action(s)" in shared
-    # Someone with nothing to export is told so; someone outside the set gets no set's file.
-    assert "nothing to export" in private_answer(driver, slack, E, "export").text
+    # E wrote nothing, but her membership and her answer are records about her: she gets them.
+    # Someone with no record at all is told so; someone outside the set gets no set's file.
+    private_answer(driver, slack, E, "export")
+    assert "sessions,1,your_answer,coming" in dm_file(slack, E, "my-action-learning.csv")
+    assert "nothing to export" in private_answer(driver, slack, OUTSIDER, "export", None).text
     assert (
         "not in an Action Learning Set"
         in private_answer(driver, slack, OUTSIDER, "export actions", channel=None).text

@@ -1,18 +1,22 @@
-"""CSV files (UTF-8 with a byte-order mark, so spreadsheets read accents right): a member's own
-export, a set's shared actions, the programme per session. A cell that could start a formula
-in a spreadsheet is quoted with a leading apostrophe (CSV injection)."""
+"""Export files: a member's own data as JSON and as CSV, a set's shared actions and the
+programme per session as CSV. CSV files are UTF-8 with a byte-order mark (so spreadsheets read
+accents right), and a cell that could start a formula in a spreadsheet is quoted with a leading
+apostrophe (CSV injection)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 
 from bot.domain import report as rp
 from bot.services.views import MyExport, SessionRow, SharedActions
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
+#: The member export's format version (bumped when a field changes meaning or goes).
+MY_EXPORT_VERSION = 1
 
 
 def _safe(value: object) -> str:
@@ -28,22 +32,66 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def my_export_files(mine: MyExport) -> list[tuple[str, bytes, str, str]]:
+    """The files of a member's export, each (file name, content, title, comment): the same
+    records as JSON and as CSV."""
+    return [
+        (
+            "my-action-learning.json",
+            my_export_json(mine),
+            "Your data (JSON)",
+            "Every record about you in this workspace's sets, and nothing of anyone else's.",
+        ),
+        (
+            "my-action-learning.csv",
+            my_export_csv(mine),
+            "Your data (CSV)",
+            "The same records as a table: one row per field (section, item, field, value).",
+        ),
+    ]
+
+
+def _plain(value: object) -> object:
+    """A JSON value: times in ISO-8601 UTC (``Z``), dates and clock times in ISO-8601."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def my_export_json(mine: MyExport) -> bytes:
+    """One object: the format, its version, when, whose and which workspace's, then one list
+    of records per section (every section present, empty or not)."""
+    document: dict[str, object] = {
+        "format": "als-bot member export",
+        "version": MY_EXPORT_VERSION,
+        "generated_at": _plain(mine.generated_at),
+        "workspace_id": mine.team_id,
+        "user_id": mine.user_id,
+    }
+    for name, records in mine.sections:
+        document[name] = [{k: _plain(v) for k, v in r.items()} for r in records]
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
 def my_export_csv(mine: MyExport) -> bytes:
-    """One table: what (action, report, goal, log), set, day, and the fields of each."""
-    rows: list[list[object]] = []
-    for set_name, day, text, target, status, shared in mine.actions:
-        rows.append(
-            ["action", set_name, day, text, status, target, "shared" if shared else "private", ""]
-        )
-    for set_name, day, text, status, happened, learned in mine.reports:
-        rows.append(["report", set_name, day, text, status, "", happened, learned])
-    for set_name, written, goal, rating, note in mine.goals:
-        day = written.date() if isinstance(written, datetime) else written
-        rows.append(["goal", set_name, day, goal, rating or "", "", note or "", ""])
-    for set_name, day, about_issue, about_set in mine.logs:
-        rows.append(["log", set_name, day, about_issue, "", "", about_set, ""])
-    header = ["what", "set", "day", "text", "status or rating", "target", "more", "learned"]
-    return _csv(header, rows)
+    """The JSON's records as one table, one row per field: section, item (its number in the
+    section), field, value (empty for none; yes/no for flags)."""
+
+    def cell(value: object) -> object:
+        plain = _plain(value)
+        return ("yes" if plain else "no") if isinstance(plain, bool) else plain
+
+    rows = [
+        [name, item, field, cell(value)]
+        for name, records in mine.sections
+        for item, record in enumerate(records, start=1)
+        for field, value in record.items()
+    ]
+    return _csv(["section", "item", "field", "value"], rows)
 
 
 def shared_actions_csv(shared: SharedActions) -> bytes:

@@ -1,9 +1,9 @@
-"""``/als export`` (one's own things, as CSV in one's DM) and ``/als export actions`` (the set's
-shared actions, private ones counted)."""
+"""``/als export`` (every record about oneself, as JSON and CSV in one's DM) and ``/als export
+actions`` (the set's shared actions, private ones counted)."""
 
 from __future__ import annotations
 
-from bot.blocks.exports import my_export_csv, shared_actions_csv
+from bot.blocks.exports import my_export_files, shared_actions_csv
 from bot.handlers.kit import Kit, Request
 from bot.ids import Sub
 
@@ -30,16 +30,15 @@ def shared_export(r: Request) -> None:
 def own_export(r: Request) -> None:
     mine = r.deps.exports.mine(r.team_id, r.user_id)
     if mine.empty:
-        r.answer("You have nothing to export yet: no actions, reports, goal or log entries.")
+        r.answer("You have nothing to export: there is no record of you in this workspace's sets.")
         return
-    r.out.upload(
-        r.user_id,
-        "my-action-learning.csv",
-        my_export_csv(mine),
-        "Your actions, reports, goals and log",
-        "Everything of yours, and nothing of anyone else's.",
+    sent = all(r.out.upload(r.user_id, *file) for file in my_export_files(mine))
+    r.answer(
+        "Your data is in your DM with me, as a JSON file and a CSV file."
+        if sent
+        else "Slack did not take your export file, so your export did not arrive."
+        " Please try `/als export` again in a minute."
     )
-    r.answer("Your export is in your DM with me, as a CSV file.")
 
 
 def register(kit: Kit) -> None:

@@ -1,6 +1,6 @@
-"""What the exports read: a member's own rows (everything of theirs, nothing of others'), a
-set's shared actions (private ones only counted), and the programme's figures per session
-(SQL aggregates, each with how many people it comes from)."""
+"""What the exports read: a set's shared actions (private ones only counted), and the
+programme's figures per session (SQL aggregates, each with how many people it comes from). A
+member's own rows are read by ``mydata_queries``."""
 
 from __future__ import annotations
 
@@ -14,13 +14,9 @@ from sqlalchemy.orm import Session
 from bot.domain.status import SessionStatus, VoteStatus
 from bot.storage.models import (
     Action,
-    ActionReport,
     AgendaItem,
     AgendaVote,
     Commitment,
-    LearningSet,
-    LogEntry,
-    MemberGoal,
     PlannedSession,
     SessionAttendance,
     SessionReview,
@@ -29,80 +25,6 @@ from bot.storage.models import (
 
 def _rows(s: Session, stmt: Executable) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in s.execute(stmt).all()]
-
-
-def my_actions(s: Session, team_id: str, user_id: str) -> list[tuple[Any, ...]]:
-    """(set, session day, action, target date, status, shared) of the member's actions."""
-    return _rows(
-        s,
-        select(
-            LearningSet.name,
-            PlannedSession.local_date,
-            Action.text,
-            Action.target_date,
-            Action.status,
-            Commitment.shared,
-        )
-        .join(Commitment, Commitment.id == Action.commitment_id)
-        .join(PlannedSession, PlannedSession.id == Action.session_id)
-        .join(LearningSet, LearningSet.id == Action.set_id)
-        .where(Action.team_id == team_id, Action.owner_id == user_id)
-        .order_by(PlannedSession.starts_at, Action.id),
-    )
-
-
-def my_reports(s: Session, team_id: str, user_id: str) -> list[tuple[Any, ...]]:
-    """(set, session day, action, status, what happened, what was learned)."""
-    return _rows(
-        s,
-        select(
-            LearningSet.name,
-            PlannedSession.local_date,
-            Action.text,
-            ActionReport.status,
-            ActionReport.happened,
-            ActionReport.learned,
-        )
-        .join(Action, Action.id == ActionReport.action_id)
-        .join(PlannedSession, PlannedSession.id == ActionReport.session_id)
-        .join(LearningSet, LearningSet.id == ActionReport.set_id)
-        .where(ActionReport.team_id == team_id, ActionReport.owner_id == user_id)
-        .order_by(PlannedSession.starts_at, ActionReport.id),
-    )
-
-
-def my_goals(s: Session, team_id: str, user_id: str) -> list[tuple[Any, ...]]:
-    """(set, written on, goal, rating, line)."""
-    return _rows(
-        s,
-        select(
-            LearningSet.name,
-            MemberGoal.written_at,
-            MemberGoal.goal,
-            MemberGoal.rating,
-            MemberGoal.note,
-        )
-        .join(LearningSet, LearningSet.id == MemberGoal.set_id)
-        .where(MemberGoal.team_id == team_id, MemberGoal.user_id == user_id)
-        .order_by(MemberGoal.id),
-    )
-
-
-def my_logs(s: Session, team_id: str, user_id: str) -> list[tuple[Any, ...]]:
-    """(set, session day, about my issue, about the set)."""
-    return _rows(
-        s,
-        select(
-            LearningSet.name,
-            PlannedSession.local_date,
-            LogEntry.about_issue,
-            LogEntry.about_set,
-        )
-        .join(PlannedSession, PlannedSession.id == LogEntry.session_id)
-        .join(LearningSet, LearningSet.id == LogEntry.set_id)
-        .where(LogEntry.team_id == team_id, LogEntry.author_id == user_id)
-        .order_by(PlannedSession.starts_at, LogEntry.id),
-    )
 
 
 def shared_actions(s: Session, team_id: str, set_id: int) -> list[tuple[Any, ...]]:

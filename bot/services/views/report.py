@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -77,16 +78,17 @@ class ProgrammeReport:
 
 @dataclass(frozen=True)
 class MyExport:
-    """Everything of one member's, for their own CSV (nothing of others')."""
+    """Every record of one workspace about one member (``/als export``), nothing of others':
+    named sections, in the order they are written, each a tuple of records (field -> value)."""
 
-    actions: tuple[tuple[object, ...], ...]
-    reports: tuple[tuple[object, ...], ...]
-    goals: tuple[tuple[object, ...], ...]
-    logs: tuple[tuple[object, ...], ...]
+    team_id: str
+    user_id: str
+    generated_at: datetime
+    sections: tuple[tuple[str, tuple[Mapping[str, object], ...]], ...]
 
     @property
     def empty(self) -> bool:
-        return not (self.actions or self.reports or self.goals or self.logs)
+        return not any(records for _, records in self.sections)
 
 
 @dataclass(frozen=True)
