@@ -41,6 +41,7 @@ from bot.services.ballot import BallotService
 from bot.services.calendar import CalendarService
 from bot.services.exports import ExportService
 from bot.services.feeds import FeedSeal, FeedService
+from bot.services.forget import ForgetService
 from bot.services.goals import GoalService
 from bot.services.handover import HandoverService
 from bot.services.home import HomeService
@@ -303,6 +304,7 @@ def create_app(
         report=ReportService(db, clock),
         programme=ProgrammeService(db, clock),
         exports=ExportService(db, clock),
+        forget=ForgetService(db, clock),
         feeds=FeedService(db, clock, FeedSeal(signing_secret)),
         public_url=public_url,
         home=home,

@@ -13,6 +13,7 @@ from bot.services.ballot import BallotService
 from bot.services.calendar import CalendarService
 from bot.services.exports import ExportService
 from bot.services.feeds import FeedService
+from bot.services.forget import ForgetService
 from bot.services.goals import GoalService
 from bot.services.handover import HandoverService
 from bot.services.home import HomeService
@@ -54,6 +55,7 @@ class Deps:
     report: ReportService
     programme: ProgrammeService
     exports: ExportService
+    forget: ForgetService
     feeds: FeedService
     home: HomeService
     workspaces: WorkspaceService

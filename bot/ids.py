@@ -35,6 +35,7 @@ class Sub(StrEnum):
     REPORT = "report"
     ORGANISERS = "organisers"
     EXPORT = "export"
+    FORGET = "forget"
 
     @property
     def summary(self) -> str:
@@ -65,6 +66,8 @@ _SUMMARIES = {
     "`organisers group <name>` puts this set in a group",
     Sub.EXPORT: "every record about you in this workspace, as a JSON and a CSV file; "
     "`export actions`: the set's shared actions",
+    Sub.FORGET: "`forget me`: erase everything you wrote and leave your sets (asks to confirm "
+    "first; the sets' counts stay, with no name)",
     Sub.GOAL: "your private goal for the programme (its first month); `goal review` rates "
     "your progress",
 }
@@ -146,6 +149,9 @@ class ActionId(StrEnum):
     GOAL_RATE_OPEN = "als_goal_rate_open"
     ATTENDANCE_SAVE = "als_attendance_save"
     CALENDAR_FILE = "als_calendar_file"
+    FORGET_CONFIRM = "als_forget_confirm"
+    FORGET_CANCEL = "als_forget_cancel"
+    FORGET_OFFER = "als_forget_offer"
 
 
 # The attendance checklist: checkbox groups of at most 10 members each, numbered.

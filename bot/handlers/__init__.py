@@ -12,6 +12,7 @@ from bot.handlers import (
     calendar,
     events,
     exports,
+    forget,
     goals,
     handover,
     help,
@@ -48,6 +49,7 @@ FEATURES = (
     report,
     programme,
     exports,
+    forget,
     events,
 )
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
+from bot.blocks.forget import forget_offer
 from bot.deps import Deps
 from bot.handlers.kit import Kit, Request
 from bot.services.workspaces import TOKENS_REVOKED
@@ -47,13 +48,23 @@ def tokens_revoked(r: Request, event: dict[str, Any]) -> None:
 
 def user_changed(r: Request, event: dict[str, Any]) -> None:
     """Someone's profile changed: if they are a member and their time zone moved, their
-    reminders follow it (quiet hours are theirs)."""
+    reminders follow it (quiet hours are theirs); if Slack deleted them, their leads are
+    offered to have them forgotten."""
     user = event.get("user")
     if not isinstance(user, dict):
         return
     user_id, tz = user.get("id"), user.get("tz")
     if isinstance(user_id, str) and isinstance(tz, str):
         r.deps.workspaces.member_zone_changed(r.team_id, user_id, tz)
+    if isinstance(user_id, str) and user.get("deleted") is True:
+        offer_forget(r, user_id)
+
+
+def offer_forget(r: Request, user_id: str) -> None:
+    """Slack deleted or deactivated a member: their sets' leads are offered to have them
+    forgotten (a workspace admin carries it out, checked on the click)."""
+    for offer in r.deps.forget.offers(r.team_id, user_id):
+        r.out.dm(offer.lead_id, forget_offer(user_id, offer.set_names))
 
 
 def note_installed(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:

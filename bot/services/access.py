@@ -120,6 +120,23 @@ def may_leave(lset: LearningSet, member: Membership) -> None:
 
 
 # -- participants (topics) -------------------------------------------------------------------
+def may_forget(actor: str, subject: str, *, admin: bool, subject_gone: bool) -> None:
+    """Forget me: a person erases themselves; another person is erased only by a workspace
+    admin or owner, and only once Slack says that person was deleted or deactivated. ``admin``
+    and ``subject_gone`` are what Slack says now (``users.info``), never the payload's."""
+    if actor == subject:
+        return
+    if not admin:
+        raise NotAllowed(
+            "Only a workspace admin or owner can erase someone else. Forward this to one of them."
+        )
+    if not subject_gone:
+        raise NotAllowed(
+            f"<@{subject}> is still active in Slack: only they can ask to be forgotten "
+            f"(`{COMMAND} forget me`)."
+        )
+
+
 def participates(lset: LearningSet, member: Membership | None) -> bool:
     return is_active(member) and roles.participates(
         is_facilitator=bool(member and member.is_facilitator),

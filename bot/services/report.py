@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.domain import report as rp
+from bot.domain.forget import is_pseudonym
 from bot.domain.review import THRESHOLD
 from bot.services import access
 from bot.services.views import SessionScore, SetReport
@@ -27,7 +28,9 @@ def set_report(s: Session, lset: LearningSet, now: datetime) -> SetReport:
     present, marks, recorded, _ = rq.attendance(s, team, ids, now).get(lset.id, (0, 0, 0, 0))
     airtime = rq.airtime(s, team, ids).get(lset.id, {})
     members = [m.user_id for m in q.active_members(s, team, lset.id) if not m.is_facilitator]
-    everyone = list(dict.fromkeys([*members, *airtime]))  # a member who left keeps their line
+    # A member who left keeps their line; a forgotten one is counted in the figures, unnamed.
+    named = [u for u in airtime if not is_pseudonym(u)]
+    everyone = list(dict.fromkeys([*members, *named]))
     counted = rq.actions(s, team, ids).get(lset.id, {})
     written, ratings = rq.goals(s, team, ids).get(lset.id, (0, {}))
     return SetReport(
