@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bot.storage.crypto import Keyring
 from bot.storage.db import Database, make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,15 +48,18 @@ def postgres_admin_url() -> str:
 
 
 @contextlib.contextmanager
-def bench_database(kind: str, workdir: Path, name: str = "bench") -> Iterator[Database]:
+def bench_database(
+    kind: str, workdir: Path, name: str = "bench", keyring: Keyring | None = None
+) -> Iterator[Database]:
     """A fresh, empty ``Database``: ``kind`` "sqlite" (``workdir/name.db``) or "postgresql" (a
-    throwaway database on ``postgres_admin_url()``, dropped afterwards); disposed afterwards."""
+    throwaway database on ``postgres_admin_url()``, dropped afterwards); disposed afterwards.
+    ``keyring`` seals members' text (none: in clear)."""
     with contextlib.ExitStack() as stack:
         if kind == "sqlite":
             url = f"sqlite:///{workdir / f'{name}.db'}"
         else:
             url = stack.enter_context(throwaway_postgres(postgres_admin_url()))
-        db = Database(url)
+        db = Database(url, keyring=keyring)
         stack.callback(db.dispose)  # before the throwaway database is dropped
         yield db
 

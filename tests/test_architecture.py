@@ -137,6 +137,7 @@ ALLOWED = {
     "bot.domain": ("bot.domain", "bot.ids"),
     # slack_sdk's installation and OAuth state stores keep the distributed app's tokens in
     # our database (``bot.storage.installations``): they are storage, nothing of Slack's API.
+    # ``cryptography`` seals members' text as it is stored (``bot.storage.crypto``).
     "bot.storage": (
         "bot.storage",
         "bot.domain",
@@ -144,6 +145,7 @@ ALLOWED = {
         "sqlalchemy",
         "alembic",
         "slack_sdk.oauth",
+        "cryptography",
     ),
     "bot.services": (
         "bot.services",
