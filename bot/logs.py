@@ -1,5 +1,12 @@
-"""Logging set-up. No user content in logs: Slack libraries log request payloads at DEBUG and
-echo whole unhandled requests in a warning, so their records are capped and scrubbed.
+"""Logging set-up. No user content in logs, at any level: the libraries write what passes
+through them at DEBUG and INFO (slack_sdk every request and response body, slack_bolt the
+payloads it routes, SQLAlchemy statements, parameters and rows, urllib3 URLs), and Bolt echoes
+whole unhandled requests in a warning. So ``NoPayloadFilter``, on the handler, lets through
+below WARNING only the app's own records (the ``bot`` loggers: ``LOG_LEVEL=DEBUG`` is for our
+code), cuts payloads off the Slack libraries' warnings, and writes a library's traceback
+without its exceptions' messages (a driver's error can quote a row; frames and types stay).
+The app's own code logs exception types, not their messages (``guard.describe``); only the
+sandbox, a local tool with made-up data, logs whole tracebacks.
 
 Two formats (``setup_logging``): ``text``, one readable line per record, and ``json``, one JSON
 object per line (``time`` in ISO 8601 UTC, ``level``, ``logger``, ``message``, and
@@ -13,12 +20,15 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+#: The app's own loggers: the only ones heard below WARNING.
+_OURS = "bot"
 _LIBRARIES = ("slack_bolt", "slack_sdk")
 
 #: The log formats ``setup_logging`` knows.
@@ -35,13 +45,19 @@ _TEAM_ID: ContextVar[str | None] = ContextVar("als_log_team_id", default=None)
 
 
 class NoPayloadFilter(logging.Filter):
-    """Drops Slack-library records below WARNING and strips payloads from the rest."""
+    """Drops other loggers' records below WARNING; from WARNING up, strips payloads from the
+    Slack libraries' messages and exception messages from any library's traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not record.name.startswith(_LIBRARIES):
+        if record.name == _OURS or record.name.startswith(_OURS + "."):
             return True
         if record.levelno < logging.WARNING:
             return False
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = bare_traceback(record.exc_info[1])
+            record.exc_info = None
+        if not record.name.startswith(_LIBRARIES):
+            return True
         message = record.getMessage()
         if message.startswith(_EXPECTED):
             return False
@@ -56,6 +72,32 @@ class NoPayloadFilter(logging.Filter):
             record.msg = f"{head} (payload not logged)"
             record.args = ()
         return True
+
+
+def bare_traceback(error: BaseException) -> str:
+    """A traceback of ``error`` and the exceptions it was raised from or while handling: the
+    frames and the exceptions' types, not their messages (which may quote data)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        cause = current.__cause__
+        current = cause if cause or current.__suppress_context__ else current.__context__
+    parts = []
+    for exc in reversed(chain):
+        frames = traceback.format_list(traceback.extract_tb(exc.__traceback__))
+        kind = type(exc)
+        name = (
+            kind.__qualname__
+            if kind.__module__ == "builtins"
+            else f"{kind.__module__}.{kind.__qualname__}"
+        )
+        parts.append(
+            "Traceback (most recent call last):\n"
+            + "".join(frames)
+            + f"{name} (message not logged)"
+        )
+    return "\n\nwhich led to:\n\n".join(parts)
 
 
 @contextmanager
@@ -122,6 +164,8 @@ class JsonFormatter(logging.Formatter):
         entry.update(_context(record))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # set by NoPayloadFilter
+            entry["exception"] = record.exc_text
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         return json.dumps(entry)
