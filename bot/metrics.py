@@ -143,6 +143,12 @@ class Metrics:
             ["table"],
             registry=self.registry,
         )
+        self.retention_cleared = Counter(
+            "als_retention_texts_cleared_total",
+            "Member texts cleared by the retention pass (a set's last session long past), by table",
+            ["table"],
+            registry=self.registry,
+        )
         # Every surface and pass is exported from the start (at 0), so a rate is never absent.
         for surface in SURFACES:
             self.ack_seconds.labels(surface=surface)
@@ -171,6 +177,10 @@ class Metrics:
     def count_deleted(self, table: str, rows: int) -> None:
         if rows > 0:
             self.retention_deleted.labels(table=table).inc(rows)
+
+    def count_cleared(self, table: str, texts: int) -> None:
+        if texts > 0:
+            self.retention_cleared.labels(table=table).inc(texts)
 
     @contextmanager
     def timed_pass(self, name: str) -> Iterator[None]:

@@ -29,6 +29,7 @@ from bot.services.agenda import AgendaService
 from bot.services.live import LiveService
 from bot.services.outbox import OutboxService
 from bot.services.reminders import ReminderService
+from bot.services.retention import RetentionService
 from bot.services.workspaces import WorkspaceService
 from bot.slack.errors import NETWORK_ERRORS, error_code
 from bot.slack.notes import NoteSender, NoteSummary
@@ -44,6 +45,8 @@ PROBE_EVERY = timedelta(minutes=15)
 #: How long an uninstalled workspace's data is kept, so that a reinstall resumes (a setting:
 #: ``ALS_UNINSTALL_GRACE_DAYS``).
 UNINSTALL_GRACE = timedelta(days=30)
+#: The retention pass (sets whose free text is due to be cleared) runs at most this often.
+RETENTION_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class TickSummary:
     #: Workspaces whose data was deleted (uninstalled longer than the grace period): rows by
     #: table.
     purged: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Member texts cleared by the retention pass, by table.
+    texts_cleared: dict[str, int] = field(default_factory=dict)
 
     @property
     def reminders_sent(self) -> int:
@@ -79,6 +84,11 @@ class TickSummary:
             + (
                 f", {count(len(self.purged), 'uninstalled workspace')} deleted"
                 if self.purged
+                else ""
+            )
+            + (
+                f", {count(sum(self.texts_cleared.values()), 'text')} cleared (retention)"
+                if self.texts_cleared
                 else ""
             )
         )
@@ -110,6 +120,8 @@ class Ticker:
         self.agenda = AgendaService(db, clock)
         self.live_sessions = LiveService(db, clock)
         self.workspaces = WorkspaceService(db, clock)
+        self.retention = RetentionService(db, clock)
+        self.retention_at: datetime | None = None  # the last retention pass
         self.clients = clients_of(client) if client is not None else None
         if outbound is None and client is not None:
             outbound = Outbound(client, publisher=None)
@@ -266,6 +278,7 @@ class Ticker:
                 sum(rows.values()),
                 tables,
             )
+        cleared = self.clear_expired_texts(at)
         return TickSummary(
             at=at,
             sets=plan.sets,
@@ -277,4 +290,16 @@ class Ticker:
             notes=notes,
             stages=stages,
             purged=purged,
+            texts_cleared=cleared,
         )
+
+    def clear_expired_texts(self, at: datetime) -> dict[str, int]:
+        """The retention pass, at most every ``RETENTION_EVERY``: texts cleared, by table."""
+        if self.retention_at is not None and at - self.retention_at < RETENTION_EVERY:
+            return {}
+        self.retention_at = at
+        cleared = self.retention.run(at)
+        if self.metrics is not None:
+            for table, n in cleared.items():
+                self.metrics.count_cleared(table, n)
+        return cleared

@@ -112,6 +112,7 @@ class LearningLogService:
                 s.add(entry)
             entry.about_issue = form.about_issue.strip()
             entry.about_set = form.about_set.strip()
+            entry.updated_at = self._clock()  # the retention's cut-off compares with it
             s.flush()
             facilitator = access.facilitator_of(q.active_members(s, team_id, lset.id))
             return LogSaved(entry=log_info(entry, lset, session), facilitator_id=facilitator)

@@ -20,12 +20,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bot.domain.retention import DEFAULT_RETENTION_DAYS
 from bot.domain.status import SessionStatus, SetStatus
 from bot.storage.crypto import EncryptedText
 from bot.storage.models.base import Base, SlackId
 from bot.storage.types import utcnow
 
 STOPPED_WORKSPACE = "sending_stopped_at IS NOT NULL"
+#: Sets whose free text the retention pass may still have to clear (``bot.domain.retention``).
+RETENTION_PENDING = "retention_days IS NOT NULL AND texts_cleared_at IS NULL"
 
 
 class Workspace(Base):
@@ -65,6 +68,13 @@ class LearningSet(Base):
         UniqueConstraint("team_id", "id"),
         # A channel shared between workspaces (Slack Connect) has one id in all of them.
         Index("ix_learning_sets_channel", "channel_id"),
+        # The retention pass's "sets not cleared yet": over those sets only.
+        Index(
+            "ix_learning_sets_retention_pending",
+            "retention_days",
+            postgresql_where=text(RETENTION_PENDING),
+            sqlite_where=text(RETENTION_PENDING),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -100,6 +110,12 @@ class LearningSet(Base):
     # Slack refused a post to the set's channel for good (not_in_channel, is_archived...): the
     # facilitator was told once.
     channel_unreachable: Mapped[str | None] = mapped_column(String(64))
+    # Retention: members' free text is cleared this many days after the set's last session
+    # (None: kept); when the scheduler cleared it.
+    retention_days: Mapped[int | None] = mapped_column(
+        Integer, default=DEFAULT_RETENTION_DAYS, server_default=text(str(DEFAULT_RETENTION_DAYS))
+    )
+    texts_cleared_at: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="learning_set", cascade="all, delete-orphan"

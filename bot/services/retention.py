@@ -1,0 +1,30 @@
+"""Retention (issue 21, point 4): the scheduler clears the free text of sets whose last session
+ended more than their ``retention_days`` ago (``bot.domain.retention``), each set once, in its
+own transaction; a set still running is never touched."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.clock import Clock
+from bot.storage import retention_queries as rq
+from bot.storage.db import Database
+
+
+class RetentionService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    def run(self, at: datetime) -> dict[str, int]:
+        """Clear every set due as of ``at``; the texts cleared, by table (none: nothing due,
+        as on a second pass)."""
+        with self._db.read() as s:
+            due = rq.due_sets(s, at)
+        total: dict[str, int] = {}
+        for one in due:
+            with self._db.write() as s, s.begin():
+                cleared = rq.clear_set(s, one, at) or {}
+            for table, n in cleared.items():
+                total[table] = total.get(table, 0) + n
+        return total

@@ -1,0 +1,98 @@
+"""Retention (issue 21, point 4), through the Slack surface and the scheduler on both
+databases: a set's member texts are cleared its ``retention_days`` after its last session
+(not a day before), counted in /metrics; a second pass clears nothing; a running set is not
+touched; an edit made after the cut-off is kept; a set set to keep its texts keeps them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.app import AlsBot
+from bot.clock import ManualClock
+from bot.fakeslack.driver import SlackDriver
+from bot.fakeslack.server import FakeSlack
+from bot.storage.db import Database
+from bot.storage.erase import MEMBER_TEXTS
+from bot.storage.models import LearningSet, LogEntry, Topic
+from bot.storage.retention_queries import CLEARED
+from tests.conftest import MEMBERS, PUBLIC_CHANNEL, SET_CHANNEL
+from tests.helpers import create_set, field_errors, settle, submit_topic
+from tests.test_metrics import sample
+from tests.test_reminders import scheduler_process
+
+A, B, C, D, E = MEMBERS
+#: The one session of the ended programme: 7 Dec 2026, 10:00-13:00 UTC.
+ENDED = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
+CUT_OFF = ENDED + timedelta(days=90)
+
+
+def write_log(driver: SlackDriver, slack: FakeSlack, user: str, about: str) -> None:
+    before = len(slack.calls_to("views.open"))
+    driver.command(user, "log", channel_id=SET_CHANNEL)
+    slack.wait_for("views.open", count=before + 1)
+    values = {"about_issue": {"about_issue_input": about}, "about_set": {"about_set_input": ""}}
+    assert not field_errors(driver.submit_view(user, values=values))
+    settle(slack)
+
+
+def texts_of(db: Database) -> dict[str, str]:
+    """Topic scenarios by channel, and the log entry."""
+    with db.read() as s:
+        rows = s.execute(
+            select(LearningSet.channel_id, Topic.title, Topic.scenario).join(
+                LearningSet, LearningSet.id == Topic.set_id
+            )
+        ).all()
+        out = {f"{channel}:{title}": scenario for channel, title, scenario in rows}
+        for entry in s.scalars(select(LogEntry)):
+            out["log"] = entry.about_issue
+        return out
+
+
+def test_texts_are_cleared_their_retention_after_the_last_session_once(
+    als: AlsBot, driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
+) -> None:
+    create_set(driver, slack, programme_sessions="1")  # ended after its one session
+    create_set(driver, slack, channel=PUBLIC_CHANNEL)  # open-ended: running
+    submit_topic(driver, slack, A, "Ended", scenario="SECRET-ENDED")
+    submit_topic(driver, slack, A, "Running", channel=PUBLIC_CHANNEL, scenario="SECRET-RUNNING")
+    clock.set(ENDED + timedelta(hours=1))
+    write_log(driver, slack, A, "SECRET-LOG")
+    metrics = als.metrics
+    assert metrics is not None
+    ticker = scheduler_process(als, db, slack, clock)
+    ended = f"{SET_CHANNEL}:Ended"
+    running = f"{PUBLIC_CHANNEL}:Running"
+
+    # Day 89: nothing.
+    clock.set(CUT_OFF - timedelta(days=1))
+    assert ticker.tick(clock(), budget_seconds=5).texts_cleared == {}
+    assert texts_of(db) == {ended: "SECRET-ENDED", running: "SECRET-RUNNING", "log": "SECRET-LOG"}
+
+    # Just after the cut-off, before the pass, A edits the log entry: the edit is kept.
+    clock.set(CUT_OFF + timedelta(minutes=1))
+    write_log(driver, slack, A, "EDITED-AFTER")
+    clock.set(CUT_OFF + timedelta(minutes=2))
+    summary = ticker.tick(clock(), budget_seconds=5)
+    assert summary.texts_cleared == {"topics": 2}  # the scenario and the question
+    assert texts_of(db) == {ended: "", running: "SECRET-RUNNING", "log": "EDITED-AFTER"}
+    with db.read() as s:
+        topic = s.scalars(select(Topic).where(Topic.title == "Ended")).one()
+        assert topic.question == "" and topic.title == "Ended"  # the agenda's title stays
+    shown = metrics.render()[0].decode()
+    assert sample(shown, "als_retention_texts_cleared_total", table="topics") == 2
+
+    # A second pass, an hour later: nothing cleared, nothing counted.
+    clock.set(CUT_OFF + timedelta(hours=2))
+    assert ticker.tick(clock(), budget_seconds=5).texts_cleared == {}
+    shown = metrics.render()[0].decode()
+    assert sample(shown, "als_retention_texts_cleared_total", table="topics") == 2
+    assert texts_of(db)["log"] == "EDITED-AFTER"
+
+
+def test_every_member_text_but_the_title_is_cleared_by_retention() -> None:
+    listed = {(c.class_.__tablename__, c.key) for c, _ in CLEARED}
+    wanted = {(t.class_.__tablename__, t.key) for t, _ in MEMBER_TEXTS} - {("topics", "title")}
+    assert listed == wanted
