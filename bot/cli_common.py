@@ -27,9 +27,12 @@ def where(database_url: str) -> str:
     return f"PostgreSQL at {url.host or 'localhost'}:{url.port or 5432}, database {url.database}"
 
 
-def open_database(settings: Settings, *, migrate: bool, sealed: bool = True) -> Database:
+def open_database(
+    settings: Settings, *, migrate: bool, sealed: bool = True, probe: bool = True
+) -> Database:
     """The database, reachable (and migrated if ``migrate``), with the keyring that seals
-    members' text (``sealed``: every command that reads or writes it; ``migrate`` does not)."""
+    members' text (``sealed``: every command that reads or writes it; ``migrate`` does not),
+    checked against the text already stored (``probe``; ``rotate-keys`` reports it instead)."""
     from bot.storage.db import Database
     from bot.storage.migrate import upgrade
 
@@ -56,4 +59,22 @@ def open_database(settings: Settings, *, migrate: bool, sealed: bool = True) -> 
             raise UsageError(
                 f"DATABASE_URL could not be migrated ({type(exc).__name__}): check that the database is reachable"
             ) from None
+    if sealed and probe:
+        _probe_keys(db)
     return db
+
+
+def _probe_keys(db: Database) -> None:
+    """Stop at once, in one line naming the key, when the keys given do not open the text
+    already stored (before any member meets it)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.storage.rekey import probe
+
+    try:
+        problem = probe(db, db.keyring)
+    except SQLAlchemyError:  # not migrated yet (tick checks that itself): nothing to open
+        return
+    if problem:
+        db.dispose()
+        raise UsageError(f"{problem}: check ALS_ENCRYPTION_KEYS")

@@ -49,7 +49,7 @@ def cmd_rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(f"--batch must be 1 or more (not {args.batch})")
     from bot.storage.crypto import KeyProblem
 
-    db = open_database(settings, migrate=False)
+    db = open_database(settings, migrate=False, probe=False)
     try:
         if pending(db.engine):
             raise UsageError("the database schema is not up to date: run `als-bot migrate` first")

@@ -3,6 +3,7 @@ app serves, the keys' commands and their errors."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import threading
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Text, select, type_coerce
+from sqlalchemy.engine import make_url
 
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
@@ -23,6 +25,27 @@ from tests.helpers import create_set, submit_topic
 from tests.test_cli import run
 
 MARK = "SEALED-7c1e"
+#: Typed by members but stored readable, by design: the set's name, its place, topic titles.
+READABLE = re.compile(r"SECRET-(name|place|title\d+)-")
+
+
+def found_in_storage(db: Database, marker: re.Pattern[str]) -> set[str]:
+    """Every text matching ``marker`` in the database's raw storage: SQLite's file and its
+    write-ahead log as bytes, or the PostgreSQL database as ``pg_dump`` writes it."""
+    url = make_url(db.url)
+    if db.dialect == "sqlite":
+        path = Path(str(url.database))
+        raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+        return set(marker.findall(raw.decode("utf-8", "replace")))
+    where = ["-h", str(url.host), "-p", str(url.port or 5432), "-U", str(url.username)]
+    dump = subprocess.run(
+        ["pg_dump", "--data-only", *where, str(url.database)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "COPY public.topics" in dump.stdout  # the dump holds the data
+    return set(marker.findall(dump.stdout))
 
 
 def raw_topics(db: Database) -> list[tuple[str, str, str, str]]:
@@ -144,10 +167,13 @@ def test_rotation_while_the_app_serves_loses_nothing_and_leaves_nothing_under_th
     edits: list[str] = []
     done = threading.Event()
 
+    one_at_a_time = threading.Lock()  # so that the last edit listed is the last one made
+
     def edit(n: int) -> None:
         text = f"edited {n} {MARK}"
-        submit_topic(driver, slack, MEMBERS[0], scenario=text)
-        edits.append(text)
+        with one_at_a_time:
+            submit_topic(driver, slack, MEMBERS[0], scenario=text)
+            edits.append(text)
 
     def keep_editing() -> None:
         for n in range(4):
@@ -334,3 +360,23 @@ def test_the_sandbox_seals_with_a_key_of_its_own_kept_next_to_its_database(
         assert again.db.keyring is not None and again.db.keyring.current == key.current
     with running_sandbox(tmp_path, fresh=True) as fresh:  # starting over: a new key
         assert fresh.db.keyring is not None and fresh.db.keyring.current != key.current
+
+
+def test_a_process_given_the_wrong_key_stops_at_start_naming_the_key(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    old = new_key()
+    _seed(tmp_path, old, 3)
+    wrong = new_key()
+    env = {
+        **_env(tmp_path, wrong),
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_API_URL": slack.api_url,
+        "SLACK_SIGNING_SECRET": "s",
+    }
+    for command in (["tick"], ["serve", "--no-scheduler"]):
+        result = run(command, tmp_path, env)
+        assert result.returncode == 2, result.stderr
+        line = result.stderr.strip()
+        assert line.count("\n") == 0 and "Traceback" not in line and MARK not in line
+        assert f"sealed with key {Keyring([old]).current}, which is not in" in line, line

@@ -57,6 +57,7 @@ from tests.helpers import (
 from tests.test_actions import command_answer, commit_values, open_commit, report_values
 from tests.test_agenda import topic_ids
 from tests.test_attendance import apologise
+from tests.test_encryption import READABLE, found_in_storage
 from tests.test_goals import goal_command
 from tests.test_live import start, thread
 from tests.test_reminders import scheduler_process, tick
@@ -69,7 +70,7 @@ SECOND = FIRST + timedelta(weeks=1)
 HOURS_3 = timedelta(hours=3)
 
 TAG = "7f3a"
-MARKER = re.compile(rf"SECRET-[a-z_]+-{TAG}")
+MARKER = re.compile(rf"SECRET-[a-z_0-9]+-{TAG}")
 #: What the other tests throw at the app: broadcasts and mentions, a right-to-left override,
 #: an ANSI escape, a forged log line. Each is looked for on its own too.
 HOSTILE_PARTS = (
@@ -379,6 +380,12 @@ def test_a_whole_cycle_at_debug_logs_no_user_text(
         assert any("DM not sent: internal_error" in line for line in lines)
         assert any("listener failed for a view_submission" in line for line in lines)
     assert leaks(logs) == []
+
+    # And the database holds none of it in clear (issue 21, point 1): its raw file, or a
+    # pg_dump, has the readable fields' markers (which shows the search works), no other.
+    in_storage = found_in_storage(db, MARKER)
+    assert secret("title02") in in_storage and secret("name") in in_storage
+    assert {m for m in in_storage if not READABLE.match(m)} == set()
 
 
 def test_the_scan_catches_a_leak_and_the_set_up_keeps_libraries_quiet(logs: Logs) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Column, Table, Text, bindparam, func, select, type_coerce, update
 
-from bot.storage.crypto import PREFIX, EncryptedText, Keyring, sealed_with
+from bot.storage.crypto import PREFIX, EncryptedText, KeyProblem, Keyring, sealed_with
 from bot.storage.db import Database
 from bot.storage.models import Base
 
@@ -144,3 +144,23 @@ def check(db: Database) -> dict[str, int]:
                     kid = sealed_with(head_value + ":") if head_value else None
                     counts[kid or CLEAR] = counts.get(kid or CLEAR, 0) + n
     return counts
+
+
+def probe(db: Database, keyring: Keyring | None, rows: int = 20) -> str | None:
+    """Open the sealed values of each table's latest ``rows`` rows: the first problem (a key
+    missing or wrong, in one line naming it), or None. Run at start, so that a deployment given
+    the wrong key stops at once rather than failing on members' requests."""
+    for table, columns in sealed_tables():
+        query = select(*(_raw(c) for c in columns)).order_by(table.c.id.desc()).limit(rows)
+        with db.read() as s:
+            values = [v for row in s.execute(query).all() for v in row if v]
+        for value in values:
+            if sealed_with(value) is None:
+                continue
+            if keyring is None:
+                return "the database holds sealed text but ALS_ENCRYPTION_KEYS is not set"
+            try:
+                keyring.open(value)
+            except KeyProblem as exc:
+                return str(exc)
+    return None
