@@ -209,6 +209,7 @@ class SetupField(StrEnum):
     MIN_MEMBERS = "min_members"
     QUORUM_DAYS = "quorum_days"
     STAGES = "stages"
+    RETENTION = "retention"
 
     @property
     def action_id(self) -> str:

@@ -17,8 +17,18 @@ from bot.storage.db import Database
 from bot.storage.erase import MEMBER_TEXTS
 from bot.storage.models import LearningSet, LogEntry, Topic
 from bot.storage.retention_queries import CLEARED
-from tests.conftest import MEMBERS, PUBLIC_CHANNEL, SET_CHANNEL
-from tests.helpers import create_set, field_errors, settle, submit_topic
+from tests.conftest import FAC, MEMBERS, PUBLIC_CHANNEL, SET_CHANNEL
+from tests.helpers import (
+    DEFAULTS,
+    create_set,
+    field_errors,
+    more_settings,
+    open_setup,
+    settle,
+    setup_values,
+    submit_topic,
+    texts,
+)
 from tests.test_metrics import sample
 from tests.test_reminders import scheduler_process
 
@@ -90,6 +100,30 @@ def test_texts_are_cleared_their_retention_after_the_last_session_once(
     shown = metrics.render()[0].decode()
     assert sample(shown, "als_retention_texts_cleared_total", table="topics") == 2
     assert texts_of(db)["log"] == "EDITED-AFTER"
+
+
+def test_a_set_that_keeps_its_texts_says_so_and_is_never_cleared(
+    als: AlsBot, driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
+) -> None:
+    open_setup(driver, slack)
+    form = more_settings(driver, slack)
+    radio = next(b for b in form["blocks"] if b.get("block_id") == "retention")["element"]
+    assert radio["initial_option"]["value"] == "90"  # the default
+    assert [o["value"] for o in radio["options"]] == ["30", "90", "365", "keep"]
+    values = setup_values(**DEFAULTS, programme_sessions="1", retention="keep")
+    assert field_errors(driver.submit_view(FAC, values=values)) is None
+    settle(slack)
+    with db.read() as s:
+        assert s.scalars(select(LearningSet)).one().retention_days is None
+    # The set's settings, as the set-up form sums them up, say so.
+    assert "members' texts kept for as long as the set exists" in texts(
+        open_setup(driver, slack)["blocks"]
+    )
+    submit_topic(driver, slack, A, "Kept", scenario="SECRET-KEPT")
+    ticker = scheduler_process(als, db, slack, clock)
+    clock.set(ENDED + timedelta(days=400))
+    assert ticker.tick(clock(), budget_seconds=5).texts_cleared == {}
+    assert texts_of(db) == {f"{SET_CHANNEL}:Kept": "SECRET-KEPT"}
 
 
 def test_every_member_text_but_the_title_is_cleared_by_retention() -> None:

@@ -29,11 +29,13 @@ from slack_sdk.models.views import View
 
 from bot.blocks.common import clip, number_field, text_field
 from bot.blocks.meta import Meta, key
+from bot.blocks.retention import retention_block
 from bot.blocks.zones import zone_select
 from bot.domain.agenda import VoteRules
 from bot.domain.attendance import MAX_MIN_MEMBERS, MAX_NOTICE_HOURS, AttendanceSettings
 from bot.domain.live import DEFAULT_TEMPLATE, template_text
 from bot.domain.reminders import ReminderSettings
+from bot.domain.retention import DEFAULT_RETENTION_DAYS, retention_text
 from bot.domain.schedule import (
     CADENCE_WEEKS,
     DEFAULT_SESSION_MINUTES,
@@ -245,7 +247,9 @@ def settings_summary(existing: SetInfo | None) -> str:
         "A topic's stages: "
         + template_text(existing.stages if existing else DEFAULT_TEMPLATE)
         + " min (presenting, clarifying, open questions, summary, actions), scaled to its time.",
-        f"Programme end: {', '.join(ends) if ends else 'none'}. Topic prompt "
+        f"Programme end: {', '.join(ends) if ends else 'none'}; members' texts "
+        + retention_text(existing.retention_days if existing else DEFAULT_RETENTION_DAYS)
+        + f". Topic prompt "
         f"{count(cfg.prep_days, 'day')} before a session"
         + ("; the vote opens by itself." if cfg.auto_vote else "."),
         "Ground rules: " + ("the set's own." if existing else "the standard six."),
@@ -386,6 +390,7 @@ def _programme_blocks(existing: SetInfo | None) -> list[Any]:
                 initial_date=ends_on.isoformat() if ends_on else None,
             ),
         ),
+        retention_block(existing.retention_days if existing else DEFAULT_RETENTION_DAYS),
     ]
 
 

@@ -8,6 +8,7 @@ from datetime import date, time
 from typing import Any
 
 from bot.blocks.setup import AUTO_VOTE, PARTICIPATES, SELF_VOTE, shows_more
+from bot.domain.retention import retention_of
 from bot.domain.sets import DEFAULT_GROUND_RULES, SetupForm
 from bot.ids import SetupField as F
 
@@ -116,6 +117,7 @@ def parse_setup(view: dict[str, Any]) -> SetupForm:
         notice_hours=optional_number(F.NOTICE_HOURS),
         min_members=optional_number(F.MIN_MEMBERS),
         stages=text(F.STAGES),
+        retention_days=retention_of(_chosen(values, F.RETENTION)),
     )
 
 

@@ -17,6 +17,22 @@ DEFAULT_RETENTION_DAYS = 90
 RETENTION_CHOICES: tuple[int | None, ...] = (30, 90, 365, None)
 
 
+KEEP = "keep"
+
+
+def retention_choice(days: int | None) -> str:
+    """The form's value for ``days``."""
+    return KEEP if days is None else str(days)
+
+
+def retention_of(choice: str | None) -> int | None:
+    """The days a form's value stands for (anything else: the default)."""
+    if choice == KEEP:
+        return None
+    found = [d for d in RETENTION_CHOICES if d is not None and str(d) == choice]
+    return found[0] if found else DEFAULT_RETENTION_DAYS
+
+
 def retention_text(days: int | None) -> str:
     if days is None:
         return "kept for as long as the set exists"

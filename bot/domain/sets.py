@@ -11,6 +11,7 @@ from bot.domain.attendance import MAX_NOTICE_HOURS, AttendanceSettings
 from bot.domain.directory import UserFacts
 from bot.domain.live import parse_template
 from bot.domain.reminders import ReminderSettings
+from bot.domain.retention import DEFAULT_RETENTION_DAYS
 from bot.domain.schedule import (
     CADENCE_WEEKS,
     MAX_SESSION_MINUTES,
@@ -91,6 +92,8 @@ class SetupForm:
     min_members: int | None = None
     # A topic's stages in minutes, as typed ("5, 10, 15, 3, 5"; see bot.domain.live).
     stages: str = ""
+    # Members' free text is cleared this many days after the last session (None: kept).
+    retention_days: int | None = DEFAULT_RETENTION_DAYS
     # False: the form showed the essentials only, and everything above from ``budget`` on (and
     # the facilitator's part and the ground rules) is the set's as it stands, or the defaults.
     more: bool = True

@@ -116,6 +116,7 @@ def set_info(s: Session, lset: LearningSet, now: datetime) -> SetInfo:
         attendance=AttendanceSettings.load(lset.settings),
         rota=RotaSettings.load(lset.settings),
         stages=template_of(lset.settings),
+        retention_days=lset.retention_days,
         away={m.user_id: m.away_until for m in members if m.away_until and m.away_until >= today},
         upcoming=tuple(session_info(r) for r in q.upcoming_sessions(s, lset.team_id, lset.id, now)),
     )

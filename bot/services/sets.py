@@ -238,6 +238,7 @@ class SetService:
                 settings=settings_of(form),
                 programme_sessions=form.programme_sessions,
                 programme_ends_on=form.programme_ends_on,
+                retention_days=form.retention_days,
                 ground_rules=form.ground_rules.strip(),
                 rules_version=1,
                 created_by=user_id,
@@ -247,6 +248,7 @@ class SetService:
             )
             s.add(lset)
             s.flush()
+            lset.retention_days = form.retention_days  # None (keep) too: an INSERT omits it
             for person in form.people:
                 s.add(
                     Membership(
@@ -317,6 +319,7 @@ class SetService:
             trimmed: tuple[SessionInfo, ...] = ()
             programme_changed = programme != (lset.programme_sessions, lset.programme_ends_on)
             lset.programme_sessions, lset.programme_ends_on = programme
+            lset.retention_days = form.retention_days
             if programme_changed and not schedule_changed:
                 # A shorter programme: future sessions beyond its end are cancelled.
                 trimmed = tuple(trim_programme(s, lset, now))

@@ -98,6 +98,7 @@ def keep_settings(form: SetupForm, existing: SetInfo) -> SetupForm:
         closing_minutes=rules.closing_minutes,
         programme_sessions=existing.programme_sessions,
         programme_ends_on=existing.programme_ends_on,
+        retention_days=existing.retention_days,
         prep_days=cfg.prep_days,
         nudge_days=cfg.nudge_days,
         report_days=cfg.report_days,

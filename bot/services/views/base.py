@@ -10,6 +10,7 @@ from bot.domain.agenda import VoteRules
 from bot.domain.attendance import AttendanceSettings
 from bot.domain.live import DEFAULT_TEMPLATE
 from bot.domain.reminders import ReminderSettings
+from bot.domain.retention import DEFAULT_RETENTION_DAYS
 from bot.domain.rota import RotaSettings
 from bot.domain.sets import Schedule
 
@@ -67,6 +68,7 @@ class SetInfo:
     away: dict[str, date] = field(default_factory=dict)  # member -> away until (still to come)
     rota: RotaSettings = field(default_factory=RotaSettings)
     stages: tuple[int, ...] = DEFAULT_TEMPLATE  # a topic's stages in minutes (the live session)
+    retention_days: int | None = DEFAULT_RETENTION_DAYS  # None: members' texts are kept
 
     @property
     def next_session(self) -> SessionInfo | None:
