@@ -127,6 +127,12 @@ def round_message(state: RoundState) -> Message:
             lines.append(
                 f"• {n} private action{'s' if n != 1 else ''}: {member.private_reported} reported"
             )
+        if member.earlier_total:
+            n = member.earlier_total
+            lines.append(
+                f"• {n} action{'s' if n != 1 else ''} from before the set's newest members "
+                f"joined: {member.earlier_reported} reported"
+            )
         blocks.append(md(clip("\n".join(lines), 3000)))
     waiting = state.waiting
     blocks.append(

@@ -24,6 +24,7 @@ class Note(StrEnum):
     SET_UPDATED = "set_updated"  # channel: what changed in the set
     RULES = "rules"  # DM: please agree to the ground rules (a new member)
     RULES_AGAIN = "rules_again"  # DM: the ground rules changed, agree again
+    NEWCOMER = "newcomer"  # DM: welcome to a running set: its history predates you
     SETUP_DONE = "setup_done"  # private, in the channel: the facilitator's confirmation
     VOTE = "vote"  # channel, kept in place: the agenda vote, then the agenda it became
     ROUND = "round"  # channel, kept in place: the session's report-back round

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 
 from bot.domain.agenda import BUDGET, CAP, CLOSING_MINUTES, OPENING_MINUTES, VoteRules
@@ -171,6 +171,20 @@ def schedule_of(form: SetupForm) -> Schedule:
     )
 
 
+def on_series(day: date, current: Schedule) -> bool:
+    """Is ``day`` one of the current schedule's dates? The set-up form of a set that has met
+    shows its next session as the first date: the same series, not a new one."""
+    delta = (day - current.anchor_date).days
+    return delta >= 0 and delta % (7 * current.cadence_weeks) == 0
+
+
+def same_schedule(schedule: Schedule, current: Schedule) -> bool:
+    """The form's schedule is the set's, its first date possibly a later date of the series."""
+    return replace(schedule, anchor_date=current.anchor_date) == current and on_series(
+        schedule.anchor_date, current
+    )
+
+
 def _schedule_changed(form: SetupForm, current: Schedule | None) -> bool:
     """Does the form change the set's schedule? (A part the form has wrong, reported on its own,
     counts as unchanged.)"""
@@ -182,7 +196,7 @@ def _schedule_changed(form: SetupForm, current: Schedule | None) -> bool:
     if minutes is not None and not MIN_SESSION_MINUTES <= minutes <= MAX_SESSION_MINUTES:
         minutes = None
     return (
-        form.first_date != current.anchor_date
+        not on_series(form.first_date, current)
         or form.first_time.replace(second=0, microsecond=0) != current.session_time
         or form.timezone != current.timezone
         or (cadence is not None and cadence != current.cadence_weeks)

@@ -21,7 +21,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.domain import roles
+from bot.domain import newcomers, roles
 from bot.domain.agenda import VoteRules
 from bot.domain.channels import setup_channel_problem
 from bot.domain.directory import ChannelFacts
@@ -109,6 +109,18 @@ def is_member_of(info: SetInfo, user_id: str) -> bool:
 def require_member_of(info: SetInfo, user_id: str) -> None:
     if not is_member_of(info, user_id):
         raise NotAllowed(f"You are not a member of *{escape(info.name)}*.")
+
+
+def history_since(s: Session, lset: LearningSet, user_id: str) -> datetime | None:
+    """Newcomers (``bot.domain.newcomers``): what the set stored before this member joined
+    is not shown to them; their joining (None: not an active member, the callers check)."""
+    member = q.membership(s, lset.team_id, lset.id, user_id)
+    return member.joined_at if member is not None and member.left_at is None else None
+
+
+def channel_history_since(s: Session, lset: LearningSet) -> datetime | None:
+    """What the set's channel may show: everyone in the set reads it, its newest member too."""
+    return newcomers.channel_since(m.joined_at for m in q.active_members(s, lset.team_id, lset.id))
 
 
 def may_leave(lset: LearningSet, member: Membership) -> None:

@@ -98,6 +98,7 @@ def setup_facts(outcome: SetupOutcome) -> dict[str, Any]:
         "created": outcome.created,
         "added": list(outcome.added),
         "removed": list(outcome.removed),
+        "newcomers": [[u, at.isoformat()] for u, at in outcome.newcomers],
         "rules_changed": outcome.rules_changed,
         "schedule_changed": outcome.schedule_changed,
         "previous_facilitator": outcome.previous_facilitator,
@@ -136,10 +137,16 @@ def setup_notes(setup: OutboxNote) -> list[dict[str, Any]]:
     facts = dict(setup.facts or {})
     agree: list[str] = facts.pop("agree", [])
     submitter: str | None = facts.pop("submitter", None)
+    newcomers: list[list[str]] = facts.pop("newcomers", [])
     team, set_id, now = setup.team_id, setup.set_id, setup.created_at
     created = bool(facts.get("created"))
     announce = Note.WELCOME if created else Note.SET_UPDATED
     rows = [note_row(team, set_id, announce, setup.target, now, facts)]
+    # Each newcomer's welcome (once per joining: it names the joining it welcomes).
+    rows += [
+        note_row(team, set_id, Note.NEWCOMER, user, now, {"joined_at": at})
+        for user, at in newcomers
+    ]
     rules = Note.RULES_AGAIN if facts.get("rules_changed") and not created else Note.RULES
     rows += [note_row(team, set_id, rules, user, now) for user in agree]
     if submitter is not None:

@@ -34,10 +34,11 @@ class ExportService:
         with self._db.read() as s:
             lset = access.set_for_command(s, team_id, user_id, channel_id)
             access.require_member(s, lset, user_id)
+            since = access.history_since(s, lset, user_id)  # a newcomer: from their joining
             return SharedActions(
                 set_name=lset.name,
-                actions=tuple(xq.shared_actions(s, team_id, lset.id)),
-                private=xq.private_counts(s, team_id, lset.id),
+                actions=tuple(xq.shared_actions(s, team_id, lset.id, viewer=user_id, since=since)),
+                private=xq.private_counts(s, team_id, lset.id, viewer=user_id, since=since),
             )
 
 

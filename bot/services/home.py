@@ -60,7 +60,13 @@ class HomeService:
                         else None,
                         tally=attendance_tally(s, lset, now) if facilitating else None,
                         facilitating=facilitating,
-                        review=review_trend(s, lset, now, notes=facilitating),
+                        review=review_trend(
+                            s,
+                            lset,
+                            now,
+                            notes=facilitating,
+                            since=access.history_since(s, lset, user_id),
+                        ),
                         agenda_started=facilitating
                         and info.next_session is not None
                         and aq.vote_of_session(s, info.next_session.id) is not None,

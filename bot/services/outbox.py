@@ -210,6 +210,12 @@ class OutboxService:
                     return Skip("left the set")
                 if c.target in info.agreed_ids:
                     return Skip("already agreed")
+            if c.kind is Note.NEWCOMER:
+                member = q.membership(s, c.team_id, c.set_id, c.target)
+                if member is None or member.left_at is not None:
+                    return Skip("left the set")
+                if member.joined_at != datetime.fromisoformat(str(c.facts.get("joined_at"))):
+                    return Skip("another joining")  # left and added again: that one's welcome
             if c.kind in (Note.SET_UPDATED, Note.SETUP_DONE):
                 return NoteContext(c, info, self._setup(s, c.facts, info))
             if c.kind is Note.VOTE:

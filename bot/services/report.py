@@ -21,17 +21,21 @@ from bot.storage.db import Database
 from bot.storage.models import LearningSet
 
 
-def set_report(s: Session, lset: LearningSet, now: datetime) -> SetReport:
+def set_report(
+    s: Session, lset: LearningSet, now: datetime, since: datetime | None = None
+) -> SetReport:
+    """``since``: the reader joined the set then; the figures count its sessions from then on
+    (``bot.domain.newcomers``)."""
     ids = [lset.id]
     team = lset.team_id
-    held, planned = rq.sessions(s, team, ids, now).get(lset.id, (0, 0))
-    present, marks, recorded, _ = rq.attendance(s, team, ids, now).get(lset.id, (0, 0, 0, 0))
-    airtime = rq.airtime(s, team, ids).get(lset.id, {})
+    held, planned = rq.sessions(s, team, ids, now, since).get(lset.id, (0, 0))
+    present, marks, recorded, _ = rq.attendance(s, team, ids, now, since).get(lset.id, (0, 0, 0, 0))
+    airtime = rq.airtime(s, team, ids, since).get(lset.id, {})
     members = [m.user_id for m in q.active_members(s, team, lset.id) if not m.is_facilitator]
     # A member who left keeps their line; a forgotten one is counted in the figures, unnamed.
     named = [u for u in airtime if not is_pseudonym(u)]
     everyone = list(dict.fromkeys([*members, *named]))
-    counted = rq.actions(s, team, ids).get(lset.id, {})
+    counted = rq.actions(s, team, ids, since).get(lset.id, {})
     written, ratings = rq.goals(s, team, ids).get(lset.id, (0, {}))
     return SetReport(
         set_id=lset.id,
@@ -47,9 +51,9 @@ def set_report(s: Session, lset: LearningSet, now: datetime) -> SetReport:
         committed=rp.Figure(*_counted(counted.get("committed"))),
         reviews=tuple(
             SessionScore(start, n, avg if n >= THRESHOLD else None)
-            for _, start, n, avg in rq.reviews(s, team, ids, now).get(lset.id, [])
+            for _, start, n, avg in rq.reviews(s, team, ids, now, since).get(lset.id, [])
         ),
-        logs=rp.Figure(*_counted(rq.logs(s, team, ids).get(lset.id))),
+        logs=rp.Figure(*_counted(rq.logs(s, team, ids, since).get(lset.id))),
         goals_written=written,
         goal_ratings=ratings if rp.ratings_shown(ratings) else {},
         goal_answers=sum(ratings.values()),
@@ -60,7 +64,7 @@ def set_report(s: Session, lset: LearningSet, now: datetime) -> SetReport:
                 total / answers if answers >= THRESHOLD else None,
             )
             for _, _, day, held, (present, marks, _), _, (answers, total) in xq.per_session(
-                s, team, ids, now
+                s, team, ids, now, since
             )
             if held
         ),
@@ -82,7 +86,7 @@ class ReportService:
         with self._db.read() as s:
             lset = access.set_for_command(s, team_id, user_id, channel_id)
             access.require_member(s, lset, user_id)
-            return set_report(s, lset, now)
+            return set_report(s, lset, now, access.history_since(s, lset, user_id))
 
     def of_set(self, team_id: str, user_id: str, set_id: int) -> SetReport:
         """The Home button's: the set it names (a claim: membership is checked)."""
@@ -90,4 +94,4 @@ class ReportService:
         with self._db.read() as s:
             lset = access.active_set(s, team_id, set_id)
             access.require_member(s, lset, user_id)
-            return set_report(s, lset, now)
+            return set_report(s, lset, now, access.history_since(s, lset, user_id))

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.domain import newcomers
 from bot.domain.actions import ActionStatus, ReportForm, validate_report
 from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.status import SetStatus
@@ -57,10 +58,13 @@ def round_state(
     now: datetime,
 ) -> RoundState:
     """The report-back round of ``session``: per member, their shared actions with the status
-    reported (if any), and how many of their private ones were reported."""
+    reported (if any), and how many of their private ones were reported. The round is read in
+    the channel by everyone, its newest member too: shared actions of sessions before that
+    member joined are counted, not quoted (``bot.domain.newcomers``)."""
     info = set_info(s, lset, now)
+    since = access.channel_history_since(s, lset)
     rows = s.execute(
-        select(Action, Commitment.shared)
+        select(Action, Commitment.shared, PlannedSession.starts_at)
         .join(Commitment, Commitment.id == Action.commitment_id)
         .join(PlannedSession, PlannedSession.id == Action.session_id)
         .where(
@@ -75,23 +79,29 @@ def round_state(
         r.action_id: r.status
         for r in s.scalars(select(ActionReport).where(ActionReport.session_id == session.id))
     }
-    per: dict[str, tuple[list[tuple[str, str | None]], list[bool]]] = {}
-    for action, shared in rows:
+    per: dict[str, tuple[list[tuple[str, str | None]], list[bool], list[bool]]] = {}
+    for action, shared, starts_at in rows:
         if action.owner_id not in info.member_ids:
             continue
         if action.status != ActionStatus.OPEN and action.id not in reports:
             continue  # closed before this round
-        shared_list, private = per.setdefault(action.owner_id, ([], []))
-        if shared:
+        shared_list, private, earlier = per.setdefault(action.owner_id, ([], [], []))
+        if not shared:
+            private.append(action.id in reports)
+        elif newcomers.shown(
+            viewer=None, since=since, owner=action.owner_id, session_start=starts_at
+        ):
             shared_list.append((action.text, reports.get(action.id)))
         else:
-            private.append(action.id in reports)
+            earlier.append(action.id in reports)
     members = tuple(
         RoundMember(
             user_id=u,
             shared=tuple(per[u][0]),
             private_total=len(per[u][1]),
             private_reported=sum(per[u][1]),
+            earlier_total=len(per[u][2]),
+            earlier_reported=sum(per[u][2]),
         )
         for u in info.member_ids
         if u in per

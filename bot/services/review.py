@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.domain import newcomers
 from bot.domain import review as rv
 from bot.domain import schedule as sched
 from bot.domain.errors import Conflict, InvalidInput, NotFound
@@ -29,10 +30,22 @@ NOTE_FIELD = "note"
 SHOWN = 6  # sessions in a trend
 
 
-def trend(s: Session, lset: LearningSet, now: datetime, *, notes: bool = False) -> ReviewTrend:
+def trend(
+    s: Session,
+    lset: LearningSet,
+    now: datetime,
+    *,
+    notes: bool = False,
+    since: datetime | None = None,
+) -> ReviewTrend:
     """The set's last held sessions with their review summaries; with ``notes`` (the
-    facilitator), the lines of the latest session whose review may be shown."""
-    held = list(atq.held_sessions(s, lset.team_id, lset.id, now))[-SHOWN:]
+    facilitator), the lines of the latest session whose review may be shown. ``since``: the
+    reader joined then, and sessions before are not theirs to see (``bot.domain.newcomers``)."""
+    held = [
+        r
+        for r in atq.held_sessions(s, lset.team_id, lset.id, now)
+        if newcomers.shown(viewer=None, since=since, owner="", session_start=r.starts_at)
+    ][-SHOWN:]
     scores = rq.scores_of(s, lset.team_id, [r.id for r in held])
     rows = tuple((session_info(r), rv.summary(scores[r.id])) for r in held)
     lines: tuple[str, ...] = ()

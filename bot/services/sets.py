@@ -14,9 +14,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
+from bot.domain import newcomers
 from bot.domain.directory import ChannelFacts, Directory, UserFacts
 from bot.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from bot.domain.sets import SetupForm, schedule_of, validate_setup
+from bot.domain.sets import SetupForm, same_schedule, schedule_of, validate_setup
 from bot.domain.text import escape
 from bot.ids import COMMAND
 from bot.services import access, announce, rota
@@ -298,7 +299,7 @@ class SetService:
             if rules_changed:
                 lset.ground_rules = rules
                 lset.rules_version += 1
-            schedule_changed = schedule != before.schedule
+            schedule_changed = not same_schedule(schedule, before.schedule)
             if schedule_changed:
                 # Future sessions only: those not yet started are re-planned from the new anchor.
                 doomed = [
@@ -329,6 +330,10 @@ class SetService:
                 s, team_id, set_id, form, zones, now
             )
             s.flush()
+            started = q.last_started_session(s, lset, now)
+            running = newcomers.is_newcomer(
+                joined_at=now, first_start=started.starts_at if started else None
+            )
             plan_sessions(s, lset, now)
             lset.replan_at = now  # members, schedule or offsets may have changed
             info = set_info(s, lset, now)
@@ -341,6 +346,7 @@ class SetService:
                 created=False,
                 added=tuple(added),
                 removed=tuple(removed),
+                newcomers=tuple((u, now) for u in added) if running else (),
                 rules_changed=rules_changed,
                 schedule_changed=schedule_changed,
                 previous_facilitator=previous_facilitator,

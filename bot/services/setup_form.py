@@ -52,10 +52,14 @@ def update_members(
     added: list[str] = []
     removed: list[str] = []
     previous_facilitator = None
+    # Locked: a second submission of the same form waits for this one and finds its members
+    # in place, so nobody is added (and welcomed) twice.
     rows = {
         m.user_id: m
         for m in s.scalars(
-            select(Membership).where(Membership.team_id == team_id, Membership.set_id == set_id)
+            select(Membership)
+            .where(Membership.team_id == team_id, Membership.set_id == set_id)
+            .with_for_update()
         )
     }
     for user, member in rows.items():

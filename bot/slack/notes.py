@@ -31,6 +31,7 @@ from bot.blocks.messages import (
     setup_confirmation,
     welcome_message,
 )
+from bot.blocks.newcomers import newcomer_dm
 from bot.blocks.reportback import round_message
 from bot.domain import delivery as dv
 from bot.domain.outbox import Note
@@ -69,6 +70,8 @@ def render(ctx: NoteContext) -> Message:
         return set_updated_message(ctx.setup)
     if kind in (Note.RULES, Note.RULES_AGAIN):
         return rules_dm(ctx.set, again=kind is Note.RULES_AGAIN)
+    if kind is Note.NEWCOMER:
+        return newcomer_dm(ctx.set)
     if kind is Note.SETUP_DONE:
         assert ctx.setup is not None
         return setup_confirmation(ctx.setup)

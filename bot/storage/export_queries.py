@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Executable, case, func, select
+from sqlalchemy import Executable, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from bot.domain.status import SessionStatus, VoteStatus
@@ -21,14 +21,26 @@ from bot.storage.models import (
     SessionAttendance,
     SessionReview,
 )
+from bot.storage.report_queries import since_filter
 
 
 def _rows(s: Session, stmt: Executable) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in s.execute(stmt).all()]
 
 
-def shared_actions(s: Session, team_id: str, set_id: int) -> list[tuple[Any, ...]]:
-    """(session day, owner, action, target date, status) of the set's shared actions."""
+def seen_by(viewer: str, since: datetime | None) -> Any:
+    """The newcomer rule (``bot.domain.newcomers.shown``) in SQL, for actions: the viewer's
+    own, or those of sessions that started once they had joined (``since`` None: all)."""
+    if since is None:
+        return true()
+    return or_(Action.owner_id == viewer, PlannedSession.starts_at >= since)
+
+
+def shared_actions(
+    s: Session, team_id: str, set_id: int, *, viewer: str = "", since: datetime | None = None
+) -> list[tuple[Any, ...]]:
+    """(session day, owner, action, target date, status) of the set's shared actions (those
+    ``viewer`` may see, ``seen_by``)."""
     return _rows(
         s,
         select(
@@ -41,23 +53,29 @@ def shared_actions(s: Session, team_id: str, set_id: int) -> list[tuple[Any, ...
         .join(Commitment, Commitment.id == Action.commitment_id)
         .join(PlannedSession, PlannedSession.id == Action.session_id)
         .where(Action.team_id == team_id, Action.set_id == set_id, Commitment.shared)
+        .where(seen_by(viewer, since))
         .order_by(PlannedSession.starts_at, Action.owner_id, Action.id),
     )
 
 
-def private_counts(s: Session, team_id: str, set_id: int) -> dict[str, int]:
-    """owner -> how many of their actions in the set are private (counted, never listed)."""
+def private_counts(
+    s: Session, team_id: str, set_id: int, *, viewer: str = "", since: datetime | None = None
+) -> dict[str, int]:
+    """owner -> how many of their actions in the set are private (counted, never listed; those
+    ``viewer`` may see, ``seen_by``)."""
     rows = s.execute(
         select(Action.owner_id, func.count())
         .join(Commitment, Commitment.id == Action.commitment_id)
+        .join(PlannedSession, PlannedSession.id == Action.session_id)
         .where(Action.team_id == team_id, Action.set_id == set_id, ~Commitment.shared)
+        .where(seen_by(viewer, since))
         .group_by(Action.owner_id)
     ).all()
     return {str(owner): int(n) for owner, n in rows}
 
 
 def per_session(
-    s: Session, team_id: str, set_ids: Sequence[int], now: datetime
+    s: Session, team_id: str, set_ids: Sequence[int], now: datetime, since: datetime | None = None
 ) -> list[tuple[int, int, date, bool, tuple[int, int, int], tuple[int, int], tuple[int, float]]]:
     """One row per session of the sets (not cancelled), in order: (set, session, day, held,
     attendance (present, marks, people), topics (count, presenters), reviews (answers, sum))."""
@@ -118,6 +136,7 @@ def per_session(
             PlannedSession.team_id == team_id,
             PlannedSession.set_id.in_(set_ids),
             PlannedSession.status == SessionStatus.PLANNED,
+            *since_filter(PlannedSession.id, since),
         )
         .order_by(PlannedSession.set_id, PlannedSession.starts_at)
     ).all()

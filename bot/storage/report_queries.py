@@ -47,12 +47,20 @@ def _held(team_id: str, now: datetime) -> tuple[Any, ...]:
     )
 
 
+def since_filter(session_id: Any, since: datetime | None) -> tuple[Any, ...]:
+    """Only rows of sessions that started from ``since`` on: a member's report counts from
+    their joining (``bot.domain.newcomers``); no filter without ``since`` (organisers)."""
+    if since is None:
+        return ()
+    return (session_id.in_(select(PlannedSession.id).where(PlannedSession.starts_at >= since)),)
+
+
 def _ints(rows: Sequence[Sequence[object]]) -> list[tuple[int, ...]]:
     return [tuple(int(v or 0) for v in row) for row in rows]  # type: ignore[call-overload]
 
 
 def sessions(
-    s: Session, team_id: str, set_ids: Sequence[int], now: datetime
+    s: Session, team_id: str, set_ids: Sequence[int], now: datetime, since: datetime | None = None
 ) -> dict[int, tuple[int, int]]:
     """set -> (sessions held, sessions planned), cancelled ones left out."""
     held = func.sum(case((PlannedSession.starts_at < now, 1), else_=0))
@@ -62,6 +70,7 @@ def sessions(
             PlannedSession.team_id == team_id,
             PlannedSession.set_id.in_(set_ids),
             PlannedSession.status == SessionStatus.PLANNED,
+            *since_filter(PlannedSession.id, since),
         )
         .group_by(PlannedSession.set_id)
     ).all()
@@ -69,7 +78,7 @@ def sessions(
 
 
 def attendance(
-    s: Session, team_id: str, set_ids: Sequence[int], now: datetime
+    s: Session, team_id: str, set_ids: Sequence[int], now: datetime, since: datetime | None = None
 ) -> dict[int, tuple[int, int, int, int]]:
     """set -> (present marks, all marks, sessions recorded, members marked), of held sessions
     whose attendance the facilitator saved."""
@@ -86,6 +95,7 @@ def attendance(
             SessionAttendance.team_id == team_id,
             SessionAttendance.set_id.in_(set_ids),
             *_held(team_id, now),
+            *since_filter(SessionAttendance.session_id, since),
         )
         .group_by(SessionAttendance.set_id)
     ).all()
@@ -93,7 +103,7 @@ def attendance(
 
 
 def airtime(
-    s: Session, team_id: str, set_ids: Sequence[int]
+    s: Session, team_id: str, set_ids: Sequence[int], since: datetime | None = None
 ) -> dict[int, dict[str, tuple[int, int]]]:
     """set -> presenter -> (topics presented, minutes), from confirmed agendas."""
     rows = s.execute(
@@ -108,6 +118,7 @@ def airtime(
             AgendaItem.team_id == team_id,
             AgendaItem.set_id.in_(set_ids),
             AgendaVote.status == VoteStatus.CONFIRMED,
+            *since_filter(AgendaVote.session_id, since),
         )
         .group_by(AgendaItem.set_id, AgendaItem.presenter_id)
     ).all()
@@ -117,7 +128,9 @@ def airtime(
     return out
 
 
-def actions(s: Session, team_id: str, set_ids: Sequence[int]) -> dict[int, dict[str, Counted]]:
+def actions(
+    s: Session, team_id: str, set_ids: Sequence[int], since: datetime | None = None
+) -> dict[int, dict[str, Counted]]:
     """set -> where its actions stand -> Counted. An open action stands where its latest
     report put it (``partly``, ``not_yet``), or ``open`` without one; a closed one by its status
     (``done``, ``changed``, ``dropped``). Also ``committed``: all of them."""
@@ -138,7 +151,11 @@ def actions(s: Session, team_id: str, set_ids: Sequence[int]) -> dict[int, dict[
             ActionReport,
             and_(ActionReport.id == latest.c.report_id, ActionReport.team_id == team_id),
         )
-        .where(Action.team_id == team_id, Action.set_id.in_(set_ids))
+        .where(
+            Action.team_id == team_id,
+            Action.set_id.in_(set_ids),
+            *since_filter(Action.session_id, since),
+        )
         .subquery()
     )
     grouped = s.execute(
@@ -151,7 +168,11 @@ def actions(s: Session, team_id: str, set_ids: Sequence[int]) -> dict[int, dict[
     ).all()
     totals = s.execute(
         select(Action.set_id, func.count(), func.count(Action.owner_id.distinct()))
-        .where(Action.team_id == team_id, Action.set_id.in_(set_ids))
+        .where(
+            Action.team_id == team_id,
+            Action.set_id.in_(set_ids),
+            *since_filter(Action.session_id, since),
+        )
         .group_by(Action.set_id)
     ).all()
     out: dict[int, dict[str, Counted]] = {}
@@ -163,7 +184,7 @@ def actions(s: Session, team_id: str, set_ids: Sequence[int]) -> dict[int, dict[
 
 
 def reviews(
-    s: Session, team_id: str, set_ids: Sequence[int], now: datetime
+    s: Session, team_id: str, set_ids: Sequence[int], now: datetime, since: datetime | None = None
 ) -> dict[int, list[tuple[int, datetime, int, float]]]:
     """set -> its held sessions with answers, oldest first: (session, start, answers, average
     score). The average is the database's; a report shows it only from enough answers."""
@@ -180,6 +201,7 @@ def reviews(
             SessionReview.team_id == team_id,
             SessionReview.set_id.in_(set_ids),
             *_held(team_id, now),
+            *since_filter(SessionReview.session_id, since),
         )
         .group_by(SessionReview.set_id, SessionReview.session_id, PlannedSession.starts_at)
         .order_by(PlannedSession.starts_at)
@@ -192,11 +214,17 @@ def reviews(
     return out
 
 
-def logs(s: Session, team_id: str, set_ids: Sequence[int]) -> dict[int, Counted]:
+def logs(
+    s: Session, team_id: str, set_ids: Sequence[int], since: datetime | None = None
+) -> dict[int, Counted]:
     """set -> learning-log entries written, and by how many members."""
     rows = s.execute(
         select(LogEntry.set_id, func.count(), func.count(LogEntry.author_id.distinct()))
-        .where(LogEntry.team_id == team_id, LogEntry.set_id.in_(set_ids))
+        .where(
+            LogEntry.team_id == team_id,
+            LogEntry.set_id.in_(set_ids),
+            *since_filter(LogEntry.session_id, since),
+        )
         .group_by(LogEntry.set_id)
     ).all()
     return {r[0]: Counted(r[1], r[2]) for r in _ints(rows)}

@@ -95,10 +95,17 @@ class RoundMember:
     shared: tuple[tuple[str, str | None], ...]  # (action, reported status or None)
     private_total: int
     private_reported: int
+    # Shared actions of sessions before the set's newest member joined: counted, not quoted.
+    earlier_total: int = 0
+    earlier_reported: int = 0
 
     @property
     def reported(self) -> bool:
-        return self.private_reported == self.private_total and all(s for _, s in self.shared)
+        return (
+            self.private_reported == self.private_total
+            and self.earlier_reported == self.earlier_total
+            and all(s for _, s in self.shared)
+        )
 
 
 @dataclass(frozen=True)

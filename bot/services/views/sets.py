@@ -29,6 +29,8 @@ class SetupOutcome:
     repeated: bool = False  # the same submission arrived twice: nothing was changed
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    # Added to a running set (``bot.domain.newcomers``): each is welcomed, with when they joined.
+    newcomers: tuple[tuple[str, datetime], ...] = ()
     rules_changed: bool = False
     schedule_changed: bool = False
     previous_facilitator: str | None = None
