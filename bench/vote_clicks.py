@@ -5,8 +5,17 @@ N concurrent clients (one per voter) send signed ``block_actions`` vote clicks (
 (waitress, 8 threads, SQLite or PostgreSQL, the fake Slack as its Web API). The app counts the
 vote in the database *before* it acks, so the ack latency includes the write. The same
 payloads, from the same clients, go to a bare Bolt app served the same way (``bare_app.py``:
-acks and nothing else), in the same run: the framework's floor. Runs alternate between the two
-sides; the medians of several runs are reported, with the ratio als/bare.
+acks and nothing else), in the same run: the framework's floor, side ``bare``; and to the fair
+floor, side ``floor`` (``bare_app.py --update-view``: acks, then makes the app's Slack call, one
+``views.update`` of a ballot-sized view, on the app's listener pool). Runs rotate over the
+sides; the medians of several runs are reported, with the ratios als/bare and als/floor.
+
+Each side's CPU per click comes from the operating system's accounting, not wall time: the
+server process's (and its children's) utime + stime (``/proc/<pid>/stat``, fields 14 and 15, in
+clock ticks) read before and after each load phase (after the phase's last ``views.update`` has
+reached the fake Slack), divided by the phase's clicks. The database server's CPU (PostgreSQL)
+and the fake Slack's (in this process) are not in it. The report compares the app with the fair
+floor: CPU per click (aim <= 2x) and throughput (aim >= 0.5x), both meant for the closed loop.
 
 After each run against the app, the bench checks that every click got HTTP 200, that every click
 was accepted (one ``views.update`` per click, none saying "Nothing was changed"), and that the
@@ -100,6 +109,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 AIM = 1.3  # p99 als/bare
 AIM_DIST = 1.1  # p99 dist/als
+AIM_CPU = 2.0  # CPU per click, als/floor (closed loop)
+AIM_RATE = 0.5  # throughput, als/floor (closed loop)
 DIST_TOKEN = "xoxb-bench-dist-token"  # the dist side's fake's bot token (from its install)
 
 
@@ -174,6 +185,34 @@ def check_distributed(server: Server) -> None:
         )
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                kids += [int(k) for k in (task / "children").read_text().split()]
+    return kids
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of ``pid`` and its live descendants, in seconds (``/proc/<pid>/stat``
+    fields 14 and 15; the fields are counted after the command name, which may hold spaces)."""
+    ticks, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()  # fields[0] is field 3 (state)
+        ticks += int(fields[11]) + int(fields[12])
+        todo += _children(current)
+    return ticks / CLOCK_TICKS
+
+
 def stop_process(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is not None:
         return
@@ -245,6 +284,7 @@ class Recorder(SlackDriver):
 class Voter:
     user: str
     view_id: str
+    external_id: str  # the ballot's, as the bot gave it (it redraws the ballot by this id)
     base_topic: int  # one vote, given in set-up, kept
     toggle_topic: int  # toggled 1 <-> 0 by the clicks: every click changes the count
     templates: dict[int, dict[str, Any]]  # selected count -> block_actions payload
@@ -324,7 +364,8 @@ def prepare(slack: FakeSlack, app_url: str) -> tuple[int, list[Voter]]:
         for count in (1, 0):
             recorder.click(user, f"{VOTE_PREFIX}{toggle}", view_id=modal["id"], selected=str(count))
             templates[count] = recorder.sent.pop()
-        voters.append(Voter(user, modal["id"], base, toggle, templates))
+        ext = str(modal.get("external_id") or "")
+        voters.append(Voter(user, modal["id"], ext, base, toggle, templates))
     settle(slack)
     return vote_id, voters
 
@@ -336,6 +377,7 @@ class Phase:
     latencies: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    cpu: float = 0.0  # the server's CPU seconds over the phase (process accounting)
 
     def pct(self, p: float) -> float:
         ordered = sorted(self.latencies)
@@ -344,6 +386,11 @@ class Phase:
     @property
     def throughput(self) -> float:
         return len(self.latencies) / self.seconds
+
+    @property
+    def cpu_per_click(self) -> float:
+        """Milliseconds of the server's CPU per click sent."""
+        return self.cpu * 1000 / max(1, len(self.latencies))
 
 
 @dataclass
@@ -499,10 +546,13 @@ def check_votes(
             json.dumps(c.args.get("view"))
             for c in updates
             if c.args.get("view_id") == voter.view_id
+            or (voter.external_id and c.args.get("external_id") == voter.external_id)
         ]
         refused = [u for u in mine if "Nothing was changed" in u or "votes left" not in u]
         if refused:
             problems.append(f"{voter.user}: {len(refused)} of {len(mine)} clicks refused")
+        if len(mine) != clicks:
+            problems.append(f"{voter.user}: {len(mine)} ballot redraws for {clicks} clicks")
     # Only the columns read here: a baseline's schema may lack others of today's model.
     columns = (VoteAllocation.voter_id, VoteAllocation.topic_id, VoteAllocation.count)
     with db.read() as s:
@@ -520,11 +570,26 @@ def check_votes(
     return problems
 
 
+def check_floor(slack: FakeSlack, since: int, expected: int) -> list[str]:
+    """The fair floor made one accepted ``views.update`` per click."""
+    with contextlib.suppress(AssertionError):  # counted below
+        slack.wait_for("views.update", count=since + expected, timeout=120)
+    updates = slack.calls_to("views.update")[since:]
+    problems = [f"floor: {len(updates)} views.update for {expected} clicks"]
+    if len(updates) == expected:
+        problems = []
+    bad = [c.response.get("error") for c in updates if not c.response.get("ok")]
+    if bad:
+        problems.append(f"floor: {len(bad)} views.update refused ({bad[0]})")
+    return problems
+
+
 # ------------------------------------------------------------------------ one database
 @dataclass
 class Result:
     db: str
-    # side -> its runs: "als", "base" (with --baseline), "dist" (with --distributed), "bare"
+    # side -> its runs: "als", "base" (with --baseline), "dist" (with --distributed), "bare",
+    # "floor"
     phases: dict[str, list[Phase]]
 
 
@@ -592,6 +657,14 @@ def bench_database(
         bare = start_server(
             f"bare-{kind}", [sys.executable, str(HERE / "bare_app.py")], env, workdir, stack
         )
+        # The fair floor redraws the als side's ballots (by their external ids, kept).
+        floor = start_server(
+            f"floor-{kind}",
+            [sys.executable, str(HERE / "bare_app.py"), "--update-view"],
+            env,
+            workdir,
+            stack,
+        )
         apps = {"als": als}
         if baseline:  # the same command, of the baseline's code; its own fake Slack and database
             slack = fake_slack(stack)
@@ -604,7 +677,11 @@ def bench_database(
             argv = [str(bindir / "als-bot"), "serve", "--no-scheduler"]
             apps["dist"] = app_side("dist", argv, dist_env(slack, database_urls["dist"]), slack)
             check_distributed(apps["dist"].server)
-        servers = {**{name: app.server for name, app in apps.items()}, "bare": bare}
+        servers = {
+            **{name: app.server for name, app in apps.items()},
+            "bare": bare,
+            "floor": floor,
+        }
 
         for app in apps.values():
             of = f" of {app.name}" if len(apps) > 1 else ""
@@ -618,17 +695,27 @@ def bench_database(
         inline = args.inline_clients
 
         def run_phase(side: str, clicks: int) -> Phase:
-            if side == "bare":  # the als side's payloads; nothing stored, nothing to check
+            pid = servers[side].proc.pid
+            cpu_before = cpu_seconds(pid)
+            phase = load_side(side, clicks)
+            phase.cpu = cpu_seconds(pid) - cpu_before
+            return phase
+
+        def load_side(side: str, clicks: int) -> Phase:
+            if side in ("bare", "floor"):  # the als side's payloads; nothing stored
+                since = len(als.slack.calls_to("views.update"))
                 phase = load(
                     als.slack,
-                    bare.events_url,
+                    servers[side].events_url,
                     als.voters,
                     clicks,
-                    "bare",
+                    side,
                     stateful=False,
                     pace=pace,
                     inline=inline,
                 )
+                if side == "floor":  # its work after the ack is done and went through
+                    phase.failures += check_floor(als.slack, since, clicks * len(als.voters))
                 settle(als.slack, quiet=0.2)
                 return phase
             app = apps[side]
@@ -648,7 +735,7 @@ def bench_database(
             )
             return phase
 
-        sides = [*apps, "bare"]
+        sides = [*apps, "bare", "floor"]
         if args.warmup:
             for side in sides:
                 phase = run_phase(side, args.warmup)
@@ -668,7 +755,8 @@ def bench_database(
                 print(
                     f"[{kind}] run {run + 1} {side:4}: n={len(phase.latencies)} "
                     f"p50={phase.pct(50) * 1000:.1f} ms p99={phase.pct(99) * 1000:.1f} ms "
-                    f"max={max(phase.latencies) * 1000:.1f} ms {phase.throughput:.0f} clicks/s"
+                    f"max={max(phase.latencies) * 1000:.1f} ms {phase.throughput:.0f} clicks/s "
+                    f"cpu={phase.cpu_per_click:.2f} ms/click"
                     + (f"  FAILURES: {len(phase.failures)}" if phase.failures else ""),
                     flush=True,
                 )
@@ -688,6 +776,7 @@ def report(results: list[Result], args: argparse.Namespace, baseline: Baseline |
             "p99": [p.pct(99) * 1000 for p in phases],
             "max": [max(p.latencies) * 1000 for p in phases],
             "rate": [p.throughput for p in phases],
+            "cpu": [p.cpu_per_click for p in phases],
         }[what]
         return statistics.median(values)
 
@@ -702,25 +791,40 @@ def report(results: list[Result], args: argparse.Namespace, baseline: Baseline |
         print(f"als = the working tree; base = --baseline {baseline.rev} ({baseline.commit[:12]})")
     if args.distributed:
         print("dist = the working tree in distributed-app mode (tokens from the database)")
-    header = f"{'db':<11}{'side':<10}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'clicks/s':>10}"
+    print(
+        "bare = Bolt acking only; floor = Bolt acking, then one views.update of a ballot-sized "
+        "view; cpu = the server's utime+stime per click (/proc/<pid>/stat)"
+    )
+    header = (
+        f"{'db':<11}{'side':<11}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'clicks/s':>10}"
+        f"{'cpu ms/click':>14}"
+    )
     print(header)
     print("-" * len(header))
     clean = True
     for r in results:
         for side, ph in r.phases.items():
             print(
-                f"{r.db:<11}{side:<10}{med(ph, 'p50'):>8.1f}{med(ph, 'p99'):>8.1f}"
-                f"{med(ph, 'max'):>8.1f}{med(ph, 'rate'):>10.0f}"
+                f"{r.db:<11}{side:<11}{med(ph, 'p50'):>8.1f}{med(ph, 'p99'):>8.1f}"
+                f"{med(ph, 'max'):>8.1f}{med(ph, 'rate'):>10.0f}{med(ph, 'cpu'):>14.2f}"
             )
-        b = r.phases["bare"]
         p99s = {}
-        for side in (s for s in r.phases if s != "bare"):
-            a = r.phases[side]
-            p50 = med(a, "p50") / med(b, "p50")
-            p99s[side] = p99 = med(a, "p99") / med(b, "p99")
-            rate = med(a, "rate") / med(b, "rate")
-            label = f"{side}/bare"
-            print(f"{r.db:<11}{label:<10}{p50:>7.2f}x{p99:>7.2f}x{'':>8}{rate:>9.2f}x")
+        app_sides = [s for s in r.phases if s not in ("bare", "floor")]
+        for floor_side in ("bare", "floor"):
+            f = r.phases[floor_side]
+            for side in app_sides + (["floor"] if floor_side == "bare" else []):
+                a = r.phases[side]
+                p50 = med(a, "p50") / med(f, "p50")
+                p99 = med(a, "p99") / med(f, "p99")
+                if floor_side == "bare":
+                    p99s[side] = p99
+                rate = med(a, "rate") / med(f, "rate")
+                cpu = med(a, "cpu") / med(f, "cpu")
+                label = f"{side}/{floor_side}"
+                print(
+                    f"{r.db:<11}{label:<11}{p50:>7.2f}x{p99:>7.2f}x{'':>8}{rate:>9.2f}x"
+                    f"{cpu:>13.2f}x"
+                )
         if "base" in r.phases:
             a, base = r.phases["als"], r.phases["base"]
             p50 = med(a, "p50") / med(base, "p50")
@@ -745,6 +849,14 @@ def report(results: list[Result], args: argparse.Namespace, baseline: Baseline |
                 f"{'':<11}vote-click ack p99 dist/als aim <= {AIM_DIST}x: "
                 f"{'met' if dist_p99 <= AIM_DIST else 'NOT met'} ({dist_p99:.2f}x)"
             )
+        a, f = r.phases["als"], r.phases["floor"]
+        cpu, rate = med(a, "cpu") / med(f, "cpu"), med(a, "rate") / med(f, "rate")
+        loop = "" if not args.pace else " (the aims are for the closed loop: --pace 0)"
+        print(
+            f"{'':<11}als/floor CPU per click aim <= {AIM_CPU}x: "
+            f"{'met' if cpu <= AIM_CPU else 'NOT met'} ({cpu:.2f}x); throughput aim >= "
+            f"{AIM_RATE}x: {'met' if rate >= AIM_RATE else 'NOT met'} ({rate:.2f}x){loop}"
+        )
     return clean
 
 
