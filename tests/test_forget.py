@@ -17,6 +17,7 @@ from bot.clock import ManualClock
 from bot.domain.forget import is_pseudonym
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
+from bot.scheduler.tick import Ticker
 from bot.storage.crypto import EncryptedText
 from bot.storage.db import Database
 from bot.storage.erase import MEMBER_TEXTS, PERSON_COLUMNS, PERSONAL_ROWS
@@ -25,6 +26,8 @@ from bot.storage.models import (
     AgendaVote,
     Base,
     Membership,
+    OutboxNote,
+    Reminder,
     Topic,
     VoteAllocation,
 )
@@ -87,7 +90,7 @@ def mark(user: str) -> str:
 
 def scripted_history(
     als: AlsBot, driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
-) -> None:
+) -> Ticker:
     """The report's scripted session (``test_report``), with A's texts marked SECRET-A."""
     ticker = held_session(als, driver, slack, db, clock)  # A, B, C present; E said coming
     agenda = next(m for m in slack.messages(SET_CHANNEL) if "als_agenda_confirm" in texts(m.blocks))
@@ -148,13 +151,14 @@ def scripted_history(
     }
     assert not field_errors(driver.submit_view(A, values=values))
     settle(slack)
+    return ticker
 
 
 def test_forget_me_erases_the_member_and_keeps_the_sets_figures(
     als: AlsBot, driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
 ) -> None:
     slack.add_user(ADMIN, "ada", real_name="Ada Admin", tz="Europe/London", is_admin=True)
-    scripted_history(als, driver, slack, db, clock)
+    ticker = scripted_history(als, driver, slack, db, clock)
     report_before = report_of(driver, slack, D)
     programme_before = programme(driver, slack, ADMIN)
     assert f"<@{A}>: 1 topic" in report_before
@@ -189,6 +193,13 @@ def test_forget_me_erases_the_member_and_keeps_the_sets_figures(
         assert len(pseudonyms) == 1
         gone = s.scalars(select(Membership).where(Membership.user_id.in_(pseudonyms))).one()
         assert gone.left_at is not None
+
+    # The next scheduler passes plan nothing for the pseudonym, and nothing waits for A.
+    tick(ticker, clock, clock() + timedelta(days=7))
+    with db.read() as s:
+        for table in (Reminder, OutboxNote):
+            rows = s.scalars(select(table).where(table.target.in_([A, *pseudonyms]))).all()
+            assert [r for r in rows if r.status in ("pending", "claimed")] == [], table
 
     # The figures read the same; only A's named airtime line has gone.
     report_after = report_of(driver, slack, D)

@@ -5,6 +5,7 @@ touched; an edit made after the cut-off is kept; a set set to keep its texts kee
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from bot.app import AlsBot
 from bot.clock import ManualClock
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
+from bot.services.retention import RetentionService
 from bot.storage.db import Database
 from bot.storage.erase import MEMBER_TEXTS
 from bot.storage.models import LearningSet, LogEntry, Topic
@@ -124,6 +126,30 @@ def test_a_set_that_keeps_its_texts_says_so_and_is_never_cleared(
     clock.set(ENDED + timedelta(days=400))
     assert ticker.tick(clock(), budget_seconds=5).texts_cleared == {}
     assert texts_of(db) == {f"{SET_CHANNEL}:Kept": "SECRET-KEPT"}
+
+
+def test_an_edit_racing_the_clearing_is_kept_and_the_rest_cleared(
+    driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
+) -> None:
+    create_set(driver, slack, programme_sessions="1")
+    submit_topic(driver, slack, A, "Ended", scenario="SECRET-ENDED")
+    clock.set(ENDED + timedelta(hours=1))
+    write_log(driver, slack, A, "SECRET-LOG")
+    at = CUT_OFF + timedelta(minutes=2)
+    clock.set(at)
+    done: list[dict[str, int]] = []
+    racer = threading.Thread(target=lambda: done.append(RetentionService(db, clock).run(at)))
+    with db.write() as s, s.begin():
+        # A's edit, made after the cut-off, holds its row while the scheduler's pass runs.
+        entry = s.scalars(select(LogEntry)).one()
+        entry.about_issue, entry.updated_at = "RACING-EDIT", at
+        s.flush()
+        racer.start()
+        racer.join(timeout=1.0)
+        assert racer.is_alive()  # the clearing waits for the edit (its row, or the write lock)
+    racer.join(timeout=30)
+    assert done == [{"topics": 2}]
+    assert texts_of(db) == {f"{SET_CHANNEL}:Ended": "", "log": "RACING-EDIT"}
 
 
 def test_every_member_text_but_the_title_is_cleared_by_retention() -> None:
