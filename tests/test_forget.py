@@ -223,6 +223,9 @@ def test_forget_me_erases_the_member_and_keeps_the_sets_figures(
     # A second request: nothing left.
     again = forget_me(driver, slack, A)
     assert "nothing of yours left to forget" in again.text
+    # The lead is not erased while leading: the role goes to someone else first.
+    assert "You lead *Leaders" in forget_me(driver, slack, FAC).text
+    assert any(c[2] == FAC for c in everything(db))
 
 
 def test_forget_me_during_an_open_vote_takes_their_ballot_and_topic_only(

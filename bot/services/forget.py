@@ -7,7 +7,10 @@ What stays and what goes is ``bot.domain.forget``'s; the erasure, table by table
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.domain.errors import NotAllowed
@@ -21,6 +24,7 @@ from bot.storage import agenda_queries as aq
 from bot.storage import erase
 from bot.storage import queries as q
 from bot.storage.db import Database
+from bot.storage.models import Membership
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,19 @@ class Offer:
     set_names: tuple[str, ...]
 
 
+def _not_a_lead(s: Session, team_id: str, actor: str, subject: str) -> Sequence[Membership]:
+    """A set's lead is not erased while they lead it; their memberships otherwise."""
+    members = q.memberships_of_user(s, team_id, subject)
+    for m in members:
+        if m.is_facilitator:
+            raise NotAllowed(
+                f"{'You lead' if actor == subject else 'They lead'} "
+                f"*{escape(m.learning_set.name)}*. The lead role goes to another member "
+                f"first (`{COMMAND} setup` in the set's channel), then ask again."
+            )
+    return members
+
+
 class ForgetService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
@@ -52,6 +69,7 @@ class ForgetService:
         """What erasing ``subject`` would take (the confirmation's list)."""
         access.may_forget(actor, subject, admin=admin, subject_gone=gone)
         with self._db.read() as s:
+            _not_a_lead(s, team_id, actor, subject)
             return erase.holdings(s, team_id, subject)
 
     def forget(
@@ -64,14 +82,7 @@ class ForgetService:
             held = erase.holdings(s, team_id, subject)
             if held.empty:
                 return Forgotten(held=held)
-            members = q.memberships_of_user(s, team_id, subject)
-            for m in members:
-                if m.is_facilitator:
-                    raise NotAllowed(
-                        f"{'You lead' if actor == subject else 'They lead'} "
-                        f"*{escape(m.learning_set.name)}*. The lead role goes to another member "
-                        f"first (`{COMMAND} setup` in the set's channel), then ask again."
-                    )
+            members = _not_a_lead(s, team_id, actor, subject)
             sets = [m.learning_set for m in members]
             for lset in sets:
                 aq.drop_member_from_open_votes(s, team_id, lset.id, subject)
