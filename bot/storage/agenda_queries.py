@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import Connection, Select, bindparam, case, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -90,6 +90,79 @@ def vote_click_totals() -> Select[Any]:
             func.sum(case((va.topic_id == bindparam("topic"), va.count), else_=0)), 0
         ).label("current"),
     ).where(va.vote_id == bindparam("vote"), va.voter_id == bindparam("user"))
+
+
+# -- the voter's ballot, redrawn after each click: statements built once, columns only ------
+
+
+@functools.cache
+def ballot_facts() -> Select[Any]:
+    """What a voter's ballot is drawn on, in one read: the vote and its set, and the voter's
+    membership (outer join: ``member_id`` None when not a member). Binds ``team``, ``vote``
+    and ``user``."""
+    return (
+        select(
+            AgendaVote.status,
+            AgendaVote.session_id,
+            AgendaVote.rules,
+            AgendaVote.rules_fixed,
+            LearningSet.name,
+            LearningSet.settings,
+            LearningSet.facilitator_participates,
+            Membership.id.label("member_id"),
+            Membership.left_at,
+            Membership.is_facilitator,
+        )
+        .select_from(AgendaVote)
+        .join(
+            LearningSet,
+            (LearningSet.team_id == AgendaVote.team_id) & (LearningSet.id == AgendaVote.set_id),
+        )
+        .outerjoin(
+            Membership,
+            (Membership.team_id == AgendaVote.team_id)
+            & (Membership.set_id == AgendaVote.set_id)
+            & (Membership.user_id == bindparam("user")),
+        )
+        .where(AgendaVote.team_id == bindparam("team"), AgendaVote.id == bindparam("vote"))
+    )
+
+
+@functools.cache
+def ballot_topics() -> Select[Unpack[tuple[Any, ...]]]:
+    """A session's submitted topics, in submission order, as the ballot shows them (the
+    columns of ``TopicInfo``). Binds ``team`` and ``session``."""
+    return (
+        select(
+            Topic.id,
+            Topic.set_id,
+            Topic.session_id,
+            Topic.author_id,
+            Topic.status,
+            Topic.title,
+            Topic.scenario,
+            Topic.question,
+            Topic.tried,
+            Topic.shared,
+            Topic.carried_from_id,
+            Topic.submitted_at,
+        )
+        .where(
+            Topic.team_id == bindparam("team"),
+            Topic.session_id == bindparam("session"),
+            Topic.status == TopicStatus.SUBMITTED,
+        )
+        .order_by(Topic.submitted_at, Topic.id)
+    )
+
+
+@functools.cache
+def ballot_votes() -> Select[int, int]:
+    """A voter's votes in a vote: (topic id, count) rows. Binds ``vote`` and ``user``."""
+    va = VoteAllocation
+    return select(va.topic_id, va.count).where(
+        va.vote_id == bindparam("vote"), va.voter_id == bindparam("user")
+    )
 
 
 @functools.cache
