@@ -6,12 +6,15 @@ Slack surface, on both databases."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from bot.clock import ManualClock
+from bot.domain import newcomers
+from bot.domain.sets import Schedule, on_series, same_schedule
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.storage.db import Database
@@ -177,3 +180,35 @@ def test_no_welcome_before_the_first_session_and_a_new_one_for_each_joining(
     # And E's Home now starts from that joining.
     assert "How useful the last session was" not in home(driver, slack, E)
     assert "How useful the last session was" in home(driver, slack, D)
+
+
+# -- the rules, on their own ------------------------------------------------------------------
+def test_the_rules_of_what_a_newcomer_sees() -> None:
+    joined = SESSION_1 + timedelta(days=1)
+    before, after = SESSION_1, SESSION_2
+    assert not newcomers.shown(viewer=NEWBIE, since=joined, owner=A, session_start=before)
+    assert newcomers.shown(viewer=NEWBIE, since=joined, owner=A, session_start=after)
+    assert newcomers.shown(viewer=NEWBIE, since=joined, owner=NEWBIE, session_start=before)
+    assert newcomers.shown(viewer=A, since=None, owner=B, session_start=before)
+    # The channel: nobody's own, from its newest member's joining.
+    assert newcomers.channel_since([before, joined, SESSION_1 - timedelta(days=30)]) == joined
+    assert not newcomers.shown(viewer=None, since=joined, owner=A, session_start=before)
+    # A newcomer joins a set that has met; nobody is a newcomer to a set that has not.
+    assert newcomers.is_newcomer(joined_at=joined, first_start=before)
+    assert not newcomers.is_newcomer(joined_at=joined, first_start=None)
+
+
+def test_the_next_session_as_first_date_keeps_the_schedule() -> None:
+    current = Schedule(
+        anchor_date=date(2026, 12, 7),
+        session_time=time(10, 0),
+        timezone="Europe/London",
+        cadence_weeks=4,
+        session_minutes=180,
+    )
+    assert same_schedule(replace(current, anchor_date=date(2027, 1, 4)), current)
+    assert same_schedule(current, current)
+    assert not same_schedule(replace(current, anchor_date=date(2027, 1, 5)), current)
+    assert not same_schedule(replace(current, anchor_date=date(2026, 11, 9)), current)
+    assert not same_schedule(replace(current, session_minutes=120), current)
+    assert on_series(date(2027, 2, 1), current) and not on_series(date(2027, 1, 11), current)
