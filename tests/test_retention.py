@@ -138,7 +138,9 @@ def test_an_edit_racing_the_clearing_is_kept_and_the_rest_cleared(
     at = CUT_OFF + timedelta(minutes=2)
     clock.set(at)
     done: list[dict[str, int]] = []
-    racer = threading.Thread(target=lambda: done.append(RetentionService(db, clock).run(at)))
+    racer = threading.Thread(
+        target=lambda: done.append(RetentionService(db, clock).run(at).cleared)
+    )
     with db.write() as s, s.begin():
         # A's edit, made after the cut-off, holds its row while the scheduler's pass runs.
         entry = s.scalars(select(LogEntry)).one()
@@ -150,6 +152,22 @@ def test_an_edit_racing_the_clearing_is_kept_and_the_rest_cleared(
     racer.join(timeout=30)
     assert done == [{"topics": 2}]
     assert texts_of(db) == {f"{SET_CHANNEL}:Ended": "", "log": "RACING-EDIT"}
+
+
+def test_a_backlog_is_cleared_a_batch_per_pass(
+    driver: SlackDriver, slack: FakeSlack, db: Database, clock: ManualClock
+) -> None:
+    for channel in (SET_CHANNEL, PUBLIC_CHANNEL):
+        create_set(driver, slack, channel=channel, programme_sessions="1")
+        submit_topic(driver, slack, A, channel, channel=channel, scenario="SECRET-" + channel)
+    at = CUT_OFF + timedelta(minutes=2)
+    clock.set(at)
+    service = RetentionService(db, clock)
+    first, second, third = (service.run(at, batch=1) for _ in range(3))
+    assert (first.sets, first.more, first.cleared) == (1, True, {"topics": 2})
+    assert (second.sets, second.more, second.cleared) == (1, True, {"topics": 2})
+    assert (third.sets, third.more, third.cleared) == (0, False, {})
+    assert set(texts_of(db).values()) == {""}
 
 
 def test_every_member_text_but_the_title_is_cleared_by_retention() -> None:

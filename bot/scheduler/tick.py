@@ -294,12 +294,14 @@ class Ticker:
         )
 
     def clear_expired_texts(self, at: datetime) -> dict[str, int]:
-        """The retention pass, at most every ``RETENTION_EVERY``: texts cleared, by table."""
+        """The retention pass, at most every ``RETENTION_EVERY`` (every pass while a backlog
+        lasts): texts cleared, by table."""
         if self.retention_at is not None and at - self.retention_at < RETENTION_EVERY:
             return {}
-        self.retention_at = at
-        cleared = self.retention.run(at)
+        done = self.retention.run(at)
+        if not done.more:
+            self.retention_at = at
         if self.metrics is not None:
-            for table, n in cleared.items():
+            for table, n in done.cleared.items():
                 self.metrics.count_cleared(table, n)
-        return cleared
+        return done.cleared

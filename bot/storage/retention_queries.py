@@ -60,10 +60,11 @@ class Due:
     cut_off: datetime
 
 
-def due_sets(s: Session, at: datetime) -> list[Due]:
+def due_sets(s: Session, at: datetime, limit: int) -> list[Due]:
     """Sets not cleared yet whose last session ended ``retention_days`` or more before ``at``
     (a set with sessions to come is running: never due). One query per retention choice, over
-    the index of sets not cleared; the exact end (start + length) is checked here."""
+    the index of sets not cleared; the exact end (start + length) is checked here. At most
+    ``limit`` (the rest wait for the next pass)."""
     pending = text(RETENTION_PENDING)
     choices = s.scalars(select(LearningSet.retention_days).where(pending).distinct()).all()
     due: list[Due] = []
@@ -79,14 +80,16 @@ def due_sets(s: Session, at: datetime) -> list[Due]:
         )
         some = exists().where(PlannedSession.set_id == LearningSet.id, held)
         rows = s.execute(
-            select(LearningSet.team_id, LearningSet.id).where(
-                pending, LearningSet.retention_days == days, some, ~later
-            )
+            select(LearningSet.team_id, LearningSet.id)
+            .where(pending, LearningSet.retention_days == days, some, ~later)
+            .limit(limit - len(due))
         ).all()
         for team_id, set_id in rows:
             end = _last_end(s, team_id, set_id)
             if end is not None and cut_off(end, days) <= at:
                 due.append(Due(team_id, set_id, cut_off(end, days)))
+        if len(due) >= limit:
+            break
     return due
 
 
