@@ -283,6 +283,7 @@ def voting_modal(panel: Panel, *, round_: int = 0) -> dict[str, Any]:
     if panel.message:
         status = f":warning: {escape(panel.message)} Nothing was changed.\n" + status
     blocks: list[Block] = [md(status), context(_rules_line(rules))]
+    options = [_count_option(n) for n in range(rules.cap + 1)]  # the same for every topic
     for topic in panel.topics:
         own = topic.author_id == panel.voter_id
         text = _topic_text(topic, panel.voter_id)
@@ -290,7 +291,6 @@ def voting_modal(panel: Panel, *, round_: int = 0) -> dict[str, Any]:
             blocks.append(SectionBlock(block_id=f"t{topic.id}r{round_}", text=Mrkdwn(text=text)))
             blocks.append(context("Your topic: you can't vote for it."))
             continue
-        options = [_count_option(n) for n in range(rules.cap + 1)]
         current = min(panel.allocations.get(topic.id, 0), rules.cap)
         blocks.append(
             SectionBlock(
@@ -312,7 +312,7 @@ def voting_modal(panel: Panel, *, round_: int = 0) -> dict[str, Any]:
         external_id=panel.external_id,
         blocks=blocks,
     )
-    view.validate_json()
+    # Redrawn after every click: validated once, by to_dict (the view and each of its parts).
     return view.to_dict()
 
 
