@@ -284,6 +284,11 @@ def create_app(
         min_interval=home_interval,
         settle=home_settle,
     )
+    reminders = ReminderService(db, clock)
+    metrics = Metrics(
+        backlog=lambda: reminders.due_count(clock()),
+        workspaces=lambda: deps.workspaces.installed_count(),
+    )
     deps = Deps(
         clock=clock,
         sets=SetService(db, clock, SetupSeal(signing_secret)),
@@ -304,7 +309,7 @@ def create_app(
         report=ReportService(db, clock),
         programme=ProgrammeService(db, clock),
         exports=ExportService(db, clock),
-        forget=ForgetService(db, clock),
+        forget=ForgetService(db, clock, on_forgotten=metrics.count_forgotten),
         feeds=FeedService(db, clock, FeedSeal(signing_secret)),
         public_url=public_url,
         home=home,
@@ -328,10 +333,6 @@ def create_app(
 
     pool = ListenerPool()
     register_all(Kit(bolt, pool))
-    reminders = ReminderService(db, clock)
-    metrics = Metrics(
-        backlog=lambda: reminders.due_count(clock()), workspaces=deps.workspaces.installed_count
-    )
     ticker = _ticker(deps, db, sched_clients, pacer=pacer, grace=grace, metrics=metrics)
     return AlsBot(
         bolt=bolt,

@@ -149,6 +149,12 @@ class Metrics:
             ["table"],
             registry=self.registry,
         )
+        self.forgotten = Counter(
+            "als_forgotten_members_total",
+            "Members erased (forget me), by who asked: the member, or an admin for a deleted user",
+            ["by"],
+            registry=self.registry,
+        )
         # Every surface and pass is exported from the start (at 0), so a rate is never absent.
         for surface in SURFACES:
             self.ack_seconds.labels(surface=surface)
@@ -177,6 +183,10 @@ class Metrics:
     def count_deleted(self, table: str, rows: int) -> None:
         if rows > 0:
             self.retention_deleted.labels(table=table).inc(rows)
+
+    def count_forgotten(self, by: str) -> None:
+        """``by``: "self" or "admin"."""
+        self.forgotten.labels(by=by).inc()
 
     def count_cleared(self, table: str, texts: int) -> None:
         if texts > 0:

@@ -49,6 +49,7 @@ from tests.helpers import (
 from tests.test_actions import command_answer, commit_values, open_commit, report_values
 from tests.test_attendance_record import AFTER, checklist, held_session
 from tests.test_goals import goal_command
+from tests.test_metrics import sample
 from tests.test_programme import ADMIN, programme
 from tests.test_reminders import tick
 from tests.test_review import home, rate, review_dm
@@ -183,6 +184,8 @@ def test_forget_me_erases_the_member_and_keeps_the_sets_figures(
     done = confirm(driver, slack, A, asked)
     settle(slack)
     assert "forgotten" in done
+    shown = als.metrics.render()[0].decode()
+    assert sample(shown, "als_forgotten_members_total", by="self") == 1
 
     # Nothing of A's text, and A's id nowhere, in any table.
     cells = everything(db)
@@ -263,7 +266,7 @@ def test_forget_me_during_an_open_vote_takes_their_ballot_and_topic_only(
 
 
 def test_a_forged_click_is_refused_and_a_deleted_member_is_offered_to_the_lead(
-    driver: SlackDriver, slack: FakeSlack, db: Database
+    als: AlsBot, driver: SlackDriver, slack: FakeSlack, db: Database
 ) -> None:
     slack.add_user(ADMIN, "ada", real_name="Ada Admin", tz="Europe/London", is_admin=True)
     create_set(driver, slack)
@@ -311,9 +314,12 @@ def test_a_forged_click_is_refused_and_a_deleted_member_is_offered_to_the_lead(
     settle(slack)
     cells = everything(db)
     assert not [c for c in cells if c[2] == A or (isinstance(c[2], str) and "SECRET-A" in c[2])]
-    # Another request for them: nothing left.
+    # Another request for them: nothing left, and nothing more counted.
     again = command_answer(driver, slack, ADMIN, f"forget <@{A}>")
     assert "nothing of" in again.text
+    shown = als.metrics.render()[0].decode()
+    assert sample(shown, "als_forgotten_members_total", by="admin") == 1
+    assert sample(shown, "als_forgotten_members_total", by="self") is None
 
 
 def test_every_person_and_text_column_is_erased_by_a_listed_rule() -> None:

@@ -7,7 +7,7 @@ What stays and what goes is ``bot.domain.forget``'s; the erasure, table by table
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -59,9 +59,13 @@ def _not_a_lead(s: Session, team_id: str, actor: str, subject: str) -> Sequence[
 
 
 class ForgetService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, on_forgotten: Callable[[str], None] | None = None
+    ) -> None:
         self._db = db
         self._clock = clock
+        #: Told "self" or "admin" after each erasure (the app's metrics).
+        self._on_forgotten = on_forgotten
 
     def holdings(
         self, team_id: str, actor: str, subject: str, *, admin: bool, gone: bool
@@ -77,6 +81,12 @@ class ForgetService:
     ) -> Forgotten:
         """Erase ``subject``: checked again here, at the click (the button's value is a claim)."""
         access.may_forget(actor, subject, admin=admin, subject_gone=gone)
+        done = self._erase(team_id, actor, subject)
+        if not done.held.empty and self._on_forgotten is not None:
+            self._on_forgotten("self" if actor == subject else "admin")
+        return done
+
+    def _erase(self, team_id: str, actor: str, subject: str) -> Forgotten:
         now = self._clock()
         with self._db.write() as s, s.begin():
             held = erase.holdings(s, team_id, subject)
