@@ -28,6 +28,7 @@ from bot.handlers import (
     topics,
 )
 from bot.handlers.kit import Kit
+from bot.handlers.matching import use_body_matchers
 
 FEATURES = (
     help,
@@ -58,3 +59,4 @@ def register_all(kit: Kit) -> None:
     for module in FEATURES:
         module.register(kit)
     kit.catch_all()
+    use_body_matchers(kit.app)
