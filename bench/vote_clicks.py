@@ -197,10 +197,10 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of ``pid`` and its live descendants, in seconds (``/proc/<pid>/stat``
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """(utime, stime) of ``pid`` and its live descendants, in seconds (``/proc/<pid>/stat``
     fields 14 and 15; the fields are counted after the command name, which may hold spaces)."""
-    ticks, todo = 0, [pid]
+    user, system, todo = 0, 0, [pid]
     while todo:
         current = todo.pop()
         try:
@@ -208,9 +208,9 @@ def cpu_seconds(pid: int) -> float:
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()  # fields[0] is field 3 (state)
-        ticks += int(fields[11]) + int(fields[12])
+        user, system = user + int(fields[11]), system + int(fields[12])
         todo += _children(current)
-    return ticks / CLOCK_TICKS
+    return user / CLOCK_TICKS, system / CLOCK_TICKS
 
 
 def stop_process(proc: subprocess.Popen[bytes]) -> None:
@@ -378,6 +378,7 @@ class Phase:
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
     cpu: float = 0.0  # the server's CPU seconds over the phase (process accounting)
+    sys: float = 0.0  # the part of it in the kernel (stime)
 
     def pct(self, p: float) -> float:
         ordered = sorted(self.latencies)
@@ -696,9 +697,11 @@ def bench_database(
 
         def run_phase(side: str, clicks: int) -> Phase:
             pid = servers[side].proc.pid
-            cpu_before = cpu_seconds(pid)
+            user, system = cpu_seconds(pid)
             phase = load_side(side, clicks)
-            phase.cpu = cpu_seconds(pid) - cpu_before
+            user_after, system_after = cpu_seconds(pid)
+            phase.sys = system_after - system
+            phase.cpu = user_after - user + phase.sys
             return phase
 
         def load_side(side: str, clicks: int) -> Phase:
@@ -756,7 +759,8 @@ def bench_database(
                     f"[{kind}] run {run + 1} {side:4}: n={len(phase.latencies)} "
                     f"p50={phase.pct(50) * 1000:.1f} ms p99={phase.pct(99) * 1000:.1f} ms "
                     f"max={max(phase.latencies) * 1000:.1f} ms {phase.throughput:.0f} clicks/s "
-                    f"cpu={phase.cpu_per_click:.2f} ms/click"
+                    f"cpu={phase.cpu_per_click:.2f} ms/click "
+                    f"(sys {phase.sys * 1000 / max(1, len(phase.latencies)):.2f})"
                     + (f"  FAILURES: {len(phase.failures)}" if phase.failures else ""),
                     flush=True,
                 )
