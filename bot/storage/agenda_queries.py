@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, case, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -129,7 +129,7 @@ def ballot_facts() -> Select[Any]:
 
 
 @functools.cache
-def ballot_topics() -> Select[Unpack[tuple[Any, ...]]]:
+def ballot_topics() -> Select[*tuple[Any, ...]]:
     """A session's submitted topics, in submission order, as the ballot shows them (the
     columns of ``TopicInfo``). Binds ``team`` and ``session``."""
     return (
