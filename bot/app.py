@@ -326,13 +326,14 @@ def create_app(
     )
     bolt = _bolt(tokens, api_url, bot_token, signing_secret, verify_token)
 
-    @bolt.middleware
     def inject(context: BoltContext, next: Callable[[], None]) -> None:
         context["deps"] = deps
         next()
 
     pool = ListenerPool()
-    register_all(Kit(bolt, pool))
+    kit = Kit(bolt, pool)
+    kit.middleware(inject)
+    register_all(kit)
     ticker = _ticker(deps, db, sched_clients, pacer=pacer, grace=grace, metrics=metrics)
     return AlsBot(
         bolt=bolt,

@@ -20,7 +20,7 @@ MAX_LINES = 450
 MAX_LISTENER_LINES = 20
 #: Fakes and the sandbox are test and demo equipment, not the app: the size limit skips them.
 UNLIMITED = ("fakeslack", "sandbox")
-FEATURE_EXEMPT = {"__init__", "kit", "guard"}  # the handlers' registry, kit and guard
+FEATURE_EXEMPT = {"__init__", "kit", "guard", "matching"}  # registry, kit and its Bolt parts
 
 
 @dataclass(frozen=True)

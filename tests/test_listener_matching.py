@@ -1,5 +1,6 @@
-"""Bolt's listener matchers given the body directly (``bot.handlers.matching``): the app's
-listeners all use them, and they answer as Bolt's own matchers do."""
+"""Bolt's listener matchers given the body directly, and global middleware given the arguments
+it names (``bot.handlers.matching``): the app uses them for all its listeners and middleware,
+and they answer as Bolt's own do."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from typing import Any
 import pytest
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.listener_matcher.builtins import BuiltinListenerMatcher
+from slack_bolt.middleware.custom_middleware import CustomMiddleware
+from slack_sdk import WebClient
 
 from bot.app import AlsBot
-from bot.handlers.matching import BodyMatcher, use_body_matchers
+from bot.fakeslack.server import FakeSlack
+from bot.handlers.matching import BodyMatcher, NamedArgsMiddleware, use_body_matchers
 from bot.ids import VOTE_TOPIC_PREFIX
 
 
@@ -23,6 +27,10 @@ def test_every_listener_of_the_app_matches_on_the_body(als: AlsBot) -> None:
     assert all(isinstance(m, BodyMatcher) for m in matchers), [
         type(m).__name__ for m in matchers if not isinstance(m, BodyMatcher)
     ]
+    middleware: list[Any] = als.bolt._middleware_list
+    ours = [m for m in middleware if isinstance(m, NamedArgsMiddleware)]
+    assert [m.func.__name__ for m in ours] == ["inject", "note_installed"]
+    assert not [m for m in middleware if isinstance(m, CustomMiddleware)]
 
 
 def _bodies() -> list[dict[str, Any]]:
@@ -94,3 +102,50 @@ def test_body_matchers_answer_as_bolts_own() -> None:
             assert new.matches(request, response) == expected, (body, listener)
             answers += expected
     assert answers == 6  # each listener matched its own body, and no other
+
+
+def test_middleware_gets_the_arguments_it_names(slack: FakeSlack) -> None:
+    app = App(  # Bolt asks the fake Slack's auth.test who the token is
+        client=WebClient(token=slack.bot_token, base_url=slack.api_url),
+        signing_secret="secret",
+        token_verification_enabled=False,
+        request_verification_enabled=False,
+        process_before_response=True,
+    )
+    seen: list[tuple[str, str]] = []
+
+    def first(body: dict[str, Any], context: Any, next: Any) -> None:
+        context["marked"] = body["actions"][0]["action_id"]
+        next()
+
+    def second(req: BoltRequest, resp: BoltResponse, next: Any) -> None:
+        seen.append(("second", req.context["marked"]))
+        next()
+
+    def stop(body: dict[str, Any]) -> None:  # never calls next(): the request goes no further
+        seen.append(("stop", body["type"]))
+
+    def listener(ack: Any, context: Any) -> None:
+        seen.append(("listener", context["marked"]))
+        ack()
+
+    app.use(NamedArgsMiddleware(first))
+    app.use(NamedArgsMiddleware(second))
+    app.action("a")(listener)
+    body = _bodies()[0] | {"actions": [{"action_id": "a", "type": "button"}]}
+    headers = {"content-type": ["application/json"]}
+    response = app.dispatch(BoltRequest(body=json.dumps(body), headers=headers))
+    assert response.status == 200
+    assert seen == [("second", "a"), ("listener", "a")]
+
+    app.use(NamedArgsMiddleware(stop))
+    seen.clear()
+    response = app.dispatch(BoltRequest(body=json.dumps(body), headers=headers))
+    assert response.status == 404  # as Bolt answers a middleware that did not call next()
+    assert seen == [("second", "a"), ("stop", "block_actions")]
+
+    def asks_for_client(client: Any, next: Any) -> None:
+        next()
+
+    with pytest.raises(TypeError):
+        NamedArgsMiddleware(asks_for_client)

@@ -33,6 +33,7 @@ from bot.blocks.meta import Meta, claimed_id
 from bot.deps import Deps
 from bot.domain.errors import DomainError, InvalidInput
 from bot.handlers.guard import ListenerPool, report_failure
+from bot.handlers.matching import NamedArgsMiddleware
 from bot.ids import COMMAND, Sub
 from bot.slack.directory import SlackDirectory
 from bot.slack.outbound import Outbound
@@ -367,7 +368,7 @@ class Kit:
         self.app.view(re.compile(".*"))(self.pool.guarded(_close))
 
     def middleware(self, function: Callable[..., None]) -> None:
-        self.app.middleware(function)
+        self.app.use(NamedArgsMiddleware(function))
 
     @staticmethod
     def _error(error: Exception, body: dict[str, Any]) -> None:

@@ -7,16 +7,24 @@ are a function of the request body; Bolt's ``BuiltinListenerMatcher`` calls it t
 the client, ``say``, ``respond``, the payload's parts...) to hand it that one. The app has
 about 80 listeners, so a click on the ballot (the 18th) paid that 17 times before its own, and
 a later one up to 80 times. ``use_body_matchers`` gives those matchers the body directly: the
-same function, the same answer.
+same function, the same answer. Global middleware functions are called the same way
+(``NamedArgsMiddleware``: with the few arguments they name), where Bolt's ``CustomMiddleware``
+builds all of them for every request.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.listener_matcher import ListenerMatcher
 from slack_bolt.listener_matcher.builtins import BuiltinListenerMatcher
+from slack_bolt.middleware import Middleware
+from slack_bolt.util.utils import get_arg_names_of_callable
+
+#: What a global middleware function of the app may ask for.
+MIDDLEWARE_ARGS = frozenset({"body", "context", "next", "req", "request", "resp", "response"})
 
 
 class BodyMatcher(ListenerMatcher):
@@ -43,3 +51,34 @@ def use_body_matchers(app: App) -> int:
             matchers.append(matcher)
         listener.matchers = matchers
     return swapped
+
+
+class NamedArgsMiddleware(Middleware):
+    """A global middleware function, called with the arguments it names (``MIDDLEWARE_ARGS``),
+    as Bolt's ``CustomMiddleware`` calls it."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+        self.arg_names = tuple(get_arg_names_of_callable(func))
+        unknown = set(self.arg_names) - MIDDLEWARE_ARGS
+        if unknown:
+            raise TypeError(f"middleware {func.__name__} asks for {sorted(unknown)}")
+
+    @property
+    def name(self) -> str:
+        return f"NamedArgsMiddleware({self.func.__name__})"
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        given = {
+            "body": req.body,
+            "context": req.context,
+            "next": next,
+            "req": req,
+            "request": req,
+            "resp": resp,
+            "response": resp,
+        }
+        result: BoltResponse | None = self.func(**{name: given[name] for name in self.arg_names})
+        return result
