@@ -34,8 +34,10 @@ def found_in_storage(db: Database, marker: re.Pattern[str]) -> set[str]:
     write-ahead log as bytes, or the PostgreSQL database as ``pg_dump`` writes it."""
     url = make_url(db.url)
     if db.dialect == "sqlite":
-        path = Path(str(url.database))
-        raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+        # Read by another process: closing a descriptor of the file in this one would drop
+        # the POSIX locks this process's SQLite connections hold on it (and corrupt it).
+        files = [f for f in (str(url.database), f"{url.database}-wal") if Path(f).exists()]
+        raw = subprocess.run(["cat", *files], capture_output=True, check=True).stdout
         return set(marker.findall(raw.decode("utf-8", "replace")))
     where = ["-h", str(url.host), "-p", str(url.port or 5432), "-U", str(url.username)]
     dump = subprocess.run(
