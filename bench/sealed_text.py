@@ -284,6 +284,7 @@ def bench_rotate(args: argparse.Namespace) -> None:
 
             rotation: list[tuple[float, str, int]] = []
             argv = [str(bindir / "als-bot"), "rotate-keys", "--batch", str(args.batch)]
+            argv += ["--duty", str(args.duty)]
             thread = threading.Thread(target=rotate, args=(argv, env, workdir, rotation))
             thread.start()
             during = []
@@ -323,7 +324,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--clicks", type=int, default=60, help="per voter, before the rotation")
     parser.add_argument("--pace", type=float, default=500.0, help="ms between a voter's clicks")
-    parser.add_argument("--batch", type=int, default=500, help="rotate-keys --batch")
+    parser.add_argument("--batch", type=int, default=200, help="rotate-keys --batch")
+    parser.add_argument("--duty", type=float, default=0.5, help="rotate-keys --duty")
     args = parser.parse_args()
     if args.part == "submit":
         bench_submit(args)

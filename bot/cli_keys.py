@@ -23,7 +23,13 @@ def add_parsers(sub: Any) -> None:
         "rotate-keys",
         help="seal members' text with the first key of ALS_ENCRYPTION_KEYS (while the bot serves)",
     )
-    rotate.add_argument("--batch", type=int, default=500, help="rows per transaction (default 500)")
+    rotate.add_argument("--batch", type=int, default=200, help="rows per transaction (default 200)")
+    rotate.add_argument(
+        "--duty",
+        type=float,
+        default=0.5,
+        help="share of the time spent rotating; the rest is left to the bot (default 0.5)",
+    )
     rotate.add_argument(
         "--check",
         action="store_true",
@@ -47,6 +53,8 @@ def cmd_rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("ALS_ENCRYPTION_KEYS is not set: there is no key to seal with")
     if args.batch < 1:
         raise UsageError(f"--batch must be 1 or more (not {args.batch})")
+    if not 0.05 <= args.duty <= 1.0:
+        raise UsageError(f"--duty must be between 0.05 and 1 (not {args.duty})")
     from bot.storage.crypto import KeyProblem
 
     db = open_database(settings, migrate=False, probe=False)
@@ -55,7 +63,7 @@ def cmd_rotate_keys(args: argparse.Namespace, settings: Settings) -> int:
             raise UsageError("the database schema is not up to date: run `als-bot migrate` first")
         if not args.check:
             started = time.monotonic()
-            done = rekey.rotate(db, keyring, batch=args.batch, progress=_progress)
+            done = rekey.rotate(db, keyring, batch=args.batch, progress=_progress, duty=args.duty)
             print(
                 f"rotate-keys: {done.resealed} value(s) sealed again and {done.sealed} sealed "
                 f"for the first time, with key {keyring.current}, in "

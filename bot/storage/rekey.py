@@ -11,6 +11,7 @@ is never overwritten. Values stored in clear (before encryption was turned on) a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,16 +52,23 @@ def rotate(
     *,
     batch: int = 500,
     progress: Callable[[str, int, int], None] = lambda table, done, total: None,
+    duty: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Rotation:
     """Seal every value not sealed with ``keyring``'s current key. ``progress(table, done,
-    total)`` after each batch."""
+    total)`` after each batch. ``duty`` < 1 rests after each batch, so that the rotation works
+    that share of the time and the app's requests (its writers, and the CPU) get the rest: a
+    batch that took t seconds is followed by t * (1 - duty) / duty seconds of rest."""
     result = Rotation()
     for table, columns in sealed_tables():
         with db.read() as s:
             total = s.execute(select(func.count()).select_from(table)).scalar_one()
         done, last = 0, None
         while True:
+            began = time.monotonic()
             last, n = _batch(db, keyring, table, columns, last, batch, result)
+            if duty < 1.0:
+                sleep((time.monotonic() - began) * (1.0 - duty) / duty)
             done += n
             progress(table.name, done, total)
             if n < batch:
