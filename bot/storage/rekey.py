@@ -92,27 +92,21 @@ def _batch(
         query = query.where(key > after)
     with db.write() as s, s.begin():
         rows = s.execute(query).all()
-        changes = []
-        for row in rows:
-            old = {c.name: getattr(row, c.name) for c in columns}
-            if all(keyring.is_current(v) for v in old.values()):
+        # Column by column, each update conditional on that column's value alone: an edit
+        # that changed one column of a row meanwhile must not keep its other columns from
+        # being sealed again (an ORM update writes only the columns it changed).
+        for column in columns:
+            changes = [
+                {"_id": row.id, "_old": value, "_new": _reseal(keyring, value, result)}
+                for row in rows
+                if not keyring.is_current(value := getattr(row, column.name))
+            ]
+            if not changes:
                 continue
-            new = {name: _reseal(keyring, v, result) for name, v in old.items()}
-            changes.append(
-                {
-                    "_id": row.id,
-                    **{f"_old_{n}": v for n, v in old.items()},
-                    **{f"_new_{n}": v for n, v in new.items()},
-                }
-            )
-        if changes:
             stmt = (
                 update(table)
-                .where(key == bindparam("_id"))
-                .where(
-                    *(_raw(c).is_not_distinct_from(bindparam(f"_old_{c.name}")) for c in columns)
-                )
-                .values({c.name: bindparam(f"_new_{c.name}", type_=Text()) for c in columns})
+                .where(key == bindparam("_id"), _raw(column) == bindparam("_old", type_=Text()))
+                .values({column.name: bindparam("_new", type_=Text())})
                 .execution_options(synchronize_session=False)
             )
             updated = s.connection().execute(stmt, changes).rowcount
