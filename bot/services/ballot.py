@@ -37,8 +37,8 @@ from bot.domain.outbox import Note
 from bot.domain.status import VoteStatus
 from bot.domain.topics import TopicStatus
 from bot.services import access, announce
-from bot.services.readmodels import fixed_or_current_rules, vote_rules, vote_state
-from bot.services.views import Allocation, Ballot, Panel, TopicInfo
+from bot.services.readmodels import fixed_or_current_rules, topic_info, vote_rules, vote_state
+from bot.services.views import Allocation, Ballot, Panel
 from bot.storage import agenda_queries as aq
 from bot.storage.db import Busy, Database, is_lock_timeout
 from bot.storage.models import AgendaVote, LearningSet, Membership, Topic
@@ -100,7 +100,7 @@ class BallotService:
             return Panel(
                 vote_id=vote_id,
                 rules=rules,
-                topics=tuple(_topic_info(t) for t in topics),
+                topics=tuple(topic_info(t) for t in topics),
                 voter_id=user_id,
                 allocations=mine,
                 remaining=rules.budget - sum(mine.values()),
@@ -306,24 +306,6 @@ class ClickFacts:
     author_id: str | None
     total: int  # the voter's votes in all
     current: int  # the voter's votes on the topic
-
-
-def _topic_info(row: Row[Any]) -> TopicInfo:
-    """A row of ``agenda_queries.ballot_topics`` (``readmodels.topic_info``, for a row)."""
-    return TopicInfo(
-        id=row.id,
-        set_id=row.set_id,
-        session_id=row.session_id,
-        author_id=row.author_id,
-        status=row.status,
-        title=row.title,
-        scenario=row.scenario,
-        question=row.question,
-        tried=row.tried,
-        shared=bool(row.shared),
-        carried=row.carried_from_id is not None,
-        submitted_at=row.submitted_at,
-    )
 
 
 def _facts(row: Row[Any] | None) -> ClickFacts | None:

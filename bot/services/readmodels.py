@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from bot.domain import roles
@@ -122,7 +123,8 @@ def set_info(s: Session, lset: LearningSet, now: datetime) -> SetInfo:
     )
 
 
-def topic_info(row: Topic) -> TopicInfo:
+def topic_info(row: Topic | Row[Any]) -> TopicInfo:
+    """A topic, from its ORM object or from a row with its columns (``agenda_queries.ballot_topics``)."""
     return TopicInfo(
         id=row.id,
         set_id=row.set_id,
@@ -133,7 +135,7 @@ def topic_info(row: Topic) -> TopicInfo:
         scenario=row.scenario,
         question=row.question,
         tried=row.tried,
-        shared=row.shared,
+        shared=bool(row.shared),
         carried=row.carried_from_id is not None,
         submitted_at=row.submitted_at,
     )

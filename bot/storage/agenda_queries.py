@@ -32,14 +32,10 @@ from bot.storage.queries import rowcount
 # -- the vote click ----------------------------------------------------------------------------
 
 
-@functools.cache
-def vote_click_facts() -> Select[Any]:
-    """SQLite (its writers are serialised, so nothing can change under this read): everything a
-    click is decided on, in one read: the vote and its set, the voter's membership and the
-    topic (outer joins: None when missing), and the voter's votes in all (``total``) and on the
-    topic (``current``)."""
-    va = VoteAllocation
-    mine = (va.vote_id == AgendaVote.id) & (va.voter_id == bindparam("user"))
+def _vote_set_member(*columns: Any) -> Select[Any]:
+    """A vote with its set and the voter's membership (outer join: ``member_id`` None when not a
+    member), and ``columns``; the click's read and the ballot's redraw share it. Binds
+    ``user``."""
     return (
         select(
             AgendaVote.status,
@@ -52,17 +48,7 @@ def vote_click_facts() -> Select[Any]:
             Membership.id.label("member_id"),
             Membership.left_at,
             Membership.is_facilitator,
-            Topic.session_id.label("topic_session"),
-            Topic.status.label("topic_status"),
-            Topic.author_id,
-            select(func.coalesce(func.sum(va.count), 0))
-            .where(mine)
-            .scalar_subquery()
-            .label("total"),
-            select(func.coalesce(func.sum(va.count), 0))
-            .where(mine, va.topic_id == bindparam("topic"))
-            .scalar_subquery()
-            .label("current"),
+            *columns,
         )
         .select_from(AgendaVote)
         .join(
@@ -74,6 +60,31 @@ def vote_click_facts() -> Select[Any]:
             (Membership.team_id == AgendaVote.team_id)
             & (Membership.set_id == AgendaVote.set_id)
             & (Membership.user_id == bindparam("user")),
+        )
+    )
+
+
+@functools.cache
+def vote_click_facts() -> Select[Any]:
+    """SQLite (its writers are serialised, so nothing can change under this read): everything a
+    click is decided on, in one read: the vote and its set, the voter's membership and the
+    topic (outer joins: None when missing), and the voter's votes in all (``total``) and on the
+    topic (``current``)."""
+    va = VoteAllocation
+    mine = (va.vote_id == AgendaVote.id) & (va.voter_id == bindparam("user"))
+    return (
+        _vote_set_member(
+            Topic.session_id.label("topic_session"),
+            Topic.status.label("topic_status"),
+            Topic.author_id,
+            select(func.coalesce(func.sum(va.count), 0))
+            .where(mine)
+            .scalar_subquery()
+            .label("total"),
+            select(func.coalesce(func.sum(va.count), 0))
+            .where(mine, va.topic_id == bindparam("topic"))
+            .scalar_subquery()
+            .label("current"),
         )
         .outerjoin(Topic, Topic.id == bindparam("topic"))
         .where(AgendaVote.team_id == bindparam("team"), AgendaVote.id == bindparam("vote"))
@@ -100,31 +111,8 @@ def ballot_facts() -> Select[Any]:
     """What a voter's ballot is drawn on, in one read: the vote and its set, and the voter's
     membership (outer join: ``member_id`` None when not a member). Binds ``team``, ``vote``
     and ``user``."""
-    return (
-        select(
-            AgendaVote.status,
-            AgendaVote.session_id,
-            AgendaVote.rules,
-            AgendaVote.rules_fixed,
-            LearningSet.name,
-            LearningSet.settings,
-            LearningSet.facilitator_participates,
-            Membership.id.label("member_id"),
-            Membership.left_at,
-            Membership.is_facilitator,
-        )
-        .select_from(AgendaVote)
-        .join(
-            LearningSet,
-            (LearningSet.team_id == AgendaVote.team_id) & (LearningSet.id == AgendaVote.set_id),
-        )
-        .outerjoin(
-            Membership,
-            (Membership.team_id == AgendaVote.team_id)
-            & (Membership.set_id == AgendaVote.set_id)
-            & (Membership.user_id == bindparam("user")),
-        )
-        .where(AgendaVote.team_id == bindparam("team"), AgendaVote.id == bindparam("vote"))
+    return _vote_set_member().where(
+        AgendaVote.team_id == bindparam("team"), AgendaVote.id == bindparam("vote")
     )
 
 
