@@ -382,3 +382,37 @@ def test_a_process_given_the_wrong_key_stops_at_start_naming_the_key(
         line = result.stderr.strip()
         assert line.count("\n") == 0 and "Traceback" not in line and MARK not in line
         assert f"sealed with key {Keyring([old]).current}, which is not in" in line, line
+
+
+def test_a_wrong_key_stops_at_start_when_only_the_slack_tokens_are_sealed(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    """The start probe covers the distributed app's tokens too (``bot.storage.installations``):
+    a database holding no member's text yet, only an install, is refused with the wrong key."""
+    from slack_sdk.oauth.installation_store.models.installation import Installation
+
+    from bot.storage.installations import InstallationRecords
+    from bot.storage.migrate import upgrade
+
+    old = new_key()
+    db = Database(f"sqlite:///{tmp_path / 'als.db'}", keyring=Keyring([old]))
+    upgrade(db.engine)
+    token = f"xoxb-{MARK}-token"
+    InstallationRecords("1111.2222", db).save(
+        Installation(app_id="A1", team_id="T1", user_id="U1", bot_user_id="U0BOT", bot_token=token)
+    )
+    try:
+        assert rekey.check(db) == {Keyring([old]).current: 2}  # the two tables' bot tokens
+    finally:
+        db.dispose()
+    env = {
+        **_env(tmp_path, new_key()),
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_API_URL": slack.api_url,
+        "SLACK_SIGNING_SECRET": "s",
+    }
+    result = run(["tick"], tmp_path, env)
+    assert result.returncode == 2, result.stderr
+    line = result.stderr.strip()
+    assert line.count("\n") == 0 and "Traceback" not in line and MARK not in line
+    assert f"sealed with key {Keyring([old]).current}, which is not in" in line, line

@@ -10,7 +10,9 @@ against (the app's and the fake's alike). Nothing sleeps to wait for time."""
 
 from __future__ import annotations
 
+import contextlib
 import http.cookies
+import re
 import threading
 import time
 import urllib.error
@@ -37,6 +39,7 @@ from bot.scheduler.tick import Ticker
 from bot.slack.client import scheduler_client
 from bot.slack.pacing import Pacer
 from bot.slack.tokens import Clients, NoToken
+from bot.storage.crypto import PREFIX, Keyring, keyring_of, new_key, use_keyring
 from bot.storage.db import Database
 from bot.storage.models import Workspace
 from bot.storage.purge import team_tables
@@ -46,11 +49,14 @@ from tests.conftest import (
     HOME_SETTLE,
     MEMBERS,
     SIGNING_SECRET,
+    TEST_KEY,
     _QuietHandler,
     _ThreadingWSGIServer,
     populate,
 )
 from tests.helpers import create_set, last_response_text, settle
+from tests.test_cli import run
+from tests.test_encryption import found_in_storage
 
 TEAM_A, TEAM_B = "T0TEAM0001", "T0TEAM0002"
 CHANNEL = {TEAM_A: "C0SETCHANA", TEAM_B: "C0SETCHANB"}  # each workspace's set's channel
@@ -247,11 +253,21 @@ def rows_of(db: Database, team: str) -> dict[str, int]:
     return counts
 
 
-def bot_tokens(db: Database, team: str) -> list[str]:
+def stored_tokens(db: Database, team: str, column: str = "bot_token") -> list[str]:
+    """The workspace's tokens in ``slack_bots.<column>``, opened: each is stored sealed
+    (``bot.storage.crypto``), never in clear."""
     with db.read() as s:
-        return list(
-            s.scalars(text("SELECT bot_token FROM slack_bots WHERE team_id = :t"), {"t": team})
+        stored = list(
+            s.scalars(text(f"SELECT {column} FROM slack_bots WHERE team_id = :t"), {"t": team})
         )
+    keyring = keyring_of(db.engine)
+    assert keyring is not None
+    assert all(v.startswith(PREFIX) for v in stored), "a token stored in clear"
+    return [keyring.open(v) for v in stored]
+
+
+def bot_tokens(db: Database, team: str) -> list[str]:
+    return stored_tokens(db, team)
 
 
 def dms(fake: FakeSlack, user: str) -> list[str]:
@@ -473,10 +489,7 @@ def test_a_failed_refresh_holds_that_workspaces_sends_and_not_the_others(
 ) -> None:
     both_with_a_set(cloud)
     # A's refresh token stops working (revoked on Slack's side), and its token expires.
-    with db.read() as s:
-        refresh = s.scalar(
-            text("SELECT bot_refresh_token FROM slack_bots WHERE team_id = :t"), {"t": TEAM_A}
-        )
+    [refresh] = stored_tokens(db, TEAM_A, "bot_refresh_token")
     cloud.a.revoke_token(refresh)
     cloud.skew.seconds = 12 * 3600 + 60
     clock.set(PROMPT_AT)
@@ -539,3 +552,192 @@ def test_each_process_reads_an_installation_once_per_few_seconds(db: Database) -
     this.forget(TEAM_A)
     with pytest.raises(NoToken):
         this.facts(TEAM_A)
+
+
+# -- the tokens sealed at rest (bot.storage.crypto) -------------------------------------------
+def in_clear(db: Database, *tokens: str) -> set[str]:
+    """Which of ``tokens`` the database's raw storage holds in clear (its file, or pg_dump)."""
+    return found_in_storage(db, re.compile("|".join(re.escape(t) for t in tokens)))
+
+
+def installation_tokens(db: Database, team: str) -> list[str | None]:
+    """The workspace's installer row's bot token and refresh token, as stored."""
+    with db.read() as s:
+        row = s.execute(
+            text("SELECT bot_token, bot_refresh_token FROM slack_installations WHERE team_id = :t"),
+            {"t": team},
+        ).one()
+    return [row[0], row[1]]
+
+
+def sent_ok(fake: FakeSlack, since: int) -> list[str]:
+    """The Web API calls made since ``since`` that Slack accepted (a call with a token it does
+    not know answers ``invalid_auth``)."""
+    return [c.method for c in fake.calls[since:] if c.response.get("ok")]
+
+
+@contextlib.contextmanager
+def another_process(cloud: Cloud, db: Database, clock: ManualClock) -> Iterator[Clients]:
+    """The clients of a second process on the same database (it reads the tokens afresh)."""
+    app, server, _url = serve(db, cloud.a, clock, cloud.skew)
+    try:
+        yield Clients(app.tokens, lambda t: scheduler_client(t, cloud.a.api_url))
+    finally:
+        app.close()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def ring(db: Database) -> Iterator[None]:
+    """The engine's keyring is put back after a test that changes it (a restart)."""
+    before = keyring_of(db.engine)
+    yield
+    use_keyring(db.engine, before)
+
+
+@pytest.mark.parametrize("cloud", [True], indirect=True)
+def test_the_tokens_are_stored_sealed_and_used_and_refreshed_as_before(
+    cloud: Cloud, db: Database, clock: ManualClock
+) -> None:
+    a = cloud.a
+    install(cloud, a)
+    [token] = bot_tokens(db, TEAM_A)  # sealed (stored_tokens checks it), opened
+    [refresh] = stored_tokens(db, TEAM_A, "bot_refresh_token")
+    assert token == a.issued_tokens()[-1] and refresh.startswith("xoxe-1-")
+    keyring = keyring_of(db.engine)
+    assert keyring is not None
+    stored = installation_tokens(db, TEAM_A)
+    assert all(v and v.startswith(PREFIX) for v in stored)
+    assert [keyring.open(v or "") for v in stored] == [token, refresh]
+    assert in_clear(db, token, refresh) == set()
+
+    # The app sends with the workspace's token.
+    before = len(a.calls)
+    assert set_up_in(cloud, a).status == 200
+    assert "chat.postMessage" in sent_ok(a, before)
+
+    # An hour before it expires, the token is refreshed; the new pair is stored sealed too.
+    cloud.skew.seconds = 11 * 3600
+    clients = Clients(cloud.app.tokens, lambda t: scheduler_client(t, a.api_url))
+    assert clients(TEAM_A).auth_test()["team_id"] == TEAM_A
+    assert a.refresh_count() == 1
+    [new] = bot_tokens(db, TEAM_A)
+    [new_refresh] = stored_tokens(db, TEAM_A, "bot_refresh_token")
+    assert new == a.issued_tokens()[-1] != token and new_refresh not in (refresh, "")
+    assert in_clear(db, token, refresh, new, new_refresh) == set()
+    # Past the old token's expiry, another process reads the new pair and sends with it.
+    cloud.skew.seconds = 12 * 3600 + 60
+    with another_process(cloud, db, clock) as other:
+        assert other(TEAM_A).auth_test()["ok"]
+    assert a.refresh_count() == 1
+
+
+@pytest.mark.parametrize("cloud", [True], indirect=True)
+def test_rotate_keys_moves_the_tokens_to_the_new_key_and_check_counts_them(
+    cloud: Cloud, db: Database, clock: ManualClock, tmp_path: Path, ring: None
+) -> None:
+    install(cloud, cloud.a)
+    old = Keyring([TEST_KEY]).current
+    key = new_key()
+    env = {"DATABASE_URL": db.url, "ALS_ENCRYPTION_KEYS": f"{key},{TEST_KEY}"}
+    # The processes restart with the new key first: they open with both.
+    use_keyring(db.engine, Keyring([key, TEST_KEY]))
+    check = run(["rotate-keys", "--check"], tmp_path, env)
+    assert check.returncode == 1
+    assert f"4 value(s) sealed with {old}, an older key still in" in check.stdout  # 2 per table
+
+    rotated = run(["rotate-keys"], tmp_path, env)
+    assert rotated.returncode == 0, rotated.stderr
+    assert "4 value(s) sealed again" in rotated.stdout
+    assert "rotate-keys: slack_bots: 1 of 1 row(s)" in rotated.stdout
+    assert "rotate-keys: slack_installations: 1 of 1 row(s)" in rotated.stdout
+    new = Keyring([key]).current
+    assert f"every value is sealed with the current key {new}" in rotated.stdout
+    assert cloud.a.issued_tokens()[-1] not in rotated.stdout + rotated.stderr
+
+    # The old key goes: the tokens open with the new one alone, and the app sends with them.
+    use_keyring(db.engine, Keyring([key]))
+    assert (
+        run(["rotate-keys", "--check"], tmp_path, {**env, "ALS_ENCRYPTION_KEYS": key}).returncode
+        == 0
+    )
+    assert bot_tokens(db, TEAM_A) == [cloud.a.issued_tokens()[-1]]
+    assert all((v or "").startswith(f"{PREFIX}{new}:") for v in installation_tokens(db, TEAM_A))
+    with another_process(cloud, db, clock) as other:
+        assert other(TEAM_A).auth_test()["ok"]
+
+
+def test_an_installation_stored_in_clear_is_used_then_sealed_by_rotate_keys(
+    cloud: Cloud, db: Database, clock: ManualClock, tmp_path: Path, ring: None
+) -> None:
+    a = cloud.a
+    keyring = keyring_of(db.engine)
+    use_keyring(db.engine, None)  # installed before encryption was turned on
+    install(cloud, a)
+    token = a.issued_tokens()[-1]
+    assert installation_tokens(db, TEAM_A)[0] == token
+    use_keyring(db.engine, keyring)  # restarted with the key
+
+    # Read as it is: the app sends with it.
+    before = len(a.calls)
+    assert set_up_in(cloud, a).status == 200
+    assert "chat.postMessage" in sent_ok(a, before)
+
+    env = {"DATABASE_URL": db.url, "ALS_ENCRYPTION_KEYS": TEST_KEY}
+    check = run(["rotate-keys", "--check"], tmp_path, env)
+    assert check.returncode == 1 and "2 value(s) in clear" in check.stdout, check.stdout
+    rotated = run(["rotate-keys"], tmp_path, env)
+    assert rotated.returncode == 0, rotated.stderr
+    assert "2 sealed for the first time" in rotated.stdout
+    assert token not in rotated.stdout + rotated.stderr
+    assert bot_tokens(db, TEAM_A) == [token]  # sealed now
+    assert all((v or "").startswith(PREFIX) for v in installation_tokens(db, TEAM_A)[:1])
+    assert run(["rotate-keys", "--check"], tmp_path, env).returncode == 0
+    with another_process(cloud, db, clock) as other:
+        assert other(TEAM_A).auth_test()["ok"]
+
+
+def test_the_installer_tokens_and_webhook_are_sealed_and_clear_with_encryption_off(
+    db: Database,
+) -> None:
+    from slack_sdk.oauth.installation_store.models.installation import Installation
+
+    from bot.storage.installations import InstallationRecords
+
+    secrets: dict[str, Any] = {
+        "bot_token": "xoxb-SEALME-bot",
+        "bot_refresh_token": "xoxe-1-SEALME-botrefresh",
+        "user_token": "xoxp-SEALME-user",
+        "user_refresh_token": "xoxe-1-SEALME-userrefresh",
+        "incoming_webhook_url": "https://hooks.slack.test/services/SEALME",
+    }
+    columns = ", ".join(secrets)
+
+    def stored(team: str) -> dict[str, str]:
+        with db.read() as s:
+            row = s.execute(
+                text(f"SELECT {columns} FROM slack_installations WHERE team_id = :t"), {"t": team}
+            ).one()
+        return dict(zip(secrets, row, strict=True))
+
+    def installation(team: str) -> Installation:
+        return Installation(app_id="A1", team_id=team, user_id="U1", bot_user_id="U0BOT", **secrets)
+
+    sealed = InstallationRecords("1111.2222", db)
+    sealed.save(installation(TEAM_A))
+    assert all(v.startswith(PREFIX) and "SEALME" not in v for v in stored(TEAM_A).values())
+    found = sealed.find_installation(enterprise_id=None, team_id=TEAM_A, user_id="U1")
+    assert found is not None
+    assert {k: getattr(found, k) for k in secrets} == secrets
+    assert in_clear(db, *secrets.values()) == set()
+
+    off = Database(db.url)  # ALS_ENCRYPTION=off: no keyring, stored in clear as before
+    try:
+        InstallationRecords("1111.2222", off).save(installation(TEAM_B))
+        bot = InstallationRecords("1111.2222", off).find_bot(enterprise_id=None, team_id=TEAM_B)
+    finally:
+        off.dispose()
+    assert stored(TEAM_B) == secrets
+    assert bot is not None and bot.bot_token == secrets["bot_token"]
+    assert in_clear(db, secrets["user_token"]) == {secrets["user_token"]}  # the scan sees it

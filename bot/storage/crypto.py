@@ -1,5 +1,6 @@
 """Encryption at rest of the free text members write (scenarios, questions, notes, log entries,
-report texts, goals, review lines, apology reasons, the contract).
+report texts, goals, review lines, apology reasons, the contract), and of the distributed app's
+Slack tokens (``bot.storage.installations``).
 
 Each value is sealed with Fernet (``cryptography``: AES-128-CBC with an HMAC-SHA256, so a
 tampered value fails to open rather than reading as something else) and stored as
@@ -120,7 +121,8 @@ def keyring_of(engine: Engine) -> Keyring | None:
 
 
 class EncryptedText(TypeDecorator[str]):
-    """Free text a member wrote: sealed with the engine's keyring, opened when read."""
+    """Free text a member wrote, or a Slack token: sealed with the engine's keyring, opened
+    when read."""
 
     impl = Text
     cache_ok = True

@@ -9,6 +9,13 @@ read the latest as before.
 A rotating token's refresh is claimed first (``claim_refresh``: a conditional UPDATE on the
 workspace's row), so two processes that find the token expiring at once refresh it once: Slack
 revokes a refresh token when it is used, and a second refresh with it would fail.
+
+The tokens (bot and user tokens, their refresh tokens, an incoming webhook's URL) are sealed at
+rest as members' text is (``bot.storage.crypto``): ``InstallationRecords`` builds slack_sdk's
+tables with those columns typed ``EncryptedText``, so every statement of the store on them
+(``save``, ``save_bot``, ``find_installation``, ``find_bot``) seals on the way in and opens on
+the way out, with the keyring of the database's engine. A token stored in clear (before
+encryption was turned on) is read as it is, until ``als-bot rotate-keys`` seals it.
 """
 
 from __future__ import annotations
@@ -19,9 +26,10 @@ from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import MetaData, and_, delete, or_, update
+from sqlalchemy import Column, MetaData, Table, and_, delete, or_, update
 
 from bot.storage import queries as q
+from bot.storage.crypto import EncryptedText
 from bot.storage.db import Database
 from bot.storage.models import Workspace
 
@@ -29,15 +37,31 @@ INSTALLATIONS = SQLAlchemyInstallationStore.default_installations_table_name
 BOTS = SQLAlchemyInstallationStore.default_bots_table_name
 STATES = SQLAlchemyOAuthStateStore.default_table_name
 
-#: slack_sdk's tables, for Alembic (``migrations/env.py``) and the stores alike.
-SLACK_TABLES = MetaData()
-SQLAlchemyInstallationStore.build_installations_table(SLACK_TABLES, INSTALLATIONS)
-SQLAlchemyInstallationStore.build_bots_table(SLACK_TABLES, BOTS)
-SQLAlchemyOAuthStateStore.build_oauth_states_table(SLACK_TABLES, STATES)
+#: The columns of slack_sdk's tables that hold secrets, sealed at rest (widened to text by
+#: migration 0025: a sealed rotating token is longer than slack_sdk's 200 characters).
+BOT_SECRETS = ("bot_token", "bot_refresh_token")
+INSTALLATION_SECRETS = (*BOT_SECRETS, "user_token", "user_refresh_token", "incoming_webhook_url")
+
+
+def _sealed(table: Table, names: tuple[str, ...]) -> Table:
+    for name in names:
+        table.append_column(Column(name, EncryptedText()), replace_existing=True)
+    return table
 
 
 class InstallationRecords(SQLAlchemyInstallationStore):
-    """slack_sdk's installation store on our database, one row per workspace."""
+    """slack_sdk's installation store on our database, one row per workspace, its tokens
+    sealed."""
+
+    @classmethod
+    def build_installations_table(cls, metadata: MetaData, table_name: str) -> Table:
+        return _sealed(
+            super().build_installations_table(metadata, table_name), INSTALLATION_SECRETS
+        )
+
+    @classmethod
+    def build_bots_table(cls, metadata: MetaData, table_name: str) -> Table:
+        return _sealed(super().build_bots_table(metadata, table_name), BOT_SECRETS)
 
     def __init__(self, client_id: str, db: Database) -> None:
         super().__init__(client_id=client_id, engine=db.engine)
@@ -112,6 +136,14 @@ class InstallationRecords(SQLAlchemyInstallationStore):
                 .where(Workspace.team_id == team_id, Workspace.token_refresh_by == owner)
                 .values(token_refresh_by=None, token_refresh_until=None)
             )
+
+
+#: slack_sdk's tables as the store uses them, for Alembic (``migrations/env.py``), the tests'
+#: cleanup, a workspace's deletion and ``rotate-keys``.
+SLACK_TABLES = MetaData()
+InstallationRecords.build_installations_table(SLACK_TABLES, INSTALLATIONS)
+InstallationRecords.build_bots_table(SLACK_TABLES, BOTS)
+SQLAlchemyOAuthStateStore.build_oauth_states_table(SLACK_TABLES, STATES)
 
 
 def state_store(db: Database, expiration_seconds: int = 600) -> SQLAlchemyOAuthStateStore:

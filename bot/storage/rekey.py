@@ -20,14 +20,16 @@ from sqlalchemy import Column, Table, Text, bindparam, func, select, type_coerce
 
 from bot.storage.crypto import PREFIX, EncryptedText, KeyProblem, Keyring, sealed_with
 from bot.storage.db import Database
+from bot.storage.installations import SLACK_TABLES
 from bot.storage.models import Base
 
 CLEAR = "clear"
 
 
 def sealed_tables() -> Iterator[tuple[Table, list[Column[Any]]]]:
-    """Every table with sealed columns, and those columns (from the models: none is missed)."""
-    for table in Base.metadata.sorted_tables:
+    """Every table with sealed columns, and those columns (from the models and slack_sdk's
+    tables as the installation store builds them, with their tokens: none is missed)."""
+    for table in [*Base.metadata.sorted_tables, *SLACK_TABLES.sorted_tables]:
         columns = [c for c in table.columns if isinstance(c.type, EncryptedText)]
         if columns:
             yield table, columns
