@@ -707,7 +707,8 @@ def test_the_installer_tokens_and_webhook_are_sealed_and_clear_with_encryption_o
 
     secrets: dict[str, Any] = {
         "bot_token": "xoxb-SEALME-bot",
-        "bot_refresh_token": "xoxe-1-SEALME-botrefresh",
+        # as long as Slack's (about 150 characters): sealed, longer than slack_sdk's 200
+        "bot_refresh_token": "xoxe-1-SEALME-" + "botrefresh" * 14,
         "user_token": "xoxp-SEALME-user",
         "user_refresh_token": "xoxe-1-SEALME-userrefresh",
         "incoming_webhook_url": "https://hooks.slack.test/services/SEALME",
