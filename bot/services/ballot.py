@@ -75,10 +75,10 @@ class BallotService:
         """The voter's ballot as committed now; ``refused`` explains a refused click.
 
         Redrawn after every click, so read lean: three statements built once
-        (``agenda_queries.ballot_*``), only the columns the ballot shows, no ORM objects."""
+        (``agenda_queries.ballot_*``), only the columns the ballot shows, no ORM objects, and
+        on PostgreSQL no transaction around them (``Database.reads``)."""
         params = {"team": team_id, "vote": vote_id, "user": user_id}
-        with self._db.read() as s:
-            conn = s.connection()
+        with self._db.reads() as conn:
             facts = conn.execute(aq.ballot_facts(), params).first()
             if facts is None:
                 raise NotFound("That vote no longer exists.")

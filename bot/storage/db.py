@@ -9,16 +9,19 @@ to upgrade a read lock. The database runs in WAL mode so readers never block the
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.crypto import Keyring, use_keyring
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+#: A server connection idle this long is pinged before it is used again (seconds).
+PING_AFTER_IDLE = 1.0
 _IMMEDIATE = "als_sqlite_immediate"
 
 
@@ -48,13 +51,38 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             "check_same_thread": False,
             "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
         }
-    else:
-        options["pool_pre_ping"] = True
+    ping_after = kwargs.pop("ping_after_idle", PING_AFTER_IDLE)
     options.update(kwargs)
     engine = create_engine(url, **options)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    else:
+        _ping_when_idle(engine, ping_after)
     return engine
+
+
+def _ping_when_idle(engine: Engine, after: float) -> None:
+    """Pessimistic disconnect handling, as ``pool_pre_ping`` does, but only for a connection
+    that has been idle ``after`` seconds or more: a ping is a round trip to the server, and a
+    connection checked in a moment ago is alive (a busy process would otherwise ping before
+    every statement of every click). A connection that fails its ping is replaced: the pool
+    retries the checkout with a new one (``DisconnectionError``)."""
+
+    def used(_dbapi: Any, record: Any) -> None:
+        record.info["als_used"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("als_used", float("-inf")) < after:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+            dbapi_connection.rollback()  # the ping's own transaction, if it began one
+        except Exception as error:
+            raise exc.DisconnectionError() from error
+
+    event.listen(engine.pool, "connect", used)
+    event.listen(engine.pool, "checkin", used)
 
 
 class Busy(Exception):
@@ -114,6 +142,19 @@ class Database:
                 yield session
         finally:
             self._write_lock.release()
+
+    @contextmanager
+    def reads(self) -> Iterator[Connection]:
+        """A connection for a few reads that need no common snapshot: on PostgreSQL each
+        statement is its own transaction (at READ COMMITTED each statement of a transaction sees
+        a snapshot of its own anyway, so ``BEGIN`` and ``ROLLBACK`` would add only two round
+        trips); on SQLite, one read transaction."""
+        if self.dialect == "postgresql":
+            with self._autocommit.connect() as conn:
+                yield conn
+            return
+        with self._read() as s:
+            yield s.connection()
 
     @contextmanager
     def autocommit(self) -> Iterator[Connection]:
