@@ -7,7 +7,10 @@ from typing import Any
 
 from bot.fakeslack.driver import Response, SlackDriver
 from bot.fakeslack.server import FakeSlack
-from tests.conftest import FAC, MEMBERS, SET_CHANNEL
+from tests.conftest import FAC, MEMBERS, SET_CHANNEL, WATCHED
+
+#: The silence ``settle`` waits for once every watched app says it is idle.
+WATCHED_QUIET = 0.03
 
 
 def open_setup(
@@ -136,18 +139,29 @@ def private_answer(
 
 def settle(slack: FakeSlack, quiet: float = 0.25, timeout: float = 5.0) -> None:
     """Wait until the app has stopped calling Slack (work it does after acking): no call for
-    ``quiet`` seconds, and the app says its after-ack work is done (``slack.idle_checks``)."""
+    ``quiet`` seconds, and the app says its after-ack work is done (``slack.idle_checks``).
+
+    Sooner when only apps of this process call this Slack (``tests.conftest.watch``) and all
+    of them are idle, their Home tab publishers included: then no call can still come, and a
+    short silence (``WATCHED_QUIET``) is enough."""
     import time
 
+    publishers = WATCHED.get(slack)
     deadline = time.monotonic() + timeout
     seen = len(slack.calls)
     last_change = time.monotonic()
     while time.monotonic() < deadline:
-        time.sleep(0.05)
+        time.sleep(0.01)
         now_seen = len(slack.calls)
         if now_seen != seen:
             seen, last_change = now_seen, time.monotonic()
-        elif time.monotonic() - last_change >= quiet and all(idle() for idle in slack.idle_checks):
+            continue
+        silent = time.monotonic() - last_change
+        if silent < min(quiet, WATCHED_QUIET if publishers else quiet):
+            continue
+        if not all(idle() for idle in slack.idle_checks):
+            continue
+        if silent >= quiet or (publishers and all(idle() for idle in publishers)):
             return
 
 
