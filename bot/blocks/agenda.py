@@ -6,6 +6,7 @@ A private topic shows only its title and presenter to anyone but its author.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,9 +216,26 @@ def vote_or_agenda(state: VoteState) -> Message:
     return vote_message(state) if state.is_open else agenda_message(state)
 
 
-def _count_option(n: int) -> Option:
-    label = "No votes" if n == 0 else ("1 vote" if n == 1 else f"{n} votes")
-    return Option(text=PlainTextObject(text=label), value=str(n))
+class _CountOption(Option):
+    """A count on the ballot ("2 votes"), checked by slack_sdk once, when made, then rendered
+    as it was: the ballot is redrawn after every click with the same options for every topic,
+    and ``to_dict`` would check each of them again each time."""
+
+    def __init__(self, n: int) -> None:
+        label = "No votes" if n == 0 else ("1 vote" if n == 1 else f"{n} votes")
+        super().__init__(text=PlainTextObject(text=label), value=str(n))
+        self._text_dict: dict[str, Any] = super().to_dict()["text"]
+
+    def to_dict(self, option_type: str = "block") -> dict[str, Any]:
+        if option_type != "block":
+            return super().to_dict(option_type)
+        return {"text": dict(self._text_dict), "value": self.value}
+
+
+@functools.cache
+def _count_options(cap: int) -> tuple[Option, ...]:
+    """The ballot's counts from none to ``cap``, made (and checked) once per cap."""
+    return tuple(_CountOption(n) for n in range(cap + 1))
 
 
 @dataclass(frozen=True)
@@ -283,7 +301,7 @@ def voting_modal(panel: Panel, *, round_: int = 0) -> dict[str, Any]:
     if panel.message:
         status = f":warning: {escape(panel.message)} Nothing was changed.\n" + status
     blocks: list[Block] = [md(status), context(_rules_line(rules))]
-    options = [_count_option(n) for n in range(rules.cap + 1)]  # the same for every topic
+    options = list(_count_options(rules.cap))  # the same for every topic
     for topic in panel.topics:
         own = topic.author_id == panel.voter_id
         text = _topic_text(topic, panel.voter_id)
