@@ -74,7 +74,7 @@ class BallotService:
     ) -> Panel:
         """The voter's ballot as committed now; ``refused`` explains a refused click.
 
-        Redrawn after every click, so read lean: three statements built once
+        Redrawn after every click, so read lean: two statements built once
         (``agenda_queries.ballot_*``), only the columns the ballot shows, no ORM objects, and
         on PostgreSQL no transaction around them (``Database.reads``)."""
         params = {"team": team_id, "vote": vote_id, "user": user_id}
@@ -93,17 +93,14 @@ class BallotService:
                 else MemberFacts(facts.left_at, facts.is_facilitator)
             )
             access.require_voter(facts.name, rules, member)
-            mine = {int(t): int(c) for t, c in conn.execute(aq.ballot_votes(), params)}
-            topics = conn.execute(
-                aq.ballot_topics(), {"team": team_id, "session": facts.session_id}
-            )
+            rows = conn.execute(aq.ballot_topics(), {**params, "session": facts.session_id}).all()
             return Panel(
                 vote_id=vote_id,
                 rules=rules,
-                topics=tuple(topic_info(t) for t in topics),
+                topics=tuple(topic_info(t) for t in rows),
                 voter_id=user_id,
-                allocations=mine,
-                remaining=rules.budget - sum(mine.values()),
+                allocations={t.id: int(t.votes) for t in rows if t.votes},
+                remaining=rules.budget - int(facts.total),
                 message=refused,
                 external_id=external_id,
             )

@@ -64,6 +64,14 @@ def _vote_set_member(*columns: Any) -> Select[Any]:
     )
 
 
+def _voter_total() -> Any:
+    """The voter's votes in all in the vote (``total``), for a read of the vote. Binds
+    ``user``."""
+    va = VoteAllocation
+    mine = (va.vote_id == AgendaVote.id) & (va.voter_id == bindparam("user"))
+    return select(func.coalesce(func.sum(va.count), 0)).where(mine).scalar_subquery().label("total")
+
+
 @functools.cache
 def vote_click_facts() -> Select[Any]:
     """SQLite (its writers are serialised, so nothing can change under this read): everything a
@@ -77,10 +85,7 @@ def vote_click_facts() -> Select[Any]:
             Topic.session_id.label("topic_session"),
             Topic.status.label("topic_status"),
             Topic.author_id,
-            select(func.coalesce(func.sum(va.count), 0))
-            .where(mine)
-            .scalar_subquery()
-            .label("total"),
+            _voter_total(),
             select(func.coalesce(func.sum(va.count), 0))
             .where(mine, va.topic_id == bindparam("topic"))
             .scalar_subquery()
@@ -108,10 +113,10 @@ def vote_click_totals() -> Select[Any]:
 
 @functools.cache
 def ballot_facts() -> Select[Any]:
-    """What a voter's ballot is drawn on, in one read: the vote and its set, and the voter's
-    membership (outer join: ``member_id`` None when not a member). Binds ``team``, ``vote``
-    and ``user``."""
-    return _vote_set_member().where(
+    """What a voter's ballot is drawn on, in one read: the vote and its set, the voter's
+    membership (outer join: ``member_id`` None when not a member) and their votes in all
+    (``total``). Binds ``team``, ``vote`` and ``user``."""
+    return _vote_set_member(_voter_total()).where(
         AgendaVote.team_id == bindparam("team"), AgendaVote.id == bindparam("vote")
     )
 
@@ -119,7 +124,14 @@ def ballot_facts() -> Select[Any]:
 @functools.cache
 def ballot_topics() -> Select[*tuple[Any, ...]]:
     """A session's submitted topics, in submission order, as the ballot shows them (the
-    columns of ``TopicInfo``). Binds ``team`` and ``session``."""
+    columns of ``TopicInfo``), each with the voter's votes on it (``votes``). Binds ``team``,
+    ``session``, ``vote`` and ``user``."""
+    va = VoteAllocation
+    mine = (
+        (va.vote_id == bindparam("vote"))
+        & (va.voter_id == bindparam("user"))
+        & (va.topic_id == Topic.id)
+    )
     return (
         select(
             Topic.id,
@@ -134,22 +146,15 @@ def ballot_topics() -> Select[*tuple[Any, ...]]:
             Topic.shared,
             Topic.carried_from_id,
             Topic.submitted_at,
+            func.coalesce(va.count, 0).label("votes"),
         )
+        .outerjoin(va, mine)
         .where(
             Topic.team_id == bindparam("team"),
             Topic.session_id == bindparam("session"),
             Topic.status == TopicStatus.SUBMITTED,
         )
         .order_by(Topic.submitted_at, Topic.id)
-    )
-
-
-@functools.cache
-def ballot_votes() -> Select[int, int]:
-    """A voter's votes in a vote: (topic id, count) rows. Binds ``vote`` and ``user``."""
-    va = VoteAllocation
-    return select(va.topic_id, va.count).where(
-        va.vote_id == bindparam("vote"), va.voter_id == bindparam("user")
     )
 
 
