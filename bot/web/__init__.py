@@ -26,9 +26,11 @@ no detail otherwise).
 
 from __future__ import annotations
 
+import binascii
 import hmac
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -36,6 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from hashlib import sha256
 from typing import Any
 from urllib.parse import parse_qsl
+from urllib.parse import unquote as urllib_unquote
 
 from slack_bolt import App
 from slack_bolt.context import BoltContext
@@ -125,6 +128,8 @@ def parse(body: bytes, content_type: str | None) -> tuple[str, dict[str, Any]]:
     try:
         if kind == "application/json" or text.startswith("{"):
             data: object = json.loads(text)
+        elif text.startswith("payload=") and "&" not in text:  # an interaction: one field
+            data = json.loads(unquote_plus(text[8:]))
         elif "payload" in text:
             form = dict(parse_qsl(text, keep_blank_values=True))
             data = json.loads(form["payload"]) if "payload" in form else {}
@@ -136,6 +141,30 @@ def parse(body: bytes, content_type: str | None) -> tuple[str, dict[str, Any]]:
         raise Refused(BAD_REQUEST, "body is not a JSON object")
     check_envelope(data, text)
     return text, data
+
+
+_NOT_AN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def unquote_plus(value: str) -> str:
+    """``urllib.parse.unquote_plus``, at C speed for what Slack sends. A ballot click's form is
+    6 kB of JSON with a thousand escapes, which urllib decodes one by one in Python (a third of
+    a millisecond, the front door's largest cost); quoted-printable decoding (``binascii``)
+    decodes ``=XX`` the same way, so the escapes are turned into that. A value it would read
+    otherwise (a bad escape, an ``=`` or a line break of its own, anything not ASCII) goes to
+    urllib as before."""
+    value = value.replace("+", " ")
+    if "%" not in value:
+        return value
+    if (
+        not value.isascii()
+        or "=" in value
+        or "\n" in value
+        or "\r" in value
+        or _NOT_AN_ESCAPE.search(value)
+    ):
+        return urllib_unquote(value)
+    return binascii.a2b_qp(value.replace("%", "=").encode("ascii")).decode("utf-8", "replace")
 
 
 # -- the WSGI app ---------------------------------------------------------------------------
