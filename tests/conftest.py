@@ -207,7 +207,10 @@ def app_url(als: AlsBot) -> Iterator[str]:
     server = make_server(
         "127.0.0.1", 0, als.wsgi(), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
     )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop's next poll: the default (0.5 s) added it to every test.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
