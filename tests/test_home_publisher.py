@@ -99,7 +99,11 @@ def test_settling_requests_publish_once_after_the_burst(slack: FakeSlack) -> Non
             version[A] += 1
             publisher.request(slack.team_id, A, settle=True)
             time.sleep(0.1)
+        # Each click pushed A's publish back without waking the thread (it wakes when the first
+        # was due); B's request, due now, woke it.
+        assert publisher.wakeups == 0
         publisher.request(slack.team_id, B)  # not settling: at once
+        assert publisher.wakeups == 1
         _wait(lambda: slack.home_view(B) is not None, timeout=0.5)
         last_click = time.monotonic()
         assert [c for c in slack.calls_to("views.publish") if c.args["user_id"] == A] == []

@@ -59,7 +59,12 @@ class HomePublisher:
         self._thread: threading.Thread | None = None
         self._stopped = False
         self._busy = False
+        #: When the thread, waiting, wakes by itself (monotonic; -inf when it is not waiting):
+        #: a request due later needs no wake-up (a voter's clicks each push their publish
+        #: back, and would otherwise wake the thread once per click for nothing).
+        self._wakes_at = float("-inf")
         self.published = 0  # for benchmarks and tests: publishes done by this process
+        self.wakeups = 0  # for tests: times the waiting thread was woken by a request
 
     def request(self, team_id: str, user_id: str, *, settle: bool = False) -> None:
         """Republish this member's Home tab soon (returns at once). ``settle``: once the
@@ -77,7 +82,9 @@ class HomePublisher:
                     target=self._run, name="home-publisher", daemon=True
                 )
                 self._thread.start()
-            self._cond.notify()
+            elif self._pending[key] < self._wakes_at:
+                self.wakeups += 1
+                self._cond.notify()
 
     def stop(self, timeout: float = 5.0) -> None:
         with self._cond:
@@ -102,9 +109,12 @@ class HomePublisher:
                         del self._pending[key]
                         self._busy = True
                         return key
+                    self._wakes_at = due
                     self._cond.wait(due - now)
                 else:
+                    self._wakes_at = float("inf")
                     self._cond.wait()
+                self._wakes_at = float("-inf")
             return None
 
     def _run(self) -> None:
