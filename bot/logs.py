@@ -133,12 +133,16 @@ def _context(record: logging.LogRecord) -> dict[str, str]:
 
 
 class TextFormatter(logging.Formatter):
-    """``time LEVEL logger: message``, then `` [req=... team=...]`` when in a context."""
+    """``time LEVEL logger: message``, then `` [req=... team=...]`` when in a context; line
+    breaks in the message are written ``\\n`` (a traceback follows on lines of its own)."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def formatMessage(self, record: logging.LogRecord) -> str:
+        # One record, one line: a line break in a message (a warning quoting a request's path,
+        # say) would let it write what reads as a line of its own.
+        record.message = record.message.replace("\r", "\\r").replace("\n", "\\n")
         line = super().formatMessage(record)  # a traceback, if any, is added after this
         context = _context(record)
         tags = [

@@ -112,6 +112,21 @@ def test_text_lines_name_the_context_only_when_set(logs: Captured) -> None:
     assert request_only.endswith("request only [req=0123456789ab]")
 
 
+def test_a_line_break_in_a_message_cannot_forge_a_text_line(logs: Captured) -> None:
+    setup_logging(logging.INFO, stream=logs.stream)
+    forged = "2026-12-07 03:00:00,000 ERROR bot.web: refused a request: bad signature (401)"
+    logging.getLogger("waitress").warning("Exception while serving /x\n%s\r\n%s", forged, forged)
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logging.getLogger("bot.test").exception("failed")
+    lines = logs.lines()
+    assert lines[0].endswith(f"waitress: Exception while serving /x\\n{forged}\\r\\n{forged}")
+    assert not any(line.startswith(forged) for line in lines)
+    assert lines[1].endswith("ERROR bot.test: failed")
+    assert lines[2] == "Traceback (most recent call last):"  # a traceback keeps its lines
+
+
 @pytest.mark.parametrize("fmt", ["json", "text"])
 def test_slack_library_payloads_are_scrubbed(logs: Captured, fmt: str) -> None:
     setup_logging(logging.DEBUG, fmt, stream=logs.stream)
