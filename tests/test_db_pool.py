@@ -1,12 +1,14 @@
-"""The pool's disconnect handling on PostgreSQL: a connection idle for a while is pinged before
-use and replaced if the server dropped it; one used a moment ago is not (no round trip)."""
+"""Connections: on PostgreSQL, one idle for a while is pinged before use and replaced if the
+server dropped it, one used a moment ago is not (no round trip); reads without a transaction."""
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from sqlalchemy import Engine, exc, text
 
-from bot.storage.db import make_engine
+from bot.storage.db import Database, make_engine
+from bot.storage.models import Workspace
 
 
 def _backend_of(engine: Engine) -> int:
@@ -52,3 +54,18 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(server_url: str) -> None:
         assert _backend_of(engine) != dropped
     finally:
         engine.dispose()
+
+
+def test_reads_run_each_statement_without_a_transaction_around_them(db: Database) -> None:
+    """``Database.reads``: no BEGIN and ROLLBACK around the statements (each is a transaction
+    of its own), and each sees what was committed before it ran."""
+    with db.reads() as conn:
+        assert conn.execute(text("SELECT count(*) FROM workspaces")).scalar_one() == 0
+        raw = conn.connection.dbapi_connection
+        if db.dialect == "postgresql":
+            assert raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        else:
+            assert not raw.in_transaction
+        with db.write() as s, s.begin():
+            s.add(Workspace(team_id="T0READS01"))
+        assert conn.execute(text("SELECT count(*) FROM workspaces")).scalar_one() == 1

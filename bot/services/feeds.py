@@ -84,7 +84,7 @@ class FeedService:
             return None
         team_id, user_id, generation = claim
         now = self._clock()
-        with self._db.autocommit() as conn:
+        with self._db.reads() as conn:
             rows = fq.feed_sessions(conn, team_id, user_id, generation, now - DAYS_BACK_DELTA)
             # No rows: no session to show, or no such feed (any more).
             if not rows and fq.live_generation(conn, team_id, user_id) != generation:

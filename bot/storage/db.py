@@ -23,6 +23,7 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 #: A server connection idle this long is pinged before it is used again (seconds).
 PING_AFTER_IDLE = 1.0
 _IMMEDIATE = "als_sqlite_immediate"
+_NO_BEGIN = "als_sqlite_no_begin"
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -39,6 +40,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(_NO_BEGIN, False):
+            return  # each statement in SQLite's autocommit mode: a transaction of its own
         immediate = connection.get_execution_options().get(_IMMEDIATE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -112,6 +115,12 @@ class Database:
             self.engine.execution_options(**{_IMMEDIATE: True}), expire_on_commit=False
         )
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Reads that need no common snapshot, without BEGIN and ROLLBACK (``reads``).
+        self._statements = (
+            self._autocommit
+            if self.engine.dialect.name == "postgresql"
+            else self.engine.execution_options(**{_NO_BEGIN: True})
+        )
         self._write_lock = threading.RLock() if self.engine.dialect.name == "sqlite" else None
 
     @property
@@ -145,16 +154,12 @@ class Database:
 
     @contextmanager
     def reads(self) -> Iterator[Connection]:
-        """A connection for a few reads that need no common snapshot: on PostgreSQL each
-        statement is its own transaction (at READ COMMITTED each statement of a transaction sees
-        a snapshot of its own anyway, so ``BEGIN`` and ``ROLLBACK`` would add only two round
-        trips); on SQLite, one read transaction."""
-        if self.dialect == "postgresql":
-            with self._autocommit.connect() as conn:
-                yield conn
-            return
-        with self._read() as s:
-            yield s.connection()
+        """A connection for reads that need no common snapshot: each statement is a transaction
+        of its own, with no ``BEGIN`` and ``ROLLBACK`` around them (on PostgreSQL, at READ
+        COMMITTED, each statement of a transaction sees a snapshot of its own anyway; on SQLite
+        each runs in its autocommit mode). Not for writes."""
+        with self._statements.connect() as conn:
+            yield conn
 
     @contextmanager
     def autocommit(self) -> Iterator[Connection]:
