@@ -225,7 +225,14 @@ def call(app: Any, body: bytes, headers: Mapping[str, str]) -> int:
         environ[key if key == "CONTENT_TYPE" else f"HTTP_{key}"] = value
     statuses: list[str] = []
     chunks = app(environ, lambda status, _headers, *_: statuses.append(status))
-    b"".join(chunks)
+    try:
+        b"".join(chunks)
+    finally:
+        # As a WSGI server does once the answer is written (PEP 3333): the listener's work
+        # after its ack waits for this (``guard.SENT_WAIT_SECONDS``, 0.5 s, without it).
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
     return int(statuses[0].split()[0])
 
 
