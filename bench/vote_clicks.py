@@ -213,6 +213,23 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
     return user / CLOCK_TICKS, system / CLOCK_TICKS
 
 
+def context_switches(pid: int) -> int:
+    """Voluntary and involuntary context switches of ``pid``'s threads and its live
+    descendants' (``/proc/<pid>/task/*/status``): each is a thread leaving the CPU, to wait
+    (a lock, the interpreter's lock, I/O) or preempted."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                with contextlib.suppress(OSError):
+                    for line in (task / "status").read_text().splitlines():
+                        if "ctxt_switches:" in line:
+                            total += int(line.split()[-1])
+        todo += _children(current)
+    return total
+
+
 def stop_process(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is not None:
         return
@@ -379,6 +396,7 @@ class Phase:
     seconds: float = 0.0
     cpu: float = 0.0  # the server's CPU seconds over the phase (process accounting)
     sys: float = 0.0  # the part of it in the kernel (stime)
+    switches: int = 0  # the server's threads' context switches over the phase
 
     def pct(self, p: float) -> float:
         ordered = sorted(self.latencies)
@@ -698,8 +716,10 @@ def bench_database(
         def run_phase(side: str, clicks: int) -> Phase:
             pid = servers[side].proc.pid
             user, system = cpu_seconds(pid)
+            switches = context_switches(pid)
             phase = load_side(side, clicks)
             user_after, system_after = cpu_seconds(pid)
+            phase.switches = context_switches(pid) - switches
             phase.sys = system_after - system
             phase.cpu = user_after - user + phase.sys
             return phase
@@ -760,7 +780,8 @@ def bench_database(
                     f"p50={phase.pct(50) * 1000:.1f} ms p99={phase.pct(99) * 1000:.1f} ms "
                     f"max={max(phase.latencies) * 1000:.1f} ms {phase.throughput:.0f} clicks/s "
                     f"cpu={phase.cpu_per_click:.2f} ms/click "
-                    f"(sys {phase.sys * 1000 / max(1, len(phase.latencies)):.2f})"
+                    f"(sys {phase.sys * 1000 / max(1, len(phase.latencies)):.2f}) "
+                    f"switches={phase.switches / max(1, len(phase.latencies)):.1f}/click"
                     + (f"  FAILURES: {len(phase.failures)}" if phase.failures else ""),
                     flush=True,
                 )
