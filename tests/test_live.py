@@ -106,9 +106,20 @@ def test_a_session_runs_in_the_thread_by_the_clock_and_by_the_facilitator(
     assert "facilitator" in click(driver, slack, A, "als_live_start", agenda)
     opening = start(driver, slack, agenda)
     assert len(opening) == 1
+    # The agenda message now says where the session runs, with no second "Start session".
+    assert "als_live_start" not in now_showing(slack, agenda)
+    assert "The session is running in this message's thread." in now_showing(slack, agenda)
     shown = texts(opening[0].blocks)
     assert "Opening" in shown and "Now: Check-in" in shown and "als_live_next" in shown
-    assert "already running" in click(driver, slack, FAC, "als_live_start", agenda)
+    # A stale copy of the button (a client not yet redrawn) is told, and nothing starts twice.
+    start_value = next(
+        e["value"]
+        for b in agenda.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "als_live_start"
+    )
+    assert "already running" in refusal(driver, slack, FAC, "als_live_start", start_value)
     live = live_row(db)
     assert live.deadline == FIRST + timedelta(minutes=5)  # a third of the 15-min opening
 
@@ -224,12 +235,15 @@ def test_a_session_runs_in_the_thread_by_the_clock_and_by_the_facilitator(
     click(driver, slack, FAC, "als_live_end", parts[4])
     assert "Session ended" in now_showing(slack, parts[4])
     assert live_row(db).status == "ended"
+    assert "The session was run: its record is in this message's thread." in now_showing(
+        slack, agenda
+    )
     # A stale button after the end: told, nothing changes.
     ended = live_row(db)
     assert "no longer running" in refusal(
         driver, slack, FAC, "als_live_next", f"{ended.id}.{ended.revision - 1}"
     )
-    assert "already been run" in click(driver, slack, FAC, "als_live_start", agenda)
+    assert "already been run" in refusal(driver, slack, FAC, "als_live_start", start_value)
 
     # The next session: its opening's report-back stage links the round's message (A's action).
     clock.set(SESSION_2 - timedelta(days=1))

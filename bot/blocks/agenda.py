@@ -30,7 +30,7 @@ from bot.blocks.messages import length_text, session_when
 from bot.blocks.meta import Meta, claimed_id, key
 from bot.blocks.text import count, escape, mention
 from bot.domain.agenda import TIE_BREAK_RULE, VoteRules
-from bot.domain.status import VoteStatus
+from bot.domain.status import LiveStatus, VoteStatus
 from bot.ids import VOTE_TOPIC_PREFIX, ActionId, CallbackId
 from bot.services.views import Panel, TopicInfo, VoteState
 
@@ -191,6 +191,9 @@ def agenda_message(state: VoteState) -> Message:
                 ],
             )
         )
+    elif state.live is not None:  # started: no second start
+        blocks.append(context(":white_check_mark: Agenda confirmed by the facilitator."))
+        blocks.append(context(_LIVE_LINES[state.live]))
     else:
         blocks.append(context(":white_check_mark: Agenda confirmed by the facilitator."))
         blocks.append(
@@ -210,6 +213,13 @@ def agenda_message(state: VoteState) -> Message:
             context("The facilitator starts the session here: it runs in this message's thread.")
         )
     return Message(text="Agenda for the next session", blocks=render(blocks))
+
+
+_LIVE_LINES = {
+    LiveStatus.RUNNING: ":arrow_right: The session is running in this message's thread.",
+    LiveStatus.ENDED: ":heavy_check_mark: The session was run: its record is in this message's "
+    "thread.",
+}
 
 
 def vote_or_agenda(state: VoteState) -> Message:

@@ -169,6 +169,10 @@ class LiveService:
         notes = announce.keep(
             s, live.team_id, live.set_id, Note.LIVE, parts[0].id, live.channel_id, now
         )
+        # The agenda message says the session runs in its thread (no more "Start session").
+        notes += announce.keep(
+            s, live.team_id, live.set_id, Note.VOTE, vote.id, vote.channel_id, now
+        )
         return LiveMoved(live.id, live.team_id, notes, live.channel_id, steps[0].stage)
 
     # -- moving on --------------------------------------------------------------------------
@@ -234,6 +238,11 @@ class LiveService:
         for position in lv.parts_touched(steps, before, clock):
             notes += announce.keep(
                 s, live.team_id, live.set_id, Note.LIVE, parts[position].id, live.channel_id, now
+            )
+        vote = aq.vote_of_session(s, live.session_id) if clock.ended else None
+        if vote is not None:  # the agenda message says the session was run
+            notes += announce.keep(
+                s, live.team_id, live.set_id, Note.VOTE, vote.id, vote.channel_id, now
             )
         stage = None if clock.ended else steps[clock.step].stage
         return LiveMoved(live.id, live.team_id, notes, live.channel_id, stage, ended=clock.ended)

@@ -21,7 +21,7 @@ from bot.domain.attendance import AttendanceSettings, is_absent
 from bot.domain.live import template_of
 from bot.domain.reminders import ReminderSettings
 from bot.domain.rota import RotaSettings
-from bot.domain.status import VoteStatus
+from bot.domain.status import LiveStatus, VoteStatus
 from bot.services import access
 from bot.services.views import (
     ActionInfo,
@@ -36,6 +36,7 @@ from bot.services.views import (
 )
 from bot.storage import agenda_queries as aq
 from bot.storage import attendance_queries as atq
+from bot.storage import live_queries as lq
 from bot.storage import queries as q
 from bot.storage.models import (
     Action,
@@ -242,6 +243,7 @@ def vote_state(s: Session, vote: AgendaVote, now: datetime) -> VoteState:
         for u in info.participants
     )
     split = split_minutes(session.duration_minutes, max(len(agenda), 1), rules)
+    live = lq.live_of_session(s, lset.team_id, session.id)
     return VoteState(
         id=vote.id,
         set=info,
@@ -259,6 +261,7 @@ def vote_state(s: Session, vote: AgendaVote, now: datetime) -> VoteState:
         airtime=airtime,
         without_vote=vote.without_vote,
         passed_over=passed_over(s, lset, session, members),
+        live=None if live is None else LiveStatus(live.status),
     )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.domain import roles
 from bot.domain.agenda import VoteRules
-from bot.domain.status import VoteStatus
+from bot.domain.status import LiveStatus, VoteStatus
 from bot.services.views.base import SessionInfo, SetInfo
 from bot.services.views.loop import RoundState
 
@@ -105,6 +105,8 @@ class VoteState:
     passed_over: dict[str, str] = field(default_factory=dict)
     # The outbox note that draws this change on the channel message (``services.announce``).
     notes: tuple[int, ...] = ()
+    # The session on this agenda, once started: running in the message's thread, or ended.
+    live: LiveStatus | None = None
 
     @property
     def is_open(self) -> bool:
