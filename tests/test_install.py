@@ -53,6 +53,7 @@ from tests.conftest import (
     _QuietHandler,
     _ThreadingWSGIServer,
     populate,
+    watch,
 )
 from tests.helpers import create_set, last_response_text, settle
 from tests.test_cli import run
@@ -145,7 +146,10 @@ def serve(db: Database, a: FakeSlack, clock: ManualClock, skew: Skew) -> tuple[A
         grace=timedelta(days=30),
     )
     holder["wsgi"] = app.wsgi()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # shutdown() waits for the loop's next poll: the default (0.5 s) added it to every test.
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    ).start()
     return app, server, url
 
 
@@ -159,7 +163,7 @@ def cloud(db: Database, clock: ManualClock, request: pytest.FixtureRequest) -> I
     app, server, url = serve(db, a, clock, skew)
     cloud = Cloud(a, b, app, url, skew)
     for fake in (a, b):
-        fake.idle_checks.append(app.idle)
+        watch(fake, app)  # settle() waits for its listeners and its Home tab publisher
         cloud.drivers[fake.team_id] = SlackDriver(f"{url}/slack/events", SIGNING_SECRET, fake)
     yield cloud
     app.close()
