@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Text, select, type_coerce
@@ -17,7 +18,15 @@ from sqlalchemy.engine import make_url
 from bot.fakeslack.driver import SlackDriver
 from bot.fakeslack.server import FakeSlack
 from bot.storage import rekey
-from bot.storage.crypto import PREFIX, KeyProblem, Keyring, keyring_of, new_key, use_keyring
+from bot.storage.crypto import (
+    PREFIX,
+    KeyProblem,
+    Keyring,
+    keyring_of,
+    new_key,
+    sealed_with,
+    use_keyring,
+)
 from bot.storage.db import Database
 from bot.storage.models import Topic
 from tests.conftest import MEMBERS, TEST_KEY
@@ -210,6 +219,46 @@ def test_rotation_while_the_app_serves_loses_nothing_and_leaves_nothing_under_th
     # run again: nothing to do
     again = rekey.rotate(db, ring, batch=50)
     assert (again.sealed, again.resealed) == (0, 0)
+
+
+def test_a_value_edited_between_the_rotations_read_and_its_write_is_kept_and_the_rest_sealed(
+    db: Database, driver: SlackDriver, slack: FakeSlack, keys: list[str]
+) -> None:
+    """The rotation's write is conditional column by column: a member's edit of the scenario,
+    made after the rotation read the row, is kept, and the same row's question is sealed
+    again all the same; a row whose every value was edited counts as raced."""
+    create_set(driver, slack)
+    submit_topic(driver, slack, MEMBERS[0], scenario=f"old scenario {MARK}")
+    ring = Keyring([new_key(), keys[0]])
+    use_keyring(db.engine, ring)
+    columns = [Topic.__table__.c[name] for name in ("scenario", "question", "tried")]
+    raw = [type_coerce(c, Text()) for c in columns]
+    with db.read() as s:
+        read = s.execute(select(Topic.id, *raw)).one()  # what the rotation read
+    submit_topic(driver, slack, MEMBERS[0], scenario=f"edited {MARK}")  # the edit, after it
+    result = rekey.Rotation()
+    change: dict[str, Any] = {"_id": read[0]}
+    for column, value in zip(columns, read[1:], strict=True):
+        stale = not ring.is_current(value)
+        change[f"_old_{column.name}"] = value if stale else None
+        change[f"_new_{column.name}"] = rekey._reseal(ring, value, result) if stale else None
+    with db.write() as s, s.begin():
+        updated = s.connection().execute(rekey._reseal_statement(Topic.__table__, columns), change)
+    assert updated.rowcount == 1
+    with db.read() as s:
+        topic = s.execute(select(Topic)).scalar_one()
+    assert topic.scenario == f"edited {MARK}"  # the edit was kept
+    with db.read() as s:
+        question = s.execute(select(type_coerce(Topic.question, Text()))).scalar_one()
+    assert sealed_with(question) == ring.current != sealed_with(read[2])  # sealed again
+    # Every value edited meanwhile: nothing written, the row counted as raced.
+    only = {"_id": read[0], "_old_scenario": read[1], "_new_scenario": "x"}
+    only |= {f"_{w}_{c.name}": None for w in ("old", "new") for c in columns[1:]}
+    with db.write() as s, s.begin():
+        assert (
+            s.connection().execute(rekey._reseal_statement(Topic.__table__, columns), only).rowcount
+            == 0
+        )
 
 
 # ------------------------------------------------------------------------------- the commands

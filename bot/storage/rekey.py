@@ -16,7 +16,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, Table, Text, bindparam, func, select, type_coerce, update
+from sqlalchemy import (
+    Column,
+    Table,
+    Text,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 
 from bot.storage.crypto import PREFIX, EncryptedText, KeyProblem, Keyring, sealed_with
 from bot.storage.db import Database
@@ -44,7 +55,7 @@ def _raw(column: Column[Any]) -> Any:
 class Rotation:
     resealed: int = 0  # values sealed again with the current key
     sealed: int = 0  # values that were in clear
-    raced: int = 0  # rows changed meanwhile (left as the app wrote them)
+    raced: int = 0  # rows whose every value to seal was edited meanwhile (left as edited)
     rows: dict[str, int] = field(default_factory=dict)  # rows read, by table
 
 
@@ -94,27 +105,48 @@ def _batch(
         query = query.where(key > after)
     with db.write() as s, s.begin():
         rows = s.execute(query).all()
-        # Column by column, each update conditional on that column's value alone: an edit
-        # that changed one column of a row meanwhile must not keep its other columns from
-        # being sealed again (an ORM update writes only the columns it changed).
-        for column in columns:
-            changes = [
-                {"_id": row.id, "_old": value, "_new": _reseal(keyring, value, result)}
-                for row in rows
-                if not keyring.is_current(value := getattr(row, column.name))
-            ]
-            if not changes:
+        changes = []
+        for row in rows:
+            values = {c.name: getattr(row, c.name) for c in columns}
+            if all(keyring.is_current(v) for v in values.values()):
                 continue
-            stmt = (
-                update(table)
-                .where(key == bindparam("_id"), _raw(column) == bindparam("_old", type_=Text()))
-                .values({column.name: bindparam("_new", type_=Text())})
-                .execution_options(synchronize_session=False)
-            )
-            updated = s.connection().execute(stmt, changes).rowcount
+            change: dict[str, Any] = {"_id": row.id}
+            for name, value in values.items():
+                stale = not keyring.is_current(value)
+                change[f"_old_{name}"] = value if stale else None  # None: left as it is
+                change[f"_new_{name}"] = _reseal(keyring, value, result) if stale else None
+            changes.append(change)
+        if changes:
+            updated = s.connection().execute(_reseal_statement(table, columns), changes).rowcount
             if updated >= 0:
                 result.raced += len(changes) - updated
     return (rows[-1].id if rows else after), len(rows)
+
+
+def _reseal_statement(table: Table, columns: list[Column[Any]]) -> Any:
+    """One UPDATE a row, each column conditional on its own value: set to ``_new_<column>``
+    only if it still holds the ``_old_<column>`` that was read (a NULL old value leaves it as
+    it is). An edit that changed one column meanwhile keeps it, and the row's other columns are
+    sealed again all the same (an ORM update writes only the columns it changed). The row is
+    counted as raced (not updated) when none of its columns still held what was read."""
+
+    def old(c: Column[Any]) -> Any:
+        return bindparam(f"_old_{c.name}", type_=Text())
+
+    return (
+        update(table)
+        .where(table.c.id == bindparam("_id"), or_(*(_raw(c) == old(c) for c in columns)))
+        .values(
+            {
+                c.name: case(
+                    (_raw(c) == old(c), bindparam(f"_new_{c.name}", type_=Text())),
+                    else_=_raw(c),
+                )
+                for c in columns
+            }
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _reseal(keyring: Keyring, stored: str | None, result: Rotation) -> str | None:
