@@ -325,7 +325,7 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=60, help="per voter, before the rotation")
     parser.add_argument("--pace", type=float, default=500.0, help="ms between a voter's clicks")
     parser.add_argument("--batch", type=int, default=200, help="rotate-keys --batch")
-    parser.add_argument("--duty", type=float, default=0.5, help="rotate-keys --duty")
+    parser.add_argument("--duty", type=float, default=0.3, help="rotate-keys --duty")
     args = parser.parse_args()
     if args.part == "submit":
         bench_submit(args)

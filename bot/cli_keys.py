@@ -27,8 +27,8 @@ def add_parsers(sub: Any) -> None:
     rotate.add_argument(
         "--duty",
         type=float,
-        default=0.5,
-        help="share of the time spent rotating; the rest is left to the bot (default 0.5)",
+        default=0.3,
+        help="share of the time spent rotating; the rest is left to the bot (default 0.3)",
     )
     rotate.add_argument(
         "--check",
