@@ -9,7 +9,6 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Text, select, type_coerce
@@ -236,12 +235,8 @@ def test_a_value_edited_between_the_rotations_read_and_its_write_is_kept_and_the
     with db.read() as s:
         read = s.execute(select(Topic.id, *raw)).one()  # what the rotation read
     submit_topic(driver, slack, MEMBERS[0], scenario=f"edited {MARK}")  # the edit, after it
-    result = rekey.Rotation()
-    change: dict[str, Any] = {"_id": read[0]}
-    for column, value in zip(columns, read[1:], strict=True):
-        stale = not ring.is_current(value)
-        change[f"_old_{column.name}"] = value if stale else None
-        change[f"_new_{column.name}"] = rekey._reseal(ring, value, result) if stale else None
+    values = {c.name: v for c, v in zip(columns, read[1:], strict=True)}
+    change = rekey._change(ring, read[0], values, rekey.Rotation())
     with db.write() as s, s.begin():
         updated = s.connection().execute(rekey._reseal_statement(Topic.__table__, columns), change)
     assert updated.rowcount == 1

@@ -105,22 +105,29 @@ def _batch(
         query = query.where(key > after)
     with db.write() as s, s.begin():
         rows = s.execute(query).all()
-        changes = []
-        for row in rows:
-            values = {c.name: getattr(row, c.name) for c in columns}
-            if all(keyring.is_current(v) for v in values.values()):
-                continue
-            change: dict[str, Any] = {"_id": row.id}
-            for name, value in values.items():
-                stale = not keyring.is_current(value)
-                change[f"_old_{name}"] = value if stale else None  # None: left as it is
-                change[f"_new_{name}"] = _reseal(keyring, value, result) if stale else None
-            changes.append(change)
+        changes = [
+            _change(keyring, row.id, {c.name: getattr(row, c.name) for c in columns}, result)
+            for row in rows
+            if not all(keyring.is_current(getattr(row, c.name)) for c in columns)
+        ]
         if changes:
             updated = s.connection().execute(_reseal_statement(table, columns), changes).rowcount
             if updated >= 0:
                 result.raced += len(changes) - updated
     return (rows[-1].id if rows else after), len(rows)
+
+
+def _change(
+    keyring: Keyring, row_id: Any, values: dict[str, str | None], result: Rotation
+) -> dict[str, Any]:
+    """The parameters of ``_reseal_statement`` for a row read with ``values``: each value not
+    under the current key, sealed again (a column already under it: None, left as it is)."""
+    change: dict[str, Any] = {"_id": row_id}
+    for name, value in values.items():
+        stale = not keyring.is_current(value)
+        change[f"_old_{name}"] = value if stale else None
+        change[f"_new_{name}"] = _reseal(keyring, value, result) if stale else None
+    return change
 
 
 def _reseal_statement(table: Table, columns: list[Column[Any]]) -> Any:
