@@ -191,28 +191,31 @@ def agenda_message(state: VoteState) -> Message:
                 ],
             )
         )
-    elif state.live is not None:  # started: no second start
-        blocks.append(context(":white_check_mark: Agenda confirmed by the facilitator."))
-        blocks.append(context(_LIVE_LINES[state.live]))
     else:
         blocks.append(context(":white_check_mark: Agenda confirmed by the facilitator."))
-        blocks.append(
-            ActionsBlock(
-                block_id="agenda_start",
-                elements=[
-                    ButtonElement(
-                        text="Start session",
-                        action_id=ActionId.LIVE_START,
-                        value=str(state.id),
-                        style="primary",
-                    )
-                ],
-            )
-        )
-        blocks.append(
-            context("The facilitator starts the session here: it runs in this message's thread.")
-        )
+        blocks.extend(_session_start(state))
     return Message(text="Agenda for the next session", blocks=render(blocks))
+
+
+def _session_start(state: VoteState) -> list[Block]:
+    """Under a confirmed agenda: the facilitator's "Start session", or, once started, where
+    the session runs (no second start)."""
+    if state.live is not None:
+        return [context(_LIVE_LINES[state.live])]
+    return [
+        ActionsBlock(
+            block_id="agenda_start",
+            elements=[
+                ButtonElement(
+                    text="Start session",
+                    action_id=ActionId.LIVE_START,
+                    value=str(state.id),
+                    style="primary",
+                )
+            ],
+        ),
+        context("The facilitator starts the session here: it runs in this message's thread."),
+    ]
 
 
 _LIVE_LINES = {
