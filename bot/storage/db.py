@@ -153,6 +153,18 @@ class Database:
             self._write_lock.release()
 
     @contextmanager
+    def write_turn(self) -> Iterator[None]:
+        """This process's turn to write, for a library that writes through the engine itself
+        (slack_sdk's stores). Their transactions begin deferred and read before they write; on
+        SQLite such a transaction fails at once ("database is locked") when another writer got
+        in since its read, so they wait for the turn this process's writers queue for."""
+        if self._write_lock is None:
+            yield
+            return
+        with self._write_lock:
+            yield
+
+    @contextmanager
     def reads(self) -> Iterator[Connection]:
         """A connection for reads that need no common snapshot: each statement is a transaction
         of its own, with no ``BEGIN`` and ``ROLLBACK`` around them (on PostgreSQL, at READ

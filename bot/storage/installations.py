@@ -21,6 +21,7 @@ encryption was turned on) is read as it is, until ``als-bot rotate-keys`` seals 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
@@ -69,15 +70,18 @@ class InstallationRecords(SQLAlchemyInstallationStore):
 
     def save(self, installation: Installation) -> None:
         """A (re)install: the new tokens replace the workspace's earlier ones."""
-        if installation.team_id:
-            with self._db.write() as s, s.begin():
-                q.ensure_workspace(s, installation.team_id)
-        super().save(installation)
-        self._drop_older(installation.enterprise_id, installation.team_id)
+        with self._db.write_turn():
+            if installation.team_id:
+                with self._db.write() as s, s.begin():
+                    q.ensure_workspace(s, installation.team_id)
+            super().save(installation)
+            self._drop_older(installation.enterprise_id, installation.team_id)
 
     def save_bot(self, bot: Bot) -> None:
-        super().save_bot(bot)
-        self._drop_older(bot.enterprise_id, bot.team_id, bots_only=True)
+        """A refreshed token (slack_sdk's store reads the row, then updates it)."""
+        with self._db.write_turn():
+            super().save_bot(bot)
+            self._drop_older(bot.enterprise_id, bot.team_id, bots_only=True)
 
     def _drop_older(
         self, enterprise_id: str | None, team_id: str | None, *, bots_only: bool = False
@@ -103,7 +107,7 @@ class InstallationRecords(SQLAlchemyInstallationStore):
         """The app was uninstalled or its tokens revoked: every token of the workspace goes
         (bot and installer rows alike). Returns how many rows went."""
         gone = 0
-        with self.engine.begin() as conn:
+        with self._db.write_turn(), self.engine.begin() as conn:
             for table in (self.bots, self.installations):
                 c = table.c
                 done = conn.execute(
@@ -146,6 +150,22 @@ InstallationRecords.build_bots_table(SLACK_TABLES, BOTS)
 SQLAlchemyOAuthStateStore.build_oauth_states_table(SLACK_TABLES, STATES)
 
 
+class _StateStore(SQLAlchemyOAuthStateStore):
+    """slack_sdk's OAuth state store, its writes in this process's turn (``write_turn``)."""
+
+    def __init__(self, db: Database, expiration_seconds: int) -> None:
+        super().__init__(expiration_seconds=expiration_seconds, engine=db.engine)
+        self._db = db
+
+    def issue(self, *args: Any, **kwargs: Any) -> str:
+        with self._db.write_turn():
+            return super().issue(*args, **kwargs)
+
+    def consume(self, state: str) -> bool:
+        with self._db.write_turn():
+            return super().consume(state)
+
+
 def state_store(db: Database, expiration_seconds: int = 600) -> SQLAlchemyOAuthStateStore:
     """slack_sdk's OAuth state store on our database (a state is used once, within 10 min)."""
-    return SQLAlchemyOAuthStateStore(expiration_seconds=expiration_seconds, engine=db.engine)
+    return _StateStore(db, expiration_seconds)
