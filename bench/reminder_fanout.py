@@ -443,10 +443,12 @@ def make_tickers(
         if args.distributed:  # one app per process, as `als-bot scheduler` builds it
             app = distributed_app(db, clock, cloud.api_url, cloud.client_id, cloud.client_secret)
             apps.append(app)
-            tickers.append(app.scheduler(pacer=pacer, worker=worker))
+            tickers.append(app.scheduler(pacer=pacer, worker=worker, senders=args.senders))
         else:
             client = scheduler_client(cloud.front.bot_token, cloud.api_url)
-            tickers.append(Ticker(db, clock, client, pacer=pacer, worker=worker))
+            tickers.append(
+                Ticker(db, clock, client, pacer=pacer, worker=worker, senders=args.senders)
+            )
     return tickers, apps
 
 
@@ -769,6 +771,12 @@ def main() -> int:
         "2026-12-06 used 1)",
     )
     parser.add_argument("--processes", type=int, default=1, help="tickers in threads")
+    parser.add_argument(
+        "--senders",
+        type=int,
+        default=1,
+        help="sender threads per ticker's pass (each for other workspaces)",
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="give up after (s)")
     parser.add_argument(
         "--breakdown", action="store_true", help="time the sender's steps (see above)"

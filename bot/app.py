@@ -63,7 +63,7 @@ from bot.slack.directory import SlackDirectory
 from bot.slack.home import HomePublisher
 from bot.slack.notes import NoteSender
 from bot.slack.outbound import Outbound
-from bot.slack.pacing import Pacer
+from bot.slack.pacing import SENDERS, Pacer
 from bot.slack.tokens import Clients, FixedToken, InstalledTokens, NoToken, TokenSource
 from bot.storage.db import Database
 from bot.storage.installations import InstallationRecords, state_store
@@ -108,9 +108,11 @@ class AlsBot:
         *,
         pacer: Pacer | None = None,
         worker: str | None = None,
+        senders: int | None = None,
     ) -> Ticker:
         """Another scheduler process's passes, on this app's database and Home tabs, with its
-        own non-retrying client (default: a new one)."""
+        own non-retrying client (default: a new one), and as many senders as this app's own
+        (default)."""
         clients = client or Clients(self.tokens, lambda t: scheduler_client(t, self.api_url))
         return _ticker(
             self.deps,
@@ -120,6 +122,7 @@ class AlsBot:
             worker=worker,
             grace=self.ticker.grace,
             metrics=self.metrics,
+            senders=senders or self.ticker.senders,
         )
 
     def idle(self) -> bool:
@@ -142,6 +145,7 @@ def _ticker(
     worker: str | None = None,
     grace: timedelta = UNINSTALL_GRACE,
     metrics: Metrics | None = None,
+    senders: int = SENDERS,
 ) -> Ticker:
     outbound = Outbound(client, publisher=deps.publisher)
     return Ticker(
@@ -153,6 +157,7 @@ def _ticker(
         outbound=outbound,
         grace=grace,
         metrics=metrics,
+        senders=senders,
     )
 
 
@@ -262,12 +267,14 @@ def create_app(
     distribution: Distribution | None = None,
     grace: timedelta = UNINSTALL_GRACE,
     metrics_token: str | None = None,
+    senders: int = SENDERS,
 ) -> AlsBot:
     """``home_interval``: a member's Home tab is republished at most once per this many
     seconds (bursts of changes are coalesced); ``home_settle``: after ballot clicks, once the
     voter has stopped for this many seconds. ``distribution``: serve any workspace that
     installs the app (its tokens from the database), rather than ``bot_token``'s alone.
-    ``grace``: how long an uninstalled workspace's data is kept."""
+    ``grace``: how long an uninstalled workspace's data is kept. ``senders``: threads a
+    scheduler pass sends reminders with (``ALS_SCHEDULER_SENDERS``)."""
     # One installation store, for the tokens and the install pages alike.
     records = None if distribution is None else InstallationRecords(distribution.client_id, db)
     tokens = _tokens(records, api_url, bot_token, distribution)
@@ -334,7 +341,9 @@ def create_app(
     kit = Kit(bolt, pool)
     kit.middleware(inject)
     register_all(kit)
-    ticker = _ticker(deps, db, sched_clients, pacer=pacer, grace=grace, metrics=metrics)
+    ticker = _ticker(
+        deps, db, sched_clients, pacer=pacer, grace=grace, metrics=metrics, senders=senders
+    )
     return AlsBot(
         bolt=bolt,
         deps=deps,

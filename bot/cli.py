@@ -126,6 +126,7 @@ def _bot(
 
     settings.require_mode()
     grace = timedelta(days=settings.grace_days)
+    senders = settings.scheduler_senders
     api_url = settings.api_url
     distribution: Distribution | None = None
     token = ""
@@ -153,6 +154,7 @@ def _bot(
             distribution=distribution,
             grace=grace,
             metrics_token=settings.metrics_token,
+            senders=senders,
         )
     except BoltError as exc:
         raise UsageError(

@@ -20,6 +20,8 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.slack.pacing import SENDERS
+
 if TYPE_CHECKING:
     from bot.storage.crypto import Keyring
 
@@ -59,6 +61,7 @@ _PROPERTIES = {
     "SLACK_CLIENT_ID": "client_id",
     "SLACK_CLIENT_SECRET": "client_secret",
     "ALS_UNINSTALL_GRACE_DAYS": "grace_days",
+    "ALS_SCHEDULER_SENDERS": "scheduler_senders",
     "ALS_LOG_FORMAT": "log_format",
     "ALS_METRICS_TOKEN": "metrics_token",
     "ALS_ENCRYPTION_KEYS": "encryption_keys",
@@ -201,6 +204,18 @@ class Settings:
                 "ALS_UNINSTALL_GRACE_DAYS",
                 f"is not a number of days ({value!r})",
                 "give a whole number from 1 to 3650 (default 30)",
+            )
+        return int(value)
+
+    @property
+    def scheduler_senders(self) -> int:
+        """Threads a scheduler pass sends reminders with, each for other workspaces."""
+        value = self._get("ALS_SCHEDULER_SENDERS") or str(SENDERS)
+        if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 32:
+            raise ConfigError(
+                "ALS_SCHEDULER_SENDERS",
+                f"is not a number of senders ({value!r})",
+                f"give a whole number from 1 to 32 (default {SENDERS})",
             )
         return int(value)
 

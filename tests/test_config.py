@@ -30,6 +30,22 @@ def test_defaults(tmp_path: Path) -> None:
     assert s.api_url == "https://slack.com/api/"
     assert s.database_url == f"sqlite:///{(tmp_path / 'als-bot.db').resolve()}"
     assert s.log_level == 20
+    assert s.scheduler_senders == 4
+
+
+def test_the_scheduler_senders_setting_reaches_the_passes(tmp_path: Path) -> None:
+    """``ALS_SCHEDULER_SENDERS`` sets how many threads the app's scheduler passes send with."""
+    from bot.cli import _bot
+
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "ALS_SCHEDULER_SENDERS": "2"}
+    app = _bot(settings(tmp_path, env), migrate=True, signing_secret="s", verify_token=False)
+    try:
+        assert app.ticker.senders == 2
+        assert app.ticker.sender is not None and app.ticker.sender.senders == 2
+        assert app.scheduler().senders == 2, "another scheduler process's passes too"
+    finally:
+        app.close()
+        app.db.dispose()
 
 
 @pytest.mark.parametrize(
@@ -45,6 +61,9 @@ def test_defaults(tmp_path: Path) -> None:
         ({"DATABASE_URL": "not a url"}, "database_url", "DATABASE_URL"),
         ({"DATABASE_URL": "mysql://root@localhost/als"}, "database_url", "DATABASE_URL"),
         ({"LOG_LEVEL": "chatty"}, "log_level", "LOG_LEVEL"),
+        ({"ALS_SCHEDULER_SENDERS": "0"}, "scheduler_senders", "ALS_SCHEDULER_SENDERS"),
+        ({"ALS_SCHEDULER_SENDERS": "four"}, "scheduler_senders", "ALS_SCHEDULER_SENDERS"),
+        ({"ALS_SCHEDULER_SENDERS": "33"}, "scheduler_senders", "ALS_SCHEDULER_SENDERS"),
     ],
 )
 def test_bad_settings_name_the_variable_in_one_line(

@@ -92,14 +92,15 @@ class Cloud:
     def driver(self, fake: FakeSlack) -> SlackDriver:
         return self.drivers[fake.team_id]
 
-    def ticker(self, clock: ManualClock) -> Ticker:
+    def ticker(self, clock: ManualClock, senders: int | None = None) -> Ticker:
         return self.app.scheduler(
             pacer=Pacer(
                 per_minute=600_000,
                 burst=10_000,
                 channel_interval=0,
                 monotonic=lambda: clock().timestamp(),
-            )
+            ),
+            senders=senders,
         )
 
 

@@ -1,6 +1,11 @@
 """Send due reminders: claim one, read what it says, call Slack outside any transaction, record
 the outcome. Paced (``bot.slack.pacing``) so Slack's limits are respected without being told,
 and a 429 for one workspace only pauses that workspace.
+
+A run's ``senders`` threads send for different workspaces at once (a workspace's sends stay one
+at a time, in order, as its pacing needs): while one waits on Slack or the database, another
+sends. Claims are taken one at a time in the process, each for a workspace no other thread of
+it is sending for.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from bot.services.reminder_context import WORKSPACE_STOPPED, Claimed, Decision
 from bot.services.reminders import ReminderService
 from bot.services.views import Context
 from bot.slack.errors import NETWORK_ERRORS, api_outcome, network_outcome
-from bot.slack.pacing import Pacer
+from bot.slack.pacing import SENDERS, Pacer
 from bot.slack.tokens import NO_TOKEN, Clients, NoToken, clients_of
 
 log = logging.getLogger("bot.scheduler")
@@ -48,6 +53,18 @@ class SendSummary:
     by_reason: dict[str, int] = field(default_factory=dict)
     # Workspaces found stopped (Slack refused the token) during the run.
     stopped: set[str] = field(default_factory=set)
+
+    def merge(self, other: SendSummary) -> None:
+        """Add another sender thread's counts to these."""
+        self.sent += other.sent
+        self.skipped += other.skipped
+        self.retried += other.retried
+        self.failed += other.failed
+        self.unknown += other.unknown
+        self.rate_limited += other.rate_limited
+        for reason, n in other.by_reason.items():
+            self.by_reason[reason] = self.by_reason.get(reason, 0) + n
+        self.stopped |= other.stopped
 
     def add(self, state: dv.State, outcome: dv.Outcome) -> None:
         if outcome == dv.Outcome.RATE_LIMITED:
@@ -75,9 +92,29 @@ _METRIC = {
 }
 
 
+@dataclass
+class _Run:
+    """What a run's sender threads share: the workspaces being sent for, those found stopped,
+    and the lock that takes claims one at a time."""
+
+    at: datetime
+    start: float
+    deadline: float
+    stopped: set[str]
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    claiming: threading.Lock = field(default_factory=threading.Lock)
+    in_flight: set[str] = field(default_factory=set)
+    finished: int = 0  # sends finished by the run's threads (a wait that missed one ends)
+    changed: threading.Condition = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.changed = threading.Condition(self.lock)
+
+
 class ReminderSender:
-    """One process's sending loop. ``open_vote(team_id, set_id)`` opens a session's agenda vote
-    (the auto-vote reminder); the scheduler pass (``Ticker.open_vote``) gives it."""
+    """One process's sending loop, in ``senders`` threads a run. ``open_vote(team_id,
+    set_id)`` opens a session's agenda vote (the auto-vote reminder); the scheduler pass
+    (``Ticker.open_vote``) gives it."""
 
     def __init__(
         self,
@@ -91,15 +128,19 @@ class ReminderSender:
         monotonic: Callable[[], float] = time.monotonic,
         stopping: threading.Event | None = None,
         metrics: Metrics | None = None,
+        senders: int = SENDERS,
     ) -> None:
+        if senders < 1:
+            raise ValueError("a run needs at least one sender")
         self._metrics = metrics
-        #: Set when the process is asked to stop (SIGTERM): the send in flight finishes and is
+        #: Set when the process is asked to stop (SIGTERM): the sends in flight finish and are
         #: recorded, nothing more is claimed, and the leases are given back.
         self.stopping = stopping or threading.Event()
         self._reminders = reminders
         self._clients = clients_of(client)
         self.pacer = pacer or Pacer()
         self.worker = worker or worker_id()
+        self.senders = senders
         self._open_vote = open_vote
         self._sleep = sleep
         self._monotonic = monotonic
@@ -115,61 +156,118 @@ class ReminderSender:
         """Send what is due as of ``at`` until nothing is, or ``budget_seconds`` of wall time
         have gone (the next tick goes on from there). Nothing is claimed for the workspaces in
         ``exclude_teams`` (stopped: their reminders wait)."""
-        summary = SendSummary()
         start = self._monotonic()
-        deadline = start + budget_seconds
+        run = _Run(at, start, start + budget_seconds, set(exclude_teams))
         self._claimed_any = False
+        summaries = [SendSummary()]
+        threads: list[threading.Thread] = []
+        errors: list[BaseException] = []
+
+        def sender(summary: SendSummary) -> None:
+            try:
+                self._loop(run, summary)
+            except BaseException as exc:  # raised again by the run, after the others end
+                errors.append(exc)
+
+        def start_others() -> None:  # once there is something to send
+            for i in range(1, self.senders):
+                summaries.append(SendSummary())
+                thread = threading.Thread(
+                    target=sender, args=(summaries[-1],), name=f"reminder-sender-{i}", daemon=True
+                )
+                thread.start()
+                threads.append(thread)
+
         try:
-            self._loop(at, start, deadline, summary, set(exclude_teams))
+            try:
+                self._loop(run, summaries[0], start_others if self.senders > 1 else None)
+            finally:
+                for thread in threads:
+                    thread.join()
+            if errors:
+                raise errors[0]
         finally:
             if self._claimed_any:
                 # Other processes may send for these workspaces now, unless Slack asked us
                 # to wait (then the lease runs until the pause ends).
                 self._reminders.release_leases(self.worker, keep=self.pacer.paused_teams())
-        return summary
+        for other in summaries[1:]:
+            summaries[0].merge(other)
+        return summaries[0]
 
     def _now(self, at: datetime, start: float) -> datetime:
         """``at`` moved on by the wall time this run has taken (for send leases)."""
         return at + timedelta(seconds=self._monotonic() - start)
 
-    def _loop(
-        self,
-        at: datetime,
-        start: float,
-        deadline: float,
-        summary: SendSummary,
-        stopped: set[str],
-    ) -> None:
-        while self._monotonic() < deadline and not self.stopping.is_set():
+    def _claim(self, run: _Run) -> tuple[Claimed | None, dict[str, float], int | None]:
+        """The next reminder of a workspace that is free (not paced, stopped, or being sent
+        for by another thread), with the paced workspaces, and, if another thread was sending,
+        how many sends the run had finished then."""
+        with run.claiming:
             busy = self.pacer.busy_teams()
+            with run.lock:
+                excluded = {*busy, *run.stopped, *run.in_flight}
+                others = run.finished if run.in_flight else None
             claimed = self._reminders.claim_next(
-                at, self.worker, exclude_teams={*busy, *stopped}, now=self._now(at, start)
+                run.at, self.worker, exclude_teams=excluded, now=self._now(run.at, run.start)
             )
+            if claimed is not None:
+                with run.lock:
+                    run.in_flight.add(claimed.team_id)
+        return claimed, busy, others
+
+    def _loop(
+        self, run: _Run, summary: SendSummary, start_others: Callable[[], None] | None = None
+    ) -> None:
+        at = run.at
+        while self._monotonic() < run.deadline and not self.stopping.is_set():
+            claimed, busy, others = self._claim(run)
             if claimed is None:
-                if not busy:
+                if not busy and others is None:
                     break
                 if not self._reminders.has_due(at):
                     break
-                # Only paced workspaces have work: wait for the first to have a token again
-                # (as of now: the claim that found nothing took some of that wait).
-                wait = min(self.pacer.busy_teams().values(), default=0.0)
-                if self._monotonic() + wait >= deadline:
+                # Only paced workspaces, or those another thread sends for, have work: wait
+                # for the first to have a token again (as of now: the claim that found nothing
+                # took some of that wait), or for another thread to finish a send.
+                wait = min(self.pacer.busy_teams().values(), default=run.deadline)
+                wait = min(wait, run.deadline - self._monotonic())
+                if wait <= 0:
                     break
-                self._sleep(wait)
+                if others is not None:
+                    with run.changed:
+                        if run.finished == others:  # none finished since the claim
+                            run.changed.wait(wait)
+                else:
+                    self._sleep(wait)
                 continue
             self._claimed_any = True
-            state, outcome = self._deliver(claimed, at, summary)
-            if claimed.team_id in summary.stopped:
-                stopped.add(claimed.team_id)
-            if outcome == dv.Outcome.RATE_LIMITED:
-                pause = self.pacer.paused_teams().get(claimed.team_id, 0.0)
-                now = self._now(at, start)
-                self._reminders.hold_lease(
-                    claimed.team_id, self.worker, now, now + timedelta(seconds=pause)
-                )
-            summary.add(state, outcome)
-            if self._metrics is not None and outcome != dv.Outcome.DEFER:
-                self._metrics.count_reminder(claimed.kind, _METRIC.get(state, "retried"))
+            if start_others is not None:
+                start_others()
+                start_others = None
+            try:
+                self._send(run, claimed, summary)
+            finally:
+                with run.changed:
+                    run.in_flight.discard(claimed.team_id)
+                    run.finished += 1
+                    run.changed.notify_all()
+
+    def _send(self, run: _Run, claimed: Claimed, summary: SendSummary) -> None:
+        at = run.at
+        state, outcome = self._deliver(claimed, at, summary)
+        if claimed.team_id in summary.stopped:
+            with run.lock:
+                run.stopped.add(claimed.team_id)
+        if outcome == dv.Outcome.RATE_LIMITED:
+            pause = self.pacer.paused_teams().get(claimed.team_id, 0.0)
+            now = self._now(at, run.start)
+            self._reminders.hold_lease(
+                claimed.team_id, self.worker, now, now + timedelta(seconds=pause)
+            )
+        summary.add(state, outcome)
+        if self._metrics is not None and outcome != dv.Outcome.DEFER:
+            self._metrics.count_reminder(claimed.kind, _METRIC.get(state, "retried"))
 
     def _deliver(
         self, c: Claimed, at: datetime, summary: SendSummary

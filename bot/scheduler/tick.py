@@ -34,7 +34,7 @@ from bot.services.workspaces import WorkspaceService
 from bot.slack.errors import NETWORK_ERRORS, error_code
 from bot.slack.notes import NoteSender, NoteSummary
 from bot.slack.outbound import Outbound
-from bot.slack.pacing import Pacer
+from bot.slack.pacing import SENDERS, Pacer
 from bot.slack.tokens import Clients, NoToken, clients_of
 from bot.storage.db import Database
 
@@ -98,7 +98,8 @@ class Ticker:
     """Everything one scheduler pass needs, for one process. ``client`` is the scheduler's own
     (``scheduler_client``: it never retries a post by itself); ``outbound`` shows what a pass
     changes (an auto-opened vote, closed votes) through that client (default: one without
-    Home tabs)."""
+    Home tabs). ``senders``: threads a pass sends reminders with, each for other workspaces
+    (``ReminderSender``)."""
 
     def __init__(
         self,
@@ -111,8 +112,10 @@ class Ticker:
         outbound: Outbound | None = None,
         grace: timedelta = UNINSTALL_GRACE,
         metrics: Metrics | None = None,
+        senders: int = SENDERS,
     ) -> None:
         self.grace = grace
+        self.senders = senders
         self.metrics = metrics
         #: Set by ``stop`` (SIGTERM): passes finish their send in flight and claim no more.
         self.stopping = threading.Event()
@@ -138,6 +141,7 @@ class Ticker:
                 worker=worker,
                 stopping=self.stopping,
                 metrics=metrics,
+                senders=senders,
             )
             if client is not None
             else None
@@ -230,12 +234,16 @@ class Ticker:
         and the notes that draw them are sent with every note still due, oldest first (a
         change a 429 put off goes before the changes made since: none is overtaken). Without
         ``run_notes`` (the minute's tick, which runs the notes itself at its end), they wait.
-        Returns how many sessions moved."""
+        The members' Home tabs are republished where the stage changed. Returns how many
+        sessions moved."""
         if self.stopping.is_set():
             return 0
         moved = self.live_sessions.advance_due(at)
         if self.notes is not None and run_notes:
             self.notes.run(at, exclude_teams=self.stopped)
+        for change in moved:  # the members' Home tabs show the stage (none: no publisher)
+            if self.outbound is not None:
+                self.outbound.homes(change.team_id, change.homes)
         return len(moved)
 
     def tick(self, at: datetime, *, budget_seconds: float = 50.0) -> TickSummary:

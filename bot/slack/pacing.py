@@ -12,6 +12,10 @@ from collections.abc import Callable
 CHANNEL_INTERVAL = 1.0
 #: Default per-workspace budget, messages per minute.
 WORKSPACE_PER_MINUTE = 600
+#: Threads a scheduler pass sends reminders with by default (``ALS_SCHEDULER_SENDERS``), each
+#: for a workspace no other is sending for: the gain is while a send waits on Slack or on
+#: PostgreSQL's round trips.
+SENDERS = 4
 
 
 class Pacer:

@@ -1,0 +1,138 @@
+"""A scheduler pass sends with several threads (``ALS_SCHEDULER_SENDERS``): each sends for a
+workspace no other thread is sending for, so one workspace's slow Slack call does not hold up
+another's reminders, and a workspace's own reminders still go one at a time.
+
+Two installed workspaces (the distributed app of ``tests/test_install.py``), each with a set
+whose topic prompt is due to three members. Workspace A's first post is held inside the fake
+Slack (in flight, unanswered); workspace B's prompts must all arrive meanwhile, and none of A's
+other reminders may be claimed while its first is in flight (they come before B's in the claim
+order, so a thread that ignored A's send in flight would take one of them)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.clock import ManualClock
+from bot.scheduler.tick import TickSummary
+from bot.storage.db import Database
+from bot.storage.models import Reminder
+from tests.test_install import (
+    LA,
+    NY,
+    PROMPT,
+    PROMPT_AT,
+    SYDNEY,
+    TEAM_A,
+    TEAM_B,
+    Cloud,
+    both_with_a_set,
+    cloud,
+    dms,
+    prompts,
+)
+
+__all__ = ["cloud"]  # the fixture, used by name
+
+AWAKE = {NY, SYDNEY, LA}
+
+
+def wait_until(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    """Wait (real time: the sender's threads are real) until ``check`` holds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+def by_status(db: Database, team: str) -> dict[str, int]:
+    """The workspace's topic prompts of this pass (due, or taken by it), by status."""
+    with db.read() as s:
+        rows = s.execute(
+            select(Reminder.status, func.count())
+            .where(
+                Reminder.team_id == team,
+                Reminder.kind == "prep_prompt",
+                (Reminder.send_after <= PROMPT_AT) | (Reminder.status != "pending"),
+            )
+            .group_by(Reminder.status)
+        ).all()
+    return {str(status): int(n) for status, n in rows}
+
+
+@pytest.fixture
+def pass_in_background(
+    cloud: Cloud, clock: ManualClock
+) -> Iterator[Callable[[int], dict[str, TickSummary]]]:
+    threads: list[threading.Thread] = []
+
+    def start(senders: int) -> dict[str, TickSummary]:
+        clock.set(PROMPT_AT)
+        ticker = cloud.ticker(clock, senders)
+        done: dict[str, TickSummary] = {}
+        thread = threading.Thread(
+            target=lambda: done.setdefault("tick", ticker.tick(PROMPT_AT, budget_seconds=20)),
+            daemon=True,
+        )
+        thread.start()
+        threads.append(thread)
+        return done
+
+    yield start
+    for thread in threads:
+        thread.join(timeout=30)
+
+
+def test_one_workspaces_call_in_flight_holds_up_neither_the_other_nor_its_own_order(
+    cloud: Cloud,
+    db: Database,
+    pass_in_background: Callable[[int], dict[str, TickSummary]],
+) -> None:
+    both_with_a_set(cloud)
+    a, b = cloud.a, cloud.b
+    held = a.hold("chat.postMessage")  # A's first post stays in flight
+    done = pass_in_background(3)
+
+    held.wait_arrived()
+    wait_until(
+        lambda: by_status(db, TEAM_B) == {"sent": 3}, "workspace B's prompts while A's is held"
+    )
+    assert prompts(b) == AWAKE
+    # Three threads, and A had two more prompts due before B's: none was claimed while A's
+    # first was in flight (a workspace's sends go one at a time, paced, in order).
+    assert by_status(db, TEAM_A) == {"claimed": 1, "pending": 2}
+    assert prompts(a) == set() and held.pending == 1
+
+    held.release()
+    wait_until(lambda: "tick" in done, "the pass to end")
+    assert prompts(a) == AWAKE
+    assert by_status(db, TEAM_A)["sent"] == by_status(db, TEAM_B)["sent"] == 3
+    for fake in (a, b):
+        for user in AWAKE:
+            assert len(dms(fake, user)) == 1, "each prompt sent once"
+    assert done["tick"].sent.sent == 6, "every thread's sends are counted"
+
+
+def test_one_sender_waits_for_the_call_in_flight(
+    cloud: Cloud,
+    db: Database,
+    pass_in_background: Callable[[int], dict[str, TickSummary]],
+) -> None:
+    """The same pass with one sender: B's prompts wait behind A's held post (what the threads
+    are for)."""
+    both_with_a_set(cloud)
+    a, b = cloud.a, cloud.b
+    held = a.hold("chat.postMessage")
+    done = pass_in_background(1)
+
+    held.wait_arrived()
+    assert by_status(db, TEAM_B) == {"pending": 3}, "nothing of B's was claimed"
+    assert prompts(b) == set()
+    held.release()
+    wait_until(lambda: "tick" in done, "the pass to end")
+    assert prompts(a) == prompts(b) == AWAKE
+    assert all(PROMPT in m for m in dms(b, NY))
