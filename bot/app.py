@@ -61,6 +61,7 @@ from bot.services.workspaces import WorkspaceService
 from bot.slack.client import after_ack_client, make_client, scheduler_client
 from bot.slack.directory import SlackDirectory
 from bot.slack.home import HomePublisher
+from bot.slack.links import Permalinks
 from bot.slack.notes import NoteSender
 from bot.slack.outbound import Outbound
 from bot.slack.pacing import SENDERS, Pacer
@@ -285,9 +286,12 @@ def create_app(
     agenda = AgendaService(db, clock)
     reportback = ReportbackService(db, clock)
     home = HomeService(db, clock, topics, actions)
+    links = Permalinks(client)  # a running session's message, linked from Home
     publisher = HomePublisher(
         client,
-        lambda team_id, user_id: home_view(user_id, home.dashboards(team_id, user_id)),
+        lambda team_id, user_id: home_view(
+            user_id, links.home(team_id, home.dashboards(team_id, user_id))
+        ),
         min_interval=home_interval,
         settle=home_settle,
     )

@@ -17,12 +17,13 @@ from bot.blocks.attendance import (
     tally_line,
 )
 from bot.blocks.common import clip, context, header, md
+from bot.blocks.live import part_title
 from bot.blocks.messages import agree_button, agreement_summary, session_when
 from bot.blocks.review import last_review_line, trend_blocks
 from bot.blocks.text import channel_link, escape, mention, mentions
 from bot.domain.topics import TopicStatus
 from bot.ids import COMMAND, ActionId
-from bot.services.views import Dashboard, SetInfo, TopicOverview
+from bot.services.views import Dashboard, LiveBrief, SetInfo, TopicOverview
 
 MAX_SETS_SHOWN = 3  # at most 27 blocks each, within the 100 of a view
 MAX_ACTIONS_SHOWN = 4
@@ -190,6 +191,16 @@ def _welcome() -> list[Block]:
     ]
 
 
+def live_text(live: LiveBrief) -> str:
+    """The set's session running now: its part and stage, as its message names them, and
+    where it runs (its message, or the channel when no link is known)."""
+    where = (
+        f"<{live.link}|Go to the session>" if live.link else f"in {channel_link(live.channel_id)}"
+    )
+    part = escape(clip(part_title(live.position, live.parts, live.title), 200))
+    return f":red_circle: *The session is running now:* {part} · *{live.stage.label}* · {where}"
+
+
 def role_text(lset: SetInfo, user_id: str) -> str:
     """The reader's part in the set: who facilitates its next session, and who leads it."""
     following = lset.next_session
@@ -230,7 +241,8 @@ def home_view(user_id: str, boards: list[Dashboard]) -> dict[str, Any]:
             md(
                 f"*{escape(lset.name)}* in {channel_link(lset.channel_id)} "
                 f"({role_text(lset, user_id)})\n"
-                f"Next session: {session_when(lset.next_session)}"
+                + (f"{live_text(board.live)}\n" if board.live is not None else "")
+                + f"Next session: {session_when(lset.next_session)}"
                 + (f"\nPlace: {escape(lset.place)}" if lset.place else "")
                 + turns_text(lset, user_id)
             )

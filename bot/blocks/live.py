@@ -30,13 +30,17 @@ class QuestionMeta(Meta):
     part_id: int
 
 
-def _title(state: LiveState) -> str:
-    part = state.part
-    if part.position == 0:
+def part_title(position: int, parts: int, title: str) -> str:
+    """A part as its message names it (plain text: the topic's title is not escaped)."""
+    if position == 0:
         return "Opening"
-    if part.position == state.parts - 1:
+    if position == parts - 1:
         return "Closing"
-    return f"Topic {part.position}: {part.title}"
+    return f"Topic {position}: {title}"
+
+
+def _title(state: LiveState) -> str:
+    return part_title(state.part.position, state.parts, state.part.title)
 
 
 def _stage_line(state: LiveState, step: Step, index: int) -> str:

@@ -43,12 +43,14 @@ def parse_move(action: dict[str, Any], body: dict[str, Any]) -> tuple[int, int, 
 def start_clicked(r: Request, vote_id: int) -> None:
     started = r.deps.live.start_vote(r.team_id, r.user_id, vote_id)
     r.out.deliver(started.notes)
+    r.out.homes(r.team_id, started.homes)  # "running now", after its message is posted
     r.tell(live_started("the agenda's thread"))
 
 
 def start_command(r: Request, words: list[str]) -> None:
     started = r.deps.live.start_command(r.team_id, r.user_id, r.channel_id)
     r.out.deliver(started.notes)
+    r.out.homes(r.team_id, started.homes)
     r.answer(live_started("the agenda message's thread"))
 
 
@@ -56,6 +58,7 @@ def moved(r: Request, claim: tuple[int, int, Move]) -> None:
     live_id, revision, move = claim
     change: LiveMoved = r.deps.live.move(r.team_id, r.user_id, live_id, revision, move)
     r.out.deliver(change.notes)
+    r.out.homes(r.team_id, change.homes)  # a new stage, or the end
 
 
 def help_me_ask(r: Request, live_id: int) -> None:

@@ -235,6 +235,7 @@ EMOJI: dict[str, str] = {
     "question": "❓",
     "raised_hand": "✋",
     "raised_hands": "🙌",
+    "red_circle": "🔴",
     "repeat": "🔁",
     "rocket": "🚀",
     "seedling": "🌱",

@@ -11,6 +11,7 @@ from bot.services import access
 from bot.services.actions import ActionService
 from bot.services.attendance import attendance_of, attendance_tally
 from bot.services.learning import log_count
+from bot.services.live import LiveService
 from bot.services.readmodels import session_info, set_info, vote_rules
 from bot.services.reportback import round_for_next_session
 from bot.services.review import trend as review_trend
@@ -70,6 +71,7 @@ class HomeService:
                         agenda_started=facilitating
                         and info.next_session is not None
                         and aq.vote_of_session(s, info.next_session.id) is not None,
+                        live=LiveService.brief(s, lset),
                     )
                 )
         return out

@@ -21,7 +21,7 @@ from bot.domain.status import LiveStatus, SessionStatus, VoteStatus
 from bot.services import access, announce
 from bot.services.attendance import attendance_of
 from bot.services.readmodels import session_info
-from bot.services.views import LiveCue, LiveMoved, LiveState, PartInfo, SetInfo
+from bot.services.views import LiveBrief, LiveCue, LiveMoved, LiveState, PartInfo, SetInfo
 from bot.storage import agenda_queries as aq
 from bot.storage import live_queries as lq
 from bot.storage import queries as q
@@ -33,6 +33,7 @@ from bot.storage.models import (
     LiveSession,
     PlannedSession,
     ReportRound,
+    Topic,
 )
 
 QUESTION_FIELD = "question"
@@ -173,7 +174,14 @@ class LiveService:
         notes += announce.keep(
             s, live.team_id, live.set_id, Note.VOTE, vote.id, vote.channel_id, now
         )
-        return LiveMoved(live.id, live.team_id, notes, live.channel_id, steps[0].stage)
+        return LiveMoved(
+            live.id,
+            live.team_id,
+            notes,
+            live.channel_id,
+            steps[0].stage,
+            homes=_member_ids(s, live),
+        )
 
     # -- moving on --------------------------------------------------------------------------
     def move(
@@ -245,7 +253,11 @@ class LiveService:
                 s, live.team_id, live.set_id, Note.VOTE, vote.id, vote.channel_id, now
             )
         stage = None if clock.ended else steps[clock.step].stage
-        return LiveMoved(live.id, live.team_id, notes, live.channel_id, stage, ended=clock.ended)
+        # Home tabs show the stage, while the session runs: a new stage or the end changes them.
+        homes = _member_ids(s, live) if clock.ended or clock.step != before.step else ()
+        return LiveMoved(
+            live.id, live.team_id, notes, live.channel_id, stage, ended=clock.ended, homes=homes
+        )
 
     @staticmethod
     def _running(s: Session, team_id: str, live_id: int) -> LiveSession:
@@ -318,6 +330,28 @@ class LiveService:
                 )
             return LiveCue(lset.name, stage, tuple(c for c in bank.members if c.key == key))
 
+    # -- what the members' Home tab shows ---------------------------------------------------
+    @staticmethod
+    def brief(s: Session, lset: LearningSet) -> LiveBrief | None:
+        """The set's session while it runs live: its stage as the stored clock has it (as the
+        part's message shows it), and the message to link to."""
+        live = lq.running_of_set(s, lset.team_id, lset.id)
+        if live is None:
+            return None
+        steps = _steps(live)
+        step = steps[min(live.step, len(steps) - 1)]
+        part = lq.part_at(s, live.id, step.part)
+        topic = s.get(Topic, part.topic_id) if part is not None and part.topic_id else None
+        return LiveBrief(
+            live_id=live.id,
+            stage=step.stage,
+            position=step.part,
+            parts=steps[-1].part + 1,
+            title=topic.title if topic is not None else "",
+            channel_id=live.channel_id,
+            message_ts=(part.message_ts if part is not None else None) or live.thread_ts,
+        )
+
     # -- what a part's message shows (the outbox) --------------------------------------------
     @staticmethod
     def state(s: Session, info: SetInfo, part_id: int) -> LiveState | None:
@@ -363,6 +397,10 @@ class LiveService:
             skipped=dropped,
             round_ts=posted if part.position == 0 else None,
         )
+
+
+def _member_ids(s: Session, live: LiveSession) -> tuple[str, ...]:
+    return tuple(m.user_id for m in q.active_members(s, live.team_id, live.set_id))
 
 
 def _was_run(live: LiveSession | None) -> bool:

@@ -29,6 +29,23 @@ def live_by_id(s: Session, team_id: str, live_id: int) -> LiveSession | None:
     )
 
 
+def running_of_set(s: Session, team_id: str, set_id: int) -> LiveSession | None:
+    """The set's session running live now, if any (at most one at a time in practice: the
+    newest)."""
+    return s.scalar(
+        select(LiveSession)
+        .where(LiveSession.team_id == team_id, LiveSession.set_id == set_id, text(RUNNING))
+        .order_by(LiveSession.started_at.desc(), LiveSession.id.desc())
+        .limit(1)
+    )
+
+
+def part_at(s: Session, live_id: int, position: int) -> LivePart | None:
+    return s.scalar(
+        select(LivePart).where(LivePart.live_id == live_id, LivePart.position == position)
+    )
+
+
 def parts_of(s: Session, live_id: int) -> Sequence[LivePart]:
     return s.scalars(
         select(LivePart).where(LivePart.live_id == live_id).order_by(LivePart.position)

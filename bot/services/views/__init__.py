@@ -35,7 +35,7 @@ from bot.services.views.feeds import (
 from bot.services.views.home import (
     Dashboard,
 )
-from bot.services.views.live import LiveCue, LiveMoved, LiveState, PartInfo
+from bot.services.views.live import LiveBrief, LiveCue, LiveMoved, LiveState, PartInfo
 from bot.services.views.loop import (
     ActionInfo,
     CommitDraft,
@@ -98,6 +98,7 @@ __all__ = [
     "GoalView",
     "Handover",
     "HandoverDraft",
+    "LiveBrief",
     "LiveCue",
     "LiveMoved",
     "LiveState",

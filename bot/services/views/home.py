@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.services.views.agenda import TopicOverview, VoteBrief
 from bot.services.views.attendance import Attendance
 from bot.services.views.base import SetInfo
+from bot.services.views.live import LiveBrief
 from bot.services.views.loop import ActionInfo, LogCount, ReviewTrend, RoundState
 
 
@@ -27,3 +28,4 @@ class Dashboard:
     tally: dict[str, tuple[int, int]] | None = None  # facilitator: attended / held, per member
     facilitating: bool = False  # the reader leads the set or facilitates its next session
     review: ReviewTrend | None = None  # the closing reviews: counts, averages from three answers
+    live: LiveBrief | None = None  # the set's session, while it runs live

@@ -76,6 +76,25 @@ class LiveMoved:
     channel_id: str
     stage: Stage | None  # the stage now (None: ended)
     ended: bool = False
+    #: The set's members whose Home tab shows the change (started, a new stage, ended; empty
+    #: when the Home tab shows nothing new: a time-out, +5 min, the presenter's question).
+    homes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LiveBrief:
+    """A set's session running live, as its members' Home tab shows it."""
+
+    live_id: int
+    stage: Stage  # the current stage, as the stored clock has it (as its message shows it)
+    position: int  # the current part (0 the opening, then the topics, the last the closing)
+    parts: int
+    title: str  # the current topic's title ("" for the opening and the closing)
+    channel_id: str
+    #: The message to link to: the current part's in the agenda's thread, else the agenda
+    #: message whose thread the session runs in (None: neither posted yet).
+    message_ts: str | None
+    link: str | None = None  # its permalink (asked of Slack when the Home tab is built)
 
 
 @dataclass(frozen=True)
