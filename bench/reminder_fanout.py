@@ -90,22 +90,16 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
+from cloud_process import Cloud, Owed, SetSpec, cloud_apart, cloud_here
 from common import bench_database
 from sqlalchemy import event, func, insert, select, text
-from workspaces import (
-    FakeCloud,
-    distributed_app,
-    fake_cloud,
-    installation,
-    seed_installations,
-    team_of_workspace,
-)
+from workspaces import distributed_app, seed_installations, team_of_workspace
 
 from bot.app import AlsBot
 from bot.clock import ManualClock
 from bot.scheduler.tick import Ticker
 from bot.slack.client import scheduler_client
-from bot.slack.pacing import Pacer
+from bot.slack.pacing import SENDERS, Pacer
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import (
@@ -122,9 +116,6 @@ SESSION_MINUTES = 90
 AIM_EFFICIENCY = 0.90  # one workspace
 AIM_EFFICIENCY_MANY = 0.95  # several (the distributed app's aim: 1,000 workspaces x 10 sets)
 AIM_429_SHARE = 0.01
-
-#: (team_id, target, kind) of one reminder owed.
-Owed = tuple[str, str, str]
 
 
 # ------------------------------------------------------------------------ database
@@ -395,21 +386,21 @@ def run(args: argparse.Namespace, kind: str, workdir: Path) -> bool:
         f"{'each' if args.serve_each else 'the first'} serving HTTP ...",
         flush=True,
     )
-    with fake_cloud(teams, serve_each=args.serve_each) as cloud:
-        began = time.perf_counter()
-        for i, team in team_of.items():
-            fake = cloud.fakes[team]
-            users = [user_of(i, m) for m in range(args.members)]
-            for u in users:
-                fake.add_user(u, u.lower(), real_name=u, tz="UTC")
-            fake.add_channel(channel_of(i), f"set-{i}", members=users)
-        for fake in cloud:
-            fake.set_rate_limits(
-                per_channel_per_second=1.0, per_workspace_per_minute=args.budget, burst=1
-            )
+    sets = [
+        SetSpec(team, channel_of(i), tuple(user_of(i, m) for m in range(args.members)))
+        for i, team in team_of.items()
+    ]
+    began = time.perf_counter()
+    where = (
+        cloud_apart(teams, sets, args.budget)
+        if args.fake_process
+        else cloud_here(teams, sets, args.budget, serve_each=args.serve_each)
+    )
+    with where as cloud:
         print(
-            f"[{kind}] fakes: {cloud.setup_seconds:.2f} s to create, join and start, "
-            f"{time.perf_counter() - began:.2f} s to add users and channels",
+            f"[{kind}] fakes{' (a process of their own)' if args.fake_process else ''}: "
+            f"{cloud.info.setup_seconds:.2f} s to create, join and start, "
+            f"{time.perf_counter() - began:.2f} s in all with users and channels",
             flush=True,
         )
         with bench_database(kind, workdir, "fanout") as db:
@@ -420,9 +411,7 @@ def run(args: argparse.Namespace, kind: str, workdir: Path) -> bool:
             )
             expected = populate(db, team_of, args.members)
             if args.distributed:
-                took = seed_installations(
-                    db, cloud.client_id, [installation(fake) for fake in cloud]
-                )
+                took = seed_installations(db, cloud.info.client_id, cloud.info.installations)
                 print(f"[{kind}] {len(cloud)} installation(s) saved in {took:.2f} s", flush=True)
             return measure(args, kind, db, cloud, expected)
 
@@ -433,7 +422,7 @@ def pause_between_passes() -> None:
 
 
 def make_tickers(
-    args: argparse.Namespace, db: Database, cloud: FakeCloud, clock: ManualClock
+    args: argparse.Namespace, db: Database, cloud: Cloud, clock: ManualClock
 ) -> tuple[list[Ticker], list[AlsBot]]:
     pacer_rate = args.pacer_fraction * args.budget
     tickers, apps = [], []
@@ -441,11 +430,12 @@ def make_tickers(
         pacer = Pacer(per_minute=pacer_rate, burst=args.pacer_burst)
         worker = f"bench-{p}"
         if args.distributed:  # one app per process, as `als-bot scheduler` builds it
-            app = distributed_app(db, clock, cloud.api_url, cloud.client_id, cloud.client_secret)
+            info = cloud.info
+            app = distributed_app(db, clock, info.api_url, info.client_id, info.client_secret)
             apps.append(app)
             tickers.append(app.scheduler(pacer=pacer, worker=worker, senders=args.senders))
         else:
-            client = scheduler_client(cloud.front.bot_token, cloud.api_url)
+            client = scheduler_client(cloud.info.front_token, cloud.info.api_url)
             tickers.append(
                 Ticker(db, clock, client, pacer=pacer, worker=worker, senders=args.senders)
             )
@@ -456,7 +446,7 @@ def measure(
     args: argparse.Namespace,
     kind: str,
     db: Database,
-    cloud: FakeCloud,
+    cloud: Cloud,
     expected: list[Owed],
 ) -> bool:
     n = len(expected)
@@ -469,6 +459,7 @@ def measure(
             breakdown.instrument(ticker)
     workers = [Worker(f"bench-{p}") for p in range(args.processes)]
     began = time.perf_counter()
+    cpu_began = time.process_time()
     deadline = began + args.timeout
 
     def now() -> datetime:
@@ -530,7 +521,8 @@ def measure(
         if breakdown is not None:
             breakdown.close()
     total = time.perf_counter() - began
-    clean = report(args, kind, db, cloud, expected, workers, total)
+    cpu = time.process_time() - cpu_began
+    clean = report(args, kind, db, cloud, expected, workers, total, cpu)
     if breakdown is not None:
         breakdown.report(sum(w.seconds for w in workers), n)
     if args.profile:
@@ -543,10 +535,11 @@ def report(
     args: argparse.Namespace,
     kind: str,
     db: Database,
-    cloud: FakeCloud,
+    cloud: Cloud,
     expected: list[Owed],
     workers: list[Worker],
     total: float,
+    cpu: float,
 ) -> bool:
     n = len(expected)
     pacer_rate = args.pacer_fraction * args.budget
@@ -556,11 +549,9 @@ def report(
         ).all()
     status = Counter(r.status for r in rows)
     sent_rows = Counter((r.team_id, r.target, r.kind) for r in rows if r.status == "sent")
-    messages: Counter[Owed] = Counter()
-    for team, target, rkind in expected:
-        fake = cloud.fakes[team]
-        got = fake.messages(target) if target.startswith("C") else fake.dm_messages(target)
-        messages[(team, target, rkind)] = len(got)
+    messages: Counter[Owed] = Counter(
+        dict(zip(expected, cloud.message_counts(expected), strict=True))
+    )
     lost_db = sum(1 for e in expected if sent_rows[e] == 0)
     lost_slack = sum(1 for e in expected if messages[e] == 0)
     doubled = sum(1 for e in expected if messages[e] > 1)
@@ -571,12 +562,11 @@ def report(
     spans: list[float] = []
     first_ok: list[float] = []
     last_ok: list[float] = []
-    for fake in cloud:
-        posts = fake.calls_to("chat.postMessage")
-        calls += len(posts)
-        limited += fake.rate_limited_count("chat.postMessage")
-        delivered += fake.accepted_count("chat.postMessage")
-        ok = sorted(c.timestamp for c in posts if c.status == 200 and c.response.get("ok"))
+    for posts in cloud.posts():
+        calls += posts.calls
+        limited += posts.limited
+        delivered += posts.delivered
+        ok = posts.ok_times
         if ok:
             spans.append(ok[-1] - ok[0])
             first_ok.append(ok[0])
@@ -615,6 +605,17 @@ def report(
         ("ticks", f"{sum(w.ticks for w in workers)}"),
         ("total wall time", f"{total:.1f} s"),
         ("throughput", f"{n / total:.1f} messages/s ({total / n * 1000:.2f} ms per message)"),
+        (
+            "CPU of the bench's process",
+            f"{cpu:.1f} s, {cpu / n * 1000:.2f} ms per message ("
+            + (
+                "the app's side alone: the fakes run apart"
+                if args.fake_process
+                else "the app and the fakes"
+            )
+            + (", SQLite in it" if kind == "sqlite" else "; PostgreSQL's server apart")
+            + ")",
+        ),
         (
             "rate the budgets allow",
             f"{len(owed) * args.budget / 60:.0f} messages/s "
@@ -774,8 +775,14 @@ def main() -> int:
     parser.add_argument(
         "--senders",
         type=int,
-        default=1,
-        help="sender threads per ticker's pass (each for other workspaces)",
+        default=SENDERS,
+        help=f"sender threads per ticker's pass, each for other workspaces (default: the "
+        f"app's, {SENDERS})",
+    )
+    parser.add_argument(
+        "--fake-process",
+        action="store_true",
+        help="run the fake workspaces in a process of their own (Slack's CPU is not the app's)",
     )
     parser.add_argument("--timeout", type=float, default=1800, help="give up after (s)")
     parser.add_argument(
@@ -791,6 +798,10 @@ def main() -> int:
         parser.error("--workspaces above 1 needs --distributed (one token per workspace)")
     if args.workspaces > args.sets:
         parser.error("--workspaces: at most --sets (every workspace has a set)")
+    if args.fake_process and args.serve_each:
+        parser.error("--serve-each measures the fakes in this process: not with --fake-process")
+    if args.senders < 1:
+        parser.error("--senders must be at least 1")
     if args.pacer_burst < 1:
         parser.error("--pacer-burst must be at least 1")
     if not 0 < args.pacer_fraction <= 10:
