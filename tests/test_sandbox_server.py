@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -166,6 +170,48 @@ def test_the_page_and_its_files_are_served_on_loopback(page: Page) -> None:
     kinds = [c["kind"] for c in st["conversations"]]
     assert kinds == ["channel", "dm", "home"]
     assert "Mon 23 Nov 2026, 09:00 (Europe/London)" in st["now_text"]
+
+
+def test_stopping_the_sandbox_is_quick_and_releases_its_port(tmp_path: Path) -> None:
+    """stop() does not wait out a server loop's half-second poll (serve_forever's default: each
+    request starts a new one, so stopping right after a request waited it all)."""
+    with running_sandbox(tmp_path) as sandbox:
+        assert Page(sandbox).get("/")[0] == 200
+        began = time.monotonic()
+        sandbox.stop()
+        took = time.monotonic() - began
+    assert took < 0.3, f"stop() took {took:.2f} s"
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(sandbox.url, timeout=5)
+
+
+def test_als_bot_sandbox_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    """The command as a person runs it: it says where to look, serves, and Ctrl-C (SIGINT)
+    stops it with status 0 and no traceback."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "sandbox", "--port", "0"],
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline(), proc.stdout.readline()]
+        url = re.search(r"open (http://127\.0\.0\.1:\d+/)", lines[1])
+        assert url is not None, lines
+        with urllib.request.urlopen(url[1], timeout=10) as r:
+            assert r.status == 200
+        proc.send_signal(signal.SIGINT)
+        rest = proc.communicate(timeout=20)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, rest
+    assert "Traceback" not in rest
+    assert (tmp_path / "als-sandbox.db").exists()
 
 
 def test_help_answers_only_the_person_who_asked(page: Page) -> None:
