@@ -17,10 +17,17 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy import func, select
 
+from bot.app import AlsBot
 from bot.clock import ManualClock
+from bot.fakeslack.driver import SlackDriver
+from bot.fakeslack.server import FakeSlack
+from bot.scheduler.sender import ReminderSender
 from bot.scheduler.tick import TickSummary
+from bot.slack.client import scheduler_client
+from bot.slack.pacing import Pacer
 from bot.storage.db import Database
 from bot.storage.models import Reminder
+from tests.helpers import create_set
 from tests.test_install import (
     LA,
     NY,
@@ -136,3 +143,42 @@ def test_one_sender_waits_for_the_call_in_flight(
     wait_until(lambda: "tick" in done, "the pass to end")
     assert prompts(a) == prompts(b) == AWAKE
     assert all(PROMPT in m for m in dms(b, NY))
+
+
+class Ticks:
+    """The pacer's monotonic clock: each reading is half a second after the one before, so a
+    workspace can be paced when the claim looks and have its token again when the sender
+    looks how long to wait."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 0.5
+        return self.now
+
+
+def test_a_workspace_paced_at_the_claim_and_free_just_after_is_claimed_again_at_once(
+    als: AlsBot, driver: SlackDriver, slack: FakeSlack, clock: ManualClock
+) -> None:
+    """The sender waits only as long as the pacer says; a workspace whose token came back
+    between the claim and that look is claimed again at once (it had slept out the pass)."""
+    create_set(driver, slack, cadence="1")
+    clock.set(PROMPT_AT)
+    als.ticker.reminders.plan(PROMPT_AT)
+    sleeps: list[float] = []
+    sender = ReminderSender(
+        als.ticker.reminders,
+        scheduler_client(slack.bot_token, slack.api_url),
+        # one post a second: after each post, the next claim finds the workspace paced
+        pacer=Pacer(per_minute=60, burst=1, channel_interval=0, monotonic=Ticks()),
+        sleep=sleeps.append,
+        senders=1,
+    )
+    summary = sender.run(PROMPT_AT, budget_seconds=30)
+    assert summary.sent == 3 and summary_prompts(slack) == AWAKE
+    assert max(sleeps, default=0.0) <= 1.0, sleeps
+
+
+def summary_prompts(slack: FakeSlack) -> set[str]:
+    return {u for u in AWAKE if any(PROMPT in m.text for m in slack.dm_messages(u))}

@@ -230,16 +230,18 @@ class ReminderSender:
                 # Only paced workspaces, or those another thread sends for, have work: wait
                 # for the first to have a token again (as of now: the claim that found nothing
                 # took some of that wait), or for another thread to finish a send.
-                wait = min(self.pacer.busy_teams().values(), default=run.deadline)
-                wait = min(wait, run.deadline - self._monotonic())
-                if wait <= 0:
-                    break
-                if others is not None:
-                    with run.changed:
-                        if run.finished == others:  # none finished since the claim
-                            run.changed.wait(wait)
-                else:
-                    self._sleep(wait)
+                paced = min(self.pacer.busy_teams().values(), default=None)
+                left = run.deadline - self._monotonic()
+                if others is None:
+                    if paced is None:
+                        continue  # its token came back since the claim: claim again now
+                    if paced >= left:
+                        break
+                    self._sleep(paced)
+                    continue
+                with run.changed:
+                    if run.finished == others:  # no send finished since the claim
+                        run.changed.wait(max(0.0, left if paced is None else min(paced, left)))
                 continue
             self._claimed_any = True
             if start_others is not None:
