@@ -97,6 +97,7 @@ from workspaces import distributed_app, seed_installations, team_of_workspace
 
 from bot.app import AlsBot
 from bot.clock import ManualClock
+from bot.scheduler.sender import SendSummary
 from bot.scheduler.tick import Ticker
 from bot.slack.client import scheduler_client
 from bot.slack.pacing import SENDERS, Pacer
@@ -366,12 +367,7 @@ class Breakdown:
 class Worker:
     name: str
     ticks: int = 0
-    sent: int = 0
-    rate_limited: int = 0
-    deferred_or_retried: int = 0
-    skipped: int = 0
-    failed: int = 0
-    unknown: int = 0
+    sends: SendSummary = field(default_factory=SendSummary)  # its passes' outcomes, added up
     errors: list[str] = field(default_factory=list)
     profile: cProfile.Profile | None = None
     seconds: float = 0.0  # the thread's wall time
@@ -488,13 +484,7 @@ def measure(
                 pause_between_passes()
                 continue
             w.ticks += 1
-            s = summary.sent
-            w.sent += s.sent
-            w.rate_limited += s.rate_limited
-            w.deferred_or_retried += s.retried
-            w.skipped += s.skipped
-            w.failed += s.failed
-            w.unknown += s.unknown
+            w.sends.merge(summary.sent)
             if live_count(db) == 0:
                 return
             # Only rows waiting for a Retry-After (or another worker's claims) are left.
