@@ -53,7 +53,7 @@ class CloudInfo:
     workspaces: int
 
 
-def _set_up(teams: Sequence[str], sets: Sequence[SetSpec], budget: int, cloud: FakeCloud) -> None:
+def _set_up(sets: Sequence[SetSpec], budget: int, latency: float, cloud: FakeCloud) -> None:
     for spec in sets:
         fake = cloud.fakes[spec.team]
         for u in spec.users:
@@ -61,6 +61,7 @@ def _set_up(teams: Sequence[str], sets: Sequence[SetSpec], budget: int, cloud: F
         fake.add_channel(spec.channel, f"set-{spec.channel}", members=list(spec.users))
     for fake in cloud:
         fake.set_rate_limits(per_channel_per_second=1.0, per_workspace_per_minute=budget, burst=1)
+        fake.set_latency(latency)
 
 
 def _info(cloud: FakeCloud) -> CloudInfo:
@@ -120,11 +121,17 @@ class Cloud:
 
 @contextlib.contextmanager
 def cloud_here(
-    teams: Sequence[str], sets: Sequence[SetSpec], budget: int, *, serve_each: bool = False
+    teams: Sequence[str],
+    sets: Sequence[SetSpec],
+    budget: int,
+    latency: float = 0.0,
+    *,
+    serve_each: bool = False,
 ) -> Iterator[Cloud]:
-    """The fakes in this process (what the bench did before ``--fake-process``)."""
+    """The fakes in this process (what the bench did before ``--fake-process``). ``latency``:
+    each call's wait before Slack handles it (``FakeSlack.set_latency``)."""
     with fake_cloud(teams, serve_each=serve_each) as cloud:
-        _set_up(teams, sets, budget, cloud)
+        _set_up(sets, budget, latency, cloud)
 
         def ask(command: str, arg: Any) -> Any:
             return _message_counts(cloud, arg) if command == "messages" else _posts(cloud)
@@ -132,9 +139,11 @@ def cloud_here(
         yield Cloud(_info(cloud), ask)
 
 
-def _child(conn: Connection, teams: list[str], sets: list[SetSpec], budget: int) -> None:
+def _child(
+    conn: Connection, teams: list[str], sets: list[SetSpec], budget: int, latency: float
+) -> None:
     with fake_cloud(teams) as cloud:
-        _set_up(teams, sets, budget, cloud)
+        _set_up(sets, budget, latency, cloud)
         conn.send(_info(cloud))
         while True:
             command, arg = conn.recv()
@@ -147,11 +156,13 @@ def _child(conn: Connection, teams: list[str], sets: list[SetSpec], budget: int)
 
 
 @contextlib.contextmanager
-def cloud_apart(teams: Sequence[str], sets: Sequence[SetSpec], budget: int) -> Iterator[Cloud]:
+def cloud_apart(
+    teams: Sequence[str], sets: Sequence[SetSpec], budget: int, latency: float = 0.0
+) -> Iterator[Cloud]:
     """The fakes in a child process (forked before the bench starts any thread)."""
     ours, theirs = mp.get_context("fork").Pipe()
     child = mp.get_context("fork").Process(
-        target=_child, args=(theirs, list(teams), list(sets), budget), daemon=True
+        target=_child, args=(theirs, list(teams), list(sets), budget, latency), daemon=True
     )
     child.start()
     try:

@@ -388,9 +388,11 @@ def run(args: argparse.Namespace, kind: str, workdir: Path) -> bool:
     ]
     began = time.perf_counter()
     where = (
-        cloud_apart(teams, sets, args.budget)
+        cloud_apart(teams, sets, args.budget, args.slack_latency / 1000)
         if args.fake_process
-        else cloud_here(teams, sets, args.budget, serve_each=args.serve_each)
+        else cloud_here(
+            teams, sets, args.budget, args.slack_latency / 1000, serve_each=args.serve_each
+        )
     )
     with where as cloud:
         print(
@@ -578,7 +580,9 @@ def report(
     print(
         f"reminder fan-out [{kind}]: {args.sets} sets x {args.members} members, "
         f"{len(cloud)} workspace(s), {mode}, budget {args.budget}/min per workspace, pacer "
-        f"{pacer_rate:g}/min burst {args.pacer_burst:g}, {args.processes} ticker(s)"
+        f"{pacer_rate:g}/min burst {args.pacer_burst:g}, {args.processes} ticker(s) of "
+        f"{args.senders} sender(s)"
+        + (f", Slack answers after {args.slack_latency:g} ms" if args.slack_latency else "")
         + (" (profiled: the times are cProfile's)" if args.profile else "")
     )
     per_ws = sorted(owed.values())
@@ -774,6 +778,13 @@ def main() -> int:
         action="store_true",
         help="run the fake workspaces in a process of their own (Slack's CPU is not the app's)",
     )
+    parser.add_argument(
+        "--slack-latency",
+        type=float,
+        default=0.0,
+        help="ms each Slack call waits before the fake handles it (the network and Slack's "
+        "servers; default 0)",
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="give up after (s)")
     parser.add_argument(
         "--breakdown", action="store_true", help="time the sender's steps (see above)"
@@ -790,6 +801,8 @@ def main() -> int:
         parser.error("--workspaces: at most --sets (every workspace has a set)")
     if args.fake_process and args.serve_each:
         parser.error("--serve-each measures the fakes in this process: not with --fake-process")
+    if args.slack_latency < 0:
+        parser.error("--slack-latency must be at least 0")
     if args.senders < 1:
         parser.error("--senders must be at least 1")
     if args.pacer_burst < 1:

@@ -566,6 +566,7 @@ class FakeSlack:
         self._injected_http: dict[str, list[tuple[_Answer, Matcher | None]]] = {}
         self._holds: dict[str, list[Hold]] = {}
         self._auth_error: str | None = None
+        self._latency = 0.0  # seconds each Web API call waits before it is handled
         self._deactivated_dm_error: str | None = None
         self._limiter: _RateLimiter | None = None
         self._rate_limited: Counter[str] = Counter()
@@ -881,6 +882,15 @@ class FakeSlack:
         with self._lock:
             self._holds.setdefault(method, []).append(hold)
         return hold
+
+    def set_latency(self, seconds: float) -> None:
+        """Make every Web API call to this workspace wait ``seconds`` (real time) before it is
+        handled, as the network and Slack's servers do (tens to hundreds of milliseconds
+        from a data centre): for benchmarks of a client that has several calls in flight.
+        Holds, faults and rate limits apply after the wait. 0 (the default) answers at once."""
+        if seconds < 0:
+            raise ValueError("latency must be at least 0")
+        self._latency = seconds
 
     def set_auth_error(self, error: str | None) -> None:
         """While set, every Web API call with a valid token answers ``{"ok": false, "error": error}``.
@@ -1464,6 +1474,8 @@ class FakeSlack:
         fake's own, also for a request routed here from a joined fake's URL).
         """
         path = urlsplit(handler.path).path
+        if self._latency and method != "response_url":
+            time.sleep(self._latency)  # the network's and Slack's time, before Slack acts
         hold = self._catch(method, args)
         if hold is not None and not self._await_hold(hold, server):
             call = self._record(method, args, 0, {}, path)

@@ -597,3 +597,30 @@ def test_auth_error_fails_every_call(slack: FakeSlack, error: str) -> None:
         assert json.loads(resp.read()) == {"ok": True}
     slack.set_auth_error(None)
     assert client.auth_test()["ok"] is True
+
+
+def test_latency_makes_each_call_wait_and_calls_in_flight_wait_together(slack: FakeSlack) -> None:
+    """``set_latency``: every Web API call waits that long before it is handled (a benchmark's
+    stand-in for the network and Slack's servers); calls in flight at once wait side by side."""
+    client = plain_client(slack)
+    slack.set_latency(0.3)
+    began = time.monotonic()
+    threads = [
+        threading.Thread(
+            target=lambda: client.chat_postMessage(channel=SET_CHANNEL, text="in flight")
+        )
+        for _ in range(3)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    took = time.monotonic() - began
+    assert 0.3 <= took < 0.85, took  # side by side, not one after another (0.9 s)
+    assert len([c for c in slack.calls_to("chat.postMessage") if c.ok]) == 3
+    slack.set_latency(0)
+    began = time.monotonic()
+    client.chat_postMessage(channel=SET_CHANNEL, text="at once")
+    assert time.monotonic() - began < 0.3
+    with pytest.raises(ValueError):
+        slack.set_latency(-1)
