@@ -61,8 +61,13 @@ Where the time goes, printed after the report:
 
     .venv/bin/python bench/reminder_fanout.py [--db sqlite|postgresql] [--sets 100]
         [--members 7] [--workspaces 1] [--distributed] [--serve-each] [--budget 600]
-        [--pacer-fraction 1.0] [--pacer-burst 2] [--processes 1] [--timeout 1800]
-        [--breakdown] [--profile]
+        [--pacer-fraction 1.0] [--pacer-burst 2] [--processes 1] [--senders 4]
+        [--fake-process] [--slack-latency 0] [--timeout 1800] [--breakdown] [--profile]
+
+``--senders``: the threads each ticker's pass sends with (``ALS_SCHEDULER_SENDERS``; default
+the app's). ``--fake-process``: the fake workspaces run in a child process
+(``bench/cloud_process.py``), so the bench process's CPU a message, in the report, is the app's
+side alone. ``--slack-latency MS``: every Slack call waits that long before the fake handles it.
 
 PostgreSQL: a throwaway database is created on ``ALS_BENCH_POSTGRES_URL`` (default
 postgresql+psycopg://postgres@127.0.0.1:5432/postgres) and dropped at the end.
