@@ -26,7 +26,7 @@ from bot.scheduler.tick import TickSummary
 from bot.slack.client import scheduler_client
 from bot.slack.pacing import Pacer
 from bot.storage.db import Database
-from bot.storage.models import Reminder
+from bot.storage.models import Reminder, SendLease
 from tests.helpers import create_set
 from tests.test_install import (
     LA,
@@ -182,3 +182,38 @@ def test_a_workspace_paced_at_the_claim_and_free_just_after_is_claimed_again_at_
 
 def summary_prompts(slack: FakeSlack) -> set[str]:
     return {u for u in AWAKE if any(PROMPT in m.text for m in slack.dm_messages(u))}
+
+
+def test_stopping_mid_pass_records_every_send_in_flight_and_claims_no_more(
+    cloud: Cloud, db: Database, clock: ManualClock
+) -> None:
+    """SIGTERM (``Ticker.stop``, as ``on_sigterm`` calls it) while two workspaces each have a
+    post in flight: both are answered and recorded, nothing more is claimed, and the leases
+    are given back (another process may send the rest at once)."""
+    both_with_a_set(cloud)
+    a, b = cloud.a, cloud.b
+    held_a, held_b = a.hold("chat.postMessage"), b.hold("chat.postMessage")
+    clock.set(PROMPT_AT)
+    ticker = cloud.ticker(clock, 3)
+    done: dict[str, TickSummary] = {}
+    thread = threading.Thread(
+        target=lambda: done.setdefault("tick", ticker.tick(PROMPT_AT, budget_seconds=20)),
+        daemon=True,
+    )
+    thread.start()
+    held_a.wait_arrived()
+    held_b.wait_arrived()
+    ticker.stop()
+    held_a.release()
+    held_b.release()
+    thread.join(timeout=30)
+    assert done["tick"].sent.sent == 2
+    for team in (TEAM_A, TEAM_B):
+        assert by_status(db, team) == {"sent": 1, "pending": 2}
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(SendLease)) == 0, "leases given back"
+    # Another process sends the rest, each once.
+    cloud.ticker(clock).tick(PROMPT_AT, budget_seconds=20)
+    assert prompts(a) == prompts(b) == AWAKE
+    for fake in (a, b):
+        assert all(len(dms(fake, user)) == 1 for user in AWAKE)
