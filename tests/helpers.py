@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 from bot.fakeslack.driver import Response, SlackDriver
@@ -393,3 +395,13 @@ def dm_file(slack: FakeSlack, user: str, name: str) -> str:
     content = slack.file_content(shared[-1]["id"])
     assert content is not None
     return content.decode("utf-8-sig")
+
+
+def eventually(check: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
+    """Wait (real time) for an effect the app brings about on threads of its own: an event's,
+    handled after Slack's request is answered, or a scheduler pass's sender threads."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never happened: {what}")
+        time.sleep(0.02)

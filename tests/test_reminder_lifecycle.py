@@ -10,9 +10,7 @@ and Los Angeles; the facilitator (London) does not present."""
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -34,7 +32,7 @@ from bot.storage.models import (
     Workspace,
 )
 from tests.conftest import FAC, MEMBERS, OUTSIDER, SET_CHANNEL
-from tests.helpers import create_set, field_errors, last_response_text, settle
+from tests.helpers import create_set, eventually, field_errors, last_response_text, settle
 from tests.test_reminders import NUDGE, PROMPT, PROMPT_AT, REFLECT, scheduler_process, tick
 
 NY, BERLIN, TOKYO, SYDNEY, LA = MEMBERS
@@ -76,15 +74,6 @@ def workspace(db: Database, slack: FakeSlack) -> Workspace:
         ws = s.get(Workspace, slack.team_id)
         assert ws is not None
         return ws
-
-
-def eventually(check: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
-    """Events are handled after Slack's request is answered: wait for their effect."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        time.sleep(0.02)
 
 
 def auth_tests(slack: FakeSlack) -> int:

@@ -11,7 +11,6 @@ order, so a thread that ignored A's send in flight would take one of them)."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -27,7 +26,7 @@ from bot.slack.client import scheduler_client
 from bot.slack.pacing import Pacer
 from bot.storage.db import Database
 from bot.storage.models import Reminder, SendLease
-from tests.helpers import create_set
+from tests.helpers import create_set, eventually
 from tests.test_install import (
     LA,
     NY,
@@ -46,14 +45,6 @@ from tests.test_install import (
 __all__ = ["cloud"]  # the fixture, used by name
 
 AWAKE = {NY, SYDNEY, LA}
-
-
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    """Wait (real time: the sender's threads are real) until ``check`` holds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.01)
 
 
 def by_status(db: Database, team: str) -> dict[str, int]:
@@ -105,8 +96,10 @@ def test_one_workspaces_call_in_flight_holds_up_neither_the_other_nor_its_own_or
     done = pass_in_background(3)
 
     held.wait_arrived()
-    wait_until(
-        lambda: by_status(db, TEAM_B) == {"sent": 3}, "workspace B's prompts while A's is held"
+    eventually(
+        lambda: by_status(db, TEAM_B) == {"sent": 3},
+        "workspace B's prompts while A's is held",
+        timeout=10,
     )
     assert prompts(b) == AWAKE
     # Three threads, and A had two more prompts due before B's: none was claimed while A's
@@ -115,7 +108,7 @@ def test_one_workspaces_call_in_flight_holds_up_neither_the_other_nor_its_own_or
     assert prompts(a) == set() and held.pending == 1
 
     held.release()
-    wait_until(lambda: "tick" in done, "the pass to end")
+    eventually(lambda: "tick" in done, "the pass to end", timeout=10)
     assert prompts(a) == AWAKE
     assert by_status(db, TEAM_A)["sent"] == by_status(db, TEAM_B)["sent"] == 3
     for fake in (a, b):
@@ -140,7 +133,7 @@ def test_one_sender_waits_for_the_call_in_flight(
     assert by_status(db, TEAM_B) == {"pending": 3}, "nothing of B's was claimed"
     assert prompts(b) == set()
     held.release()
-    wait_until(lambda: "tick" in done, "the pass to end")
+    eventually(lambda: "tick" in done, "the pass to end", timeout=10)
     assert prompts(a) == prompts(b) == AWAKE
     assert all(PROMPT in m for m in dms(b, NY))
 
